@@ -1,0 +1,1 @@
+"""Data in: the log contract, the synthetic world, validated loads and the marts."""

@@ -1,0 +1,175 @@
+"""Build the marts (`etl/models/*.sql`) into a fresh warehouse file and publish it.
+
+Runs inside a loader that holds the load lock and the ingest connection. Readers keep using the
+previous warehouse until the pointer switches, so a build killed half-way changes nothing they see;
+the next load (or `trustdesk rebuild`) builds again from the committed raw events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from etl import store
+from trustdesk.config import Settings, reference_file
+
+# Order matters: later models read earlier ones. `int_` models are temporary.
+MODELS = (
+    "int_message_facts",
+    "dim_users",
+    "dim_businesses",
+    "dim_campaigns",
+    "business_user_day",
+    "business_day",
+    "response_day",
+    "feedback_events",
+    "quality_day",
+    "ad_user_day",
+    "reported_messages",
+    "rows_by_day",
+)
+TEMP_NAMES = {"int_message_facts": "message_facts"}
+COPIED = ("loads", "quarantine")
+
+
+class ReferenceError_(ValueError):
+    pass
+
+
+def model_sql(name: str) -> str:
+    return resources.files("etl").joinpath("models").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def reference_hash(root: Path) -> str:
+    h = hashlib.sha256()
+    for name in ("markets.csv", "rate_card.csv"):
+        h.update(reference_file(root, name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _load_reference(con, root: Path) -> None:
+    markets = reference_file(root, "markets.csv")
+    rates = reference_file(root, "rate_card.csv")
+    try:
+        con.execute(
+            """
+            CREATE TABLE wh.ref_markets AS
+            SELECT upper(trim(country)) AS country, trim(market) AS market, trim(region) AS region
+            FROM read_csv($path, header = true, auto_detect = false,
+                          columns = {'country': 'VARCHAR', 'market': 'VARCHAR', 'region': 'VARCHAR'})
+            """,
+            {"path": str(markets)},
+        )
+        con.execute(
+            """
+            CREATE TABLE wh.ref_rate_card AS
+            SELECT trim(market) AS market, lower(trim(category)) AS category,
+                   CAST(price_usd AS DOUBLE) AS price_usd, CAST(effective_from AS DATE) AS effective_from
+            FROM read_csv($path, header = true, auto_detect = false,
+                          columns = {'market': 'VARCHAR', 'category': 'VARCHAR',
+                                     'price_usd': 'VARCHAR', 'effective_from': 'VARCHAR'})
+            """,
+            {"path": str(rates)},
+        )
+    except duckdb.Error as exc:
+        raise ReferenceError_(
+            f"the reference files {markets.name} / {rates.name} could not be read: {exc}"
+        ) from exc
+    dup = con.execute(
+        "SELECT country FROM wh.ref_markets GROUP BY 1 HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    if dup:
+        raise ReferenceError_(f"{markets}: country {dup[0]} is listed twice")
+
+
+def _copy_ops(con) -> None:
+    for t in COPIED:
+        con.execute(f"DROP TABLE IF EXISTS wh.{t}")
+        con.execute(f"CREATE TABLE wh.{t} AS SELECT * FROM ingest.main.{t}")
+
+
+def _meta(con, root: Path, version: int, ref: str) -> dict:
+    rows = {
+        kind: con.execute(f"SELECT count(*) FROM ingest.main.raw_{kind}").fetchone()[0]
+        for kind in ("businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events")
+    }
+    rng = con.execute("SELECT min(day), max(day) FROM wh.rows_by_day").fetchone()
+    meta = {
+        "version": version,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "reference": ref,
+        "rows": rows,
+        "loads": con.execute("SELECT count(*) FROM wh.loads").fetchone()[0],
+        "quarantined": con.execute("SELECT count(*) FROM wh.quarantine").fetchone()[0],
+        "first_day": rng[0].isoformat() if rng[0] else None,
+        "last_day": rng[1].isoformat() if rng[1] else None,
+    }
+    con.execute("DROP TABLE IF EXISTS wh.meta")
+    con.execute("CREATE TABLE wh.meta (key VARCHAR, value VARCHAR)")
+    for k, v in meta.items():
+        con.execute("INSERT INTO wh.meta VALUES (?, ?)", [k, str(v)])
+    return meta
+
+
+def build_warehouse(root: Path, con: duckdb.DuckDBPyConnection, settings: Settings | None = None,
+                    force: bool = False, progress: Callable[[str, float], None] | None = None) -> dict:
+    """Caller holds the load lock and `con` is the ingest connection."""
+    from etl.load import store_version
+
+    report = progress or (lambda s, x: None)
+    version = store_version(con)
+    ref = reference_hash(root)
+    previous = store.read_pointer(root)
+    target = store.new_warehouse_path(root)
+    reuse = (
+        not force
+        and previous is not None
+        and previous.get("store_version") == version
+        and previous.get("reference") == ref
+        and (root / previous["file"]).exists()
+    )
+    if reuse:
+        # The events did not change (a re-load of known rows, a rejected file): only the load
+        # history and quarantine are new, so copy the last warehouse instead of rebuilding it.
+        shutil.copyfile(root / previous["file"], target)
+    con.execute("ATTACH ? AS wh", [str(target)])
+    try:
+        if not reuse:
+            _load_reference(con, root)
+            con.execute("SET search_path = 'wh.main,ingest.main'")
+            for i, name in enumerate(MODELS):
+                report(f"building {name}", i / len(MODELS))
+                sql = model_sql(name)
+                if name in TEMP_NAMES:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {TEMP_NAMES[name]} AS {sql}")
+                else:
+                    con.execute(f"CREATE TABLE wh.main.{name} AS {sql}")
+            con.execute("SET search_path = 'ingest.main'")
+            for t in TEMP_NAMES.values():
+                con.execute(f"DROP TABLE IF EXISTS temp.main.{t}")
+        _copy_ops(con)
+        meta = _meta(con, root, version, ref)
+        meta["store_version"] = version
+        con.execute("CHECKPOINT wh")
+    finally:
+        con.execute("USE ingest")
+        con.execute("SET search_path = 'ingest.main'")
+        con.execute("DETACH wh")
+    report("publishing", 1.0)
+    next_version = (previous or {}).get("version", 0) + 1
+    meta["version"] = next_version
+    _set_version(target, next_version)
+    store.publish_warehouse(root, target, meta)
+    return meta
+
+
+def _set_version(path: Path, version: int) -> None:
+    with duckdb.connect(str(path)) as wh:
+        wh.execute("UPDATE meta SET value = ? WHERE key = 'version'", [str(version)])
+        wh.execute("CHECKPOINT")

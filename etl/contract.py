@@ -1,0 +1,157 @@
+"""Log export format v1 (`spec/log-format.md`) as data: kinds, columns, value types, enums.
+
+Everything else (generator, validator, loader, upload page) reads the contract from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FORMAT_VERSION = 1
+MAX_ID_LENGTH = 128
+
+BUSINESS_CATEGORIES = (
+    "retail", "food", "travel", "finance", "health", "education", "government",
+    "politics", "agriculture", "technology", "services", "other",
+)
+MESSAGE_CATEGORIES = ("marketing", "utility", "authentication", "service")
+BILLABLE_CATEGORIES = ("marketing", "utility", "authentication")
+DIRECTIONS = ("inbound", "outbound")
+STATUSES = ("sent", "delivered", "read", "failed")
+REPORT_REASONS = ("spam", "scam", "offensive", "political", "other")
+BLOCK_REASONS = ("no_longer_needed", "didnt_sign_up", "spam", "offensive", "other")
+OPT_OUT_ACTIONS = ("stop_marketing", "resume_marketing")
+AD_OBJECTIVES = ("awareness", "traffic", "messages")
+AD_EVENTS = ("impression", "click", "reply")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # id | text | timestamp | date | country | bool | money | enum | int_pos | countries
+    required: bool = False
+    values: tuple[str, ...] = ()  # for enums
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    key: str
+    time_column: str | None
+    columns: tuple[Column, ...]
+    is_dimension: bool = False
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name, type_, required=False, values=()):
+    return Column(name, type_, required, tuple(values))
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "businesses", "business_id", None,
+            (
+                _c("business_id", "id", True),
+                _c("name", "text", True),
+                _c("category", "enum", True, BUSINESS_CATEGORIES),
+                _c("country", "country", True),
+                _c("employees", "int_pos"),
+                _c("verified", "bool"),
+                _c("created_at", "timestamp"),
+            ),
+            is_dimension=True,
+        ),
+        Kind(
+            "messages", "message_id", "sent_at",
+            (
+                _c("message_id", "id", True),
+                _c("sent_at", "timestamp", True),
+                _c("business_id", "id", True),
+                _c("user_id", "id", True),
+                _c("direction", "enum", True, DIRECTIONS),
+                _c("user_country", "country", True),
+                _c("category", "enum", False, MESSAGE_CATEGORIES),
+                _c("template", "text"),
+                _c("status", "enum", False, STATUSES),
+                _c("text", "text"),
+            ),
+        ),
+        Kind(
+            "reports", "report_id", "reported_at",
+            (
+                _c("report_id", "id", True),
+                _c("reported_at", "timestamp", True),
+                _c("user_id", "id", True),
+                _c("business_id", "id", True),
+                _c("reason", "enum", True, REPORT_REASONS),
+                _c("message_id", "id"),
+            ),
+        ),
+        Kind(
+            "blocks", "block_id", "blocked_at",
+            (
+                _c("block_id", "id", True),
+                _c("blocked_at", "timestamp", True),
+                _c("user_id", "id", True),
+                _c("business_id", "id", True),
+                _c("reason", "enum", False, BLOCK_REASONS),
+            ),
+        ),
+        Kind(
+            "opt_outs", "opt_out_id", "changed_at",
+            (
+                _c("opt_out_id", "id", True),
+                _c("changed_at", "timestamp", True),
+                _c("user_id", "id", True),
+                _c("business_id", "id", True),
+                _c("action", "enum", True, OPT_OUT_ACTIONS),
+            ),
+        ),
+        Kind(
+            "ad_campaigns", "campaign_id", None,
+            (
+                _c("campaign_id", "id", True),
+                _c("business_id", "id", True),
+                _c("name", "text", True),
+                _c("starts_on", "date", True),
+                _c("ends_on", "date", True),
+                _c("objective", "enum", False, AD_OBJECTIVES),
+                _c("budget_usd", "money"),
+                _c("countries", "countries"),
+            ),
+            is_dimension=True,
+        ),
+        Kind(
+            "ad_events", "event_id", "occurred_at",
+            (
+                _c("event_id", "id", True),
+                _c("occurred_at", "timestamp", True),
+                _c("campaign_id", "id", True),
+                _c("user_id", "id", True),
+                _c("user_country", "country", True),
+                _c("event", "enum", True, AD_EVENTS),
+                _c("cost_usd", "money"),
+            ),
+        ),
+    )
+}
+
+# Detection order matters only when a header satisfies two kinds at once; the kind with more
+# required columns present is the more specific match.
+KIND_NAMES = tuple(KINDS)

@@ -1,0 +1,484 @@
+"""`trustdesk load`: validated, atomic, idempotent loads of log-format v1 files.
+
+One file is one DuckDB transaction in `ingest.duckdb`: its accepted rows, its quarantined rows and
+its line in the load history become visible together, or (killed, failed) not at all. After the
+files, the marts are rebuilt into a new warehouse file and published (see `etl.store`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from etl import store
+from etl.contract import KINDS, Kind
+from etl.csvfile import FileRejected, Prepared, line_count_matches, prepare, record_lines
+from etl.validate import REASON_SEP, q, validation_sql
+from trustdesk.config import Settings
+
+MAX_LINE_BYTES = 16 << 20
+DUCK_TYPES = {
+    "id": "VARCHAR", "text": "VARCHAR", "countries": "VARCHAR", "timestamp": "TIMESTAMP",
+    "date": "DATE", "country": "VARCHAR", "bool": "BOOLEAN", "money": "DOUBLE",
+    "enum": "VARCHAR", "int_pos": "BIGINT",
+}
+STRUCTURAL = {
+    "MISSING COLUMNS": "has fewer fields than the header",
+    "TOO MANY COLUMNS": "has more fields than the header",
+    "UNQUOTED VALUE": "has a quoted field followed by other characters (broken quoting)",
+    "LINE SIZE OVER MAXIMUM": f"is longer than {MAX_LINE_BYTES >> 20} MB",
+}
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class FileResult:
+    file: str
+    kind: str | None
+    status: str  # loaded | partial | rejected
+    rows_read: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    error: str | None = None
+    load_id: int | None = None
+    top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    already_loaded: str | None = None
+    sha256: str | None = None
+    duration_s: float = 0.0
+
+    def as_json(self) -> dict:
+        d = asdict(self)
+        d["top_reasons"] = [{"reason": r, "rows": n} for r, n in self.top_reasons]
+        return d
+
+
+def exit_code(results: list[FileResult]) -> int:
+    if any(r.status == "rejected" for r in results):
+        return 2
+    if any(r.quarantined for r in results):
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- schema
+
+def _raw_table(kind: Kind) -> str:
+    return f"raw_{kind.name}"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SEQUENCE IF NOT EXISTS load_ids START 1")
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS loads (
+            load_id INTEGER PRIMARY KEY, file_name VARCHAR, file_path VARCHAR, sha256 VARCHAR,
+            file_bytes BIGINT, kind VARCHAR, status VARCHAR, rows_read BIGINT, loaded BIGINT,
+            duplicates BIGINT, quarantined BIGINT, unknown_columns VARCHAR[], error VARCHAR,
+            top_reasons VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, duration_s DOUBLE,
+            loaded_by VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS quarantine (
+            load_id INTEGER, kind VARCHAR, file_name VARCHAR, line BIGINT, raw_text VARCHAR,
+            reasons VARCHAR[]
+        )
+        """
+    )
+    con.execute("CREATE TABLE IF NOT EXISTS store_meta (version INTEGER)")
+    if con.execute("SELECT count(*) FROM store_meta").fetchone()[0] == 0:
+        con.execute("INSERT INTO store_meta VALUES (0)")
+    for kind in KINDS.values():
+        cols = ", ".join(f"{q(c.name)} {DUCK_TYPES[c.type]}" for c in kind.columns)
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {_raw_table(kind)} "
+            f"({cols}, load_id INTEGER, line BIGINT, row_hash UBIGINT)"
+        )
+
+
+def store_version(con) -> int:
+    return con.execute("SELECT version FROM store_meta").fetchone()[0]
+
+
+# --------------------------------------------------------------------------- one file
+
+def _read_csv_sql(prep: Prepared, store_rejects: bool) -> str:
+    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in prep.columns)
+    rejects = (
+        "store_rejects = true, rejects_table = 'rej_errors', rejects_scan = 'rej_scans'"
+        if store_rejects
+        else "ignore_errors = true"
+    )
+    return (
+        "read_csv($path, header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"escape = '\"', columns = {{{cols}}}, {rejects}, max_line_size = {MAX_LINE_BYTES}, "
+        f"buffer_size = {MAX_LINE_BYTES * 2}, encoding = 'utf-8')"
+    )
+
+
+def _raw_text_expr(prep: Prepared) -> str:
+    """The record written back as CSV: what the person exported, field for field."""
+    parts = []
+    for c in prep.columns:
+        x = q(c)
+        parts.append(
+            f"CASE WHEN {x} IS NULL THEN '' "
+            f"WHEN regexp_matches({x}, '[\",\\r\\n]') THEN '\"' || replace({x}, '\"', '\"\"') || '\"' "
+            f"ELSE {x} END"
+        )
+    return " || ',' || ".join(parts)
+
+
+def _stage(con, prep: Prepared, future_limit: datetime) -> None:
+    kind = prep.kind
+    v = validation_sql(kind)
+    present = set(prep.columns)
+    # Columns the file does not have at all are NULL in every row.
+    missing = [f"NULL::VARCHAR AS {q('raw_' + c.name)}" for c in kind.columns if "raw_" + c.name not in present]
+    inner_extra = (", " + ", ".join(missing)) if missing else ""
+    key = q("v_" + kind.key)
+    hashed = ", ".join(q("v_" + c.name) for c in kind.columns)
+    params = dict(v.params, path=str(prep.csv_path))
+    if any(c.type == "timestamp" for c in kind.columns):
+        params["future_limit"] = future_limit
+    con.execute("DROP TABLE IF EXISTS rej_errors; DROP TABLE IF EXISTS rej_scans; DROP TABLE IF EXISTS typed")
+    con.execute(
+        f"""
+        CREATE TEMP TABLE typed AS
+        WITH src AS (
+            SELECT row_number() OVER () AS rec, *{inner_extra} FROM {_read_csv_sql(prep, True)}
+        ), cast_ AS (
+            SELECT *, {v.typed} FROM src
+        ), checked AS (
+            SELECT *, {v.reasons} AS reasons FROM cast_
+        )
+        SELECT rec, {', '.join(q('v_' + c.name) for c in kind.columns)}, reasons,
+               hash({hashed}) AS row_hash,
+               CASE WHEN reasons <> '' THEN {_raw_text_expr(prep)} END AS raw_text
+        FROM checked
+        """,
+        params,
+    )
+    del key
+
+
+def _rejects(con) -> list[tuple[int, str, str]]:
+    try:
+        rows = con.execute(
+            "SELECT line, error_type, csv_line, error_message FROM rej_errors ORDER BY line"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return []
+    out = {}
+    for line, etype, text, msg in rows:
+        if line in out:
+            continue
+        out[line] = (line, etype, (text or "").lstrip("\r\n"), msg)
+    return list(out.values())
+
+
+def _attach_lines(con, prep: Prepared, n_good: int, rejects) -> dict[int, int]:
+    """Give every staged row its physical line; return DuckDB reject line -> physical line."""
+    total = n_good + len(rejects)
+    reject_duck = np.array(sorted(r[0] for r in rejects), dtype=np.int64)
+    if line_count_matches(prep.csv_path, total + 1):
+        if not len(reject_duck):
+            con.execute("ALTER TABLE typed ADD COLUMN line BIGINT")
+            con.execute("UPDATE typed SET line = rec + 1")
+            return {}
+        phys = np.arange(1, total + 2, dtype=np.int64)
+        duck = phys
+    else:
+        phys, duck = record_lines(prep.csv_path)
+    # Records after the header, minus the rejected ones, in order, are the staged rows.
+    data_phys, data_duck = phys[1:], duck[1:]
+    keep = ~np.isin(data_duck, reject_duck)
+    good_lines = data_phys[keep][:n_good]
+    if len(good_lines) < n_good:  # cannot happen on a well-formed scan; never lose a row over it
+        good_lines = np.concatenate([good_lines, np.full(n_good - len(good_lines), -1)])
+    mapping = pl.DataFrame({"rec": np.arange(1, n_good + 1, dtype=np.int64), "line": good_lines})
+    con.register("line_map", mapping)
+    con.execute("CREATE TEMP TABLE typed2 AS SELECT t.*, m.line FROM typed t JOIN line_map m USING (rec)")
+    con.execute("DROP TABLE typed; ALTER TABLE typed2 RENAME TO typed")
+    con.unregister("line_map")
+    rej_map = dict(zip(data_duck[~keep].tolist(), data_phys[~keep].tolist()))
+    return rej_map
+
+
+def _classify(con, kind: Kind) -> None:
+    """Decide each valid row: load, duplicate, or conflict (quarantined). Writes `verdict`."""
+    key = q("v_" + kind.key)
+    raw = _raw_table(kind)
+    con.execute("DROP TABLE IF EXISTS verdict")
+    if kind.is_dimension:
+        # A later row with the same id updates the dimension; identical rows are duplicates.
+        con.execute(
+            f"""
+            CREATE TEMP TABLE verdict AS
+            WITH cur AS (
+                SELECT {q(kind.key)} AS k, arg_max(row_hash, (load_id, line)) AS h
+                FROM {raw} GROUP BY 1
+            ), ranked AS (
+                SELECT rec, {key} AS k, row_hash,
+                       row_number() OVER (PARTITION BY {key}, row_hash ORDER BY rec) AS nth,
+                       min(rec) OVER (PARTITION BY {key}) AS first_rec
+                FROM typed WHERE reasons = ''
+            )
+            SELECT r.rec, 'duplicate' AS verdict, NULL::VARCHAR AS reason
+            FROM ranked r LEFT JOIN cur c ON c.k = r.k
+            WHERE r.nth > 1 OR (r.rec = r.first_rec AND c.h = r.row_hash)
+            """
+        )
+        return
+    con.execute(
+        f"""
+        CREATE TEMP TABLE verdict AS
+        WITH old AS (
+            SELECT t.rec, r.row_hash AS old_hash, l.file_name, l.started_at
+            FROM typed t
+            JOIN {raw} r ON r.{q(kind.key)} = t.{key}
+            JOIN loads l ON l.load_id = r.load_id
+            WHERE t.reasons = ''
+        ), firsts AS (
+            SELECT {key} AS k, min(rec) AS first_rec, arg_min(row_hash, rec) AS first_hash,
+                   arg_min(line, rec) AS first_line
+            FROM typed WHERE reasons = '' GROUP BY 1 HAVING count(*) > 1
+        )
+        SELECT t.rec,
+               CASE
+                 WHEN o.rec IS NOT NULL AND o.old_hash = t.row_hash THEN 'duplicate'
+                 WHEN o.rec IS NOT NULL THEN 'conflict'
+                 WHEN t.row_hash = f.first_hash THEN 'duplicate'
+                 ELSE 'conflict'
+               END AS verdict,
+               CASE
+                 WHEN o.rec IS NOT NULL AND o.old_hash <> t.row_hash THEN
+                   '{kind.key} ' || t.{key} || ' conflicts with the row loaded on '
+                   || strftime(o.started_at, '%Y-%m-%d %H:%M') || ' from ' || o.file_name
+                 WHEN o.rec IS NULL AND t.row_hash <> f.first_hash THEN
+                   '{kind.key} ' || t.{key} || ' conflicts with line ' || f.first_line
+                   || ' of this file'
+               END AS reason
+        FROM typed t
+        LEFT JOIN old o USING (rec)
+        LEFT JOIN firsts f ON f.k = t.{key}
+        WHERE t.reasons = '' AND (o.rec IS NOT NULL OR (f.k IS NOT NULL AND t.rec <> f.first_rec))
+        """
+    )
+
+
+def _conflict_raw_text(con, prep: Prepared) -> None:
+    """Valid rows keep no raw text while staged; conflicting ones (rare) get it from a re-read."""
+    n = con.execute("SELECT count(*) FROM verdict WHERE verdict = 'conflict'").fetchone()[0]
+    if not n:
+        return
+    con.execute(
+        f"""
+        UPDATE typed SET raw_text = src.txt
+        FROM (
+            SELECT rec, {_raw_text_expr(prep)} AS txt
+            FROM (SELECT row_number() OVER () AS rec, * FROM {_read_csv_sql(prep, False)})
+            WHERE rec IN (SELECT rec FROM verdict WHERE verdict = 'conflict')
+        ) src
+        WHERE typed.rec = src.rec
+        """,
+        {"path": str(prep.csv_path)},
+    )
+
+
+def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) -> FileResult:
+    kind = prep.kind
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    t0 = time.perf_counter()
+    result = FileResult(prep.source.name, kind.name, "loaded", sha256=prep.sha256,
+                        unknown_columns=list(prep.unknown))
+    prev = con.execute(
+        "SELECT load_id, started_at FROM loads WHERE sha256 = ? AND status <> 'rejected' "
+        "ORDER BY load_id LIMIT 1",
+        [prep.sha256],
+    ).fetchone()
+    if prev:
+        result.already_loaded = f"this file was already loaded on {prev[1]:%Y-%m-%d %H:%M} (load {prev[0]})"
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        progress("reading and validating", 0.05)
+        _stage(con, prep, started + timedelta(days=1))
+        n_good = con.execute("SELECT count(*) FROM typed").fetchone()[0]
+        rejects = _rejects(con)
+        bad_encoding = [r for r in rejects if r[1] == "INVALID ENCODING"]
+        if bad_encoding:
+            raise FileRejected(
+                f"{prep.source.name}: is not UTF-8 text (first bad bytes on record "
+                f"{bad_encoding[0][0]}); re-export the file as UTF-8"
+            )
+        progress("numbering lines", 0.45)
+        rej_lines = _attach_lines(con, prep, n_good, rejects)
+        progress("checking duplicates", 0.55)
+        _classify(con, kind)
+        _conflict_raw_text(con, prep)
+        load_id = con.execute("SELECT nextval('load_ids')").fetchone()[0]
+        result.load_id = load_id
+        progress("writing", 0.7)
+        cols = ", ".join(q(c.name) for c in kind.columns)
+        vcols = ", ".join(q("v_" + c.name) for c in kind.columns)
+        con.execute(
+            f"""
+            INSERT INTO {_raw_table(kind)} ({cols}, load_id, line, row_hash)
+            SELECT {vcols}, $load_id, line, row_hash FROM typed t
+            WHERE reasons = '' AND NOT EXISTS (SELECT 1 FROM verdict v WHERE v.rec = t.rec)
+            ORDER BY rec
+            """,
+            {"load_id": load_id},
+        )
+        meta = {"load_id": load_id, "kind": kind.name, "file": prep.source.name}
+        con.execute(
+            """
+            INSERT INTO quarantine
+            SELECT $load_id, $kind, $file, t.line, t.raw_text,
+                   CASE WHEN t.reasons <> '' THEN string_split(t.reasons, chr(31))
+                        ELSE [v.reason] END
+            FROM typed t LEFT JOIN verdict v USING (rec)
+            WHERE t.reasons <> '' OR v.verdict = 'conflict'
+            ORDER BY t.line
+            """,
+            meta,
+        )
+        for duck_line, etype, text, msg in rejects:
+            line = rej_lines.get(duck_line, duck_line)
+            why = STRUCTURAL.get(etype, f"could not be read as CSV ({msg})")
+            con.execute(
+                "INSERT INTO quarantine VALUES ($load_id, $kind, $file, $line, $text, [$why])",
+                dict(meta, line=line, text=text, why=f"line {why}"),
+            )
+        counts = con.execute(
+            """
+            SELECT
+              (SELECT count(*) FROM typed),
+              (SELECT count(*) FROM verdict WHERE verdict = 'duplicate'),
+              (SELECT count(*) FROM quarantine WHERE load_id = $load_id)
+            """,
+            {"load_id": load_id},
+        ).fetchone()
+        result.rows_read = counts[0] + len(rejects)
+        result.duplicates = counts[1]
+        result.quarantined = counts[2]
+        result.loaded = result.rows_read - result.duplicates - result.quarantined
+        result.top_reasons = [
+            (r, n)
+            for r, n in con.execute(
+                """
+                SELECT regexp_replace(r, ': ''.*''( is)', ': a value\\1') AS reason, count(*) AS n
+                FROM (SELECT unnest(reasons) AS r FROM quarantine WHERE load_id = $load_id)
+                GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5
+                """,
+                {"load_id": load_id},
+            ).fetchall()
+        ]
+        result.status = "partial" if result.quarantined else "loaded"
+        result.duration_s = time.perf_counter() - t0
+        con.execute(
+            """
+            INSERT INTO loads VALUES ($load_id, $file, $path, $sha, $bytes, $kind, $status, $read,
+              $loaded, $dups, $quar, $unknown, NULL, $reasons, $started, $finished, $duration, $user)
+            """,
+            dict(
+                meta, path=str(prep.source), sha=prep.sha256, bytes=prep.size, status=result.status,
+                read=result.rows_read, loaded=result.loaded, dups=result.duplicates,
+                quar=result.quarantined, unknown=prep.unknown,
+                reasons="; ".join(f"{r} ({n})" for r, n in result.top_reasons),
+                started=started, finished=datetime.now(timezone.utc).replace(tzinfo=None),
+                duration=result.duration_s, user=user,
+            ),
+        )
+        if result.loaded or result.quarantined:
+            con.execute("UPDATE store_meta SET version = version + 1")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for t in ("typed", "verdict"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    progress("committed", 1.0)
+    return result
+
+
+def _record_rejected(con, name: str, path: Path, sha: str | None, size: int | None, kind: str | None,
+                     error: str, user: str) -> int:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    load_id = con.execute("SELECT nextval('load_ids')").fetchone()[0]
+    con.execute(
+        """
+        INSERT INTO loads VALUES ($id, $file, $path, $sha, $bytes, $kind, 'rejected', 0, 0, 0, 0,
+          [], $error, NULL, $now, $now, 0, $user)
+        """,
+        dict(id=load_id, file=name, path=str(path), sha=sha, bytes=size, kind=kind, error=error,
+             now=now, user=user),
+    )
+    return load_id
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return os.environ.get("USER", "unknown")
+
+
+def load_files(
+    root: Path,
+    paths: list[Path],
+    kind: str | None = None,
+    user: str | None = None,
+    progress: Callable[[str, str, float], None] | None = None,
+    rebuild: bool = True,
+) -> list[FileResult]:
+    """Load each file in its own transaction, then rebuild and publish the marts once."""
+    from etl.build import build_warehouse
+
+    settings = Settings.load(root)
+    user = user or current_user()
+    report = progress or (lambda f, s, x: None)
+    results: list[FileResult] = []
+    with store.load_lock(root):
+        con = store.connect_ingest(root, settings.duckdb_memory_limit)
+        try:
+            ensure_schema(con)
+            for path in paths:
+                name = Path(path).name
+                prep = None
+                try:
+                    prep = prepare(Path(path), root / "tmp", kind, settings.load_max_mb << 20)
+                    res = _load_one(con, root, prep, user, lambda s, x, n=name: report(n, s, x))
+                except FileRejected as exc:
+                    res = FileResult(name, prep.kind.name if prep else kind, "rejected", error=str(exc),
+                                     sha256=prep.sha256 if prep else None)
+                    res.load_id = _record_rejected(
+                        con, name, Path(path), res.sha256, prep.size if prep else None,
+                        res.kind, res.error, user,
+                    )
+                finally:
+                    if prep is not None and prep.temp:
+                        prep.csv_path.unlink(missing_ok=True)
+                results.append(res)
+            if rebuild:
+                report("", "rebuilding marts", 0.0)
+                build_warehouse(root, con, settings)
+        finally:
+            con.close()
+    return results

@@ -1,0 +1,15 @@
+-- Grain: day x campaign x user x user_country. Reach is distinct users over any period from here.
+select
+    cast(e.occurred_at as date) as day,
+    e.campaign_id,
+    e.user_id,
+    e.user_country,
+    coalesce(m.region, 'Other') as user_region,
+    count(*) filter (where e.event = 'impression') as impressions,
+    count(*) filter (where e.event = 'click') as clicks,
+    count(*) filter (where e.event = 'reply') as replies,
+    count(*) as events,
+    sum(coalesce(e.cost_usd, 0)) as spend_usd
+from raw_ad_events as e
+left join ref_markets as m on m.country = e.user_country
+group by all

@@ -1,0 +1,71 @@
+-- One row per loaded message with the policy flags of spec/metrics.md computed once.
+-- Temporary (lives only during a build): marts aggregate it, pages never read it.
+with source as (
+    select message_id, sent_at, business_id, user_id, direction, user_country, category,
+           template, status
+    from raw_messages
+),
+
+windows as (
+    select
+        *,
+        -- latest inbound at or before this message (peers at the same instant included)
+        max(case when direction = 'inbound' then sent_at end) over upto as last_inbound_at,
+        -- latest inbound strictly earlier in (sent_at, message_id) order
+        max(case when direction = 'inbound' then sent_at end) over before as prev_inbound_at,
+        min(case when direction = 'inbound' then sent_at end) over pair as first_inbound_at,
+        -- the business's next outbound to this user at or after this message
+        min(case when direction = 'outbound' then sent_at end) over after as next_outbound_at
+    from source
+    window
+        pair as (partition by business_id, user_id),
+        upto as (partition by business_id, user_id order by sent_at
+                 range between unbounded preceding and current row),
+        after as (partition by business_id, user_id order by sent_at
+                  range between current row and unbounded following),
+        before as (partition by business_id, user_id order by sent_at, message_id
+                   rows between unbounded preceding and 1 preceding)
+),
+
+flags as (
+    select
+        *,
+        direction = 'outbound' and last_inbound_at is not null
+            and sent_at < last_inbound_at + interval 24 hour as inside_csw,
+        direction = 'inbound'
+            and (prev_inbound_at is null or prev_inbound_at <= sent_at - interval 24 hour)
+            as opens_window
+    from windows
+),
+
+final as (
+    select
+        message_id,
+        sent_at,
+        cast(sent_at as date) as day,
+        business_id,
+        user_id,
+        direction,
+        user_country,
+        coalesce(m.region, 'Other') as user_region,
+        coalesce(m.market, 'Other') as user_market,
+        category,
+        template,
+        status,
+        direction = 'outbound' and status <> 'failed' as is_ok,
+        inside_csw,
+        direction = 'outbound' and template is null and not inside_csw as freeform_outside,
+        direction = 'outbound' and category = 'marketing'
+            and (first_inbound_at is null or first_inbound_at >= sent_at) as is_cold,
+        direction = 'outbound'
+            and category in ('marketing', 'utility', 'authentication')
+            and status in ('delivered', 'read')
+            and not (category = 'utility' and inside_csw) as billable,
+        opens_window,
+        case when opens_window and next_outbound_at is not null
+             then epoch(next_outbound_at - sent_at) end as response_s
+    from flags
+    left join ref_markets as m on m.country = flags.user_country
+)
+
+select * from final

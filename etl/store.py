@@ -1,0 +1,143 @@
+"""The data directory's files and how writers and readers share them.
+
+DuckDB lets one process hold a file read-write, and then nobody else may open it. So:
+
+- `ingest.duckdb` holds the validated raw events, quarantine and load history. Only a loader opens
+  it, and only while holding `load.lock` (an OS file lock: the kernel drops it when the process dies,
+  so a killed loader never leaves it stuck).
+- marts are built into a fresh `warehouse/wh-NNNNNN.duckdb`, fsynced, then `CURRENT` (a small JSON
+  pointer) is replaced atomically. The dashboard opens the file `CURRENT` names read-only and
+  reopens when the pointer changes. Older files are removed after a grace period.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock, Timeout
+
+INGEST_FILE = "ingest.duckdb"
+WAREHOUSE_DIR = "warehouse"
+POINTER_FILE = "CURRENT"
+LOCK_FILE = "load.lock"
+KEEP_OLD_WAREHOUSES = 2
+OLD_WAREHOUSE_GRACE_S = 600
+
+
+class StoreBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def load_lock(root: Path, timeout: float = 600.0, on_wait=None):
+    """Serialise writers. Waits for another loader rather than failing at once."""
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / LOCK_FILE))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait()
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as exc:
+            raise StoreBusy(
+                f"another loader has held {root / LOCK_FILE} for over {timeout:.0f} s; "
+                "wait for it to finish and try again"
+            ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def connect_ingest(root: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / "tmp"
+    tmp.mkdir(exist_ok=True)
+    config = {"temp_directory": str(tmp)}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(str(root / INGEST_FILE), config=config)
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def read_pointer(root: Path) -> dict | None:
+    try:
+        return json.loads((root / POINTER_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        # A pointer is only ever replaced by rename, so a torn one means someone edited it by hand.
+        return None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish_warehouse(root: Path, built: Path, meta: dict) -> Path:
+    """Move a finished warehouse file into place and switch the pointer to it, durably."""
+    wh_dir = root / WAREHOUSE_DIR
+    final = wh_dir / f"wh-{meta['version']:06d}-{int(time.time() * 1000)}.duckdb"
+    with open(built, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(built, final)
+    _fsync_dir(wh_dir)
+    pointer = dict(meta, file=f"{WAREHOUSE_DIR}/{final.name}")
+    tmp = root / (POINTER_FILE + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(pointer, fh, indent=2, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / POINTER_FILE)
+    _fsync_dir(root)
+    _remove_old_warehouses(wh_dir, keep=final)
+    return final
+
+
+def new_warehouse_path(root: Path) -> Path:
+    wh_dir = root / WAREHOUSE_DIR
+    wh_dir.mkdir(parents=True, exist_ok=True)
+    path = wh_dir / f"building-{os.getpid()}.duckdb"
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    return path
+
+
+def _remove_old_warehouses(wh_dir: Path, keep: Path) -> None:
+    """Keep the newest few; a reader that still has an old file open keeps its inode on POSIX."""
+    now = time.time()
+    done = sorted(
+        (p for p in wh_dir.glob("wh-*.duckdb") if p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in done[KEEP_OLD_WAREHOUSES:]:
+        if now - old.stat().st_mtime > OLD_WAREHOUSE_GRACE_S:
+            old.unlink(missing_ok=True)
+    # Files left by a builder that was killed.
+    for partial in wh_dir.glob("building-*.duckdb*"):
+        pid = partial.name.split("-")[1].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            partial.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,1 @@
+"""TrustDesk read side: warehouse access, metrics, moderation, auth and page helpers."""

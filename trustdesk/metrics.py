@@ -1,0 +1,81 @@
+"""The metrics of `spec/metrics.md`, each one SQL model in `trustdesk/sql/`, run on the marts.
+
+Pages and `trustdesk metrics` both call `compute`, so they show the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+
+import polars as pl
+
+from trustdesk.config import Settings
+from trustdesk.warehouse import Warehouse
+
+REGIONS = ("Asia Pacific", "Europe", "Latin America", "Middle East & Africa", "North America", "Other")
+
+# name -> the columns the spec puts first, in order
+METRICS: dict[str, tuple[str, ...]] = {
+    "block_rates": ("business_id", "reached_users", "blocking_users", "block_rate", "reports", "report_rate"),
+    "quality": ("business_id", "reached_users", "negative_users", "negative_rate", "rating"),
+    "ad_reach": ("campaign_id", "impressions", "reach", "frequency", "clicks", "ctr", "replies", "spend_usd", "cpm_usd"),
+    "revenue_by_region": ("region", "billable_messages", "messaging_revenue_usd", "ad_revenue_usd", "total_revenue_usd"),
+    "spam_reports": ("date", "reason", "reports"),
+}
+
+
+class MetricError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    date_from: date
+    date_to: date
+
+    def __post_init__(self):
+        if self.date_to < self.date_from:
+            raise MetricError(f"the period ends ({self.date_to}) before it starts ({self.date_from})")
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> "Period":
+        """The period of equal length just before this one."""
+        return Period(self.date_from - timedelta(days=self.days), self.date_from - timedelta(days=1))
+
+    @classmethod
+    def last(cls, days: int, last_day: date) -> "Period":
+        return cls(last_day - timedelta(days=days - 1), last_day)
+
+
+@cache
+def sql_for(name: str) -> str:
+    return resources.files("trustdesk").joinpath("sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def params_for(name: str, period: Period, region: str | None, settings: Settings) -> dict:
+    if region is not None and region not in REGIONS:
+        raise MetricError(f"unknown region '{region}'; choose one of: {', '.join(REGIONS)}")
+    params = {"date_to": period.date_to, "region": region}
+    if name != "quality":
+        params["date_from"] = period.date_from
+    else:
+        params.update(
+            min_reached=settings.quality_min_reached,
+            medium_from=settings.quality_medium_from,
+            low_from=settings.quality_low_from,
+        )
+    return params
+
+
+def compute(wh: Warehouse, name: str, period: Period, region: str | None = None,
+            settings: Settings | None = None) -> pl.DataFrame:
+    if name not in METRICS:
+        raise MetricError(f"unknown metric '{name}'; choose one of: {', '.join(METRICS)}")
+    settings = settings or Settings.load(wh.root)
+    return wh.query(sql_for(name), params_for(name, period, region, settings))
