@@ -1,0 +1,355 @@
+"""The `trustdesk` command (`spec/cli.md`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+
+from trustdesk import config
+
+KIND_CHOICES = ("businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events")
+DEMO = {"businesses": 300, "days": 60, "messages": 400_000, "seed": 7}
+
+
+class UserError(click.ClickException):
+    """Printed as one sentence, no traceback."""
+
+    def show(self, file=None):
+        click.echo(f"trustdesk: {self.message}", err=True)
+
+
+def _root(ctx: click.Context) -> Path:
+    return config.data_dir(ctx.obj.get("data_dir"))
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def _progress(description: str, total: float | None = None):
+    """A rich progress bar on a terminal; silence when piped (CI, scripts)."""
+    if not _interactive():
+        yield lambda done, total_=None, text=None: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(), transient=True, console=_console(),
+    ) as bar:
+        task = bar.add_task(description, total=total or 1.0)
+
+        def update(done, total_=None, text=None):
+            bar.update(task, completed=done, total=total_ or total or 1.0,
+                       description=text or description)
+
+        yield update
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Data directory (default: $TRUSTDESK_DATA, else ./data).")
+@click.version_option(package_name="trustdesk")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: str | None) -> None:
+    """TrustDesk: trust-and-safety and business-messaging analytics over exported logs."""
+    ctx.ensure_object(dict)
+    ctx.obj["data_dir"] = data_dir
+
+
+# --------------------------------------------------------------------------- generate
+
+@cli.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to write the CSV files into.")
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--businesses", default=300, show_default=True, type=click.IntRange(1))
+@click.option("--days", default=60, show_default=True, type=click.IntRange(1))
+@click.option("--messages", default=500_000, show_default=True, type=click.IntRange(1))
+@click.option("--start", default="2026-09-01", show_default=True, help="First day (YYYY-MM-DD).")
+def generate(out: str, seed: int, businesses: int, days: int, messages: int, start: str) -> None:
+    """Write a synthetic world as log-format v1 CSV files plus truth.csv."""
+    from etl.generate import generate_world
+
+    try:
+        first = date.fromisoformat(start)
+    except ValueError as exc:
+        raise UserError(f"--start {start!r} is not a date like 2026-09-01") from exc
+    with _progress("generating messages", messages) as update:
+        counts = generate_world(
+            Path(out), seed=seed, businesses=businesses, days=days, messages=messages,
+            start=first, progress=lambda done, total: update(done, total),
+        )
+    for name, n in counts.items():
+        click.echo(f"{name}: {n:,} rows")
+    click.echo(f"wrote {Path(out)}")
+
+
+# --------------------------------------------------------------------------- load
+
+def _print_results(results, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([r.as_json() for r in results], indent=2, default=str))
+        return
+    for r in results:
+        if r.status == "rejected":
+            click.echo(f"{r.file}: REJECTED: {r.error}")
+            continue
+        click.echo(
+            f"{r.file}: {r.kind}, {r.rows_read:,} rows read, {r.loaded:,} loaded, "
+            f"{r.duplicates:,} duplicates skipped, {r.quarantined:,} quarantined (load {r.load_id})"
+        )
+        if r.already_loaded:
+            click.echo(f"  note: {r.already_loaded}")
+        if r.unknown_columns:
+            click.echo(f"  unknown columns ignored: {', '.join(r.unknown_columns)}")
+        for reason, n in r.top_reasons:
+            click.echo(f"  {n:>8,} × {reason}")
+        if r.quarantined:
+            click.echo(f"  see them with: trustdesk quarantine --load {r.load_id}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--kind", type=click.Choice(KIND_CHOICES), default=None, help="Kind of records, instead of detecting it from the header.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def load(ctx, files, kind, fmt) -> None:
+    """Validate FILES and load them into the data directory (exit 0 clean, 1 rows quarantined, 2 a file rejected)."""
+    from etl.load import exit_code, load_files
+
+    root = _root(ctx)
+    with _progress("loading") as update:
+        state = {"i": 0, "file": None}
+
+        def report(file, stage, frac):
+            if file and file != state["file"]:
+                state["file"] = file
+                state["i"] += 1
+            base = state["i"] - 1 if file else len(files)
+            update(base + frac, len(files) + 1, f"{file or 'marts'}: {stage}")
+
+        results = _guard(lambda: load_files(root, [Path(f) for f in files], kind=kind, progress=report))
+    _print_results(results, fmt)
+    ctx.exit(exit_code(results))
+
+
+def _guard(fn):
+    """Turn the errors a person can act on into one sentence."""
+    from etl.build import ReferenceError_
+    from etl.store import StoreBusy
+
+    try:
+        return fn()
+    except (StoreBusy, ReferenceError_, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    except OSError as exc:
+        raise UserError(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")) from exc
+
+
+@cli.command()
+@click.pass_context
+def rebuild(ctx) -> None:
+    """Rebuild the marts from the loaded events (after replacing markets.csv or rate_card.csv)."""
+    from etl import store
+    from etl.build import build_warehouse
+    from etl.load import ensure_schema
+
+    root = _root(ctx)
+
+    def run():
+        with store.load_lock(root):
+            con = store.connect_ingest(root)
+            try:
+                ensure_schema(con)
+                return build_warehouse(root, con, force=True)
+            finally:
+                con.close()
+
+    meta = _guard(run)
+    click.echo(f"warehouse version {meta['version']} built")
+
+
+# --------------------------------------------------------------------------- status
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def status(ctx, fmt) -> None:
+    """What the data directory holds."""
+    from trustdesk.status import describe
+
+    info = _guard(lambda: describe(_root(ctx)))
+    if fmt == "json":
+        click.echo(json.dumps(info, indent=2, default=str))
+        return
+    click.echo(f"data directory: {info['data_dir']}")
+    if not info["warehouse_version"]:
+        click.echo("no data yet: run `trustdesk demo`, or `trustdesk load FILE...`")
+        return
+    click.echo(f"warehouse version {info['warehouse_version']}, built {info['built_at']}")
+    click.echo(f"data from {info['first_day']} to {info['last_day']}")
+    click.echo(f"loads: {info['loads']:,}, quarantined rows: {info['quarantined']:,}")
+    for kind, n in info["rows"].items():
+        click.echo(f"  {kind:<13} {n:>12,}")
+    for warning in info["warnings"]:
+        click.echo(f"warning: {warning}")
+
+
+# --------------------------------------------------------------------------- metrics
+
+def _parse_date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise UserError(f"{flag} {value!r} is not a date like 2026-09-30") from exc
+
+
+def _write_table(df, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(df.to_dicts(), indent=2, default=str))
+    else:
+        sys.stdout.write(df.write_csv())
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["block_rates", "quality", "ad_reach", "revenue_by_region", "spam_reports"]))
+@click.option("--from", "date_from", default=None, help="First day (default: 30 days before --to).")
+@click.option("--to", "date_to", default=None, help="Last day (default: the last day in the data).")
+@click.option("--region", default=None, help="Only this region (e.g. 'Asia Pacific').")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_context
+def metrics(ctx, name, date_from, date_to, region, fmt) -> None:
+    """Print a metric table as spec/metrics.md defines it."""
+    from trustdesk.metrics import MetricError, Period, compute
+    from trustdesk.warehouse import NoData, open_current
+
+    root = _root(ctx)
+    try:
+        wh = open_current(root)
+    except NoData as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        last = _parse_date(date_to, "--to") or wh.date_range()[1] or date.today()
+        first = _parse_date(date_from, "--from") or Period.last(30, last).date_from
+        df = compute(wh, name, Period(first, last), region)
+    except MetricError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        wh.close()
+    _write_table(df, fmt)
+
+
+# --------------------------------------------------------------------------- quarantine
+
+@cli.command()
+@click.option("--load", "load_id", type=int, default=None, help="Only rows of this load.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_context
+def quarantine(ctx, load_id, fmt) -> None:
+    """List quarantined rows with file, line and reasons."""
+    from trustdesk.loads import quarantined_rows
+    from trustdesk.warehouse import NoData, open_current
+
+    try:
+        wh = open_current(_root(ctx))
+    except NoData as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        df = quarantined_rows(wh, load_id=load_id)
+    finally:
+        wh.close()
+    if fmt == "csv":
+        from trustdesk.export import safe_csv
+
+        sys.stdout.write(safe_csv(df))
+    else:
+        _write_table(df, fmt)
+
+
+# --------------------------------------------------------------------------- demo and serve
+
+def _has_data(root: Path) -> bool:
+    from etl import store
+
+    return store.read_pointer(root) is not None
+
+
+def run_demo(root: Path, quiet: bool = False) -> bool:
+    """Generate and load a modest world when the data directory is empty. True when it did."""
+    from etl.generate import generate_world
+    from etl.load import load_files
+
+    if _has_data(root):
+        return False
+    world = root / "demo-world"
+    say = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
+    say(f"no data in {root}: generating a demo world ({DEMO['messages']:,} messages) ...")
+    with _progress("generating demo world", DEMO["messages"]) as update:
+        generate_world(world, seed=DEMO["seed"], businesses=DEMO["businesses"], days=DEMO["days"],
+                       messages=DEMO["messages"], progress=lambda d, t: update(d, t))
+    files = sorted(p for p in world.glob("*.csv") if p.name != "truth.csv")
+    say(f"loading {len(files)} files ...")
+    with _progress("loading demo world", len(files) + 1) as update:
+        names = [f.name for f in files]
+        results = load_files(
+            root, files, user="demo",
+            progress=lambda f, s, x: update((names.index(f) if f in names else len(names)) + x,
+                                            len(names) + 1, f"{f or 'marts'}: {s}"),
+        )
+    for r in results:
+        say(f"  {r.file}: {r.loaded:,} rows loaded")
+    say(f"demo data ready; ground truth for `trustdesk evaluate` is in {world / 'truth.csv'}")
+    return True
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx) -> None:
+    """First run: when the data directory holds no data, generate a modest world and load it."""
+    root = _root(ctx)
+    if not _guard(lambda: run_demo(root)):
+        click.echo(f"{root} already holds data; nothing to do (see `trustdesk status`)")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--no-demo", is_flag=True, help="Do not create demo data in an empty data directory.")
+@click.pass_context
+def serve(ctx, no_demo) -> None:
+    """Start the dashboard (streamlit run app.py) on this data directory; extra options go to streamlit."""
+    root = _root(ctx)
+    if not no_demo:
+        _guard(lambda: run_demo(root))
+    env = dict(os.environ, TRUSTDESK_DATA=str(root))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(config.REPO_ROOT / "app.py"), *ctx.args]
+    try:
+        ctx.exit(subprocess.call(cmd, env=env, cwd=str(config.REPO_ROOT)))
+    except KeyboardInterrupt:
+        ctx.exit(0)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("trustdesk: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
