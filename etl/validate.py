@@ -162,3 +162,45 @@ def validation_sql(kind: Kind) -> ValidationSQL:
         if c.type == "country":
             params["countries"] = list(COUNTRY_CODES)
     return ValidationSQL(typed, reasons, params)
+
+
+def validate_values(kind: Kind, rows: list[dict[str, str | None]], future_limit=None) -> list[tuple[dict, list[str]]]:
+    """Validate raw text values without loading them: (typed values, reasons) per row.
+
+    Runs the very SQL the loader runs, on an in-memory DuckDB; used for dry runs and tests.
+    """
+    import datetime as _dt
+
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        cols = ", ".join(f"{q('raw_' + c.name)} VARCHAR" for c in kind.columns)
+        con.execute(f"CREATE TABLE src (rec BIGINT, {cols})")
+        for i, row in enumerate(rows, 1):
+            con.execute(
+                f"INSERT INTO src VALUES (?, {', '.join('?' for _ in kind.columns)})",
+                [i, *[row.get(c.name) for c in kind.columns]],
+            )
+        v = validation_sql(kind)
+        params = dict(v.params)
+        if any(c.type == "timestamp" for c in kind.columns):
+            params["future_limit"] = future_limit or (
+                _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None) + _dt.timedelta(days=1)
+            )
+        names = [c.name for c in kind.columns]
+        out = con.execute(
+            f"""
+            WITH cast_ AS (SELECT *, {v.typed} FROM src),
+                 checked AS (SELECT *, {v.reasons} AS reasons FROM cast_)
+            SELECT {', '.join(q('v_' + n) for n in names)}, reasons FROM checked ORDER BY rec
+            """,
+            params,
+        ).fetchall()
+    finally:
+        con.close()
+    return [
+        (dict(zip(names, r[:-1])), [x for x in r[-1].split(REASON_SEP) if x])
+        for r in out
+    ]

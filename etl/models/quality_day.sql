@@ -42,7 +42,10 @@ segments as (
 ),
 
 last_day as (
-    select max(day) as d from business_user_day
+    select greatest(
+        (select max(day) from business_user_day),
+        (select max(day) from feedback_events)
+    ) as d
 ),
 
 expanded as (

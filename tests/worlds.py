@@ -1,0 +1,58 @@
+"""Small hand-written worlds, as code: write log-format CSVs and load them into a data directory."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from etl.contract import KINDS
+from etl.load import load_files
+from trustdesk.warehouse import open_current
+
+MARKETS = """country,market,region
+IN,India,Asia Pacific
+BR,Brazil,Latin America
+US,North America,North America
+"""
+
+RATE_CARD = """market,category,price_usd,effective_from
+India,marketing,0.01,2026-01-01
+India,marketing,0.02,2026-03-02
+India,utility,0.001,2026-01-01
+India,authentication,0.002,2026-01-01
+Brazil,marketing,0.06,2026-01-01
+Brazil,utility,0.008,2026-01-01
+"""
+
+
+def write_kind(path: Path, kind: str, rows: list[dict], columns: list[str] | None = None) -> Path:
+    columns = columns or list(KINDS[kind].names)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})
+    return path
+
+
+def build(tmp: Path, reference: bool = True, **kinds: list[dict]):
+    """Write each kind's rows to `<tmp>/in/<kind>.csv`, load them all into `<tmp>/data`."""
+    root = tmp / "data"
+    root.mkdir(parents=True, exist_ok=True)
+    if reference:
+        (root / "markets.csv").write_text(MARKETS)
+        (root / "rate_card.csv").write_text(RATE_CARD)
+    src = tmp / "in"
+    src.mkdir(exist_ok=True)
+    files = [write_kind(src / f"{kind}.csv", kind, rows) for kind, rows in kinds.items()]
+    results = load_files(root, files, user="test")
+    return root, results
+
+
+def warehouse(root: Path):
+    return open_current(root)
+
+
+def msg(mid, at, biz, user, direction, country, category="", template="", status="", text=""):
+    return dict(message_id=mid, sent_at=at, business_id=biz, user_id=user, direction=direction,
+                user_country=country, category=category, template=template, status=status, text=text)
