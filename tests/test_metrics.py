@@ -204,5 +204,6 @@ def test_quality_medium_then_unknown_when_window_moves(tmp_path):
     mart = rows(wh.query("SELECT * FROM quality_day WHERE business_id = 'b3'"), "day")
     assert mart[date(2026, 3, 11)]["reached_7d"] == 100
     assert mart[date(2026, 3, 11)]["negative_7d"] == 3
-    assert date(2026, 3, 12) not in mart
+    assert (mart[date(2026, 3, 12)]["reached_7d"], mart[date(2026, 3, 12)]["negative_7d"]) == (0, 3)
+    assert date(2026, 3, 13) not in mart  # past the last day in the data
     wh.close()
