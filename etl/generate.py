@@ -1143,3 +1143,558 @@ def _campaign_names(seed: int, n: int) -> list[str]:
         else:
             out.append(f"{fake.bs().title()}, Status ads")
     return out
+
+
+# ==================================================================================================
+# one time slice
+
+
+_READ_P = np.array([0.45, 0.62, 0.70, 0.75])   # share of delivered messages that are read, per category
+_SENT_P = 0.04
+_REPORT_CUM = np.cumsum(_REPORT_PROFILES, axis=1)
+_BLOCK_CUM = np.cumsum(_BLOCK_PROFILES, axis=1)
+_REPORT_CUM[:, -1] = 1.0
+_BLOCK_CUM[:, -1] = 1.0
+
+
+@dataclass
+class _Lookups:
+    """Per-business pool offsets and the Enum sources the columns are gathered from."""
+    b_in_off: np.ndarray
+    b_in_cnt: np.ndarray
+    b_srv_off: np.ndarray
+    b_srv_cnt: np.ndarray
+    ff_off: np.ndarray
+    ff_cnt: np.ndarray
+    reply_off: np.ndarray      # by reply pool: normal, bad
+    reply_cnt: np.ndarray
+    ad_off: int
+    ad_cnt: int
+    day_tab: np.ndarray
+    tod_tab: np.ndarray
+    e_business: pl.Series
+    e_campaign: pl.Series
+    e_country: pl.Series
+    e_direction: pl.Series
+    e_category: pl.Series
+    e_status: pl.Series
+    e_template: pl.Series
+    e_text: pl.Series
+    e_report: pl.Series
+    e_block: pl.Series
+    e_action: pl.Series
+    e_event: pl.Series
+
+
+def _lookups(plan: _Plan, content: _Content) -> _Lookups:
+    cats = plan.businesses["category"].to_list()
+    po, pc = content.pool_off, content.pool_cnt
+    b_in_off = np.array([po[f"in:{c}"] for c in cats], dtype=np.int64)
+    b_in_cnt = np.array([pc[f"in:{c}"] for c in cats], dtype=np.int64)
+    srv_keys = [f"ff:{f}" if f in (_FAM_SPAM, _FAM_SCAM) else f"service:{c}"
+                for f, c in zip(plan.b_family, cats)]
+    ff_keys = [f"ff:{f}" if f in (_FAM_SPAM, _FAM_SCAM) else f"ff:{_FAM_SPAM}"
+               for f in plan.b_family]
+    day_tab = np.array([list((plan.start + dt.timedelta(days=d)).isoformat().encode() + b"T")
+                        for d in range(plan.days)], dtype=np.uint8)
+    sec = np.arange(_DAY)
+    tod = np.empty((_DAY, 9), dtype=np.uint8)
+    tod[:, 0:2] = _DIGITS4[sec // 3600][:, 2:]
+    tod[:, 2] = ord(":")
+    tod[:, 3:5] = _DIGITS4[(sec // 60) % 60][:, 2:]
+    tod[:, 5] = ord(":")
+    tod[:, 6:8] = _DIGITS4[sec % 60][:, 2:]
+    tod[:, 8] = ord("Z")
+    return _Lookups(
+        b_in_off=b_in_off, b_in_cnt=b_in_cnt,
+        b_srv_off=np.array([po[k] for k in srv_keys], dtype=np.int64),
+        b_srv_cnt=np.array([pc[k] for k in srv_keys], dtype=np.int64),
+        ff_off=np.array([po[k] for k in ff_keys], dtype=np.int64),
+        ff_cnt=np.array([pc[k] for k in ff_keys], dtype=np.int64),
+        reply_off=np.array([po["in:reply_normal"], po["in:reply_bad"]], dtype=np.int64),
+        reply_cnt=np.array([pc["in:reply_normal"], pc["in:reply_bad"]], dtype=np.int64),
+        ad_off=po["in:ad"], ad_cnt=pc["in:ad"],
+        day_tab=day_tab, tod_tab=tod,
+        e_business=_enum_source(plan.b_ids, with_null=False),
+        e_campaign=_enum_source(plan.campaigns["campaign_id"].to_list(), with_null=False),
+        e_country=_enum_source(COUNTRY_CODES, with_null=False),
+        e_direction=_enum_source(DIRECTIONS, with_null=False),
+        e_category=_enum_source(MESSAGE_CATEGORIES),
+        e_status=_enum_source(STATUSES),
+        e_template=_enum_source(content.templates),
+        e_text=_enum_source(content.texts, with_null=False),
+        e_report=_enum_source(REPORT_REASONS, with_null=False),
+        e_block=_enum_source(BLOCK_REASONS),
+        e_action=_enum_source(OPT_OUT_ACTIONS, with_null=False),
+        e_event=_enum_source(AD_EVENTS, with_null=False),
+    )
+
+
+def _gather(source: pl.Series, idx: np.ndarray, name: str) -> pl.Series:
+    return source.gather(pl.Series(idx.astype(np.uint32))).alias(name)
+
+
+def _ts_series(lk: _Lookups, t: np.ndarray, name: str) -> pl.Series:
+    m = np.empty((len(t), 20), dtype=np.uint8)
+    m[:, :11] = lk.day_tab[t // _DAY]
+    m[:, 11:] = lk.tod_tab[t % _DAY]
+    return _fixed_width(m, name)
+
+
+def _user_series(plan: _Plan, u: np.ndarray, name: str = "user_id") -> pl.Series:
+    return _fixed_width(plan.user_ids[u], name)
+
+
+def _user_country(plan: _Plan, u: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return np.where(t >= plan.moved_at[u], plan.new_country[u], plan.home[u]).astype(np.int64)
+
+
+def _slot_users(plan: _Plan, b: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The user behind customer slot j of business b: mostly its country's users, some foreign."""
+    foreign = _hash01(b, j, 0xF0F0) < plan.b_phi[b]
+    c = plan.b_country[b]
+    dom = plan.pool_start[c] + (plan.b_off[b] + j * plan.b_stride[b]) % plan.pool_n[c]
+    glob = (plan.b_off2[b] + j * plan.b_stride2[b]) % plan.n_users
+    return np.where(foreign, glob, dom)
+
+
+def _statuses(rng: np.random.Generator, cat: np.ndarray, fail: np.ndarray) -> np.ndarray:
+    u = rng.random(len(cat))
+    read_cut = fail + _SENT_P + (1 - fail - _SENT_P) * _READ_P[cat]
+    return np.where(u < fail, _FAILED, np.where(u < fail + _SENT_P, 0,
+                    np.where(u < read_cut, 2, 1))).astype(np.int64)
+
+
+def _pool_pick(content: _Content, u: np.ndarray, off: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+    return content.pool_items[off + (u * cnt).astype(np.int64)]
+
+
+def _seg_positions(counts: np.ndarray) -> np.ndarray:
+    """0..n-1 inside each segment of the given lengths, concatenated."""
+    total = int(counts.sum())
+    starts = np.cumsum(counts) - counts
+    return np.arange(total) - np.repeat(starts, counts)
+
+
+@dataclass
+class _Rows:
+    """Message rows as column arrays (t in seconds since the period start)."""
+    t: np.ndarray
+    b: np.ndarray
+    u: np.ndarray
+    d: np.ndarray
+    cat: np.ndarray
+    tpl: np.ndarray
+    st: np.ndarray
+    txt: np.ndarray
+    src: np.ndarray
+
+    @staticmethod
+    def concat(parts: list[_Rows]) -> _Rows:
+        return _Rows(*(np.concatenate([getattr(p, f) for p in parts])
+                       for f in ("t", "b", "u", "d", "cat", "tpl", "st", "txt", "src")))
+
+    def take(self, idx: np.ndarray) -> _Rows:
+        return _Rows(*(getattr(self, f)[idx]
+                       for f in ("t", "b", "u", "d", "cat", "tpl", "st", "txt", "src")))
+
+
+def _conversations(plan: _Plan, content: _Content, lk: _Lookups, rng: np.random.Generator,
+                   b: np.ndarray, u: np.ndarray, t0: np.ndarray, in_off: np.ndarray,
+                   in_cnt: np.ndarray, answer: np.ndarray) -> _Rows:
+    """Users write first (1+ inbound messages); most conversations get 1+ free-form answers."""
+    n = len(b)
+    n_in = rng.geometric(_P_IN, n)
+    answered = rng.random(n) < answer
+    n_out = np.where(answered, rng.geometric(_P_OUT, n), 0)
+    late = rng.random(n) < plan.b_late[b]
+    first = np.where(late, rng.uniform(24.2 * 3600, 72 * 3600, n),
+                     np.minimum(rng.lognormal(np.log(420.0), 1.4, n), 20 * 3600.0))
+
+    def expand(counts, t_first, gap_median):
+        pos = _seg_positions(counts)
+        conv = np.repeat(np.arange(n), counts)
+        gaps = np.where(pos == 0, 0.0, rng.lognormal(np.log(gap_median), 1.0, len(pos)))
+        cs = np.cumsum(gaps)
+        starts = np.cumsum(counts) - counts
+        base = cs[starts[counts > 0]]
+        within = cs - np.repeat(base, counts[counts > 0])
+        return conv, (t_first[conv] + within).astype(np.int64)
+
+    ci, ti = expand(n_in, t0.astype(float), 35.0)
+    co, to = expand(n_out, t0 + first, 50.0)
+    bi, bo = b[ci], b[co]
+    m_in, m_out = len(ci), len(co)
+    txt_in = _pool_pick(content, rng.random(m_in), in_off[ci], in_cnt[ci])
+    txt_out = _pool_pick(content, rng.random(m_out), lk.b_srv_off[bo], lk.b_srv_cnt[bo])
+    cat_out = np.full(m_out, _SERV, dtype=np.int64)
+    return _Rows(
+        t=np.concatenate([ti, to]), b=np.concatenate([bi, bo]), u=np.concatenate([u[ci], u[co]]),
+        d=np.concatenate([np.zeros(m_in, np.int64), np.ones(m_out, np.int64)]),
+        cat=np.concatenate([np.full(m_in, _NULLCAT, np.int64), cat_out]),
+        tpl=np.full(m_in + m_out, -1, dtype=np.int64),
+        st=np.concatenate([np.full(m_in, _NULLSTATUS, np.int64),
+                           _statuses(rng, cat_out, plan.b_fail[bo])]),
+        txt=np.concatenate([txt_in, txt_out]),
+        src=plan.b_conv[np.concatenate([bi, bo])],
+    )
+
+
+def _stream_g(plan: _Plan, T: float) -> np.ndarray:
+    """Share (0..1) of each stream's activity curve that lies before hour T."""
+    tc = np.clip(T, plan.s_a, plan.s_e)
+    g = (_lam(plan, plan.s_c, tc) - plan.s_La) / (plan.s_Le - plan.s_La)
+    return np.clip(g, 0.0, 1.0)
+
+
+def _to_seconds(t_hours: np.ndarray) -> np.ndarray:
+    return np.floor(t_hours * 3600.0).astype(np.int64)
+
+
+@dataclass
+class _Chunk:
+    messages: pl.DataFrame
+    reports: pl.DataFrame
+    blocks: pl.DataFrame
+    opt_outs: pl.DataFrame
+    ad_events: pl.DataFrame
+
+
+def _ad_chunk(plan: _Plan, rng: np.random.Generator, T0: float, T1: float, end: int):
+    """Status ad events of the slice, and the replies that open a chat with the advertiser."""
+    if plan.n_camp == 0:
+        return None, (np.zeros(0, np.int64),) * 3
+    span = plan.camp_Le - plan.camp_La
+
+    def g(T):
+        tc = np.clip(T, plan.camp_a, plan.camp_e)
+        return np.clip((_lam(plan, plan.camp_c, tc) - plan.camp_La) / span, 0.0, 1.0)
+
+    G0, G1 = g(T0), g(T1)
+    cnt = rng.poisson(plan.camp_imps * (G1 - G0))
+    cid = np.repeat(np.arange(plan.n_camp), cnt)
+    n = len(cid)
+    gg = G0[cid] + rng.random(n) * (G1 - G0)[cid]
+    t = _to_seconds(_lam_inv(plan, plan.camp_c[cid], plan.camp_La[cid] + gg * span[cid]))
+    j = (rng.random(n) * plan.camp_R[cid]).astype(np.int64)
+    h = _hash01(cid, j, 0xAD)
+    c = plan.camp_cidx[np.searchsorted(plan.camp_cflat, cid + h, side="right")]
+    user = plan.pool_start[c] + (plan.camp_off[cid] + j * plan.camp_stride[cid]) % plan.pool_n[c]
+    cost = _CPM[c] * plan.camp_factor[cid] / 1000.0 * rng.lognormal(0.0, 0.25, n)
+
+    click = rng.random(n) < plan.camp_ctr[cid]
+    ci = np.flatnonzero(click)
+    t_click = t[ci] + 1 + rng.lognormal(np.log(15.0), 0.8, len(ci)).astype(np.int64)
+    reply = rng.random(len(ci)) < plan.camp_rr[cid[ci]]
+    ri = ci[reply]
+    t_reply = t_click[reply] + 1 + rng.lognormal(np.log(40.0), 0.8, len(ri)).astype(np.int64)
+
+    ev_cid = np.concatenate([cid, cid[ci], cid[ri]])
+    ev_u = np.concatenate([user, user[ci], user[ri]])
+    ev_t = np.concatenate([t, t_click, t_reply])
+    ev_kind = np.concatenate([np.zeros(n, np.int64), np.ones(len(ci), np.int64),
+                              np.full(len(ri), 2, np.int64)])
+    cpc = plan.camp_cpc[cid[ci]]
+    ev_cost = np.concatenate([cost, np.where(cpc > 0, cpc, np.nan), np.full(len(ri), np.nan)])
+    limit = np.minimum(plan.camp_e[ev_cid] * 3600, end)
+    keep = ev_t < limit
+    ev_cid, ev_u, ev_t, ev_kind, ev_cost = (x[keep] for x in (ev_cid, ev_u, ev_t, ev_kind, ev_cost))
+    order = np.argsort(ev_t, kind="stable")
+    ads = (ev_cid[order], ev_u[order], ev_t[order], ev_kind[order], ev_cost[order])
+    # the reply opens a chat: the user writes to the advertiser a few seconds later
+    keep_r = t_reply < np.minimum(plan.camp_e[cid[ri]] * 3600, end)
+    seeds = (plan.camp_b[cid[ri]][keep_r], user[ri][keep_r],
+             t_reply[keep_r] + rng.integers(3, 60, int(keep_r.sum())))
+    return ads, seeds
+
+
+def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int, T0: float,
+                T1: float, counters: dict[str, int]) -> _Chunk:
+    rng = _rng(seed, "slice", k)
+    end = plan.days * _DAY
+    S = len(plan.s_kind)
+    kind = plan.s_kind
+    G0, G1 = _stream_g(plan, T0), _stream_g(plan, T1)
+    span = plan.s_Le - plan.s_La
+    K_s = plan.b_K[plan.s_b]
+
+    # ---- Status ads (their replies become conversations) ----------------------------------------
+    ads, ad_seeds = _ad_chunk(plan, rng, T0, T1, end)
+
+    # ---- units of every stream: returning conversations and template messages --------------------
+    lam = np.where(kind == _WARM, plan.s_units * (G1 ** 2 - G0 ** 2), plan.s_units * (G1 - G0))
+    lam = np.where(kind == _CONV, np.maximum(plan.s_units - K_s, 0) * (G1 - G0), lam)
+    cnt = rng.poisson(np.maximum(lam, 0))
+    sid = np.repeat(np.arange(S), cnt)
+    n = len(sid)
+    u1 = rng.random(n)
+    dG = (G1 - G0)[sid]
+    g = np.where(kind[sid] == _WARM, np.sqrt(G0[sid] ** 2 + u1 * (G1 ** 2 - G0 ** 2)[sid]),
+                 G0[sid] + u1 * dG)
+    t_h = _lam_inv(plan, plan.s_c[sid], plan.s_La[sid] + g * span[sid])
+    sb = plan.s_b[sid]
+    sk = kind[sid]
+    u2 = rng.random(n)
+    user = np.full(n, -1, dtype=np.int64)
+    # returning customers: a slot that already wrote before
+    J = np.floor(g * K_s[sid]).astype(np.int64)
+    conv_m = sk == _CONV
+    # warm marketing: a slot whose first contact is at least an hour earlier
+    warm_m = sk == _WARM
+    if warm_m.any():
+        wi = np.flatnonzero(warm_m)
+        s_w = sid[wi]
+        tc = np.clip(t_h[wi] - 1.0, plan.s_a[s_w], plan.s_e[s_w])
+        gw = (_lam(plan, plan.s_c[s_w], tc) - plan.s_La[s_w]) / span[s_w]
+        J[wi] = np.floor(np.clip(gw, 0, 1) * K_s[s_w]).astype(np.int64)
+    slot_m = conv_m | warm_m
+    j = (u2 * J).astype(np.int64)
+    user = np.where(slot_m & (J > 0), _slot_users(plan, sb, j), user)
+    tpl_slot = sk == _SLOT
+    j2 = (u2 * plan.s_slots[sid]).astype(np.int64)
+    user = np.where(tpl_slot, _slot_users(plan, sb, j2), user)
+    cold = sk == _COLD
+    if cold.any():
+        ci = np.flatnonzero(cold)
+        tgt = plan.s_target[sid[ci]]
+        u3 = rng.random(len(ci))
+        local = plan.pool_start[tgt] + (u3 * plan.pool_n[tgt]).astype(np.int64)
+        anywhere = (rng.random(len(ci)) * plan.n_users).astype(np.int64)
+        user[ci] = np.where(rng.random(len(ci)) < plan.s_psi[sid[ci]], anywhere, local)
+    t_s = _to_seconds(t_h)
+    valid = user >= 0
+
+    # ---- new customers: the slots whose first contact falls in this slice --------------------------
+    conv_s = np.flatnonzero((kind == _CONV) & (K_s > 0) & (G1 > G0))
+    jlo = np.floor(G0[conv_s] * K_s[conv_s]).astype(np.int64)
+    jhi = np.minimum(K_s[conv_s] - 1, np.floor(G1[conv_s] * K_s[conv_s]).astype(np.int64))
+    ncand = np.maximum(jhi - jlo + 1, 0)
+    cs = np.repeat(conv_s, ncand)
+    jj = np.repeat(jlo, ncand) + _seg_positions(ncand)
+    bb = plan.s_b[cs]
+    gj = (jj + _hash01(bb, jj, 0x51075)) / K_s[cs]
+    inside = (gj >= G0[cs]) & (gj < G1[cs])
+    cs, jj, bb, gj = cs[inside], jj[inside], bb[inside], gj[inside]
+    t_new = _to_seconds(_lam_inv(plan, plan.s_c[cs], plan.s_La[cs] + gj * span[cs]))
+    u_new = _slot_users(plan, bb, jj)
+
+    # ---- template messages ------------------------------------------------------------------------
+    ti = np.flatnonzero(valid & ~conv_m)
+    ts, tb, tu, tt = sid[ti], sb[ti], user[ti], t_s[ti]
+    m = len(ti)
+    tcat = _pick(plan.s_cat_cum[ts], rng.random(m))
+    fam = plan.b_family[tb]
+    free = tcat == _SERV
+    c3 = np.minimum(tcat, 2)
+    choice = content.fam_off[fam, c3] + (rng.random(m) * content.fam_cnt[fam, c3]).astype(np.int64)
+    tpl = np.where(free, -1, content.fam_tpl[choice])
+    tpl_safe = np.maximum(tpl, 0)
+    u5 = rng.random(m)
+    txt = np.where(free, _pool_pick(content, u5, lk.ff_off[tb], lk.ff_cnt[tb]),
+                   _pool_pick(content, u5, content.tpl_pool_off[tpl_safe],
+                              content.tpl_pool_cnt[tpl_safe]))
+    tst = _statuses(rng, tcat, plan.b_fail[tb])
+    templates = _Rows(t=tt, b=tb, u=tu, d=np.ones(m, np.int64), cat=tcat, tpl=tpl, st=tst,
+                      txt=txt, src=ts)
+
+    # ---- conversations: new customers, returning customers, replies to templates and to ads --------
+    ri = np.flatnonzero(valid & conv_m)
+    rep = (tst != _FAILED) & (rng.random(m) < plan.s_reply[ts])
+    rp = plan.s_reply_pool[ts[rep]]
+    ad_b, ad_u, ad_t = ad_seeds
+    c_b = np.concatenate([bb, sb[ri], tb[rep], ad_b])
+    c_u = np.concatenate([u_new, user[ri], tu[rep], ad_u])
+    delay = rng.lognormal(np.log(1200.0), 1.2, int(rep.sum())).astype(np.int64) + 5
+    c_t = np.concatenate([t_new, t_s[ri], tt[rep] + delay, ad_t])
+    c_in_off = np.concatenate([lk.b_in_off[bb], lk.b_in_off[sb[ri]], lk.reply_off[rp],
+                               np.full(len(ad_b), lk.ad_off)])
+    c_in_cnt = np.concatenate([lk.b_in_cnt[bb], lk.b_in_cnt[sb[ri]], lk.reply_cnt[rp],
+                               np.full(len(ad_b), lk.ad_cnt)])
+    c_ans = np.concatenate([plan.b_answer[bb], plan.b_answer[sb[ri]], plan.s_reply_answer[ts[rep]],
+                            np.full(len(ad_b), 0.9)])
+    convs = _conversations(plan, content, lk, rng, c_b, c_u, c_t, c_in_off, c_in_cnt, c_ans)
+
+    rows = _Rows.concat([templates, convs])
+    rows = rows.take(np.flatnonzero(rows.t < end))
+    rows = rows.take(np.argsort(rows.t, kind="stable"))
+    nmsg = len(rows.t)
+    msg_num = counters["messages"] + np.arange(nmsg, dtype=np.int64)
+    counters["messages"] += nmsg
+    country = _user_country(plan, rows.u, rows.t)
+    messages = pl.DataFrame([
+        _id_series("message_id", "m", msg_num, 10),
+        _ts_series(lk, rows.t, "sent_at"),
+        _gather(lk.e_business, rows.b, "business_id"),
+        _user_series(plan, rows.u),
+        _gather(lk.e_direction, rows.d, "direction"),
+        _gather(lk.e_country, country, "user_country"),
+        _gather(lk.e_category, rows.cat, "category"),
+        _gather(lk.e_template, np.where(rows.tpl < 0, len(content.templates), rows.tpl), "template"),
+        _gather(lk.e_status, rows.st, "status"),
+        _gather(lk.e_text, rows.txt, "text"),
+    ])
+
+    reports, blocks, opt_outs = _feedback(plan, lk, rng, rows, msg_num, end, counters)
+    ad_df = _ad_frame(plan, lk, ads, counters)
+    return _Chunk(messages, reports, blocks, opt_outs, ad_df)
+
+
+def _feedback(plan: _Plan, lk: _Lookups, rng: np.random.Generator, rows: _Rows,
+              msg_num: np.ndarray, end: int, counters: dict[str, int]):
+    """Reports, blocks and opt-outs by users shortly after an outbound message reached them."""
+    o = np.flatnonzero((rows.d == 1) & (rows.st != _FAILED))
+    s = rows.src[o]
+    pr = plan.s_p_report[s]
+    pb = np.maximum(plan.s_p_block[s] - 0.5 * pr, 0.0)  # half of the reporters also block
+    po = plan.s_p_opt[s] * (rows.cat[o] == _MKT)
+    u = rng.random(len(o))
+    is_rep = u < pr
+    is_blk = (u < 0.5 * pr) | ((u >= pr) & (u < pr + pb))
+    is_opt = (u >= pr + pb) & (u < pr + pb + po)
+
+    # reports
+    r = o[is_rep]
+    t_rep = rows.t[r] + 2 + np.minimum(rng.lognormal(np.log(300.0), 1.3, len(r)), 3 * _DAY).astype(np.int64)
+    reason = _pick(_REPORT_CUM[plan.s_profile[rows.src[r]]], rng.random(len(r)))
+    with_msg = rng.random(len(r)) < 0.85
+    t_rep_by_row = np.zeros(len(rows.t), dtype=np.int64)
+    t_rep_by_row[r] = t_rep
+
+    # blocks: right after the report when both, else on their own
+    bi = o[is_blk]
+    also_rep = is_rep[is_blk]
+    t_blk = np.where(also_rep, t_rep_by_row[bi] + rng.integers(2, 30, len(bi)),
+                     rows.t[bi] + 2 + np.minimum(rng.lognormal(np.log(240.0), 1.4, len(bi)),
+                                                 3 * _DAY).astype(np.int64))
+    b_reason = _pick(_BLOCK_CUM[plan.s_profile[rows.src[bi]]], rng.random(len(bi)))
+    # a user blocks a business once: keep the earliest block per pair in the slice
+    key = rows.b[bi] * plan.n_users + rows.u[bi]
+    order = np.lexsort((t_blk, key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    keep = np.sort(order[first])
+    bi, t_blk, b_reason = bi[keep], t_blk[keep], b_reason[keep]
+
+    # opt-outs, a few resumed days later
+    oi = o[is_opt]
+    t_stop = rows.t[oi] + 2 + np.minimum(rng.lognormal(np.log(600.0), 1.3, len(oi)), 3 * _DAY).astype(np.int64)
+    resume = rng.random(len(oi)) < 0.08
+    t_res = t_stop[resume] + rng.integers(_DAY, 20 * _DAY, int(resume.sum()))
+    op_b = np.concatenate([rows.b[oi], rows.b[oi][resume]])
+    op_u = np.concatenate([rows.u[oi], rows.u[oi][resume]])
+    op_t = np.concatenate([t_stop, t_res])
+    op_a = np.concatenate([np.zeros(len(oi), np.int64), np.ones(int(resume.sum()), np.int64)])
+
+    def finish(t, cols, counter, prefix, width):
+        keep = np.flatnonzero(t < end)
+        keep = keep[np.argsort(t[keep], kind="stable")]
+        num = counters[counter] + np.arange(len(keep), dtype=np.int64)
+        counters[counter] += len(keep)
+        return keep, _id_series(f"{counter}_id", prefix, num, width)
+
+    k, ids = finish(t_rep, None, "report", "r", 9)
+    msg_ids = _id_series("message_id", "m", msg_num[r[k]], 10)
+    msg_ids = pl.select(pl.when(pl.Series(with_msg[k])).then(msg_ids)).to_series().alias("message_id")
+    reports = pl.DataFrame([
+        ids, _ts_series(lk, t_rep[k], "reported_at"), _user_series(plan, rows.u[r[k]]),
+        _gather(lk.e_business, rows.b[r[k]], "business_id"),
+        _gather(lk.e_report, reason[k], "reason"), msg_ids,
+    ])
+    k, ids = finish(t_blk, None, "block", "k", 9)
+    blocks = pl.DataFrame([
+        ids, _ts_series(lk, t_blk[k], "blocked_at"), _user_series(plan, rows.u[bi[k]]),
+        _gather(lk.e_business, rows.b[bi[k]], "business_id"),
+        _gather(lk.e_block, b_reason[k], "reason"),
+    ])
+    k, ids = finish(op_t, None, "opt_out", "o", 9)
+    opt_outs = pl.DataFrame([
+        ids, _ts_series(lk, op_t[k], "changed_at"), _user_series(plan, op_u[k]),
+        _gather(lk.e_business, op_b[k], "business_id"), _gather(lk.e_action, op_a[k], "action"),
+    ])
+    return reports, blocks, opt_outs
+
+
+def _ad_frame(plan: _Plan, lk: _Lookups, ads, counters: dict[str, int]) -> pl.DataFrame:
+    names = KINDS["ad_events"].names
+    if ads is None:
+        return pl.DataFrame(schema={n: pl.String for n in names})
+    cid, u, t, kind, cost = ads
+    num = counters["ad_event"] + np.arange(len(t), dtype=np.int64)
+    counters["ad_event"] += len(t)
+    country = _user_country(plan, u, t)
+    return pl.DataFrame([
+        _id_series("event_id", "e", num, 10),
+        _ts_series(lk, t, "occurred_at"),
+        _gather(lk.e_campaign, cid, "campaign_id"),
+        _user_series(plan, u),
+        _gather(lk.e_country, country, "user_country"),
+        _gather(lk.e_event, kind, "event"),
+        pl.Series("cost_usd", cost, nan_to_null=True),
+    ])
+
+
+# ==================================================================================================
+# entry point
+
+
+def _header(kind: str) -> bytes:
+    cols = TRUTH_COLUMNS if kind == "truth" else KINDS[kind].names
+    return (",".join(cols) + "\n").encode()
+
+
+def _write(fh, df: pl.DataFrame, **kw) -> None:
+    if df.height:
+        df.write_csv(fh, include_header=False, **kw)
+
+
+def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days: int = 60,
+                   messages: int = 500_000, start: dt.date = dt.date(2026, 9, 1),
+                   progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Write a synthetic world as log-format v1 CSV files (plus truth.csv) into out_dir.
+
+    Returns the number of data rows written per file (keys: the kinds and "truth"). progress, when
+    given, is called with (messages written, messages planned) as messages are written; its last call
+    has done == total.
+    """
+    if businesses < 1 or days < 1 or messages < 0:
+        raise ValueError("businesses and days must be at least 1 and messages not negative")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    content = _build_content()
+    plan = _plan_world(seed, businesses, days, messages, start)
+    lk = _lookups(plan, content)
+    counts = {name: 0 for name in OUTPUT_FILES}
+    counters = {"messages": 0, "report": 1, "block": 1, "opt_out": 1, "ad_event": 1}
+    handles = {name: open(out_dir / f"{name}.csv", "wb") for name in OUTPUT_FILES}
+    try:
+        for name, fh in handles.items():
+            fh.write(_header(name))
+        for name, df in (("businesses", plan.businesses), ("ad_campaigns", plan.campaigns),
+                         ("truth", plan.truth)):
+            _write(handles[name], df)
+            counts[name] = df.height
+
+        hours = plan.hours
+        n_slices = max(1, min(hours, math.ceil(messages / CHUNK_MESSAGES)))
+        bounds = [round(k * hours / n_slices) for k in range(n_slices + 1)]
+        for k in range(n_slices):
+            chunk = _make_chunk(plan, content, lk, seed, k, float(bounds[k]), float(bounds[k + 1]),
+                                counters)
+            msgs = chunk.messages
+            for off in range(0, msgs.height, WRITE_BATCH):
+                _write(handles["messages"], msgs.slice(off, WRITE_BATCH))
+                counts["messages"] += min(WRITE_BATCH, msgs.height - off)
+                if progress is not None:
+                    progress(counts["messages"], max(messages, counts["messages"]))
+            for name in ("reports", "blocks", "opt_outs"):
+                df = getattr(chunk, name)
+                _write(handles[name], df)
+                counts[name] += df.height
+            _write(handles["ad_events"], chunk.ad_events, float_precision=6)
+            counts["ad_events"] += chunk.ad_events.height
+    finally:
+        for fh in handles.values():
+            fh.close()
+    if progress is not None:
+        progress(counts["messages"], counts["messages"])
+    return counts
