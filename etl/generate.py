@@ -799,7 +799,8 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
         arch[order[pos:pos + counts[a]]] = a
         pos += counts[a]
 
-    b_country = _country_choice(rng, n_b, power=0.85)
+    b_country = _country_choice(rng, n_b, power=0.7)
+    b_country = np.where(arch == LARGE, _country_choice(rng, n_b, power=1.2), b_country)
     cat_names = list(_CATEGORY_SHARE)
     cat_p = np.array(list(_CATEGORY_SHARE.values()))
     b_cat = [cat_names[i] for i in rng.choice(len(cat_names), size=n_b, p=cat_p / cat_p.sum())]
@@ -862,15 +863,15 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
         bad_window_e[i] = (d0 + length) * 24.0
 
     # volumes: heavy-tailed, bad actors of varied size, large_legit above every normal business
-    w = rng.lognormal(0.0, 1.3, n_b)
+    w = rng.lognormal(0.0, 1.15, n_b) * (_USER_W[b_country] / _USER_W.mean()) ** 0.2
     normal_w = w[arch == NORMAL]
     med = float(np.median(normal_w)) if len(normal_w) else 1.0
     top = float(normal_w.max()) if len(normal_w) else 1.0
-    w = np.where(arch == LARGE, top * rng.uniform(1.2, 1.8, n_b), w)
+    w = np.where(arch == LARGE, top * rng.uniform(1.1, 1.5, n_b), w)
     w = np.where(arch == SPAMMER, med * rng.lognormal(np.log(2.5), 0.7, n_b), w)
     w = np.where(arch == SCAMMER, med * rng.lognormal(np.log(2.0), 0.7, n_b), w)
     w = np.where(arch == ELECTION, med * rng.lognormal(np.log(3.5), 0.5, n_b), w)
-    new_msgs = np.where(arch == NEW, rng.integers(40, 90, n_b), 0).astype(float)
+    new_msgs = np.where(arch == NEW, rng.integers(90, 200, n_b), 0).astype(float)
     w = np.where(arch == NEW, 0.0, w)
 
     elevated = (arch == NORMAL) & (rng.random(n_b) < 0.07)
@@ -978,8 +979,6 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
         if A in (NORMAL, LARGE, NEW):
             mix = rng.dirichlet(np.array(_CATEGORY_MIX[b_cat[b]]) * 30 + 0.05)
             conv_f, util_f, auth_f, mkt_f = mix
-            if A == NEW:
-                m = rng.uniform(4.0, 8.0)
         else:
             conv_f = {SPAMMER: 0.08, SCAMMER: 0.10, ELECTION: 0.10}[A]
             util_f = {SPAMMER: 0.05, SCAMMER: 0.0, ELECTION: 0.0}[A]
@@ -989,14 +988,23 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
         # conversations: K customer slots first write to the business once, then come back
         conv_msgs = V[b] * conv_f
         n_conv = conv_msgs / conv_len(answer)
-        nu = rng.uniform(0.45, 0.75)
+        nu = rng.uniform(0.55, 0.85)
         K = int(round(nu * n_conv)) if n_conv >= 0.5 else 0
         if K == 0 and n_conv > 0:
             K = 1
         b_K[b] = K
-        b_conv[b] = add_stream(_CONV, b, a, e, n_conv, slots=K,
-                               p_block=0.0002 * m * (40 if A in (SPAMMER, SCAMMER) else 1),
-                               p_report=0.00005 * m * (60 if A in (SPAMMER, SCAMMER) else 1))
+        if A == NEW:
+            # a handful of users: one or two blocks make a high rate on a tiny base
+            conv_p = slot_p = warm_p = cold_p = (0.012, 0.003, 0.03)
+        else:
+            conv_p = (0.00015 * m, 0.00004 * m, 0.0)
+            slot_p = (0.0004 * m, 0.0001 * m, 0.0)
+            warm_p = (0.002 * m, 0.0005 * m, 0.01 * m)
+            cold_p = (0.015 * m, 0.004 * m, 0.04 * m)
+        if A in (SPAMMER, SCAMMER):
+            conv_p = (0.01 * m, 0.005 * m, 0.0)
+        b_conv[b] = add_stream(_CONV, b, a, e, n_conv, slots=K, p_block=conv_p[0],
+                               p_report=conv_p[1])
         if A in (NORMAL, LARGE, NEW):
             reply, ans = 0.02, 0.6
             per_msg = 1 + (1 - fail) * reply * conv_len(ans)
@@ -1005,19 +1013,18 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
                 p_auth = auth_f / ua
                 add_stream(_SLOT, b, a, e, V[b] * ua / per_msg,
                            cat=(0, 1 - p_auth, p_auth, 0),
-                           slots=max(5, int(math.ceil(K * rng.uniform(1.0, 2.5)))),
-                           reply=reply, reply_answer=ans,
-                           p_block=0.0006 * m, p_report=0.00015 * m)
+                           slots=max(5, int(math.ceil(K * rng.uniform(1.5, 4.0)))),
+                           reply=reply, reply_answer=ans, p_block=slot_p[0], p_report=slot_p[1])
             mkt_warm = V[b] * mkt_f * (1 - cold_share[b])
             mkt_cold = V[b] * mkt_f * cold_share[b]
             if mkt_warm > 0:
                 add_stream(_WARM, b, a, e, mkt_warm / per_msg, cat=(1, 0, 0, 0), reply=reply,
-                           reply_answer=ans, p_block=0.003 * m, p_report=0.0008 * m,
-                           p_opt=0.012 * m)
+                           reply_answer=ans, p_block=warm_p[0], p_report=warm_p[1],
+                           p_opt=warm_p[2])
             if mkt_cold > 0:
                 add_stream(_COLD, b, a, e, mkt_cold / per_msg, cat=(1, 0, 0, 0),
                            target=int(b_country[b]), psi=0.1, reply=reply, reply_answer=ans,
-                           p_block=0.025 * m, p_report=0.007 * m, p_opt=0.04 * m)
+                           p_block=cold_p[0], p_report=cold_p[1], p_opt=cold_p[2])
         else:
             reply = {SPAMMER: 0.04, SCAMMER: 0.05, ELECTION: 0.03}[A]
             ans = {SPAMMER: 0.15, SCAMMER: 0.7, ELECTION: 0.1}[A]
@@ -1025,7 +1032,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
             cold_f = 1 - conv_f - util_f
             cat = {SPAMMER: (0.93, 0, 0, 0.07), SCAMMER: (0.45, 0.35, 0, 0.20),
                    ELECTION: (1.0, 0, 0, 0)}[A]
-            p_block = {SPAMMER: rng.uniform(0.07, 0.2), SCAMMER: rng.uniform(0.05, 0.12),
+            p_block = {SPAMMER: rng.uniform(0.06, 0.16), SCAMMER: rng.uniform(0.05, 0.12),
                        ELECTION: rng.uniform(0.04, 0.1)}[A]
             p_report = {SPAMMER: rng.uniform(0.03, 0.08), SCAMMER: rng.uniform(0.04, 0.1),
                         ELECTION: rng.uniform(0.03, 0.07)}[A]
@@ -1449,7 +1456,13 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
         J[wi] = np.floor(np.clip(gw, 0, 1) * K_s[s_w]).astype(np.int64)
     slot_m = conv_m | warm_m
     j = (u2 * J).astype(np.int64)
-    user = np.where(slot_m & (J > 0), _slot_users(plan, sb, j), user)
+    walk_in = conv_m & (J == 0)
+    j = np.where(walk_in, K_s[sid] + (u2 * np.maximum(K_s[sid], 1)).astype(np.int64), j)
+    user = np.where(slot_m & ((J > 0) | walk_in), _slot_users(plan, sb, j), user)
+    # warm marketing before anybody wrote: a utility message to the business's audience instead
+    early = warm_m & (J == 0)
+    j_early = (u2 * np.maximum(5, 2 * K_s[sid])).astype(np.int64)
+    user = np.where(early, _slot_users(plan, sb, j_early), user)
     tpl_slot = sk == _SLOT
     j2 = (u2 * plan.s_slots[sid]).astype(np.int64)
     user = np.where(tpl_slot, _slot_users(plan, sb, j2), user)
@@ -1482,7 +1495,7 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
     ti = np.flatnonzero(valid & ~conv_m)
     ts, tb, tu, tt = sid[ti], sb[ti], user[ti], t_s[ti]
     m = len(ti)
-    tcat = _pick(plan.s_cat_cum[ts], rng.random(m))
+    tcat = np.where(early[ti], _UTIL, _pick(plan.s_cat_cum[ts], rng.random(m)))
     fam = plan.b_family[tb]
     free = tcat == _SERV
     c3 = np.minimum(tcat, 2)
@@ -1664,7 +1677,7 @@ def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days
     plan = _plan_world(seed, businesses, days, messages, start)
     lk = _lookups(plan, content)
     counts = {name: 0 for name in OUTPUT_FILES}
-    counters = {"messages": 0, "report": 1, "block": 1, "opt_out": 1, "ad_event": 1}
+    counters = {"messages": 1, "report": 1, "block": 1, "opt_out": 1, "ad_event": 1}
     handles = {name: open(out_dir / f"{name}.csv", "wb") for name in OUTPUT_FILES}
     try:
         for name, fh in handles.items():
