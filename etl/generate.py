@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -46,7 +47,6 @@ from etl.contract import (
 )
 
 CHUNK_MESSAGES = 500_000
-WRITE_BATCH = 250_000
 TRUTH_COLUMNS = ("business_id", "archetype")
 OUTPUT_FILES = (
     "businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events", "truth",
@@ -705,6 +705,9 @@ def _country_choice(rng: np.random.Generator, n: int, power: float = 1.0) -> np.
     return rng.choice(_N_COUNTRIES, size=n, p=p / p.sum())
 
 
+_FAKER_PROVIDERS = ["faker.providers.company", "faker.providers.person", "faker.providers.address"]
+
+
 def _business_names(seed: int, countries: np.ndarray, categories: list[str],
                     arch: np.ndarray) -> list[str]:
     from faker import Faker
@@ -716,7 +719,7 @@ def _business_names(seed: int, countries: np.ndarray, categories: list[str],
         locales = _COUNTRIES[c][4]
         loc = locales[int(rng.integers(len(locales)))]
         if loc not in fakers:
-            fakers[loc] = Faker(loc)
+            fakers[loc] = Faker(loc, providers=_FAKER_PROVIDERS)
         fake = fakers[loc]
         fake.seed_instance(int(rng.integers(1 << 62)))
         suffix = _NAME_SUFFIX[cat][int(rng.integers(len(_NAME_SUFFIX[cat])))]
@@ -1135,7 +1138,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
 def _campaign_names(seed: int, n: int) -> list[str]:
     from faker import Faker
 
-    fake = Faker("en_US")
+    fake = Faker("en_US", providers=["faker.providers.company"])
     fake.seed_instance(zlib.crc32(b"campaigns") ^ (int(seed) % (1 << 31)))
     rng = _rng(seed, "campaign-names")
     seasons = ("Spring", "Summer", "Autumn", "Festive", "Back to School", "Weekend", "Launch")
@@ -1295,6 +1298,13 @@ class _Rows:
     st: np.ndarray
     txt: np.ndarray
     src: np.ndarray
+
+    _DTYPES = {"t": np.int64, "b": np.int32, "u": np.int32, "d": np.int8, "cat": np.int8,
+               "tpl": np.int32, "st": np.int8, "txt": np.int32, "src": np.int32}
+
+    def __post_init__(self) -> None:
+        for f, dtype in self._DTYPES.items():
+            setattr(self, f, np.asarray(getattr(self, f), dtype=dtype))
 
     @staticmethod
     def concat(parts: list[_Rows]) -> _Rows:
@@ -1528,8 +1538,8 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
     convs = _conversations(plan, content, lk, rng, c_b, c_u, c_t, c_in_off, c_in_cnt, c_ans)
 
     rows = _Rows.concat([templates, convs])
-    rows = rows.take(np.flatnonzero(rows.t < end))
-    rows = rows.take(np.argsort(rows.t, kind="stable"))
+    keep = np.flatnonzero(rows.t < end)
+    rows = rows.take(keep[np.argsort(rows.t[keep], kind="stable")])
     nmsg = len(rows.t)
     msg_num = counters["messages"] + np.arange(nmsg, dtype=np.int64)
     counters["messages"] += nmsg
@@ -1660,6 +1670,16 @@ def _write(fh, df: pl.DataFrame, **kw) -> None:
         df.write_csv(fh, include_header=False, **kw)
 
 
+def _finish(pending, counts: dict[str, int], planned: int,
+            progress: Callable[[int, int], None] | None) -> None:
+    future, chunk = pending
+    future.result()
+    for name in ("messages", "reports", "blocks", "opt_outs", "ad_events"):
+        counts[name] += getattr(chunk, name).height
+    if progress is not None:
+        progress(counts["messages"], max(planned, counts["messages"]))
+
+
 def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days: int = 60,
                    messages: int = 500_000, start: dt.date = dt.date(2026, 9, 1),
                    progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
@@ -1687,24 +1707,27 @@ def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days
             _write(handles[name], df)
             counts[name] = df.height
 
+        def write_chunk(chunk: _Chunk) -> None:
+            _write(handles["messages"], chunk.messages)
+            for name in ("reports", "blocks", "opt_outs"):
+                _write(handles[name], getattr(chunk, name))
+            _write(handles["ad_events"], chunk.ad_events, float_precision=6)
+
         hours = plan.hours
         n_slices = max(1, min(hours, math.ceil(messages / CHUNK_MESSAGES)))
         bounds = [round(k * hours / n_slices) for k in range(n_slices + 1)]
-        for k in range(n_slices):
-            chunk = _make_chunk(plan, content, lk, seed, k, float(bounds[k]), float(bounds[k + 1]),
-                                counters)
-            msgs = chunk.messages
-            for off in range(0, msgs.height, WRITE_BATCH):
-                _write(handles["messages"], msgs.slice(off, WRITE_BATCH))
-                counts["messages"] += min(WRITE_BATCH, msgs.height - off)
-                if progress is not None:
-                    progress(counts["messages"], max(messages, counts["messages"]))
-            for name in ("reports", "blocks", "opt_outs"):
-                df = getattr(chunk, name)
-                _write(handles[name], df)
-                counts[name] += df.height
-            _write(handles["ad_events"], chunk.ad_events, float_precision=6)
-            counts["ad_events"] += chunk.ad_events.height
+        # one writer thread: slice k is written (polars, without the GIL) while k+1 is generated;
+        # files are appended to in slice order only
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending: tuple[Future, _Chunk] | None = None
+            for k in range(n_slices):
+                chunk = _make_chunk(plan, content, lk, seed, k, float(bounds[k]),
+                                    float(bounds[k + 1]), counters)
+                if pending is not None:
+                    _finish(pending, counts, messages, progress)
+                pending = (writer.submit(write_chunk, chunk), chunk)
+            if pending is not None:
+                _finish(pending, counts, messages, progress)
     finally:
         for fh in handles.values():
             fh.close()
