@@ -81,9 +81,9 @@ def _load_reference(con, root: Path) -> None:
         raise ReferenceError_(
             f"the reference files {markets.name} / {rates.name} could not be read: {exc}"
         ) from exc
-    dup = con.execute(
+    dup = next(iter(con.execute(
         "SELECT country FROM wh.ref_markets GROUP BY 1 HAVING count(*) > 1 LIMIT 1"
-    ).fetchone()
+    ).fetchall()), None)
     if dup:
         raise ReferenceError_(f"{markets}: country {dup[0]} is listed twice")
 
@@ -96,17 +96,17 @@ def _copy_ops(con) -> None:
 
 def _meta(con, root: Path, version: int, ref: str) -> dict:
     rows = {
-        kind: con.execute(f"SELECT count(*) FROM ingest.main.raw_{kind}").fetchone()[0]
+        kind: con.execute(f"SELECT count(*) FROM ingest.main.raw_{kind}").fetchall()[0][0]
         for kind in ("businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events")
     }
-    rng = con.execute("SELECT min(day), max(day) FROM wh.rows_by_day").fetchone()
+    rng = con.execute("SELECT min(day), max(day) FROM wh.rows_by_day").fetchall()[0]
     meta = {
         "version": version,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "reference": ref,
         "rows": rows,
-        "loads": con.execute("SELECT count(*) FROM wh.loads").fetchone()[0],
-        "quarantined": con.execute("SELECT count(*) FROM wh.quarantine").fetchone()[0],
+        "loads": con.execute("SELECT count(*) FROM wh.loads").fetchall()[0][0],
+        "quarantined": con.execute("SELECT count(*) FROM wh.quarantine").fetchall()[0][0],
         "first_day": rng[0].isoformat() if rng[0] else None,
         "last_day": rng[1].isoformat() if rng[1] else None,
     }

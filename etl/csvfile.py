@@ -38,7 +38,6 @@ class FileRejected(Exception):
 class Prepared:
     source: Path  # what the person gave us
     csv_path: Path  # plain CSV that DuckDB reads (a decompressed copy for .gz)
-    sha256: str
     size: int
     kind: Kind
     header: list[str]  # normalised names in file order
@@ -85,7 +84,6 @@ def prepare(path: Path, work_dir: Path, kind_name: str | None, max_bytes: int) -
         csv_path, temp = _gunzip(path, work_dir, max_bytes)
         with open(csv_path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
-    sha = _sha256(path)
     try:
         header = _read_header(name, head, csv_path)
         kind, columns, unknown = _match(name, header, kind_name)
@@ -93,15 +91,36 @@ def prepare(path: Path, work_dir: Path, kind_name: str | None, max_bytes: int) -
         if temp:
             csv_path.unlink(missing_ok=True)
         raise
-    return Prepared(path, csv_path, sha, size, kind, header, columns, unknown, temp)
+    return Prepared(path, csv_path, size, kind, header, columns, unknown, temp)
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 22):
             h.update(chunk)
     return h.hexdigest()
+
+
+@dataclass
+class Scan:
+    sha256: str
+    lines: int  # physical lines in the CSV text
+
+
+def scan(prep: "Prepared") -> Scan:
+    """One pass over the bytes: the source's hash and the CSV's line count. Runs in a thread while
+    DuckDB reads the same file (both release the GIL)."""
+    h = hashlib.sha256()
+    newlines, last = 0, b""
+    with open(prep.csv_path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            if not prep.temp:
+                h.update(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    sha = h.hexdigest() if not prep.temp else sha256_of(prep.source)
+    return Scan(sha, newlines + (0 if last in (b"\n", b"") else 1))
 
 
 def _gunzip(path: Path, work_dir: Path, max_bytes: int) -> tuple[Path, bool]:
@@ -210,17 +229,6 @@ def _no_kind_sentence(header: list[str]) -> str:
         f"its header ({shown}) matches no kind of log; the closest, {kind.name}, "
         f"also needs {', '.join(missing)} (the first line must be the header)"
     )
-
-
-def line_count_matches(path: Path, records_with_header: int) -> bool:
-    """True when every physical line is one record: no blank lines, no newlines inside quotes."""
-    newlines, last = 0, b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 23):
-            newlines += chunk.count(b"\n")
-            last = chunk[-1:]
-    lines = newlines + (0 if last == b"\n" else 1)
-    return lines == records_with_header
 
 
 def record_lines(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zlib
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,8 @@ from etl.contract import (
     STATUSES,
 )
 
-CHUNK_MESSAGES = 500_000
+CHUNK_MESSAGES = 250_000
+MAX_QUEUED = 2  # slices generated but not yet written
 TRUTH_COLUMNS = ("business_id", "archetype")
 OUTPUT_FILES = (
     "businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events", "truth",
@@ -486,19 +488,22 @@ def _fixed_width(matrix: np.ndarray, name: str) -> pl.Series:
     return pl.Series(name, arr)
 
 
-_DIGITS4 = np.array([list(f"{i:04d}".encode()) for i in range(10_000)], dtype=np.uint8)
+_DIGITS4 = (np.arange(10_000)[:, None] // np.array([1000, 100, 10, 1]) % 10 + 48).astype(np.uint8)
+_DIGITS4_U32 = _DIGITS4.copy().view(np.uint32).reshape(-1)  # the same four bytes as one word
 
 
 def _id_matrix(prefix: str, values: np.ndarray, width: int) -> np.ndarray:
     """prefix + zero-padded decimal of values (int64 >= 0) as an (n, len(prefix) + width) matrix."""
     p = len(prefix)
+    n = len(values)
     groups = -(-width // 4)
-    m = np.empty((len(values), p + groups * 4), dtype=np.uint8)
+    words = np.empty((n, groups), dtype=np.uint32)
     v = values.astype(np.int64)
     for g in range(groups - 1, -1, -1):
-        m[:, p + g * 4: p + g * 4 + 4] = _DIGITS4[v % 10_000]
-        v = v // 10_000
-    out = m[:, groups * 4 - width:]
+        v, r = np.divmod(v, 10_000)
+        words[:, g] = _DIGITS4_U32[r]
+    out = np.empty((n, p + width), dtype=np.uint8)
+    out[:, p:] = words.view(np.uint8)[:, groups * 4 - width:]
     if p:
         out[:, :p] = np.frombuffer(prefix.encode(), dtype=np.uint8)
     return out
@@ -600,8 +605,8 @@ class _Plan:
     pool_n: np.ndarray
     user_ids: np.ndarray       # (n_users, 10) uint8
     # activity curves: cumulative normalised intensity per country at hour edges, flattened
-    cum_x: np.ndarray
-    cum_y: np.ndarray
+    cum: np.ndarray
+    guide: np.ndarray
     # businesses
     n_b: int
     b_ids: list[str]
@@ -657,14 +662,16 @@ class _Plan:
     camp_cflat: np.ndarray     # cumulative country weights + campaign index, flattened
     camp_cidx: np.ndarray      # country per flattened entry
     # output rows of the dimensions
-    businesses: pl.DataFrame
-    campaigns: pl.DataFrame
-    truth: pl.DataFrame
+    b_cat: list[str]
+    campaign_ids: list[str]
+    n_truth: int
+    dimensions: Callable[[], dict[str, pl.DataFrame]]
     ad_conv_units: float
 
 
 def _activity_curves(start: dt.date, hours: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per country, the cumulative normalised message intensity at each hour edge 0..hours."""
+    """Per country, the cumulative normalised intensity at each hour edge 0..hours (flattened), and
+    a guide table for the inverse: the hour in which each 1/(8 * hours) quantile step starts."""
     i = np.arange(hours)
     local = i[None, :] + _TZ[:, None]
     hod = np.floor(local % 24).astype(int)
@@ -674,19 +681,36 @@ def _activity_curves(start: dt.date, hours: int) -> tuple[np.ndarray, np.ndarray
     w = w * (1.0 + 0.1 * i / max(hours, 1))[None, :]  # slow growth over the period
     cum = np.concatenate([np.zeros((_N_COUNTRIES, 1)), np.cumsum(w, axis=1)], axis=1)
     cum /= cum[:, -1:]
-    c = np.arange(_N_COUNTRIES)[:, None]
-    x = (np.arange(hours + 1)[None, :] + c * (hours + 2)).astype(float)
-    y = cum + 2.0 * c
-    return x.reshape(-1), y.reshape(-1)
+    steps = np.arange(_GUIDE * hours) / (_GUIDE * hours)
+    guide = np.stack([np.searchsorted(row, steps, side="right") - 1 for row in cum])
+    return cum.reshape(-1), np.clip(guide, 0, hours - 1).reshape(-1)
+
+
+_GUIDE = 8
 
 
 def _lam(plan: _Plan, c: np.ndarray, t_hours: np.ndarray) -> np.ndarray:
-    """Cumulative intensity (0..1) of country c at time t (hours)."""
-    return np.interp(t_hours + c * (plan.hours + 2), plan.cum_x, plan.cum_y) - 2.0 * c
+    """Cumulative intensity (0..1) of country c at time t (hours, 0..hours): piecewise linear."""
+    h = plan.hours
+    i = np.clip(t_hours.astype(np.int64), 0, h - 1)
+    base = c * (h + 1) + i
+    lo = plan.cum[base]
+    return lo + (t_hours - i) * (plan.cum[base + 1] - lo)
 
 
 def _lam_inv(plan: _Plan, c: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.interp(y + 2.0 * c, plan.cum_y, plan.cum_x) - c * (plan.hours + 2)
+    """The time (hours) at which country c's cumulative intensity reaches y."""
+    h = plan.hours
+    q = _GUIDE * h
+    b = plan.guide[c * q + np.clip((y * q).astype(np.int64), 0, q - 1)]
+    base = c * (h + 1)
+    while True:  # the guide lands at most a few hours early (quiet nights): step forward
+        ahead = (plan.cum[base + b + 1] <= y) & (b < h - 1)
+        if not ahead.any():
+            break
+        b = b + ahead
+    lo = plan.cum[base + b]
+    return b + (y - lo) / (plan.cum[base + b + 1] - lo)
 
 
 def _alloc(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
@@ -786,7 +810,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     dest = np.where(dest == home[movers], (home[movers] + shift) % _N_COUNTRIES, dest)
     new_country[movers] = dest
 
-    cum_x, cum_y = _activity_curves(start, hours)
+    cum, guide = _activity_curves(start, hours)
 
     # ---- businesses ---------------------------------------------------------------------------
     arch = np.full(n_b, NORMAL, dtype=np.int64)
@@ -1058,39 +1082,40 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     s_e = np.array(S["e"], dtype=float)
     s_a = np.minimum(s_a, s_e - 1e-6)
     plan_tmp = _Plan.__new__(_Plan)
-    plan_tmp.hours, plan_tmp.cum_x, plan_tmp.cum_y = hours, cum_x, cum_y
+    plan_tmp.hours, plan_tmp.cum, plan_tmp.guide = hours, cum, guide
     s_La = _lam(plan_tmp, s_c, s_a)
     s_Le = _lam(plan_tmp, s_c, s_e)
 
     # ---- dimension rows ----------------------------------------------------------------------------
     width = max(5, len(str(n_b)))
     b_ids = [f"b{i + 1:0{width}d}" for i in range(n_b)]
-    names = _business_names(seed, b_country, b_cat, arch)
-    # created_at within the day at a random second
-    businesses = pl.DataFrame({
-        "business_id": b_ids,
-        "name": names,
-        "category": b_cat,
-        "country": [COUNTRY_CODES[c] for c in b_country],
-        "employees": employees,
-        "verified": ["true" if v else "false" for v in verified],
-        "created_at": _fmt_ts(epoch_start, created),
-    })
-    truth_rows = [(b_ids[i], ARCHETYPES[arch[i]]) for i in range(n_b) if arch[i] != NORMAL]
-    truth = pl.DataFrame(truth_rows, schema=list(TRUTH_COLUMNS), orient="row")
-
-    campaign_names = _campaign_names(seed, n_camp)
     cwidth = max(5, len(str(n_camp)))
-    campaigns = pl.DataFrame({
-        "campaign_id": [f"c{i + 1:0{cwidth}d}" for i in range(n_camp)],
-        "business_id": [b_ids[b] for b in camp_b],
-        "name": campaign_names,
-        "starts_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in camp_sd],
-        "ends_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in camp_ed],
-        "objective": [AD_OBJECTIVES[o] for o in objective],
-        "budget_usd": [f"{x:.2f}" for x in budget],
-        "countries": [";".join(COUNTRY_CODES[c] for c in cs) for cs in camp_countries],
-    }, schema={k: pl.String for k in KINDS["ad_campaigns"].names})
+    campaign_ids = [f"c{i + 1:0{cwidth}d}" for i in range(n_camp)]
+    truth_rows = [(b_ids[i], ARCHETYPES[arch[i]]) for i in range(n_b) if arch[i] != NORMAL]
+
+    def dimensions() -> dict[str, pl.DataFrame]:
+        # Faker names are only written, never drawn from by the events: built in the writer thread
+        businesses = pl.DataFrame({
+            "business_id": b_ids,
+            "name": _business_names(seed, b_country, b_cat, arch),
+            "category": b_cat,
+            "country": [COUNTRY_CODES[c] for c in b_country],
+            "employees": employees,
+            "verified": ["true" if v else "false" for v in verified],
+            "created_at": _fmt_ts(epoch_start, created),
+        })
+        campaigns = pl.DataFrame({
+            "campaign_id": campaign_ids,
+            "business_id": [b_ids[b] for b in camp_b],
+            "name": _campaign_names(seed, n_camp),
+            "starts_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in camp_sd],
+            "ends_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in camp_ed],
+            "objective": [AD_OBJECTIVES[o] for o in objective],
+            "budget_usd": [f"{x:.2f}" for x in budget],
+            "countries": [";".join(COUNTRY_CODES[c] for c in cs) for cs in camp_countries],
+        }, schema={k: pl.String for k in KINDS["ad_campaigns"].names})
+        truth = pl.DataFrame(truth_rows, schema=list(TRUTH_COLUMNS), orient="row")
+        return {"businesses": businesses, "ad_campaigns": campaigns, "truth": truth}
 
     # campaign country draws: cumulative weights shifted by the campaign index, flattened
     cflat = np.concatenate([np.cumsum(cw) + i for i, cw in enumerate(camp_cw)]) if n_camp \
@@ -1106,7 +1131,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     plan = _Plan(
         days=days, hours=hours, start=start, n_users=n_users, home=home, moved_at=moved_at,
         new_country=new_country, pool_start=pool_start, pool_n=pool_n.astype(np.int64),
-        user_ids=user_ids, cum_x=cum_x, cum_y=cum_y, n_b=n_b, b_ids=b_ids, b_arch=arch,
+        user_ids=user_ids, cum=cum, guide=guide, n_b=n_b, b_ids=b_ids, b_arch=arch,
         b_country=b_country.astype(np.int64), b_family=family, b_fail=b_fail, b_phi=b_phi,
         b_off=rng.integers(0, 1 << 40, n_b), b_stride=primes[rng.integers(0, len(primes), n_b)],
         b_off2=rng.integers(0, 1 << 40, n_b), b_stride2=primes[rng.integers(0, len(primes), n_b)],
@@ -1129,7 +1154,8 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
         camp_imps=camp_imps, camp_R=camp_R, camp_off=camp_off, camp_stride=camp_stride,
         camp_ctr=camp_ctr, camp_rr=camp_rr, camp_factor=camp_factor, camp_cpc=camp_cpc,
         camp_cflat=cflat, camp_cidx=cidx,
-        businesses=businesses, campaigns=campaigns, truth=truth, ad_conv_units=ad_conv_units,
+        b_cat=b_cat, campaign_ids=campaign_ids, n_truth=len(truth_rows), dimensions=dimensions,
+        ad_conv_units=ad_conv_units,
     )
     plan.s_cat_cum[:, -1] = np.where(plan.s_cat_cum[:, -1] > 0, 1.0, 0.0)
     return plan
@@ -1197,7 +1223,7 @@ class _Lookups:
 
 
 def _lookups(plan: _Plan, content: _Content) -> _Lookups:
-    cats = plan.businesses["category"].to_list()
+    cats = plan.b_cat
     po, pc = content.pool_off, content.pool_cnt
     b_in_off = np.array([po[f"in:{c}"] for c in cats], dtype=np.int64)
     b_in_cnt = np.array([pc[f"in:{c}"] for c in cats], dtype=np.int64)
@@ -1226,7 +1252,7 @@ def _lookups(plan: _Plan, content: _Content) -> _Lookups:
         ad_off=po["in:ad"], ad_cnt=pc["in:ad"],
         day_tab=day_tab, tod_tab=tod,
         e_business=_enum_source(plan.b_ids, with_null=False),
-        e_campaign=_enum_source(plan.campaigns["campaign_id"].to_list(), with_null=False),
+        e_campaign=_enum_source(plan.campaign_ids, with_null=False),
         e_country=_enum_source(COUNTRY_CODES, with_null=False),
         e_direction=_enum_source(DIRECTIONS, with_null=False),
         e_category=_enum_source(MESSAGE_CATEGORIES),
@@ -1244,15 +1270,20 @@ def _gather(source: pl.Series, idx: np.ndarray, name: str) -> pl.Series:
     return source.gather(pl.Series(idx.astype(np.uint32))).alias(name)
 
 
+_TS_RECORD = np.dtype([("day", "V11"), ("time", "V9")])
+
+
 def _ts_series(lk: _Lookups, t: np.ndarray, name: str) -> pl.Series:
-    m = np.empty((len(t), 20), dtype=np.uint8)
-    m[:, :11] = lk.day_tab[t // _DAY]
-    m[:, 11:] = lk.tod_tab[t % _DAY]
-    return _fixed_width(m, name)
+    """`YYYY-MM-DDTHH:MM:SSZ` of seconds since the period start, from day and time-of-day tables."""
+    rec = np.empty(len(t), dtype=_TS_RECORD)
+    day, sec = np.divmod(t, _DAY)
+    rec["day"] = lk.day_tab.view("V11").reshape(-1)[day]
+    rec["time"] = lk.tod_tab.view("V9").reshape(-1)[sec]
+    return _fixed_width(rec.view(np.uint8).reshape(len(t), 20), name)
 
 
 def _user_series(plan: _Plan, u: np.ndarray, name: str = "user_id") -> pl.Series:
-    return _fixed_width(plan.user_ids[u], name)
+    return _fixed_width(np.take(plan.user_ids, u, axis=0), name)
 
 
 def _user_country(plan: _Plan, u: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -1277,6 +1308,12 @@ def _statuses(rng: np.random.Generator, cat: np.ndarray, fail: np.ndarray) -> np
 
 def _pool_pick(content: _Content, u: np.ndarray, off: np.ndarray, cnt: np.ndarray) -> np.ndarray:
     return content.pool_items[off + (u * cnt).astype(np.int64)]
+
+
+def _time_order(t: np.ndarray) -> np.ndarray:
+    """Stable argsort of non-negative second counts below 2**32: two 16-bit radix passes."""
+    order = np.argsort((t & 0xFFFF).astype(np.uint16), kind="stable")
+    return order[np.argsort((t[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _seg_positions(counts: np.ndarray) -> np.ndarray:
@@ -1368,13 +1405,9 @@ def _to_seconds(t_hours: np.ndarray) -> np.ndarray:
     return np.floor(t_hours * 3600.0).astype(np.int64)
 
 
-@dataclass
-class _Chunk:
-    messages: pl.DataFrame
-    reports: pl.DataFrame
-    blocks: pl.DataFrame
-    opt_outs: pl.DataFrame
-    ad_events: pl.DataFrame
+# per file: the number of rows, and a function that formats them. The random draws and the ids are
+# fixed when the chunk is made; formatting and writing run in the writer thread.
+_Chunk = dict[str, tuple[int, Callable[[], pl.DataFrame]]]
 
 
 def _ad_chunk(plan: _Plan, rng: np.random.Generator, T0: float, T1: float, end: int):
@@ -1416,7 +1449,7 @@ def _ad_chunk(plan: _Plan, rng: np.random.Generator, T0: float, T1: float, end: 
     limit = np.minimum(plan.camp_e[ev_cid] * 3600, end)
     keep = ev_t < limit
     ev_cid, ev_u, ev_t, ev_kind, ev_cost = (x[keep] for x in (ev_cid, ev_u, ev_t, ev_kind, ev_cost))
-    order = np.argsort(ev_t, kind="stable")
+    order = _time_order(ev_t)
     ads = (ev_cid[order], ev_u[order], ev_t[order], ev_kind[order], ev_cost[order])
     # the reply opens a chat: the user writes to the advertiser a few seconds later
     keep_r = t_reply < np.minimum(plan.camp_e[cid[ri]] * 3600, end)
@@ -1539,27 +1572,31 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
 
     rows = _Rows.concat([templates, convs])
     keep = np.flatnonzero(rows.t < end)
-    rows = rows.take(keep[np.argsort(rows.t[keep], kind="stable")])
+    rows = rows.take(keep[_time_order(rows.t[keep])])
     nmsg = len(rows.t)
     msg_num = counters["messages"] + np.arange(nmsg, dtype=np.int64)
     counters["messages"] += nmsg
-    country = _user_country(plan, rows.u, rows.t)
-    messages = pl.DataFrame([
-        _id_series("message_id", "m", msg_num, 10),
-        _ts_series(lk, rows.t, "sent_at"),
-        _gather(lk.e_business, rows.b, "business_id"),
-        _user_series(plan, rows.u),
-        _gather(lk.e_direction, rows.d, "direction"),
-        _gather(lk.e_country, country, "user_country"),
-        _gather(lk.e_category, rows.cat, "category"),
-        _gather(lk.e_template, np.where(rows.tpl < 0, len(content.templates), rows.tpl), "template"),
-        _gather(lk.e_status, rows.st, "status"),
-        _gather(lk.e_text, rows.txt, "text"),
-    ])
 
-    reports, blocks, opt_outs = _feedback(plan, lk, rng, rows, msg_num, end, counters)
-    ad_df = _ad_frame(plan, lk, ads, counters)
-    return _Chunk(messages, reports, blocks, opt_outs, ad_df)
+    def messages() -> pl.DataFrame:
+        country = _user_country(plan, rows.u, rows.t)
+        return pl.DataFrame([
+            _id_series("message_id", "m", msg_num, 10),
+            _ts_series(lk, rows.t, "sent_at"),
+            _gather(lk.e_business, rows.b, "business_id"),
+            _user_series(plan, rows.u),
+            _gather(lk.e_direction, rows.d, "direction"),
+            _gather(lk.e_country, country, "user_country"),
+            _gather(lk.e_category, rows.cat, "category"),
+            _gather(lk.e_template, np.where(rows.tpl < 0, len(content.templates), rows.tpl),
+                    "template"),
+            _gather(lk.e_status, rows.st, "status"),
+            _gather(lk.e_text, rows.txt, "text"),
+        ])
+
+    chunk: _Chunk = {"messages": (nmsg, messages)}
+    chunk.update(_feedback(plan, lk, rng, rows, msg_num, end, counters))
+    chunk["ad_events"] = _ad_frame(plan, lk, ads, counters)
+    return chunk
 
 
 def _feedback(plan: _Plan, lk: _Lookups, rng: np.random.Generator, rows: _Rows,
@@ -1608,52 +1645,63 @@ def _feedback(plan: _Plan, lk: _Lookups, rng: np.random.Generator, rows: _Rows,
     op_t = np.concatenate([t_stop, t_res])
     op_a = np.concatenate([np.zeros(len(oi), np.int64), np.ones(int(resume.sum()), np.int64)])
 
-    def finish(t, cols, counter, prefix, width):
+    def finish(t, counter):
         keep = np.flatnonzero(t < end)
-        keep = keep[np.argsort(t[keep], kind="stable")]
+        keep = keep[_time_order(t[keep])]
         num = counters[counter] + np.arange(len(keep), dtype=np.int64)
         counters[counter] += len(keep)
-        return keep, _id_series(f"{counter}_id", prefix, num, width)
+        return keep, num
 
-    k, ids = finish(t_rep, None, "report", "r", 9)
-    msg_ids = _id_series("message_id", "m", msg_num[r[k]], 10)
-    msg_ids = pl.select(pl.when(pl.Series(with_msg[k])).then(msg_ids)).to_series().alias("message_id")
-    reports = pl.DataFrame([
-        ids, _ts_series(lk, t_rep[k], "reported_at"), _user_series(plan, rows.u[r[k]]),
-        _gather(lk.e_business, rows.b[r[k]], "business_id"),
-        _gather(lk.e_report, reason[k], "reason"), msg_ids,
-    ])
-    k, ids = finish(t_blk, None, "block", "k", 9)
-    blocks = pl.DataFrame([
-        ids, _ts_series(lk, t_blk[k], "blocked_at"), _user_series(plan, rows.u[bi[k]]),
-        _gather(lk.e_business, rows.b[bi[k]], "business_id"),
-        _gather(lk.e_block, b_reason[k], "reason"),
-    ])
-    k, ids = finish(op_t, None, "opt_out", "o", 9)
-    opt_outs = pl.DataFrame([
-        ids, _ts_series(lk, op_t[k], "changed_at"), _user_series(plan, op_u[k]),
-        _gather(lk.e_business, op_b[k], "business_id"), _gather(lk.e_action, op_a[k], "action"),
-    ])
-    return reports, blocks, opt_outs
+    kr, nr = finish(t_rep, "report")
+    kb, nb = finish(t_blk, "block")
+    ko, no = finish(op_t, "opt_out")
+
+    def reports() -> pl.DataFrame:
+        msg_ids = _id_series("message_id", "m", msg_num[r[kr]], 10)
+        msg_ids = pl.select(pl.when(pl.Series(with_msg[kr])).then(msg_ids)).to_series()
+        return pl.DataFrame([
+            _id_series("report_id", "r", nr, 9), _ts_series(lk, t_rep[kr], "reported_at"),
+            _user_series(plan, rows.u[r[kr]]), _gather(lk.e_business, rows.b[r[kr]], "business_id"),
+            _gather(lk.e_report, reason[kr], "reason"), msg_ids.alias("message_id"),
+        ])
+
+    def blocks() -> pl.DataFrame:
+        return pl.DataFrame([
+            _id_series("block_id", "k", nb, 9), _ts_series(lk, t_blk[kb], "blocked_at"),
+            _user_series(plan, rows.u[bi[kb]]), _gather(lk.e_business, rows.b[bi[kb]], "business_id"),
+            _gather(lk.e_block, b_reason[kb], "reason"),
+        ])
+
+    def opt_outs() -> pl.DataFrame:
+        return pl.DataFrame([
+            _id_series("opt_out_id", "o", no, 9), _ts_series(lk, op_t[ko], "changed_at"),
+            _user_series(plan, op_u[ko]), _gather(lk.e_business, op_b[ko], "business_id"),
+            _gather(lk.e_action, op_a[ko], "action"),
+        ])
+
+    return {"reports": (len(kr), reports), "blocks": (len(kb), blocks),
+            "opt_outs": (len(ko), opt_outs)}
 
 
-def _ad_frame(plan: _Plan, lk: _Lookups, ads, counters: dict[str, int]) -> pl.DataFrame:
-    names = KINDS["ad_events"].names
+def _ad_frame(plan: _Plan, lk: _Lookups, ads, counters: dict[str, int]):
     if ads is None:
-        return pl.DataFrame(schema={n: pl.String for n in names})
+        return 0, lambda: pl.DataFrame()
     cid, u, t, kind, cost = ads
     num = counters["ad_event"] + np.arange(len(t), dtype=np.int64)
     counters["ad_event"] += len(t)
-    country = _user_country(plan, u, t)
-    return pl.DataFrame([
-        _id_series("event_id", "e", num, 10),
-        _ts_series(lk, t, "occurred_at"),
-        _gather(lk.e_campaign, cid, "campaign_id"),
-        _user_series(plan, u),
-        _gather(lk.e_country, country, "user_country"),
-        _gather(lk.e_event, kind, "event"),
-        pl.Series("cost_usd", cost, nan_to_null=True),
-    ])
+
+    def build() -> pl.DataFrame:
+        return pl.DataFrame([
+            _id_series("event_id", "e", num, 10),
+            _ts_series(lk, t, "occurred_at"),
+            _gather(lk.e_campaign, cid, "campaign_id"),
+            _user_series(plan, u),
+            _gather(lk.e_country, _user_country(plan, u, t), "user_country"),
+            _gather(lk.e_event, kind, "event"),
+            pl.Series("cost_usd", cost, nan_to_null=True),
+        ])
+
+    return len(t), build
 
 
 # ==================================================================================================
@@ -1674,8 +1722,8 @@ def _finish(pending, counts: dict[str, int], planned: int,
             progress: Callable[[int, int], None] | None) -> None:
     future, chunk = pending
     future.result()
-    for name in ("messages", "reports", "blocks", "opt_outs", "ad_events"):
-        counts[name] += getattr(chunk, name).height
+    for name, (rows, _) in chunk.items():
+        counts[name] += rows
     if progress is not None:
         progress(counts["messages"], max(planned, counts["messages"]))
 
@@ -1702,16 +1750,11 @@ def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days
     try:
         for name, fh in handles.items():
             fh.write(_header(name))
-        for name, df in (("businesses", plan.businesses), ("ad_campaigns", plan.campaigns),
-                         ("truth", plan.truth)):
-            _write(handles[name], df)
-            counts[name] = df.height
 
         def write_chunk(chunk: _Chunk) -> None:
-            _write(handles["messages"], chunk.messages)
-            for name in ("reports", "blocks", "opt_outs"):
-                _write(handles[name], getattr(chunk, name))
-            _write(handles["ad_events"], chunk.ad_events, float_precision=6)
+            for name, (rows, build) in chunk.items():
+                if rows:
+                    _write(handles[name], build(), float_precision=6)
 
         hours = plan.hours
         n_slices = max(1, min(hours, math.ceil(messages / CHUNK_MESSAGES)))
@@ -1719,15 +1762,23 @@ def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days
         # one writer thread: slice k is written (polars, without the GIL) while k+1 is generated;
         # files are appended to in slice order only
         with ThreadPoolExecutor(max_workers=1) as writer:
-            pending: tuple[Future, _Chunk] | None = None
+            dims = {"businesses": (plan.n_b, None), "ad_campaigns": (plan.n_camp, None),
+                    "truth": (plan.n_truth, None)}
+
+            def write_dimensions() -> None:
+                for name, df in plan.dimensions().items():
+                    _write(handles[name], df)
+
+            queue: deque[tuple[Future, _Chunk]] = deque()
+            queue.append((writer.submit(write_dimensions), dims))
             for k in range(n_slices):
                 chunk = _make_chunk(plan, content, lk, seed, k, float(bounds[k]),
                                     float(bounds[k + 1]), counters)
-                if pending is not None:
-                    _finish(pending, counts, messages, progress)
-                pending = (writer.submit(write_chunk, chunk), chunk)
-            if pending is not None:
-                _finish(pending, counts, messages, progress)
+                queue.append((writer.submit(write_chunk, chunk), chunk))
+                while len(queue) > MAX_QUEUED:  # bounded memory: wait for the writer
+                    _finish(queue.popleft(), counts, messages, progress)
+            while queue:
+                _finish(queue.popleft(), counts, messages, progress)
     finally:
         for fh in handles.values():
             fh.close()

@@ -21,7 +21,9 @@ import polars as pl
 
 from etl import store
 from etl.contract import KINDS, Kind
-from etl.csvfile import FileRejected, Prepared, line_count_matches, prepare, record_lines
+from concurrent.futures import ThreadPoolExecutor
+
+from etl.csvfile import FileRejected, Prepared, Scan, prepare, record_lines, scan, sha256_of
 from etl.validate import REASON_SEP, q, validation_sql
 from trustdesk.config import Settings
 
@@ -100,7 +102,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     con.execute("CREATE TABLE IF NOT EXISTS store_meta (version INTEGER)")
-    if con.execute("SELECT count(*) FROM store_meta").fetchone()[0] == 0:
+    if con.execute("SELECT count(*) FROM store_meta").fetchall()[0][0] == 0:
         con.execute("INSERT INTO store_meta VALUES (0)")
     for kind in KINDS.values():
         cols = ", ".join(f"{q(c.name)} {DUCK_TYPES[c.type]}" for c in kind.columns)
@@ -111,7 +113,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def store_version(con) -> int:
-    return con.execute("SELECT version FROM store_meta").fetchone()[0]
+    return con.execute("SELECT version FROM store_meta").fetchall()[0][0]
 
 
 # --------------------------------------------------------------------------- one file
@@ -144,36 +146,41 @@ def _raw_text_expr(prep: Prepared) -> str:
 
 
 def _stage(con, prep: Prepared, future_limit: datetime) -> None:
+    """Read, type and check every row in one pass into the temp table `typed`.
+
+    `rec` is the row's position among the rows DuckDB could parse: the temp table's rowid, which
+    follows the file's order because DuckDB preserves insertion order.
+    """
     kind = prep.kind
     v = validation_sql(kind)
     present = set(prep.columns)
     # Columns the file does not have at all are NULL in every row.
     missing = [f"NULL::VARCHAR AS {q('raw_' + c.name)}" for c in kind.columns if "raw_" + c.name not in present]
     inner_extra = (", " + ", ".join(missing)) if missing else ""
-    key = q("v_" + kind.key)
     hashed = ", ".join(q("v_" + c.name) for c in kind.columns)
     params = dict(v.params, path=str(prep.csv_path))
     if any(c.type == "timestamp" for c in kind.columns):
         params["future_limit"] = future_limit
-    con.execute("DROP TABLE IF EXISTS rej_errors; DROP TABLE IF EXISTS rej_scans; DROP TABLE IF EXISTS typed")
+    con.execute("DROP TABLE IF EXISTS rej_errors; DROP TABLE IF EXISTS rej_scans; DROP TABLE IF EXISTS typed0")
     con.execute(
         f"""
-        CREATE TEMP TABLE typed AS
+        CREATE TEMP TABLE typed0 AS
         WITH src AS (
-            SELECT row_number() OVER () AS rec, *{inner_extra} FROM {_read_csv_sql(prep, True)}
+            SELECT *{inner_extra} FROM {_read_csv_sql(prep, True)}
+        ), trimmed AS (
+            SELECT *, {v.trimmed} FROM src
         ), cast_ AS (
-            SELECT *, {v.typed} FROM src
+            SELECT *, {v.typed} FROM trimmed
         ), checked AS (
             SELECT *, {v.reasons} AS reasons FROM cast_
         )
-        SELECT rec, {', '.join(q('v_' + c.name) for c in kind.columns)}, reasons,
+        SELECT {', '.join(q('v_' + c.name) for c in kind.columns)}, reasons,
                hash({hashed}) AS row_hash,
                CASE WHEN reasons <> '' THEN {_raw_text_expr(prep)} END AS raw_text
         FROM checked
         """,
         params,
     )
-    del key
 
 
 def _rejects(con) -> list[tuple[int, str, str]]:
@@ -191,14 +198,22 @@ def _rejects(con) -> list[tuple[int, str, str]]:
     return list(out.values())
 
 
-def _attach_lines(con, prep: Prepared, n_good: int, rejects) -> dict[int, int]:
-    """Give every staged row its physical line; return DuckDB reject line -> physical line."""
+def _attach_lines(con, prep: Prepared, n_good: int, rejects, lines: int) -> dict[int, int]:
+    """Give every staged row `rec` and its physical `line` in the temp table `typed`.
+
+    Returns DuckDB's number for each rejected record -> its physical line.
+    """
     total = n_good + len(rejects)
     reject_duck = np.array(sorted(r[0] for r in rejects), dtype=np.int64)
-    if line_count_matches(prep.csv_path, total + 1):
+    # Rows written inside a transaction get rowids from a high base; their order is still the file's.
+    base = con.execute("SELECT coalesce(min(rowid), 0) FROM typed0").fetchall()[0][0]
+    if lines == total + 1:  # every line is one record: no blank lines, no newlines in quotes
         if not len(reject_duck):
-            con.execute("ALTER TABLE typed ADD COLUMN line BIGINT")
-            con.execute("UPDATE typed SET line = rec + 1")
+            con.execute(
+                "CREATE TEMP TABLE typed AS SELECT rowid - $b + 1 AS rec, rowid - $b + 2 AS line, * FROM typed0",
+                {"b": base},
+            )
+            con.execute("DROP TABLE typed0")
             return {}
         phys = np.arange(1, total + 2, dtype=np.int64)
         duck = phys
@@ -212,8 +227,12 @@ def _attach_lines(con, prep: Prepared, n_good: int, rejects) -> dict[int, int]:
         good_lines = np.concatenate([good_lines, np.full(n_good - len(good_lines), -1)])
     mapping = pl.DataFrame({"rec": np.arange(1, n_good + 1, dtype=np.int64), "line": good_lines})
     con.register("line_map", mapping)
-    con.execute("CREATE TEMP TABLE typed2 AS SELECT t.*, m.line FROM typed t JOIN line_map m USING (rec)")
-    con.execute("DROP TABLE typed; ALTER TABLE typed2 RENAME TO typed")
+    con.execute(
+        "CREATE TEMP TABLE typed AS SELECT m.rec, m.line, t.* EXCLUDE (rec) "
+        "FROM (SELECT rowid - $b + 1 AS rec, * FROM typed0) t JOIN line_map m USING (rec) ORDER BY m.rec",
+        {"b": base},
+    )
+    con.execute("DROP TABLE typed0")
     con.unregister("line_map")
     rej_map = dict(zip(data_duck[~keep].tolist(), data_phys[~keep].tolist()))
     return rej_map
@@ -283,7 +302,7 @@ def _classify(con, kind: Kind) -> None:
 
 def _conflict_raw_text(con, prep: Prepared) -> None:
     """Valid rows keep no raw text while staged; conflicting ones (rare) get it from a re-read."""
-    n = con.execute("SELECT count(*) FROM verdict WHERE verdict = 'conflict'").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM verdict WHERE verdict = 'conflict'").fetchall()[0][0]
     if not n:
         return
     con.execute(
@@ -304,21 +323,29 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
     kind = prep.kind
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t0 = time.perf_counter()
-    result = FileResult(prep.source.name, kind.name, "loaded", sha256=prep.sha256,
-                        unknown_columns=list(prep.unknown))
-    prev = con.execute(
-        "SELECT load_id, started_at FROM loads WHERE sha256 = ? AND status <> 'rejected' "
-        "ORDER BY load_id LIMIT 1",
-        [prep.sha256],
-    ).fetchone()
-    if prev:
-        result.already_loaded = f"this file was already loaded on {prev[1]:%Y-%m-%d %H:%M} (load {prev[0]})"
-
-    con.execute("BEGIN TRANSACTION")
+    result = FileResult(prep.source.name, kind.name, "loaded", unknown_columns=list(prep.unknown))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scanning = pool.submit(scan, prep)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            progress("reading and validating", 0.05)
+            _stage(con, prep, started + timedelta(days=1))
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            facts: Scan = scanning.result()
+    result.sha256 = facts.sha256
     try:
-        progress("reading and validating", 0.05)
-        _stage(con, prep, started + timedelta(days=1))
-        n_good = con.execute("SELECT count(*) FROM typed").fetchone()[0]
+        prev = con.execute(
+            "SELECT load_id, started_at FROM loads WHERE sha256 = ? AND status <> 'rejected' "
+            "ORDER BY load_id LIMIT 1",
+            [facts.sha256],
+        ).fetchall()
+        prev = prev[0] if prev else None
+        if prev:
+            result.already_loaded = f"this file was already loaded on {prev[1]:%Y-%m-%d %H:%M} (load {prev[0]})"
+        n_good = con.execute("SELECT count(*) FROM typed0").fetchall()[0][0]
         rejects = _rejects(con)
         bad_encoding = [r for r in rejects if r[1] == "INVALID ENCODING"]
         if bad_encoding:
@@ -327,11 +354,11 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
                 f"{bad_encoding[0][0]}); re-export the file as UTF-8"
             )
         progress("numbering lines", 0.45)
-        rej_lines = _attach_lines(con, prep, n_good, rejects)
+        rej_lines = _attach_lines(con, prep, n_good, rejects, facts.lines)
         progress("checking duplicates", 0.55)
         _classify(con, kind)
         _conflict_raw_text(con, prep)
-        load_id = con.execute("SELECT nextval('load_ids')").fetchone()[0]
+        load_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
         result.load_id = load_id
         progress("writing", 0.7)
         cols = ", ".join(q(c.name) for c in kind.columns)
@@ -373,7 +400,7 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
               (SELECT count(*) FROM quarantine WHERE load_id = $load_id)
             """,
             {"load_id": load_id},
-        ).fetchone()
+        ).fetchall()[0]
         result.rows_read = counts[0] + len(rejects)
         result.duplicates = counts[1]
         result.quarantined = counts[2]
@@ -397,7 +424,7 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
               $loaded, $dups, $quar, $unknown, NULL, $reasons, $started, $finished, $duration, $user)
             """,
             dict(
-                meta, path=str(prep.source), sha=prep.sha256, bytes=prep.size, status=result.status,
+                meta, path=str(prep.source), sha=facts.sha256, bytes=prep.size, status=result.status,
                 read=result.rows_read, loaded=result.loaded, dups=result.duplicates,
                 quar=result.quarantined, unknown=prep.unknown,
                 reasons="; ".join(f"{r} ({n})" for r, n in result.top_reasons),
@@ -412,7 +439,7 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
         con.execute("ROLLBACK")
         raise
     finally:
-        for t in ("typed", "verdict"):
+        for t in ("typed0", "typed", "verdict"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     progress("committed", 1.0)
     return result
@@ -421,7 +448,7 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
 def _record_rejected(con, name: str, path: Path, sha: str | None, size: int | None, kind: str | None,
                      error: str, user: str) -> int:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    load_id = con.execute("SELECT nextval('load_ids')").fetchone()[0]
+    load_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
     con.execute(
         """
         INSERT INTO loads VALUES ($id, $file, $path, $sha, $bytes, $kind, 'rejected', 0, 0, 0, 0,
@@ -431,6 +458,15 @@ def _record_rejected(con, name: str, path: Path, sha: str | None, size: int | No
              now=now, user=user),
     )
     return load_id
+
+
+def _sha_if_small(path: Path, settings: Settings) -> str | None:
+    try:
+        if path.is_file() and path.stat().st_size <= settings.load_max_mb << 20:
+            return sha256_of(path)
+    except OSError:
+        pass
+    return None
 
 
 def current_user() -> str:
@@ -467,7 +503,7 @@ def load_files(
                     res = _load_one(con, root, prep, user, lambda s, x, n=name: report(n, s, x))
                 except FileRejected as exc:
                     res = FileResult(name, prep.kind.name if prep else kind, "rejected", error=str(exc),
-                                     sha256=prep.sha256 if prep else None)
+                                     sha256=_sha_if_small(Path(path), settings))
                     res.load_id = _record_rejected(
                         con, name, Path(path), res.sha256, prep.size if prep else None,
                         res.kind, res.error, user,

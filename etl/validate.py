@@ -40,6 +40,11 @@ def raw(col: Column) -> str:
 
 
 def trimmed(col: Column) -> str:
+    """Computed once per row in the stage's first layer (`t_<col>`)."""
+    return q("t_" + col.name)
+
+
+def trim_expr(col: Column) -> str:
     return f"nullif(trim({raw(col)}), '')"
 
 
@@ -141,27 +146,49 @@ def row_rules(kind: Kind) -> list[str]:
     return []
 
 
+def valid_expr(kind: Kind) -> str:
+    """A cheap boolean that is true exactly when every reason below is NULL: most rows are valid,
+    so the reason strings are only built for the others."""
+    checks = []
+    for c in kind.columns:
+        t, v = trimmed(c), q("v_" + c.name)
+        if c.required:
+            checks.append(f"{t} IS NOT NULL")
+        if c.type == "id":
+            checks.append(f"coalesce(length({t}) <= {MAX_ID_LENGTH}, true)")
+        elif c.type in TYPE_WORDS or c.type == "enum":
+            checks.append(f"({t} IS NULL OR {v} IS NOT NULL)")
+        if c.type == "money" or c.type == "int_pos":
+            checks.append(f"coalesce({v} >= {0 if c.type == 'money' else 1}, true)")
+        if c.type == "timestamp":
+            checks.append(f"coalesce({v} <= $future_limit, true)")
+    checks.extend(f"({rule}) IS NULL" for rule in row_rules(kind))
+    return " AND ".join(checks)
+
+
 @dataclass(frozen=True)
 class ValidationSQL:
-    typed: str  # SELECT list producing v_<col> for each column
-    reasons: str  # expression producing the reasons joined by REASON_SEP ('' when valid)
+    trimmed: str  # SELECT list producing t_<col>: the raw value trimmed, NULL when empty
+    typed: str  # SELECT list producing v_<col> for each column (reads t_<col>)
+    reasons: str  # the reasons joined by REASON_SEP, '' when valid (reads t_ and v_)
     params: dict
 
 
 def validation_sql(kind: Kind) -> ValidationSQL:
+    trimmed_list = ",\n    ".join(f"{trim_expr(c)} AS {q('t_' + c.name)}" for c in kind.columns)
     typed = ",\n    ".join(f"{typed_expr(c)} AS {q('v_' + c.name)}" for c in kind.columns)
     parts: list[str] = []
     for c in kind.columns:
         parts.extend(reason_exprs(c, q("v_" + c.name)))
     parts.extend(row_rules(kind))
-    reasons = f"concat_ws(chr(31), {', '.join(parts)})"
+    reasons = f"CASE WHEN {valid_expr(kind)} THEN '' ELSE concat_ws(chr(31), {', '.join(parts)}) END"
     params: dict = {}
     for c in kind.columns:
         if c.type == "enum":
             params[enum_param(c)] = list(c.values)
         if c.type == "country":
             params["countries"] = list(COUNTRY_CODES)
-    return ValidationSQL(typed, reasons, params)
+    return ValidationSQL(trimmed_list, typed, reasons, params)
 
 
 def validate_values(kind: Kind, rows: list[dict[str, str | None]], future_limit=None) -> list[tuple[dict, list[str]]]:
@@ -192,7 +219,8 @@ def validate_values(kind: Kind, rows: list[dict[str, str | None]], future_limit=
         names = [c.name for c in kind.columns]
         out = con.execute(
             f"""
-            WITH cast_ AS (SELECT *, {v.typed} FROM src),
+            WITH trimmed AS (SELECT *, {v.trimmed} FROM src),
+                 cast_ AS (SELECT *, {v.typed} FROM trimmed),
                  checked AS (SELECT *, {v.reasons} AS reasons FROM cast_)
             SELECT {', '.join(q('v_' + n) for n in names)}, reasons FROM checked ORDER BY rec
             """,

@@ -56,7 +56,7 @@ def _store_ahead(root: Path, pointer: dict) -> str | None:
     except duckdb.Error:
         return None  # a loader holds it right now; it will publish when done
     try:
-        version = con.execute("SELECT version FROM store_meta").fetchone()[0]
+        version = con.execute("SELECT version FROM store_meta").fetchall()[0][0]
     except duckdb.Error:
         return None
     finally:

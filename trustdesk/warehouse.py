@@ -42,8 +42,8 @@ class Warehouse:
     def scalar(self, sql: str, params: dict | list | None = None):
         cur = self.con.cursor()
         try:
-            row = cur.execute(sql, params or {}).fetchone()
-            return row[0] if row else None
+            rows = cur.execute(sql, params or {}).fetchall()
+            return rows[0][0] if rows else None
         finally:
             cur.close()
 

@@ -1,0 +1,124 @@
+"""Benchmarks: each figure is printed next to a baseline measured in the same run.
+
+    python -m bench                    # 2M and 10M messages (about 10 minutes on 2 cores)
+    python -m bench --sizes 200000     # a quick look
+
+Writes docs/BENCHMARKS.md. Work files go to bench/out/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from etl.generate import generate_world
+from etl.load import load_files
+from trustdesk.config import REPO_ROOT
+from trustdesk.metrics import METRICS, Period, compute
+from trustdesk.warehouse import open_current
+
+OUT = REPO_ROOT / "bench" / "out"
+DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+def bare_read_csv(csv: Path, work: Path) -> float:
+    db = work / "baseline.duckdb"
+    db.unlink(missing_ok=True)
+    con = duckdb.connect(str(db))
+    try:
+        seconds, _ = timed(lambda: con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(csv)]))
+        return seconds
+    finally:
+        con.close()
+        db.unlink(missing_ok=True)
+
+
+def bench_size(n: int, days: int, lines: list[str]) -> None:
+    world = OUT / f"world-{n}"
+    shutil.rmtree(world, ignore_errors=True)
+    businesses = max(300, n // 5000)
+    gen_s, counts = timed(lambda: generate_world(world, seed=11, businesses=businesses, days=days, messages=n))
+    rows = counts.get("messages", n)
+    size_mb = (world / "messages.csv").stat().st_size / 2**20
+    lines.append(f"| generate {n:,} messages ({businesses:,} businesses, {days} days) | {gen_s:.1f} s | "
+                 f"{rows / gen_s:,.0f} messages/s | goal 1,000,000/s, floor 250,000/s |")
+    print(lines[-1], flush=True)
+
+    csv = world / "messages.csv"
+    base_s = bare_read_csv(csv, OUT)
+    root = OUT / f"store-{n}"
+    shutil.rmtree(root, ignore_errors=True)
+    load_s, _ = timed(lambda: load_files(root, [csv], user="bench", rebuild=False))
+    shutil.rmtree(root, ignore_errors=True)
+    full_s, _ = timed(lambda: load_files(root, [csv], user="bench"))
+    lines.append(f"| bare `CREATE TABLE AS SELECT * FROM read_csv` of messages.csv ({size_mb:,.0f} MB) | "
+                 f"{base_s:.2f} s | baseline | |")
+    lines.append(f"| `load` messages.csv: validate, dedupe, commit | {load_s:.2f} s | "
+                 f"{load_s / base_s:.2f}x baseline | goal 1.5x, at most 3x |")
+    lines.append(f"| `load` messages.csv incl. rebuilding and publishing the marts | {full_s:.2f} s | "
+                 f"{full_s / base_s:.2f}x baseline | |")
+    for line in lines[-3:]:
+        print(line, flush=True)
+
+    others = sorted(p for p in world.glob("*.csv") if p.name not in ("messages.csv", "truth.csv"))
+    rest_s, _ = timed(lambda: load_files(root, others, user="bench"))
+    lines.append(f"| `load` the other {len(others)} files of the world, then rebuild | {rest_s:.2f} s | | |")
+    print(lines[-1], flush=True)
+
+    wh = open_current(root)
+    last = wh.date_range()[1]
+    for label, period in (("30 days", Period.last(30, last)), ("whole range", Period(wh.date_range()[0], last))):
+        for name in METRICS:
+            compute(wh, name, period)  # first run pays for loading columns from disk
+            secs = min(timed(lambda: compute(wh, name, period))[0] for _ in range(3))
+            lines.append(f"| `metrics {name}` over {label} on {n:,} messages | {secs * 1000:.0f} ms | | goal under 1 s |")
+            print(lines[-1], flush=True)
+    region_s = min(timed(lambda: compute(wh, "block_rates", Period.last(30, last), "Asia Pacific"))[0] for _ in range(3))
+    lines.append(f"| `metrics block_rates --region 'Asia Pacific'` over 30 days | {region_s * 1000:.0f} ms | | |")
+    print(lines[-1], flush=True)
+    wh.close()
+    shutil.rmtree(world, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", default="2000000,10000000")
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        bench_size(n, args.days, lines)
+    if args.no_write:
+        return
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    DOC.write_text(
+        "# Benchmarks\n\n"
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `./dev bench` "
+        f"(`python -m bench --sizes {args.sizes}`) on {os.cpu_count()} cores, {mem:.0f} GiB, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}.\n"
+        "Each load is compared with DuckDB's bare `read_csv` of the same file into a fresh database "
+        "file, measured in the same run. Metric times are the best of three after a first run.\n\n"
+        "| what | time | ratio / rate | goal |\n| --- | --- | --- | --- |\n"
+        + "\n".join(lines) + "\n"
+    )
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()
