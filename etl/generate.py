@@ -898,15 +898,16 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     w = np.where(arch == SPAMMER, med * rng.lognormal(np.log(2.5), 0.7, n_b), w)
     w = np.where(arch == SCAMMER, med * rng.lognormal(np.log(2.0), 0.7, n_b), w)
     w = np.where(arch == ELECTION, med * rng.lognormal(np.log(3.5), 0.5, n_b), w)
-    new_msgs = np.where(arch == NEW, rng.integers(90, 200, n_b), 0).astype(float)
+    new_msgs = np.where(arch == NEW, np.minimum(rng.integers(90, 200, n_b), 0.004 * n_messages),
+                        0.0)
     w = np.where(arch == NEW, 0.0, w)
 
     elevated = (arch == NORMAL) & (rng.random(n_b) < 0.07)
     cold_some = (arch == NORMAL) & ~elevated & (rng.random(n_b) < 0.2)
     cold_share = np.where(elevated, rng.uniform(0.15, 0.35, n_b),
                           np.where(cold_some, rng.uniform(0.02, 0.08, n_b), 0.0))
-    fb_mult = rng.lognormal(0.0, 0.45, n_b)
-    fb_mult = np.where(elevated, fb_mult * rng.uniform(2.5, 5.0, n_b), fb_mult)
+    fb_mult = np.clip(rng.lognormal(0.0, 0.4, n_b), 0.4, 2.0)
+    fb_mult = np.where(elevated, fb_mult * rng.uniform(2.0, 3.5, n_b), fb_mult)
     fb_mult = np.where(arch == LARGE, 0.5 * rng.uniform(0.8, 1.2, n_b), fb_mult)
 
     b_fail = np.select([arch == SPAMMER, arch == SCAMMER], [rng.uniform(0.04, 0.1, n_b),
@@ -953,8 +954,10 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     camp_rr = np.select([objective == 2, objective == 1], [arng.uniform(0.25, 0.45, n_camp),
                         arng.uniform(0.02, 0.05, n_camp)], arng.uniform(0.03, 0.08, n_camp))
     per_imp = 1 + camp_ctr * (1 + camp_rr)
-    camp_imps = (ad_events_total * camp_share / max(camp_share.sum(), 1e-9)) / per_imp \
-        if n_camp else np.zeros(0)
+    # campaigns in small countries run out of people: at most ~4 impressions per targeted user
+    audience = np.array([pool_n[cs].sum() for cs in camp_countries], dtype=float)
+    camp_imps = np.minimum((ad_events_total * camp_share / max(camp_share.sum(), 1e-9)) / per_imp,
+                           4.0 * audience) if n_camp else np.zeros(0)
     freq_x = arng.uniform(1.0, 3.8, n_camp)
     camp_R = np.maximum(1, np.round(camp_imps / freq_x)).astype(np.int64)
     camp_factor = arng.lognormal(0.0, 0.3, n_camp)
@@ -1024,10 +1027,10 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
             # a handful of users: one or two blocks make a high rate on a tiny base
             conv_p = slot_p = warm_p = cold_p = (0.012, 0.003, 0.03)
         else:
-            conv_p = (0.00015 * m, 0.00004 * m, 0.0)
-            slot_p = (0.0004 * m, 0.0001 * m, 0.0)
-            warm_p = (0.002 * m, 0.0005 * m, 0.01 * m)
-            cold_p = (0.015 * m, 0.004 * m, 0.04 * m)
+            conv_p = (0.00022 * m, 0.00006 * m, 0.0)
+            slot_p = (0.0006 * m, 0.00015 * m, 0.0)
+            warm_p = (0.003 * m, 0.0007 * m, 0.012 * m)
+            cold_p = (0.02 * m, 0.005 * m, 0.04 * m)
         if A in (SPAMMER, SCAMMER):
             conv_p = (0.01 * m, 0.005 * m, 0.0)
         b_conv[b] = add_stream(_CONV, b, a, e, n_conv, slots=K, p_block=conv_p[0],
@@ -1059,7 +1062,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
             cold_f = 1 - conv_f - util_f
             cat = {SPAMMER: (0.93, 0, 0, 0.07), SCAMMER: (0.45, 0.35, 0, 0.20),
                    ELECTION: (1.0, 0, 0, 0)}[A]
-            p_block = {SPAMMER: rng.uniform(0.06, 0.16), SCAMMER: rng.uniform(0.05, 0.12),
+            p_block = {SPAMMER: rng.uniform(0.06, 0.14), SCAMMER: rng.uniform(0.05, 0.12),
                        ELECTION: rng.uniform(0.04, 0.1)}[A]
             p_report = {SPAMMER: rng.uniform(0.03, 0.08), SCAMMER: rng.uniform(0.04, 0.1),
                         ELECTION: rng.uniform(0.03, 0.07)}[A]

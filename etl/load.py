@@ -183,6 +183,15 @@ def _stage(con, prep: Prepared, future_limit: datetime) -> None:
     )
 
 
+def _drop_temp(con, *names: str) -> None:
+    for name in names:
+        for what in ("VIEW", "TABLE"):
+            try:
+                con.execute(f"DROP {what} IF EXISTS temp.main.{name}")
+            except duckdb.CatalogException:
+                pass  # it exists as the other kind of object
+
+
 def _rejects(con) -> list[tuple[int, str, str]]:
     try:
         rows = con.execute(
@@ -209,11 +218,11 @@ def _attach_lines(con, prep: Prepared, n_good: int, rejects, lines: int) -> dict
     base = con.execute("SELECT coalesce(min(rowid), 0) FROM typed0").fetchall()[0][0]
     if lines == total + 1:  # every line is one record: no blank lines, no newlines in quotes
         if not len(reject_duck):
+            # A view, not a copy: the base is DuckDB's own integer, not a value from the file.
             con.execute(
-                "CREATE TEMP TABLE typed AS SELECT rowid - $b + 1 AS rec, rowid - $b + 2 AS line, * FROM typed0",
-                {"b": base},
+                f"CREATE TEMP VIEW typed AS SELECT rowid - {int(base)} + 1 AS rec, "
+                f"rowid - {int(base)} + 2 AS line, * FROM typed0"
             )
-            con.execute("DROP TABLE typed0")
             return {}
         phys = np.arange(1, total + 2, dtype=np.int64)
         duck = phys
@@ -232,7 +241,6 @@ def _attach_lines(con, prep: Prepared, n_good: int, rejects, lines: int) -> dict
         "FROM (SELECT rowid - $b + 1 AS rec, * FROM typed0) t JOIN line_map m USING (rec) ORDER BY m.rec",
         {"b": base},
     )
-    con.execute("DROP TABLE typed0")
     con.unregister("line_map")
     rej_map = dict(zip(data_duck[~keep].tolist(), data_phys[~keep].tolist()))
     return rej_map
@@ -302,18 +310,17 @@ def _classify(con, kind: Kind) -> None:
 
 def _conflict_raw_text(con, prep: Prepared) -> None:
     """Valid rows keep no raw text while staged; conflicting ones (rare) get it from a re-read."""
+    con.execute("DROP TABLE IF EXISTS conflict_text")
     n = con.execute("SELECT count(*) FROM verdict WHERE verdict = 'conflict'").fetchall()[0][0]
     if not n:
+        con.execute("CREATE TEMP TABLE conflict_text (rec BIGINT, txt VARCHAR)")
         return
     con.execute(
         f"""
-        UPDATE typed SET raw_text = src.txt
-        FROM (
-            SELECT rec, {_raw_text_expr(prep)} AS txt
-            FROM (SELECT row_number() OVER () AS rec, * FROM {_read_csv_sql(prep, False)})
-            WHERE rec IN (SELECT rec FROM verdict WHERE verdict = 'conflict')
-        ) src
-        WHERE typed.rec = src.rec
+        CREATE TEMP TABLE conflict_text AS
+        SELECT rec, {_raw_text_expr(prep)} AS txt
+        FROM (SELECT row_number() OVER () AS rec, * FROM {_read_csv_sql(prep, False)})
+        WHERE rec IN (SELECT rec FROM verdict WHERE verdict = 'conflict')
         """,
         {"path": str(prep.csv_path)},
     )
@@ -376,10 +383,12 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
         con.execute(
             """
             INSERT INTO quarantine
-            SELECT $load_id, $kind, $file, t.line, t.raw_text,
+            SELECT $load_id, $kind, $file, t.line, coalesce(t.raw_text, c.txt),
                    CASE WHEN t.reasons <> '' THEN string_split(t.reasons, chr(31))
                         ELSE [v.reason] END
-            FROM typed t LEFT JOIN verdict v USING (rec)
+            FROM typed t
+            LEFT JOIN verdict v USING (rec)
+            LEFT JOIN conflict_text c USING (rec)
             WHERE t.reasons <> '' OR v.verdict = 'conflict'
             ORDER BY t.line
             """,
@@ -439,8 +448,7 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
         con.execute("ROLLBACK")
         raise
     finally:
-        for t in ("typed0", "typed", "verdict"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        _drop_temp(con, "typed", "typed0", "verdict", "conflict_text")
     progress("committed", 1.0)
     return result
 
