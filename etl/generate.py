@@ -788,7 +788,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     primes = np.array(_big_primes(), dtype=np.int64)
 
     # ---- users -------------------------------------------------------------------------------
-    n_users = max(500, int(round(n_messages / 6)))
+    n_users = max(500, int(round(n_messages / 4)))
     pool_n = _alloc(n_users, _USER_W, 3)
     n_users = int(pool_n.sum())
     pool_start = np.concatenate([[0], np.cumsum(pool_n)[:-1]]).astype(np.int64)
@@ -890,7 +890,14 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
         bad_window_e[i] = (d0 + length) * 24.0
 
     # volumes: heavy-tailed, bad actors of varied size, large_legit above every normal business
-    w = rng.lognormal(0.0, 1.15, n_b) * (_USER_W[b_country] / _USER_W.mean()) ** 0.2
+    w = rng.lognormal(0.0, 1.15, n_b)
+    # a country's businesses together send about its share of users (the pools must hold their
+    # customers); the heavy tail lives inside each country
+    normal = arch == NORMAL
+    country_w = np.bincount(b_country[normal], weights=w[normal], minlength=_N_COUNTRIES)
+    user_share = _USER_W / _USER_W[country_w > 0].sum()
+    scale = np.where(country_w > 0, user_share / np.maximum(country_w / w[normal].sum(), 1e-12), 1)
+    w = w * scale[b_country]
     normal_w = w[arch == NORMAL]
     med = float(np.median(normal_w)) if len(normal_w) else 1.0
     top = float(normal_w.max()) if len(normal_w) else 1.0
@@ -1041,9 +1048,11 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
             ua = util_f + auth_f
             if ua > 0:
                 p_auth = auth_f / ua
+                # the audience of utility/authentication templates: the conversational customers
+                # and more (app users), each getting a handful of templates over the period
+                slots = max(5.0, K * rng.uniform(1.5, 4.0), V[b] * ua / rng.uniform(3.0, 6.0))
                 add_stream(_SLOT, b, a, e, V[b] * ua / per_msg,
-                           cat=(0, 1 - p_auth, p_auth, 0),
-                           slots=max(5, int(math.ceil(K * rng.uniform(1.5, 4.0)))),
+                           cat=(0, 1 - p_auth, p_auth, 0), slots=int(math.ceil(slots)),
                            reply=reply, reply_answer=ans, p_block=slot_p[0], p_report=slot_p[1])
             mkt_warm = V[b] * mkt_f * (1 - cold_share[b])
             mkt_cold = V[b] * mkt_f * cold_share[b]
