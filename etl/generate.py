@@ -567,6 +567,7 @@ def _build_content() -> _Content:
     add_pool(f"ff:{_FAM_SPAM}", _FREEFORM[_FAM_SPAM])
     add_pool(f"ff:{_FAM_SCAM}", _FREEFORM[_FAM_SCAM])
     templates = sorted({t for fam in _TEMPLATES.values() for cat in fam for t in cat})
+    assert all(_csv_field(t) == t for t in templates)  # written unquoted
     for t in templates:
         add_pool(f"tpl:{t}", _TEMPLATE_TEXTS[t])
     tpl_index = {t: i for i, t in enumerate(templates)}
@@ -1270,12 +1271,21 @@ def _lookups(plan: _Plan, content: _Content) -> _Lookups:
         e_category=_enum_source(MESSAGE_CATEGORIES),
         e_status=_enum_source(STATUSES),
         e_template=_enum_source(content.templates),
-        e_text=_enum_source(content.texts, with_null=False),
+        # event files are written unquoted (fast): the only field that may need quotes is the
+        # text, whose few distinct values are quoted here once
+        e_text=_enum_source([_csv_field(t) for t in content.texts], with_null=False),
         e_report=_enum_source(REPORT_REASONS, with_null=False),
         e_block=_enum_source(BLOCK_REASONS),
         e_action=_enum_source(OPT_OUT_ACTIONS, with_null=False),
         e_event=_enum_source(AD_EVENTS, with_null=False),
     )
+
+
+def _csv_field(value: str) -> str:
+    """value as an RFC 4180 field: quoted (quotes doubled) when it holds a comma, quote or newline."""
+    if any(ch in value for ch in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _gather(source: pl.Series, idx: np.ndarray, name: str) -> pl.Series:
@@ -1766,7 +1776,7 @@ def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days
         def write_chunk(chunk: _Chunk) -> None:
             for name, (rows, build) in chunk.items():
                 if rows:
-                    _write(handles[name], build(), float_precision=6)
+                    _write(handles[name], build(), float_precision=6, quote_style="never")
 
         hours = plan.hours
         n_slices = max(1, min(hours, math.ceil(messages / CHUNK_MESSAGES)))

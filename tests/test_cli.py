@@ -120,3 +120,26 @@ def test_quarantine_csv_neutralises_formulas(tmp_path):
     out = td("quarantine", root=root).stdout
     row = next(csv.DictReader(io.StringIO(out)))
     assert row["raw_text"] == "'=1+2,never,u1,b1"
+
+
+def test_demo_fills_an_empty_data_directory_once(tmp_path):
+    root = tmp_path / "data"
+    res = td("demo", root=root)
+    assert res.returncode == 0, res.stderr
+    info = json.loads(td("status", "--format", "json", root=root).stdout)
+    assert info["rows"]["messages"] > 100_000 and info["rows"]["businesses"] == 300
+    assert (root / "demo-world" / "truth.csv").exists()
+    again = td("demo", root=root)
+    assert again.returncode == 0 and "already holds data" in again.stdout
+    assert json.loads(td("status", "--format", "json", root=root).stdout)["loads"] == info["loads"]
+
+
+def test_generate_is_deterministic_through_the_command(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        res = td("generate", "--out", str(out), "--seed", "9", "--businesses", "60", "--days", "10", "--messages", "20000")
+        assert res.returncode == 0, res.stderr
+    for f in sorted(a.iterdir()):
+        assert f.read_bytes() == (b / f.name).read_bytes(), f.name
+    res = td("generate", "--out", str(a), "--start", "someday")
+    assert res.returncode != 0 and "--start 'someday' is not a date" in res.stderr
