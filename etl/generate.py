@@ -62,25 +62,39 @@ HARD_NEGATIVES = ("large_legit", "new_business")
 ARCHETYPE_SHARE = {SPAMMER: 0.015, SCAMMER: 0.01, ELECTION: 0.01, LARGE: 0.01, NEW: 0.02}
 
 ARCHETYPE_RULES = """\
-normal: warm traffic. Users write first, the business answers (service, free-form) within minutes,
-  rarely after 24 h (0.2-1% of conversations). Utility/authentication templates to its users,
-  marketing only to users who wrote before (a minority of normal businesses also send 2-8% of their
-  marketing cold; ~7% are "noisy": 15-35% cold marketing and 2.5-5x the feedback rates).
-  Blocks ~0.1-1% of reached users, reports ~0.1-1 per 1000 messages, opt-outs ~1% of marketing
-  recipients.
-spammer: ~85% cold marketing templates (users who never wrote), a few free-form messages outside the
-  CSW, high failure rate (4-10%). Per cold message: block 7-20%, report 3-8% (reason spam), opt-out
-  5-12%. Active the whole period or a 10-40 day window. Any category but finance/politics.
-scammer: category finance. ~90% cold: marketing 45%, utility 35% (fake account alerts), free-form
-  20% (outside the CSW). Block 5-12%, report 4-10% per message (reason mostly scam). Usually active
-  10-40 days.
-election_spammer: category politics. A 2-5 day burst (90% of its volume) of political marketing to
-  strangers in one country (its own); block 4-10%, report 3-7% per message (political/spam); a quiet
-  trickle of warm conversations otherwise.
-large_legit: the largest senders (more than any normal business), warm traffic only, half the normal
-  feedback rates (block ~0.2-0.4% of reached users) but many blocks and reports in absolute numbers.
-new_business: created 1.5-6 days before the end of the period, fewer than 50 reached users, feedback
-  rates high enough for one or two blocks (a high rate on a tiny base).
+All rates are drawn per business; "per message" rates apply to outbound messages that did not fail, and the
+user-level rates below are what the metrics of spec/metrics.md measure over the whole period.
+
+normal: warm traffic. Users write first; the business answers free-form (category service) within
+  minutes (median ~8 min), after 24 h for 0.2-1% of conversations (outside the CSW), not at all for
+  2-10%. Utility/authentication templates go to its customers and app users; marketing only to users
+  who wrote to it at least an hour before. 20% of normal businesses also send 2-8% of their marketing
+  cold. Block rate ~0.1-1% of reached users (median ~0.3%), reports ~0-1.5 per 1000 messages,
+  marketing opt-outs ~1-2% of recipients, 1-3% failed deliveries.
+  About 7% are "noisy but legitimate": 15-35% of marketing cold, answers after 24 h in 2-5% of
+  conversations, 2-3.5x the feedback rates (block rate up to ~2-3%).
+spammer: ~85% cold marketing templates to random users of its country (10% anywhere), 7% of them
+  free-form (outside the CSW); 4-10% failed deliveries; answers only 15% of the replies it gets.
+  Per message: block 6-14%, report 3-8% (mostly spam), opt-out 5-12%: block rate ~9-20% of reached
+  users, ~30-60 reports per 1000 messages. Active the whole period or a 10-40 day window; half were
+  created less than 40 days before the period. Category retail/other/services/technology/education/
+  health; 8% verified; 1-14 employees.
+scammer: category finance, never verified. ~90% cold: marketing 45%, utility 35% (fake account and
+  KYC alerts; cold but not counted as cold outreach, which is marketing only), free-form 20%
+  (outside the CSW). Per message: block 5-12%, report 4-10% (70% scam). Engages with replies (70%
+  answered). Usually active for a 10-40 day window.
+election_spammer: category politics. 90% of its volume is a 2-5 day burst of political marketing
+  templates to strangers of its own country only; per message block 4-10%, report 3-7% (55%
+  political, 35% spam). A quiet trickle of warm conversations over the whole period otherwise.
+large_legit: hard negative. The largest senders (1.1-1.5x the largest normal business, a few % of
+  all messages each), in large markets, verified, warm traffic only, no cold marketing, half the
+  normal feedback rates (block ~0.15-0.35% of reached users) but the most blocks and reports in
+  absolute numbers after the bad actors.
+new_business: hard negative. Created 1.5-6 days before the end of the period (active from then),
+  90-200 messages to fewer than 50 users, per-message block 1.2%: zero to three blocks, i.e. a
+  high rate on a tiny base (below the quality rating's 50 reached users).
+Users: 0.5% change country once during the period (their later rows carry the new user_country);
+  ~95% of messages are between a user and a business of the same country.
 """
 
 # --------------------------------------------------------------------------------------------------
@@ -991,11 +1005,11 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
         "p_block", "p_report", "p_opt", "profile", "reply_pool")}
 
     def add_stream(kind, b, a, e, msgs, cat=(0, 0, 0, 0), slots=0, target=-1, psi=0.0, reply=0.0,
-                   reply_answer=0.0, p_block=0.0, p_report=0.0, p_opt=0.0, reply_pool=0, c=None):
+                   reply_answer=0.0, p_block=0.0, p_report=0.0, p_opt=0.0, reply_pool=0):
         prof = _PROFILE_BY_ARCHETYPE[int(arch[b])]
         if prof == 0 and b_cat[b] == "politics":
             prof = 1
-        for key, val in (("kind", kind), ("b", b), ("c", b_country[b] if c is None else c),
+        for key, val in (("kind", kind), ("b", b), ("c", b_country[b]),
                          ("a", a), ("e", e), ("msgs", msgs), ("cat", cat), ("slots", slots),
                          ("target", target), ("psi", psi), ("reply", reply),
                          ("reply_answer", reply_answer), ("p_block", p_block),
@@ -1759,8 +1773,9 @@ def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days
     given, is called with (messages written, messages planned) as messages are written; its last call
     has done == total.
     """
-    if businesses < 1 or days < 1 or messages < 0:
-        raise ValueError("businesses and days must be at least 1 and messages not negative")
+    if businesses < 1 or not 1 <= days <= 36_500 or messages < 0:
+        raise ValueError("businesses must be at least 1, days between 1 and 36500, messages >= 0")
+    start = dt.date(start.year, start.month, start.day)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     content = _build_content()
