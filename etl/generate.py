@@ -843,6 +843,8 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
 
     b_country = _country_choice(rng, n_b, power=0.7)
     b_country = np.where(arch == LARGE, _country_choice(rng, n_b, power=1.2), b_country)
+    bad = np.isin(arch, (SPAMMER, SCAMMER, ELECTION))
+    b_country = np.where(bad, _country_choice(rng, n_b, power=1.0), b_country)
     cat_names = list(_CATEGORY_SHARE)
     cat_p = np.array(list(_CATEGORY_SHARE.values()))
     b_cat = [cat_names[i] for i in rng.choice(len(cat_names), size=n_b, p=cat_p / cat_p.sum())]
@@ -923,13 +925,17 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     new_msgs = np.where(arch == NEW, np.minimum(rng.integers(90, 200, n_b), 0.004 * n_messages),
                         0.0)
     w = np.where(arch == NEW, 0.0, w)
+    # cold senders draw strangers from their country: keep them from flooding a small one
+    share_cap = 1.2 * pool_n[b_country] / max(n_messages, 1)
+    w_share = w / w.sum()
+    w = np.where(bad & (w_share > share_cap), share_cap * w.sum(), w)
 
     elevated = (arch == NORMAL) & (rng.random(n_b) < 0.07)
     cold_some = (arch == NORMAL) & ~elevated & (rng.random(n_b) < 0.2)
     cold_share = np.where(elevated, rng.uniform(0.15, 0.35, n_b),
                           np.where(cold_some, rng.uniform(0.02, 0.08, n_b), 0.0))
     fb_mult = np.clip(rng.lognormal(0.0, 0.4, n_b), 0.4, 2.0)
-    fb_mult = np.where(elevated, fb_mult * rng.uniform(2.0, 3.5, n_b), fb_mult)
+    fb_mult = np.where(elevated, np.minimum(fb_mult * rng.uniform(2.0, 3.5, n_b), 4.0), fb_mult)
     fb_mult = np.where(arch == LARGE, 0.5 * rng.uniform(0.8, 1.2, n_b), fb_mult)
 
     b_fail = np.select([arch == SPAMMER, arch == SCAMMER], [rng.uniform(0.04, 0.1, n_b),
@@ -1052,7 +1058,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
             conv_p = (0.00022 * m, 0.00006 * m, 0.0)
             slot_p = (0.0006 * m, 0.00015 * m, 0.0)
             warm_p = (0.003 * m, 0.0007 * m, 0.012 * m)
-            cold_p = (0.02 * m, 0.005 * m, 0.04 * m)
+            cold_p = (0.015 * m, 0.004 * m, 0.04 * m)
         if A in (SPAMMER, SCAMMER):
             conv_p = (0.01 * m, 0.005 * m, 0.0)
         b_conv[b] = add_stream(_CONV, b, a, e, n_conv, slots=K, p_block=conv_p[0],

@@ -4,6 +4,7 @@ import streamlit as st
 from trustdesk import ui
 from trustdesk.overview import overview
 
+viewer = ui.require("analyst")
 st.title("Overview")
 wh = ui.warehouse()
 if wh is None:

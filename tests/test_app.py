@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.test_metrics import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
 from tests.worlds import build, warehouse
+from trustdesk.auth import Principal
 from trustdesk.config import REPO_ROOT
 from trustdesk.metrics import Period
 from trustdesk.overview import headline
@@ -21,9 +22,11 @@ def root(tmp_path_factory):
     return root
 
 
-def run(page: str, root, monkeypatch) -> AppTest:
+def run(page: str, root, monkeypatch, role: str | None = "analyst") -> AppTest:
     monkeypatch.setenv("TRUSTDESK_DATA", str(root))
     at = AppTest.from_file(str(REPO_ROOT / page), default_timeout=60)
+    if role:
+        at.session_state["principal"] = Principal(role, role)
     at.run()
     assert not at.exception, at.exception
     return at

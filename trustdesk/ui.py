@@ -11,7 +11,7 @@ from typing import Callable
 
 import streamlit as st
 
-from trustdesk import config
+from trustdesk import auth, config
 from trustdesk.metrics import REGIONS, Period
 from trustdesk.warehouse import NoData, Warehouse, WarehouseCache
 
@@ -25,6 +25,103 @@ def _warehouses() -> WarehouseCache:
 
 def data_root() -> Path:
     return config.data_dir()
+
+
+SESSION_KEY = "principal"
+SEEN_KEY = "last_seen"
+
+
+def principal() -> auth.Principal | None:
+    """The signed-in person of this browser session, after applying the idle timeout."""
+    who = st.session_state.get(SESSION_KEY)
+    if who is None:
+        return None
+    idle = config.Settings.load(data_root()).session_idle_minutes * 60
+    now = auth.utcnow().timestamp()
+    last = st.session_state.get(SEEN_KEY, now)
+    if now - last > idle:
+        sign_out("session expired")
+        st.session_state["flash"] = "Your session expired after inactivity; sign in again."
+        return None
+    st.session_state[SEEN_KEY] = now
+    return who
+
+
+def sign_in_as(who: auth.Principal) -> None:
+    st.session_state[SESSION_KEY] = who
+    st.session_state[SEEN_KEY] = auth.utcnow().timestamp()
+
+
+def sign_out(why: str = "signed out") -> None:
+    who = st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(SEEN_KEY, None)
+    if who is not None:
+        auth.record_sign_out(data_root(), who, why)
+
+
+def try_sign_in(name: str, password: str) -> str | None:
+    """Sign in with a password; the error sentence to show, or None when signed in."""
+    try:
+        sign_in_as(auth.sign_in(data_root(), (name or "").strip(), password or ""))
+    except auth.AuthError as exc:
+        return str(exc)[:1].upper() + str(exc)[1:] + "."
+    return None
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def single_sign_on() -> auth.Principal | None:
+    """After an OpenID Connect sign-in (`st.login`), map the person's e-mail to an account."""
+    if not _sso_configured():
+        return None
+    try:
+        if not st.user.is_logged_in:
+            return None
+        email = st.user.email
+    except (AttributeError, KeyError):
+        return None
+    try:
+        who = auth.sign_in_email(data_root(), email)
+    except auth.AuthError as exc:
+        st.session_state["flash"] = str(exc)
+        st.logout()
+        return None
+    sign_in_as(who)
+    return who
+
+
+def offer_single_sign_on() -> None:
+    if _sso_configured():
+        st.divider()
+        if st.button("Sign in with your organisation's account"):
+            st.login()
+
+
+def account_box(who: auth.Principal) -> None:
+    with st.sidebar:
+        st.text(f"Signed in as {who.name} ({who.role})")
+        if st.button("Sign out", key="sign_out"):
+            sign_out()
+            if _sso_configured():
+                st.logout()
+            st.rerun()
+
+
+def require(role: str) -> auth.Principal:
+    """First line of every page: the signed-in person if their role may open it, else stop here."""
+    who = principal()
+    if who is None:
+        st.warning("Sign in to see this page.")
+        st.stop()
+    if not who.can(role):
+        st.error(f"Refused: this page needs the {role} role; you are signed in as {who.role}.")
+        st.stop()
+    return who
 
 
 def warehouse() -> Warehouse | None:
