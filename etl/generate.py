@@ -1,22 +1,24 @@
 """Synthetic world: businesses, users, conversations, feedback and Status ads as log-format v1 CSV.
 
-`generate_world` writes one file per kind plus `truth.csv`, the planted bad actors and hard negatives
-that the review queue is scored against (`trustdesk evaluate`).
+`generate_world` writes one file per kind plus `truth.csv`, the planted bad actors and hard
+negatives that the review queue is scored against (`trustdesk evaluate`). `ARCHETYPE_RULES` says
+what each archetype does and which signals that leaves in the logs.
 
 How it stays fast, bounded and reproducible:
 
-- The period is cut into time slices of about `CHUNK_MESSAGES` messages. Each slice is generated with
-  numpy column arrays (no Python loop per row), formatted by polars and appended to the open files.
-  Rows are time-ordered inside a slice; replies and feedback may spill a little past the slice end.
-- Everything that links slices is a pure function of (business, customer slot) or (user, time):
-  a business's customers are "slots" j = 0..K-1 mapped to users by an affine permutation of its
+- The period is cut into time slices of about `CHUNK_MESSAGES` messages. A slice is generated as
+  numpy column arrays (no Python loop per row) and sorted by time; ids, timestamps and user ids are
+  built as fixed-width byte matrices, low-cardinality columns are gathered from polars Enums, and
+  polars writes the rows. One writer thread formats and appends slice k while slice k+1 is
+  generated; at most `MAX_QUEUED` slices wait, so memory does not grow with the number of messages.
+- Everything that links slices is a pure function of (business, customer slot) or (user, time): a
+  business's customers are slots j = 0..K-1 mapped to users by an affine permutation of its
   country's user pool, and slot j first writes to the business at a fixed point of the period (the
   j-th K-quantile of the business's activity curve). Warm marketing picks only slots whose first
-  contact lies before the send time, so no state grows with the number of messages.
-- Every random draw comes from `PCG64` seeded with (seed, purpose, slice index). Polars threads only
-  format and write, which is order-preserving, so the bytes do not depend on the thread count.
-
-Archetypes (`truth.csv`) and the signals they leave are described in `ARCHETYPE_RULES` below.
+  contact lies an hour or more before the send time. State is O(users + businesses + campaigns).
+- Every random draw comes from `PCG64` seeded with (seed, purpose, slice index); hashes are
+  splitmix64. Files are appended to in slice order by a single thread, so the bytes depend neither
+  on timing nor on the thread count.
 """
 
 from __future__ import annotations
@@ -62,15 +64,15 @@ HARD_NEGATIVES = ("large_legit", "new_business")
 ARCHETYPE_SHARE = {SPAMMER: 0.015, SCAMMER: 0.01, ELECTION: 0.01, LARGE: 0.01, NEW: 0.02}
 
 ARCHETYPE_RULES = """\
-All rates are drawn per business; "per message" rates apply to outbound messages that did not fail, and the
-user-level rates below are what the metrics of spec/metrics.md measure over the whole period.
+All rates are drawn per business; "per message" rates apply to outbound messages that did not
+fail, and the user-level rates are what the metrics of spec/metrics.md measure over the period.
 
 normal: warm traffic. Users write first; the business answers free-form (category service) within
-  minutes (median ~8 min), after 24 h for 0.2-1% of conversations (outside the CSW), not at all for
-  2-10%. Utility/authentication templates go to its customers and app users; marketing only to users
-  who wrote to it at least an hour before. 20% of normal businesses also send 2-8% of their marketing
-  cold. Block rate ~0.1-1% of reached users (median ~0.3%), reports ~0-1.5 per 1000 messages,
-  marketing opt-outs ~1-2% of recipients, 1-3% failed deliveries.
+  minutes (median ~8 min), after 24 h for 0.2-1% of conversations (outside the CSW), not at all
+  for 2-10%. Utility/authentication templates go to its customers and app users; marketing only to
+  users who wrote to it at least an hour before. 20% of normal businesses also send 2-8% of their
+  marketing cold. Block rate ~0.1-1% of reached users (median ~0.3%), reports ~0-1.5 per 1000
+  messages, marketing opt-outs ~1-2% of recipients, 1-3% failed deliveries.
   About 7% are "noisy but legitimate": 15-35% of marketing cold, answers after 24 h in 2-5% of
   conversations, 2-3.5x the feedback rates (block rate up to ~2-3%).
 spammer: ~85% cold marketing templates to random users of its country (10% anywhere), 7% of them
@@ -98,7 +100,7 @@ Users: 0.5% change country once during the period (their later rows carry the ne
 """
 
 # --------------------------------------------------------------------------------------------------
-# Countries: WhatsApp-like user distribution, local time, weekend, Faker locales, Status ads CPM (USD)
+# Countries: WhatsApp-like user shares, local time, weekend, Faker locales, Status ads CPM (USD)
 # code, user weight, UTC offset (h), weekend (0 = Sat/Sun, 1 = Fri/Sat), locales, CPM
 _COUNTRIES = (
     ("IN", 27.0, 5.5, 0, ("en_IN", "hi_IN"), 0.6),
@@ -154,7 +156,6 @@ _USER_W = np.array([c[1] for c in _COUNTRIES])
 _TZ = np.array([c[2] for c in _COUNTRIES], dtype=float)
 _WEEKEND = np.array([c[3] for c in _COUNTRIES])
 _CPM = np.array([c[5] for c in _COUNTRIES])
-_COUNTRY_IDX = {c: i for i, c in enumerate(COUNTRY_CODES)}
 
 # local hour-of-day activity (0h..23h): quiet nights, a midday plateau, an evening peak
 _HOUR_PROFILE = np.array([
@@ -406,7 +407,8 @@ _SERVICE = {
     "other": ("Sure, we'll call you shortly.",),
 }
 _FREEFORM = {
-    _FAM_SPAM: ("Hello dear, check our amazing deals!!! Reply YES", "Hi, are you interested in earning from home?",
+    _FAM_SPAM: ("Hello dear, check our amazing deals!!! Reply YES",
+                "Hi, are you interested in earning from home?",
                 "Last chance!!! Offer expires in 1 hour"),
     _FAM_SCAM: ("Hello sir/madam, this is your bank. Please share the OTP you just received.",
                 "Dear customer, your parcel is held at customs. Pay 2.99 fee: parcel-release.example",
@@ -744,6 +746,7 @@ def _country_choice(rng: np.random.Generator, n: int, power: float = 1.0) -> np.
     return rng.choice(_N_COUNTRIES, size=n, p=p / p.sum())
 
 
+_UNORDERED_CITIES = {"it_IT"}
 _FAKER_PROVIDERS = ["faker.providers.company", "faker.providers.person", "faker.providers.address"]
 
 
@@ -762,12 +765,14 @@ def _business_names(seed: int, countries: np.ndarray, categories: list[str],
         fake = fakers[loc]
         fake.seed_instance(int(rng.integers(1 << 62)))
         suffix = _NAME_SUFFIX[cat][int(rng.integers(len(_NAME_SUFFIX[cat])))]
+        # Faker's it_IT cities come from a set, in an order that changes with PYTHONHASHSEED
+        city = fake.last_name if loc in _UNORDERED_CITIES else fake.city
         style = rng.random()
         if cat == "government":
-            name = f"{fake.city()} {suffix}"
+            name = f"{city()} {suffix}"
         elif cat == "politics":
-            name = (f"{fake.last_name()} for {fake.city()}" if style < 0.4
-                    else f"{fake.city()} {suffix}")
+            name = (f"{fake.last_name()} for {city()}" if style < 0.4
+                    else f"{city()} {suffix}")
         elif style < 0.35:
             name = fake.company()
         elif style < 0.55:
@@ -779,7 +784,7 @@ def _business_names(seed: int, countries: np.ndarray, categories: list[str],
         elif style < 0.82:
             name = f"{fake.first_name()}'s \"{fake.last_name()}\" {suffix}"
         elif style < 0.90:
-            name = f"{fake.city()} {suffix}"
+            name = f"{city()} {suffix}"
         else:
             name = f"{fake.first_name()}'s {suffix}"
         names.append(name.strip())
@@ -799,10 +804,11 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     rng = _rng(seed, "plan")
     hours = days * 24
     period = days * _DAY
-    epoch_start = int(dt.datetime(start.year, start.month, start.day, tzinfo=dt.timezone.utc).timestamp())
+    epoch_start = int(dt.datetime(start.year, start.month, start.day,
+                                  tzinfo=dt.timezone.utc).timestamp())
     primes = np.array(_big_primes(), dtype=np.int64)
 
-    # ---- users -------------------------------------------------------------------------------
+    # ---- users -----------------------------------------------------------------------------------
     n_users = max(500, int(round(n_messages / 4)))
     pool_n = _alloc(n_users, _USER_W, 3)
     n_users = int(pool_n.sum())
@@ -827,7 +833,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
 
     cum, guide = _activity_curves(start, hours)
 
-    # ---- businesses ---------------------------------------------------------------------------
+    # ---- businesses ------------------------------------------------------------------------------
     arch = np.full(n_b, NORMAL, dtype=np.int64)
     counts = {}
     for a, share in ARCHETYPE_SHARE.items():
@@ -869,8 +875,9 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
                          rng.integers(1, 15, n_b), employees)
     employees = np.where(arch == ELECTION, rng.integers(5, 300, n_b), employees)
     p_ver = np.clip(0.03 + 0.14 * np.log10(employees), 0.02, 0.8)
-    p_ver = np.select([arch == LARGE, arch == SPAMMER, arch == SCAMMER, arch == NEW, arch == ELECTION],
-                      [1.0, 0.08, 0.0, 0.05, 0.3], p_ver)
+    p_ver = np.select(
+        [arch == LARGE, arch == SPAMMER, arch == SCAMMER, arch == NEW, arch == ELECTION],
+        [1.0, 0.08, 0.0, 0.05, 0.3], p_ver)
     verified = rng.random(n_b) < p_ver
 
     # created_at, seconds relative to the period start; active window start in hours
@@ -999,7 +1006,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
                       + camp_imps * camp_ctr * camp_cpc, 2)
     budget = np.maximum(budget, 1.0)
 
-    # ---- streams -------------------------------------------------------------------------------
+    # ---- streams ---------------------------------------------------------------------------------
     e_in = 1 / _P_IN
     e_out = 1 / _P_OUT
 
@@ -1119,7 +1126,7 @@ def _plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date)
     s_La = _lam(plan_tmp, s_c, s_a)
     s_Le = _lam(plan_tmp, s_c, s_e)
 
-    # ---- dimension rows ----------------------------------------------------------------------------
+    # ---- dimension rows --------------------------------------------------------------------------
     width = max(5, len(str(n_b)))
     b_ids = [f"b{i + 1:0{width}d}" for i in range(n_b)]
     cwidth = max(5, len(str(n_camp)))
@@ -1208,7 +1215,8 @@ def _campaign_names(seed: int, n: int) -> list[str]:
         if s < 0.5:
             out.append(phrase)
         elif s < 0.8:
-            out.append(f"{seasons[int(rng.integers(len(seasons)))]} {2026 + int(rng.integers(0, 2))} – {phrase}")
+            season = seasons[int(rng.integers(len(seasons)))]
+            out.append(f"{season} {2026 + int(rng.integers(0, 2))} – {phrase}")
         else:
             out.append(f"{fake.bs().title()}, Status ads")
     return out
@@ -1218,7 +1226,7 @@ def _campaign_names(seed: int, n: int) -> list[str]:
 # one time slice
 
 
-_READ_P = np.array([0.45, 0.62, 0.70, 0.75])   # share of delivered messages that are read, per category
+_READ_P = np.array([0.45, 0.62, 0.70, 0.75])  # share of delivered messages read, per category
 _SENT_P = 0.04
 _REPORT_CUM = np.cumsum(_REPORT_PROFILES, axis=1)
 _BLOCK_CUM = np.cumsum(_BLOCK_PROFILES, axis=1)
@@ -1510,7 +1518,7 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
     span = plan.s_Le - plan.s_La
     K_s = plan.b_K[plan.s_b]
 
-    # ---- Status ads (their replies become conversations) ----------------------------------------
+    # ---- Status ads (their replies become conversations) -----------------------------------------
     ads, ad_seeds = _ad_chunk(plan, rng, T0, T1, end)
 
     # ---- units of every stream: returning conversations and template messages --------------------
@@ -1562,7 +1570,7 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
     t_s = _to_seconds(t_h)
     valid = user >= 0
 
-    # ---- new customers: the slots whose first contact falls in this slice --------------------------
+    # ---- new customers: the slots whose first contact falls in this slice ------------------------
     conv_s = np.flatnonzero((kind == _CONV) & (K_s > 0) & (G1 > G0))
     jlo = np.floor(G0[conv_s] * K_s[conv_s]).astype(np.int64)
     jhi = np.minimum(K_s[conv_s] - 1, np.floor(G1[conv_s] * K_s[conv_s]).astype(np.int64))
@@ -1576,7 +1584,7 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
     t_new = _to_seconds(_lam_inv(plan, plan.s_c[cs], plan.s_La[cs] + gj * span[cs]))
     u_new = _slot_users(plan, bb, jj)
 
-    # ---- template messages ------------------------------------------------------------------------
+    # ---- template messages -----------------------------------------------------------------------
     ti = np.flatnonzero(valid & ~conv_m)
     ts, tb, tu, tt = sid[ti], sb[ti], user[ti], t_s[ti]
     m = len(ti)
@@ -1595,7 +1603,7 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
     templates = _Rows(t=tt, b=tb, u=tu, d=np.ones(m, np.int64), cat=tcat, tpl=tpl, st=tst,
                       txt=txt, src=ts)
 
-    # ---- conversations: new customers, returning customers, replies to templates and to ads --------
+    # ---- conversations: new customers, returning customers, replies to templates and to ads ------
     ri = np.flatnonzero(valid & conv_m)
     rep = (tst != _FAILED) & (rng.random(m) < plan.s_reply[ts])
     rp = plan.s_reply_pool[ts[rep]]
@@ -1641,6 +1649,11 @@ def _make_chunk(plan: _Plan, content: _Content, lk: _Lookups, seed: int, k: int,
     return chunk
 
 
+def _delay(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
+    """Lognormal reaction times in seconds, at most three days."""
+    return np.minimum(rng.lognormal(np.log(median), sigma, n), 3 * _DAY).astype(np.int64)
+
+
 def _feedback(plan: _Plan, lk: _Lookups, rng: np.random.Generator, rows: _Rows,
               msg_num: np.ndarray, end: int, counters: dict[str, int]):
     """Reports, blocks and opt-outs by users shortly after an outbound message reached them."""
@@ -1656,7 +1669,7 @@ def _feedback(plan: _Plan, lk: _Lookups, rng: np.random.Generator, rows: _Rows,
 
     # reports
     r = o[is_rep]
-    t_rep = rows.t[r] + 2 + np.minimum(rng.lognormal(np.log(300.0), 1.3, len(r)), 3 * _DAY).astype(np.int64)
+    t_rep = rows.t[r] + 2 + _delay(rng, 300.0, 1.3, len(r))
     reason = _pick(_REPORT_CUM[plan.s_profile[rows.src[r]]], rng.random(len(r)))
     with_msg = rng.random(len(r)) < 0.85
     t_rep_by_row = np.zeros(len(rows.t), dtype=np.int64)
@@ -1666,8 +1679,7 @@ def _feedback(plan: _Plan, lk: _Lookups, rng: np.random.Generator, rows: _Rows,
     bi = o[is_blk]
     also_rep = is_rep[is_blk]
     t_blk = np.where(also_rep, t_rep_by_row[bi] + rng.integers(2, 30, len(bi)),
-                     rows.t[bi] + 2 + np.minimum(rng.lognormal(np.log(240.0), 1.4, len(bi)),
-                                                 3 * _DAY).astype(np.int64))
+                     rows.t[bi] + 2 + _delay(rng, 240.0, 1.4, len(bi)))
     b_reason = _pick(_BLOCK_CUM[plan.s_profile[rows.src[bi]]], rng.random(len(bi)))
     # a user blocks a business once: keep the earliest block per pair in the slice
     key = rows.b[bi] * plan.n_users + rows.u[bi]
@@ -1679,7 +1691,7 @@ def _feedback(plan: _Plan, lk: _Lookups, rng: np.random.Generator, rows: _Rows,
 
     # opt-outs, a few resumed days later
     oi = o[is_opt]
-    t_stop = rows.t[oi] + 2 + np.minimum(rng.lognormal(np.log(600.0), 1.3, len(oi)), 3 * _DAY).astype(np.int64)
+    t_stop = rows.t[oi] + 2 + _delay(rng, 600.0, 1.3, len(oi))
     resume = rng.random(len(oi)) < 0.08
     t_res = t_stop[resume] + rng.integers(_DAY, 20 * _DAY, int(resume.sum()))
     op_b = np.concatenate([rows.b[oi], rows.b[oi][resume]])
@@ -1710,7 +1722,8 @@ def _feedback(plan: _Plan, lk: _Lookups, rng: np.random.Generator, rows: _Rows,
     def blocks() -> pl.DataFrame:
         return pl.DataFrame([
             _id_series("block_id", "k", nb, 9), _ts_series(lk, t_blk[kb], "blocked_at"),
-            _user_series(plan, rows.u[bi[kb]]), _gather(lk.e_business, rows.b[bi[kb]], "business_id"),
+            _user_series(plan, rows.u[bi[kb]]),
+            _gather(lk.e_business, rows.b[bi[kb]], "business_id"),
             _gather(lk.e_block, b_reason[kb], "reason"),
         ])
 
@@ -1776,8 +1789,8 @@ def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days
     """Write a synthetic world as log-format v1 CSV files (plus truth.csv) into out_dir.
 
     Returns the number of data rows written per file (keys: the kinds and "truth"). progress, when
-    given, is called with (messages written, messages planned) as messages are written; its last call
-    has done == total.
+    given, is called with (messages written, messages planned) as messages are written; its last
+    call has done == total.
     """
     if businesses < 1 or not 1 <= days <= 36_500 or messages < 0:
         raise ValueError("businesses must be at least 1, days between 1 and 36500, messages >= 0")
