@@ -8,13 +8,13 @@ from trustdesk.navigation import pages_for
 st.set_page_config(page_title="TrustDesk", page_icon=":material/shield:", layout="wide")
 
 who = ui.principal() or ui.single_sign_on()
-if who is None:
-    st.navigation([st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")]).run()
-else:
-    sections: dict[str, list] = {}
-    for spec in pages_for(who.role):
-        sections.setdefault(spec.section, []).append(
-            st.Page(spec.file, title=spec.title, icon=spec.icon, default=spec.default)
-        )
+# Signed out, every page address exists but answers with the sign-in form (ui.require), so a deep
+# link survives signing in; signed in, the navigation holds only the pages of the person's role.
+sections: dict[str, list] = {}
+for spec in pages_for(who.role if who else "admin"):
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.file, title=spec.title, icon=spec.icon, default=spec.default)
+    )
+if who:
     ui.account_box(who)
-    st.navigation(sections).run()
+st.navigation(sections, position="sidebar" if who else "hidden").run()

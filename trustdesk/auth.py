@@ -197,56 +197,65 @@ def wait_seconds(failed: int) -> int:
 
 
 def sign_in(root: Path, name: str, password: str, clock: Clock = utcnow) -> Principal:
-    """Check a password. Raises AuthError with the sentence to show; never says which part was wrong."""
-    now = clock()
+    """Check a password. Raises AuthError with the sentence to show; never says which part was wrong.
+
+    Failures are committed before the refusal is raised: the counters and the audit log must
+    survive the refusal.
+    """
     con = appdb.connect(root)
     try:
         with appdb.transaction(con):
-            row = con.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
-            if row is None:
-                # Same work as a real check, so timing does not reveal which names exist.
-                _dummy_verify(password)
-                audit(con, "sign-in failed", name, name, "no such account", clock)
-                raise AuthError("wrong name or password")
-            locked = _parse(row["locked_until"])
-            if locked and locked > now:
-                audit(con, "sign-in refused", name, name, "locked", clock)
-                mins = max(1, int((locked - now).total_seconds() // 60) + 1)
-                raise AuthError(f"this account is locked after repeated failures; try again in {mins} min")
-            last = _parse(row["last_failed_at"])
-            wait = wait_seconds(row["failed_count"])
-            if wait and last and (now - last).total_seconds() < wait:
-                audit(con, "sign-in refused", name, name, "too soon after failures", clock)
-                raise AuthError(f"too many failed attempts; wait {wait} s before trying again")
-            ok = False
-            if row["password_hash"]:
-                try:
-                    ok = _hasher.verify(row["password_hash"], password)
-                except (VerifyMismatchError, VerificationError, InvalidHashError):
-                    ok = False
-            if not ok:
-                failed = row["failed_count"] + 1
-                lock = now + timedelta(minutes=LOCK_MINUTES) if failed >= LOCK_AFTER else None
-                con.execute(
-                    "UPDATE accounts SET failed_count = ?, last_failed_at = ?, locked_until = ? WHERE name = ?",
-                    (failed, now.isoformat(), lock.isoformat() if lock else None, name),
-                )
-                audit(con, "sign-in failed", name, name, f"failure {failed}", clock)
-                if lock:
-                    audit(con, "account locked", name, name, f"{LOCK_MINUTES} min after {failed} failures", clock)
-                raise AuthError("wrong name or password")
-            if _hasher.check_needs_rehash(row["password_hash"]):
-                con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?", (_hasher.hash(password), name))
-            con.execute(
-                "UPDATE accounts SET failed_count = 0, last_failed_at = NULL, locked_until = NULL WHERE name = ?",
-                (name,),
-            )
-            audit(con, "signed in", name, name, "password", clock)
-            return Principal(row["name"], row["role"])
-    except AuthError:
-        raise
+            outcome = _attempt(con, name, password, clock)
     finally:
         con.close()
+    if isinstance(outcome, AuthError):
+        raise outcome
+    return outcome
+
+
+def _attempt(con, name: str, password: str, clock: Clock) -> Principal | AuthError:
+    now = clock()
+    row = con.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        # Same work as a real check, so timing does not reveal which names exist.
+        _dummy_verify(password)
+        audit(con, "sign-in failed", name, name, "no such account", clock)
+        return AuthError("wrong name or password")
+    locked = _parse(row["locked_until"])
+    if locked and locked > now:
+        audit(con, "sign-in refused", name, name, "locked", clock)
+        mins = max(1, int((locked - now).total_seconds() // 60) + 1)
+        return AuthError(f"this account is locked after repeated failures; try again in {mins} min")
+    last = _parse(row["last_failed_at"])
+    wait = wait_seconds(row["failed_count"])
+    if wait and last and (now - last).total_seconds() < wait:
+        audit(con, "sign-in refused", name, name, "too soon after failures", clock)
+        return AuthError(f"too many failed attempts; wait {wait} s before trying again")
+    ok = False
+    if row["password_hash"]:
+        try:
+            ok = _hasher.verify(row["password_hash"], password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    if not ok:
+        failed = row["failed_count"] + 1
+        lock = now + timedelta(minutes=LOCK_MINUTES) if failed >= LOCK_AFTER else None
+        con.execute(
+            "UPDATE accounts SET failed_count = ?, last_failed_at = ?, locked_until = ? WHERE name = ?",
+            (failed, now.isoformat(), lock.isoformat() if lock else None, name),
+        )
+        audit(con, "sign-in failed", name, name, f"failure {failed}", clock)
+        if lock:
+            audit(con, "account locked", name, name, f"{LOCK_MINUTES} min after {failed} failures", clock)
+        return AuthError("wrong name or password")
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?", (_hasher.hash(password), name))
+    con.execute(
+        "UPDATE accounts SET failed_count = 0, last_failed_at = NULL, locked_until = NULL WHERE name = ?",
+        (name,),
+    )
+    audit(con, "signed in", name, name, "password", clock)
+    return Principal(row["name"], row["role"])
 
 
 _DUMMY = _hasher.hash("not a real password")
@@ -267,11 +276,13 @@ def sign_in_email(root: Path, email: str, clock: Clock = utcnow) -> Principal:
             row = con.execute("SELECT name, role FROM accounts WHERE lower(email) = lower(?)", (email,)).fetchone()
             if row is None:
                 audit(con, "sign-in failed", None, email, "single sign-on: no account for this e-mail", clock)
-                raise AuthError(f"{email} has no TrustDesk account; ask an admin to add it")
-            audit(con, "signed in", row["name"], email, "single sign-on", clock)
-            return Principal(row["name"], row["role"])
+            else:
+                audit(con, "signed in", row["name"], email, "single sign-on", clock)
     finally:
         con.close()
+    if row is None:
+        raise AuthError(f"{email} has no TrustDesk account; ask an admin to add it")
+    return Principal(row["name"], row["role"])
 
 
 def record_sign_out(root: Path, principal: Principal, why: str = "signed out", clock: Clock = utcnow) -> None:

@@ -282,6 +282,94 @@ def quarantine(ctx, load_id, fmt) -> None:
         _write_table(df, fmt)
 
 
+# --------------------------------------------------------------------------- users
+
+@cli.group()
+def users() -> None:
+    """Sign-in accounts: add (or update), list, remove."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["analyst", "moderator", "admin"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--email", default=None, help="E-mail for single sign-on (OpenID Connect).")
+@click.pass_context
+def users_add(ctx, name, role, password_stdin, email) -> None:
+    """Create or update account NAME. Without --password-stdin, asks for a password on a terminal
+    or, when there is none, makes a random one and prints it once."""
+    from trustdesk import auth
+
+    root = _root(ctx)
+    shown = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    elif email:
+        password = None
+    else:
+        password = shown = auth.random_password()
+    try:
+        what = auth.upsert_account(root, name, role, password, email=email, actor=f"cli:{_os_user()}")
+    except auth.AuthError as exc:
+        raise UserError(str(exc)) from exc
+    click.echo(f"{what} {name} ({role})")
+    if shown:
+        click.echo(f"password (shown once): {shown}")
+
+
+@users.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def users_list(ctx, fmt) -> None:
+    """List accounts (never passwords)."""
+    from trustdesk import auth
+
+    rows = auth.list_accounts(_root(ctx))
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no accounts yet: trustdesk users add NAME --role analyst|moderator|admin")
+    for r in rows:
+        lock = f", locked until {r['locked_until']}" if r["locked_until"] else ""
+        email = f" <{r['email']}>" if r["email"] else ""
+        click.echo(f"{r['name']:<24} {r['role']:<10}{email}{lock}")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.pass_context
+def users_remove(ctx, name) -> None:
+    """Remove account NAME."""
+    from trustdesk import auth
+
+    if not auth.remove_account(_root(ctx), name, actor=f"cli:{_os_user()}"):
+        raise UserError(f"there is no account named {name}")
+    click.echo(f"removed {name}")
+
+
+def _os_user() -> str:
+    from etl.load import current_user
+
+    return current_user()
+
+
+def ensure_first_accounts(root: Path) -> None:
+    """First run: demo accounts with random passwords, printed once, so a newcomer can sign in."""
+    from trustdesk import auth
+
+    made = auth.create_demo_accounts(root)
+    if not made:
+        return
+    click.echo("\nFirst run: created one account per role. Passwords are shown only now:", err=True)
+    for role, password in made.items():
+        click.echo(f"  name: {role:<10} password: {password}", err=True)
+    click.echo("Add real accounts with `trustdesk users add NAME --role ...`; "
+               "remove these with `trustdesk users remove NAME`.\n", err=True)
+
+
 # --------------------------------------------------------------------------- demo and serve
 
 def _has_data(root: Path) -> bool:
@@ -335,6 +423,7 @@ def serve(ctx, no_demo) -> None:
     root = _root(ctx)
     if not no_demo:
         _guard(lambda: run_demo(root))
+    ensure_first_accounts(root)
     env = dict(os.environ, TRUSTDESK_DATA=str(root))
     cmd = [sys.executable, "-m", "streamlit", "run", str(config.REPO_ROOT / "app.py"), *ctx.args]
     try:

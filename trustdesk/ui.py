@@ -105,18 +105,44 @@ def offer_single_sign_on() -> None:
 def account_box(who: auth.Principal) -> None:
     with st.sidebar:
         st.text(f"Signed in as {who.name} ({who.role})")
-        if st.button("Sign out", key="sign_out"):
-            sign_out()
-            if _sso_configured():
-                st.logout()
-            st.rerun()
+        st.button("Sign out", key="sign_out", on_click=_sign_out_clicked)
+
+
+def _sign_out_clicked() -> None:
+    sign_out()
+    if _sso_configured():
+        st.logout()
+
+
+def _submit_sign_in() -> None:
+    # A callback runs before the next script run, so app.py already sees the signed-in person and
+    # shows the navigation of their role in that same run.
+    error = try_sign_in(st.session_state.get("sign_in_name", ""), st.session_state.get("sign_in_password", ""))
+    st.session_state["sign_in_password"] = ""
+    if error:
+        st.session_state["sign_in_error"] = error
+
+
+def sign_in_form() -> None:
+    st.title("TrustDesk")
+    st.caption("Trust & safety and business-messaging analytics. Sign in to continue.")
+    if flash := st.session_state.pop("flash", None):
+        st.info(flash)
+    with st.form("sign_in", border=True):
+        st.text_input("Name", key="sign_in_name", autocomplete="username")
+        st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
+        st.form_submit_button("Sign in", type="primary", on_click=_submit_sign_in)
+    if error := st.session_state.pop("sign_in_error", None):
+        st.error(error)
+    offer_single_sign_on()
+    st.caption("No account yet? An admin creates one with `trustdesk users add NAME --role analyst`.")
 
 
 def require(role: str) -> auth.Principal:
     """First line of every page: the signed-in person if their role may open it, else stop here."""
     who = principal()
     if who is None:
-        st.warning("Sign in to see this page.")
+        sign_in_form()
         st.stop()
     if not who.can(role):
         st.error(f"Refused: this page needs the {role} role; you are signed in as {who.role}.")
