@@ -19,22 +19,27 @@ import duckdb
 from etl import store
 from trustdesk.config import Settings, reference_file
 
-# Order matters: later models read earlier ones. `int_` models are temporary.
+# (table, model file, parameters from the settings). Order matters: later models read earlier
+# ones. Tables in TEMP exist only during the build.
 MODELS = (
-    "int_message_facts",
-    "dim_users",
-    "dim_businesses",
-    "dim_campaigns",
-    "business_user_day",
-    "business_day",
-    "response_day",
-    "feedback_events",
-    "quality_day",
-    "ad_user_day",
-    "reported_messages",
-    "rows_by_day",
+    ("message_facts", "int_message_facts", None),
+    ("dim_users", "dim_users", None),
+    ("dim_businesses", "dim_businesses", None),
+    ("dim_campaigns", "dim_campaigns", None),
+    ("business_user_day", "business_user_day", None),
+    ("business_day", "business_day", None),
+    ("response_day", "response_day", None),
+    ("feedback_events", "feedback_events", None),
+    ("trailing_users_7", "trailing_users", lambda s: {"window": 7}),
+    ("quality_day", "quality_day", None),
+    ("risk_window_users", "trailing_users", lambda s: {"window": s.risk_window_days}),
+    ("business_activity_day", "business_activity_day", None),
+    ("political_reports_day", "political_reports_day", None),
+    ("ad_user_day", "ad_user_day", None),
+    ("reported_messages", "reported_messages", None),
+    ("rows_by_day", "rows_by_day", None),
 )
-TEMP_NAMES = {"int_message_facts": "message_facts"}
+TEMP = {"message_facts", "trailing_users_7"}
 COPIED = ("loads", "quarantine")
 
 
@@ -143,18 +148,17 @@ def build_warehouse(root: Path, con: duckdb.DuckDBPyConnection, settings: Settin
         if not reuse:
             _load_reference(con, root)
             con.execute("SET search_path = 'wh.main,ingest.main'")
-            for i, name in enumerate(MODELS):
-                report(f"building {name}", i / len(MODELS))
-                sql = model_sql(name)
-                if name in TEMP_NAMES:
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE {TEMP_NAMES[name]} AS {sql}")
-                else:
-                    con.execute(f"CREATE TABLE wh.main.{name} AS {sql}")
+            settings = settings or Settings.load(root)
+            for i, (table, model, params) in enumerate(MODELS):
+                report(f"building {table}", i / len(MODELS))
+                args = params(settings) if params else {}
+                into = f"TEMP TABLE {table}" if table in TEMP else f"TABLE wh.main.{table}"
+                con.execute(f"CREATE OR REPLACE {into} AS {model_sql(model)}", args)
             con.execute("SET search_path = 'ingest.main'")
-            for t in TEMP_NAMES.values():
+            for t in TEMP:
                 con.execute(f"DROP TABLE IF EXISTS temp.main.{t}")
         _copy_ops(con)
-        meta = _meta(con, root, version, ref)
+        meta = _meta(con, root, (previous or {}).get("version", 0) + 1, ref)
         meta["store_version"] = version
         con.execute("CHECKPOINT wh")
     finally:
@@ -162,14 +166,5 @@ def build_warehouse(root: Path, con: duckdb.DuckDBPyConnection, settings: Settin
         con.execute("SET search_path = 'ingest.main'")
         con.execute("DETACH wh")
     report("publishing", 1.0)
-    next_version = (previous or {}).get("version", 0) + 1
-    meta["version"] = next_version
-    _set_version(target, next_version)
     store.publish_warehouse(root, target, meta)
     return meta
-
-
-def _set_version(path: Path, version: int) -> None:
-    with duckdb.connect(str(path)) as wh:
-        wh.execute("UPDATE meta SET value = ? WHERE key = 'version'", [str(version)])
-        wh.execute("CHECKPOINT")

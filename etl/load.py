@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -128,7 +129,7 @@ def _read_csv_sql(prep: Prepared, store_rejects: bool) -> str:
     return (
         "read_csv($path, header = true, auto_detect = false, delim = ',', quote = '\"', "
         f"escape = '\"', columns = {{{cols}}}, {rejects}, max_line_size = {MAX_LINE_BYTES}, "
-        f"buffer_size = {MAX_LINE_BYTES * 2}, encoding = 'utf-8')"
+        f"buffer_size = {MAX_LINE_BYTES}, encoding = 'utf-8')"
     )
 
 
@@ -230,6 +231,7 @@ def _attach_lines(con, prep: Prepared, n_good: int, rejects, lines: int) -> dict
         phys, duck = record_lines(prep.csv_path)
     # Records after the header, minus the rejected ones, in order, are the staged rows.
     data_phys, data_duck = phys[1:], duck[1:]
+    _check_read_whole(prep, rejects, data_phys, data_duck, total)
     keep = ~np.isin(data_duck, reject_duck)
     good_lines = data_phys[keep][:n_good]
     if len(good_lines) < n_good:  # cannot happen on a well-formed scan; never lose a row over it
@@ -244,6 +246,71 @@ def _attach_lines(con, prep: Prepared, n_good: int, rejects, lines: int) -> dict
     con.unregister("line_map")
     rej_map = dict(zip(data_duck[~keep].tolist(), data_phys[~keep].tolist()))
     return rej_map
+
+
+def _runaway_quote(text: str) -> bool:
+    """True when a record's quoted field never closes, or runs over a line break and is followed
+    by more characters: DuckDB then reads the lines after it as part of one value."""
+    i, n, field_start = 0, len(text), True
+    while i < n:
+        ch = text[i]
+        if field_start and ch == '"':
+            j = i + 1
+            while True:
+                k = text.find('"', j)
+                if k == -1:
+                    return True
+                if text.startswith('""', k):
+                    j = k + 2
+                    continue
+                break
+            if text[k + 1:k + 2] not in (",", "\r", "\n", "") and "\n" in text[i:k]:
+                return True
+            i, field_start = k + 1, False
+            continue
+        field_start = ch in ",\r\n"
+        i += 1
+    return False
+
+
+def _first_long_line(path: Path) -> tuple[int, int] | None:
+    """The first physical line longer than DuckDB's line limit, and its length."""
+    with open(path, "rb") as fh:
+        number = 0
+        while part := fh.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            size = len(part)
+            while not part.endswith(b"\n") and (part := fh.readline(1 << 24)):
+                size += len(part)
+            if size > MAX_LINE_BYTES + 2:  # the line end itself does not count
+                return number, size
+    return None
+
+
+def _check_read_whole(prep: Prepared, rejects, data_phys, data_duck, total: int) -> None:
+    """Refuse the file when DuckDB could not read it as CSV records: a quote that never closes
+    swallows the lines after it, and an over-long line can vanish without a reject."""
+    name = prep.source.name
+    for duck_line, etype, text, _ in rejects:
+        if etype == "UNQUOTED VALUE" and _runaway_quote(text):
+            at = np.flatnonzero(data_duck == duck_line)
+            line = int(data_phys[at[0]]) if len(at) else duck_line
+            raise FileRejected(
+                f"{name}: line {line} opens a quoted field that is never closed, so the rest of "
+                "the file cannot be read as CSV; close the quote (a quote inside a field is "
+                "written twice) and load it again"
+            )
+    if len(data_phys) > total:
+        long = _first_long_line(prep.csv_path)
+        if long:
+            raise FileRejected(
+                f"{name}: line {long[0]} is {long[1] / 2**20:,.1f} MB long, more than the "
+                f"{MAX_LINE_BYTES >> 20} MB a line may have; shorten or remove that line"
+            )
+        raise FileRejected(
+            f"{name}: has {len(data_phys):,} records but only {total:,} could be read as CSV; "
+            "check its quoting (a quote inside a field is written twice)"
+        )
 
 
 def _classify(con, kind: Kind) -> None:
@@ -326,7 +393,8 @@ def _conflict_raw_text(con, prep: Prepared) -> None:
     )
 
 
-def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) -> FileResult:
+def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
+              dry_run: bool = False) -> FileResult:
     kind = prep.kind
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t0 = time.perf_counter()
@@ -443,13 +511,18 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress) ->
         )
         if result.loaded or result.quarantined:
             con.execute("UPDATE store_meta SET version = version + 1")
-        con.execute("COMMIT")
+        if dry_run:
+            # Everything above ran against the store as it is; undo it all.
+            result.load_id = None
+            con.execute("ROLLBACK")
+        else:
+            con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
         _drop_temp(con, "typed", "typed0", "verdict", "conflict_text")
-    progress("committed", 1.0)
+    progress("checked" if dry_run else "committed", 1.0)
     return result
 
 
@@ -477,6 +550,20 @@ def _sha_if_small(path: Path, settings: Settings) -> str | None:
     return None
 
 
+def _fit_threads(con) -> None:
+    """Each CSV-reading thread holds read buffers of MAX_LINE_BYTES that cannot spill; under a
+    small memory limit, fewer threads leave DuckDB room to spill the rest to `<data dir>/tmp`."""
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    m = re.fullmatch(r"([0-9.]+) ?([KMGT]?)i?B|([0-9]+) bytes", str(limit))
+    if not m:
+        return
+    size = float(m[3]) if m[3] else float(m[1]) * 1024 ** " KMGT".index(m[2] or " ")
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    fit = max(1, int(size // (4 * MAX_LINE_BYTES)))
+    if fit < threads:
+        con.execute(f"SET threads = {fit}")
+
+
 def current_user() -> str:
     try:
         return getpass.getuser()
@@ -491,8 +578,12 @@ def load_files(
     user: str | None = None,
     progress: Callable[[str, str, float], None] | None = None,
     rebuild: bool = True,
+    dry_run: bool = False,
 ) -> list[FileResult]:
-    """Load each file in its own transaction, then rebuild and publish the marts once."""
+    """Load each file in its own transaction, then rebuild and publish the marts once.
+
+    `dry_run` checks the files against the store exactly as a load would, then rolls each
+    transaction back: nothing is recorded, not even a rejected file, and nothing is rebuilt."""
     from etl.build import build_warehouse
 
     settings = Settings.load(root)
@@ -502,25 +593,28 @@ def load_files(
     with store.load_lock(root):
         con = store.connect_ingest(root, settings.duckdb_memory_limit)
         try:
+            _fit_threads(con)
             ensure_schema(con)
             for path in paths:
                 name = Path(path).name
                 prep = None
                 try:
                     prep = prepare(Path(path), root / "tmp", kind, settings.load_max_mb << 20)
-                    res = _load_one(con, root, prep, user, lambda s, x, n=name: report(n, s, x))
+                    res = _load_one(con, root, prep, user, lambda s, x, n=name: report(n, s, x),
+                                    dry_run)
                 except FileRejected as exc:
                     res = FileResult(name, prep.kind.name if prep else kind, "rejected", error=str(exc),
                                      sha256=_sha_if_small(Path(path), settings))
-                    res.load_id = _record_rejected(
-                        con, name, Path(path), res.sha256, prep.size if prep else None,
-                        res.kind, res.error, user,
-                    )
+                    if not dry_run:
+                        res.load_id = _record_rejected(
+                            con, name, Path(path), res.sha256, prep.size if prep else None,
+                            res.kind, res.error, user,
+                        )
                 finally:
                     if prep is not None and prep.temp:
                         prep.csv_path.unlink(missing_ok=True)
                 results.append(res)
-            if rebuild:
+            if rebuild and not dry_run:
                 report("", "rebuilding marts", 0.0)
                 build_warehouse(root, con, settings)
         finally:

@@ -42,6 +42,10 @@ class Settings:
     upload_max_mb: int = 1024
     duckdb_memory_limit: str = "4GB"
     session_idle_minutes: int = 60
+    risk_window_days: int = 7
+    risk_lookback_days: int = 30
+    risk_flag_score: float = 40.0
+    claim_minutes: int = 30
 
     @classmethod
     def load(cls, root: Path) -> "Settings":

@@ -15,6 +15,7 @@ select
     count(*) filter (where billable) as billable,
     count(*) filter (where is_cold) as cold,
     count(*) filter (where freeform_outside) as freeform_outside,
+    count(*) filter (where is_unsolicited) as unsolicited,
     count(*) filter (where inside_csw) as inside_csw
 from message_facts
 group by all

@@ -57,6 +57,10 @@ final as (
         direction = 'outbound' and template is null and not inside_csw as freeform_outside,
         direction = 'outbound' and category = 'marketing'
             and (first_inbound_at is null or first_inbound_at >= sent_at) as is_cold,
+        -- any outbound message to a user who had never written to the business: a risk signal
+        -- wider than the spec's cold outreach (which counts marketing only)
+        direction = 'outbound'
+            and (first_inbound_at is null or first_inbound_at >= sent_at) as is_unsolicited,
         direction = 'outbound'
             and category in ('marketing', 'utility', 'authentication')
             and status in ('delivered', 'read')
