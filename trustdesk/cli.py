@@ -282,6 +282,85 @@ def quarantine(ctx, load_id, fmt) -> None:
         _write_table(df, fmt)
 
 
+# --------------------------------------------------------------------------- review queue
+
+def _open_wh(root: Path):
+    from trustdesk.warehouse import NoData, open_current
+
+    try:
+        return open_current(root)
+    except NoData as exc:
+        raise UserError(str(exc)) from exc
+
+
+@cli.command()
+@click.option("--as-of", "as_of", default=None, help="Judge the days up to this one (default: the last day in the data).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N businesses.")
+@click.option("--lookback", type=click.IntRange(1), default=None, help="Days before --as-of whose flags count (default: setting risk_lookback_days, 30).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_context
+def queue(ctx, as_of, limit, lookback, fmt) -> None:
+    """Print the review queue, highest risk first (decided cases left out)."""
+    from trustdesk.moderation import Store
+    from trustdesk.risk import queue as review_queue
+
+    root = _root(ctx)
+    wh = _open_wh(root)
+    try:
+        with Store(root) as store:
+            settled = store.decided_as_of()
+        result = review_queue(wh, _parse_date(as_of, "--as-of"), lookback, settled=settled)
+    finally:
+        wh.close()
+    table = result.table.head(limit) if limit else result.table
+    if fmt == "csv":
+        from trustdesk.export import safe_csv
+
+        sys.stdout.write(safe_csv(table))
+    else:
+        _write_table(table, fmt)
+
+
+@cli.command()
+@click.option("--truth", "truth_file", required=True, type=click.Path(dir_okay=False, exists=True), help="truth.csv from `trustdesk generate`.")
+@click.option("--k", type=click.IntRange(1), default=None, help="Top k of the queue (default: the number of planted bad actors).")
+@click.option("--as-of", "as_of", default=None)
+@click.option("--lookback", type=click.IntRange(1), default=None, help="Days whose flags count (default: the whole data range, like the truth).")
+@click.pass_context
+def evaluate(ctx, truth_file, k, as_of, lookback) -> None:
+    """Score the review queue against planted ground truth: precision@k, recall@k."""
+    import polars as pl
+
+    from trustdesk.risk import evaluate as score
+    from trustdesk.risk import queue as review_queue
+
+    try:
+        truth = pl.read_csv(truth_file, infer_schema=False)
+        if not {"business_id", "archetype"} <= set(truth.columns):
+            raise UserError(f"{truth_file} needs the columns business_id and archetype")
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise UserError(f"{truth_file} could not be read as CSV ({exc})") from exc
+    wh = _open_wh(_root(ctx))
+    try:
+        first, last = wh.date_range()
+        end = _parse_date(as_of, "--as-of") or last
+        days = lookback or ((end - first).days + 1 if first and end else 30)
+        result = review_queue(wh, end, days)
+    finally:
+        wh.close()
+    ev = score(result.table, truth, k)
+    click.echo(f"queue as of {result.as_of}, flags over {result.lookback} days: {result.table.height} businesses")
+    click.echo(f"planted bad actors: {ev.planted}; top {ev.k}: {ev.found} of them")
+    click.echo(f"precision@{ev.k}: {ev.precision:.3f}")
+    click.echo(f"recall@{ev.k}: {ev.recall:.3f}")
+    if ev.false_positives:
+        click.echo(f"false positives: {', '.join(ev.false_positives)}")
+    if ev.missed:
+        click.echo(f"missed: {', '.join(ev.missed)}")
+    if ev.hard_negatives_in_top_k:
+        click.echo(f"hard negatives in the top {ev.k}: {', '.join(ev.hard_negatives_in_top_k)}")
+
+
 # --------------------------------------------------------------------------- users
 
 @cli.group()

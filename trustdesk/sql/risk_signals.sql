@@ -1,0 +1,72 @@
+-- Risk signals per business for every day D of [$as_of - $lookback + 1, $as_of], each on its
+-- trailing window [D - $window + 1, D] (the window the risk_window_users mart was built with),
+-- with the business's own previous 28 days as a baseline.
+with days as (
+    select cast(unnest(range($as_of::date - ($lookback - 1), $as_of::date + 1, interval 1 day)) as date) as d
+),
+
+windowed as (
+    select
+        a.business_id,
+        days.d as day,
+        sum(a.outbound)::bigint as outbound,
+        sum(a.outbound_ok)::bigint as outbound_ok,
+        sum(a.marketing)::bigint as marketing,
+        sum(a.cold_marketing)::bigint as cold_marketing,
+        sum(a.unsolicited)::bigint as unsolicited,
+        sum(a.freeform_outside)::bigint as freeform_outside,
+        sum(a.reports)::bigint as reports,
+        sum(a.reports_spam)::bigint as reports_spam,
+        sum(a.reports_scam)::bigint as reports_scam,
+        sum(a.reports_political)::bigint as reports_political,
+        sum(a.blocks)::bigint as blocks,
+        sum(a.blocks_unwanted)::bigint as blocks_unwanted,
+        sum(a.opt_outs)::bigint as opt_outs
+    from business_activity_day as a
+    join days on a.day between days.d - ($window - 1) and days.d
+    group by all
+),
+
+baseline as (
+    select
+        a.business_id,
+        days.d as day,
+        sum(a.outbound_ok)::bigint as base_outbound_ok,
+        sum(a.reports)::bigint as base_reports
+    from business_activity_day as a
+    join days on a.day between days.d - ($window + 27) and days.d - $window
+    group by all
+),
+
+political as (
+    select business_id, day, max(reports) as top_country_reports, arg_max(user_country, reports) as top_country
+    from (
+        select p.business_id, days.d as day, p.user_country, sum(p.reports)::bigint as reports
+        from political_reports_day as p
+        join days on p.day between days.d - ($window - 1) and days.d
+        group by all
+    )
+    group by all
+),
+
+final as (
+    select
+        w.*,
+        coalesce(u.reached_users, 0) as reached_users,
+        coalesce(u.blocking_users, 0) as blocking_users,
+        coalesce(u.negative_users, 0) as negative_users,
+        coalesce(b.base_outbound_ok, 0) as base_outbound_ok,
+        coalesce(b.base_reports, 0) as base_reports,
+        coalesce(p.top_country_reports, 0) as top_country_political,
+        p.top_country,
+        d.name,
+        d.category,
+        d.created_at
+    from windowed as w
+    left join risk_window_users as u using (business_id, day)
+    left join baseline as b using (business_id, day)
+    left join political as p using (business_id, day)
+    left join dim_businesses as d using (business_id)
+)
+
+select * from final
