@@ -231,7 +231,7 @@ def _attach_lines(con, prep: Prepared, n_good: int, rejects, lines: int) -> dict
         phys, duck = record_lines(prep.csv_path)
     # Records after the header, minus the rejected ones, in order, are the staged rows.
     data_phys, data_duck = phys[1:], duck[1:]
-    _check_read_whole(prep, rejects, data_phys, data_duck, total)
+    _check_read_whole(con, prep, rejects, data_phys, data_duck, total)
     keep = ~np.isin(data_duck, reject_duck)
     good_lines = data_phys[keep][:n_good]
     if len(good_lines) < n_good:  # cannot happen on a well-formed scan; never lose a row over it
@@ -248,29 +248,65 @@ def _attach_lines(con, prep: Prepared, n_good: int, rejects, lines: int) -> dict
     return rej_map
 
 
-def _runaway_quote(text: str) -> bool:
-    """True when a record's quoted field never closes, or runs over a line break and is followed
-    by more characters: DuckDB then reads the lines after it as part of one value."""
-    i, n, field_start = 0, len(text), True
-    while i < n:
-        ch = text[i]
-        if field_start and ch == '"':
-            j = i + 1
-            while True:
-                k = text.find('"', j)
-                if k == -1:
-                    return True
-                if text.startswith('""', k):
-                    j = k + 2
+class _Bytes:
+    """Reads a file forward from an offset, a chunk at a time."""
+
+    def __init__(self, fh):
+        self.fh, self.buf, self.i = fh, b"", 0
+
+    def _fill(self) -> bool:
+        if self.i >= len(self.buf):
+            self.buf, self.i = self.fh.read(1 << 22), 0
+        return bool(self.buf)
+
+    def next(self) -> bytes:
+        if not self._fill():
+            return b""
+        self.i += 1
+        return self.buf[self.i - 1:self.i]
+
+    def skip_past(self, *stops: bytes) -> tuple[bytes, bool]:
+        """Moves past the next stop byte; returns it (b"" at the end) and whether a line break
+        came before it."""
+        newline = False
+        while self._fill():
+            hits = [k for k in (self.buf.find(c, self.i) for c in stops) if k != -1]
+            end = min(hits) if hits else len(self.buf)
+            newline = newline or self.buf.find(b"\n", self.i, end) != -1
+            self.i = end + 1 if hits else end
+            if hits:
+                return self.buf[end:end + 1], newline
+        return b"", newline
+
+
+def _runaway_quote(path: Path, start: int) -> bool:
+    """True when the record at byte `start` has a quoted field that never closes, or that runs over
+    a line break and is followed by more characters: DuckDB reads the lines after such a quote as
+    part of one value."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        r = _Bytes(fh)
+        while True:
+            ch = r.next()
+            if ch == b'"':
+                spans = False
+                while True:
+                    quote, newline = r.skip_past(b'"')
+                    spans = spans or newline
+                    if not quote:
+                        return True
+                    after = r.next()
+                    if after != b'"':
+                        break
+                if after == b",":
                     continue
-                break
-            if text[k + 1:k + 2] not in (",", "\r", "\n", "") and "\n" in text[i:k]:
-                return True
-            i, field_start = k + 1, False
-            continue
-        field_start = ch in ",\r\n"
-        i += 1
-    return False
+                return after not in (b"", b"\r", b"\n") and spans
+            if ch == b",":
+                continue
+            if ch in (b"", b"\r", b"\n"):
+                return False
+            if r.skip_past(b",", b"\n")[0] != b",":
+                return False
 
 
 def _first_long_line(path: Path) -> tuple[int, int] | None:
@@ -287,12 +323,16 @@ def _first_long_line(path: Path) -> tuple[int, int] | None:
     return None
 
 
-def _check_read_whole(prep: Prepared, rejects, data_phys, data_duck, total: int) -> None:
+def _check_read_whole(con, prep: Prepared, rejects, data_phys, data_duck, total: int) -> None:
     """Refuse the file when DuckDB could not read it as CSV records: a quote that never closes
     swallows the lines after it, and an over-long line can vanish without a reject."""
     name = prep.source.name
-    for duck_line, etype, text, _ in rejects:
-        if etype == "UNQUOTED VALUE" and _runaway_quote(text):
+    broken = con.execute(
+        "SELECT line, min(line_byte_position) FROM rej_errors WHERE error_type = 'UNQUOTED VALUE' "
+        "GROUP BY line ORDER BY line"
+    ).fetchall() if rejects else []
+    for duck_line, start in broken:
+        if _runaway_quote(prep.csv_path, start):
             at = np.flatnonzero(data_duck == duck_line)
             line = int(data_phys[at[0]]) if len(at) else duck_line
             raise FileRejected(
@@ -433,7 +473,8 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         progress("checking duplicates", 0.55)
         _classify(con, kind)
         _conflict_raw_text(con, prep)
-        load_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
+        # A dry run's rows never commit; -1 keeps the id sequence (not transactional) gap-free.
+        load_id = -1 if dry_run else con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
         result.load_id = load_id
         progress("writing", 0.7)
         cols = ", ".join(q(c.name) for c in kind.columns)
