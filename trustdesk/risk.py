@@ -17,7 +17,7 @@ from trustdesk.config import Settings
 from trustdesk.metrics import sql_for
 from trustdesk.warehouse import Warehouse
 
-MIN_MESSAGES = 100  # outbound messages in the window before report rates mean anything
+MIN_MESSAGES = 50  # outbound messages in the window before report rates mean anything
 
 # (signal, weight, value at which it starts to count, value at which it counts fully)
 COMPONENTS = (
