@@ -1,7 +1,7 @@
 import altair as alt
 import streamlit as st
 
-from trustdesk import ui
+from trustdesk import colors, ui
 from trustdesk.overview import overview
 
 viewer = ui.require("analyst")
@@ -9,46 +9,44 @@ st.title("Overview")
 wh = ui.warehouse()
 if wh is None:
     st.stop()
-period = ui.period_filter(wh)
-region = ui.region_filter()
-view = ui.cached(overview, wh, period, region)
+f = ui.filters(wh)
+ui.footer(wh)
+view = ui.cached(overview, wh, f)
 
-st.caption(f"{period.date_from:%d %b %Y} – {period.date_to:%d %b %Y}, compared with the {period.days} days before"
-           + (f" · region {region}" if region else ""))
-
-
-def delta(key):
-    change = view.change(key)
-    return None if change is None else f"{change:+.1%}"
-
-
-now = view.current
+st.caption(f"{ui.describe(f)}, compared with the {f.period.days:,} days before")
+now, before = view.current, view.previous
 cols = st.columns(6)
-cols[0].metric("Messages", f"{now['messages']:,}", delta("messages"))
-cols[1].metric("Active businesses", f"{now['active_businesses'] or 0:,}", delta("active_businesses"))
-cols[2].metric("Spam reports", f"{now['reports'] or 0:,}", delta("reports"), delta_color="inverse")
-cols[3].metric("Block rate", "–" if now["block_rate"] is None else f"{now['block_rate']:.2%}",
-               delta("block_rate"), delta_color="inverse")
-cols[4].metric("Status ad reach", f"{now['ad_reach'] or 0:,}", delta("ad_reach"))
-cols[5].metric("Revenue", f"${now['revenue_usd']:,.2f}", delta("revenue_usd"))
+cols[0].metric("Messages", ui.number(now["messages"]), ui.change(now["messages"], before["messages"]))
+cols[1].metric("Active businesses", ui.number(now["active_businesses"] or 0),
+               ui.change(now["active_businesses"], before["active_businesses"]))
+cols[2].metric("Spam reports", ui.number(now["reports"] or 0), ui.change(now["reports"], before["reports"]),
+               delta_color="inverse")
+cols[3].metric("Block rate", ui.percent(now["block_rate"], 2), ui.change(now["block_rate"], before["block_rate"]),
+               delta_color="inverse", help="Users who blocked a business / users it reached, over business-user pairs")
+cols[4].metric("Status ad reach", ui.number(now["ad_reach"] or 0), ui.change(now["ad_reach"], before["ad_reach"]),
+               help="Distinct users who saw a Status ad in the period (not a sum of days)")
+cols[5].metric("Revenue", ui.usd(now["revenue_usd"]), ui.change(now["revenue_usd"], before["revenue_usd"]),
+               help="Messaging revenue at rate-card prices plus Status ad spend")
 
-if view.daily.is_empty():
-    st.info("No activity in this period. Choose a longer period or another region.")
+if view.empty:
+    ui.no_data(wh, f, "activity")
     st.stop()
 
-daily = view.daily.unpivot(index="day", variable_name="measure", value_name="count")
-chart = (
-    alt.Chart(daily)
-    .mark_line(point=True)
+st.subheader("Trends")
+TRENDS = (
+    ("messages", "Messages", ","), ("active_businesses", "Active businesses", ","),
+    ("reports", "Spam reports", ","), ("blocks", "Blocks", ","),
+    ("ad_reach", "Status ad reach (users that day)", ","), ("revenue_usd", "Revenue (USD)", "$,.2f"),
+)
+charts = [
+    alt.Chart(view.daily, title=title)
+    .mark_line(point=True, color=colors.MEASURE_COLOR)
     .encode(
         x=alt.X("day:T", title=None),
-        y=alt.Y("count:Q", title=None),
-        color=alt.Color("measure:N", title=None),
-        tooltip=[alt.Tooltip("day:T"), "measure:N", alt.Tooltip("count:Q", format=",")],
+        y=alt.Y(f"{field}:Q", title=None, axis=alt.Axis(format="$~s" if fmt.startswith("$") else "~s")),
+        tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip(f"{field}:Q", title=title, format=fmt)],
     )
-    .properties(height=220)
-    .facet(row=alt.Row("measure:N", title=None))
-    .resolve_scale(y="independent")
-)
-st.altair_chart(chart, width="stretch")
-ui.footer(wh)
+    .properties(height=160, width=260)
+    for field, title, fmt in TRENDS
+]
+st.altair_chart(alt.concat(*charts, columns=3), width="stretch")

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from trustdesk.metrics import Period, compute, sql_for
+from trustdesk import analytics
+from trustdesk.analytics import Filters
+from trustdesk.metrics import Period
 from trustdesk.warehouse import Warehouse
 
 HEADLINES = ("messages", "active_businesses", "reports", "block_rate", "ad_reach", "revenue_usd")
@@ -17,29 +19,43 @@ class Overview:
     period: Period
     current: dict
     previous: dict
-    daily: pl.DataFrame
+    daily: pl.DataFrame  # day, messages, active_businesses, reports, blocks, ad_reach, revenue_usd
+    filters: Filters | None = None
 
     def change(self, key: str) -> float | None:
-        now, before = self.current.get(key), self.previous.get(key)
-        if now is None or not before:
-            return None
-        return (now - before) / before
+        return analytics.change(self.current.get(key), self.previous.get(key))
+
+    @property
+    def empty(self) -> bool:
+        return self.daily.is_empty()
 
 
-def headline(wh: Warehouse, period: Period, region: str | None) -> dict:
-    params = {"date_from": period.date_from, "date_to": period.date_to, "region": region}
-    row = wh.query(sql_for("headline"), params).to_dicts()[0]
-    revenue = compute(wh, "revenue_by_region", period, region)
-    row["revenue_usd"] = float(revenue["total_revenue_usd"].sum()) if revenue.height else 0.0
-    row["messaging_revenue_usd"] = float(revenue["messaging_revenue_usd"].sum()) if revenue.height else 0.0
-    return row
+def _filters(filters: Filters | Period, region: str | None) -> Filters:
+    return filters if isinstance(filters, Filters) else Filters(filters, region)
 
 
-def overview(wh: Warehouse, period: Period, region: str | None = None) -> Overview:
-    params = {"date_from": period.date_from, "date_to": period.date_to, "region": region}
+def headline(wh: Warehouse, filters: Filters | Period, region: str | None = None) -> dict:
+    """Headline numbers for filters (or, as before, for a period and a region)."""
+    return analytics.headline(wh, _filters(filters, region))
+
+
+def overview(wh: Warehouse, filters: Filters | Period, region: str | None = None) -> Overview:
+    f = _filters(filters, region)
+    revenue = (
+        analytics.daily_revenue(wh, f)
+        .group_by("day")
+        .agg(pl.col("revenue_usd").sum())
+    )
+    daily = (
+        analytics.run(wh, "daily_activity", f.params())
+        .join(revenue, on="day", how="full", coalesce=True)
+        .with_columns(pl.exclude("day").fill_null(0))
+        .sort("day")
+    )
     return Overview(
-        period=period,
-        current=headline(wh, period, region),
-        previous=headline(wh, period.previous(), region),
-        daily=wh.query(sql_for("daily_activity"), params),
+        period=f.period,
+        current=headline(wh, f),
+        previous=headline(wh, f.previous()),
+        daily=daily,
+        filters=f,
     )

@@ -1,23 +1,69 @@
--- Messages, reports and blocks per day for the overview's trend lines.
-with msgs as (
-    select day, sum(messages)::bigint as messages
-    from business_day
-    where day between $date_from and $date_to
-      and ($region::varchar is null or user_region = $region)
-    group by day
+-- The overview's trend lines, per day: messages, active businesses, spam reports, blocks and
+-- Status ad reach (distinct users that day), for a region, market and business category.
+with markets as (
+    select country, market from ref_markets
+),
+
+businesses as (
+    select business_id, category from dim_businesses
+),
+
+days as (
+    select cast(unnest(range($date_from::date, $date_to::date + 1, interval 1 day)) as date) as day
+),
+
+msgs as (
+    select
+        s.day,
+        sum(s.messages)::bigint as messages,
+        count(distinct s.business_id) filter (where s.direction = 'outbound') as active_businesses
+    from business_day as s
+    left join businesses as b using (business_id)
+    where s.day between $date_from and $date_to
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or s.user_market = $market)
+      and ($category::varchar is null or b.category = $category)
+    group by s.day
 ),
 
 fb as (
-    select day,
-           count(*) filter (where kind = 'report') as reports,
-           count(*) filter (where kind = 'block') as blocks
-    from feedback_events
-    where day between $date_from and $date_to
-      and ($region::varchar is null or user_region = $region)
-    group by day
+    select
+        f.day,
+        count(*) filter (where f.kind = 'report') as reports,
+        count(*) filter (where f.kind = 'block') as blocks
+    from feedback_events as f
+    left join markets as m on m.country = f.user_country
+    left join businesses as b using (business_id)
+    where f.day between $date_from and $date_to
+      and ($region::varchar is null or f.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($category::varchar is null or b.category = $category)
+    group by f.day
+),
+
+ads as (
+    select s.day, count(distinct s.user_id) filter (where s.impressions > 0) as ad_reach
+    from ad_user_day as s
+    left join markets as m on m.country = s.user_country
+    left join dim_campaigns as c using (campaign_id)
+    left join businesses as b on b.business_id = c.business_id
+    where s.day between $date_from and $date_to
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($category::varchar is null or coalesce(b.category, 'unknown') = $category)
+    group by s.day
 )
 
-select coalesce(m.day, f.day) as day, coalesce(m.messages, 0) as messages,
-       coalesce(f.reports, 0) as reports, coalesce(f.blocks, 0) as blocks
-from msgs as m full outer join fb as f using (day)
-order by day
+select
+    d.day,
+    coalesce(m.messages, 0) as messages,
+    coalesce(m.active_businesses, 0) as active_businesses,
+    coalesce(f.reports, 0) as reports,
+    coalesce(f.blocks, 0) as blocks,
+    coalesce(a.ad_reach, 0) as ad_reach
+from days as d
+left join msgs as m using (day)
+left join fb as f using (day)
+left join ads as a using (day)
+where m.day is not null or f.day is not null or a.day is not null
+order by d.day

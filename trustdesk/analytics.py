@@ -1,0 +1,450 @@
+"""The read side of the analytics pages: one function per page, returning all that page draws.
+
+Each query is a model in `trustdesk/sql/` run with bound parameters. The tables that are metrics
+of `spec/metrics.md` come from `metrics.compute` whenever the pages' extra filters (market of the
+user's country, business category) are off, so a table and its CSV equal `trustdesk metrics` for
+the same period and region. With an extra filter on they come from `<metric>_filtered.sql`, the
+same model with the extra conditions; a test checks both give the same rows with the filters off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import polars as pl
+
+from etl.contract import BUSINESS_CATEGORIES
+from trustdesk.config import Settings
+from trustdesk.metrics import REGIONS, MetricError, Period, compute, params_for, sql_for
+from trustdesk.warehouse import Warehouse
+
+TOP = 20
+BASELINE_MIN_REPORTS = 5
+CATEGORIES = (*BUSINESS_CATEGORIES, "unknown")
+RESPONSE_BUCKETS = ("< 5 min", "5-60 min", "1-4 h", "4-24 h", ">= 24 h", "no answer")
+STREAMS = ("marketing", "utility", "authentication", "ads")
+
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every analytics page is filtered by. None means all."""
+
+    period: Period
+    region: str | None = None
+    market: str | None = None
+    category: str | None = None
+
+    def __post_init__(self):
+        if self.region is not None and self.region not in REGIONS:
+            raise MetricError(f"unknown region '{self.region}'; choose one of: {', '.join(REGIONS)}")
+
+    @property
+    def extra(self) -> bool:
+        """True when a filter beyond the command line's (market, category) is on."""
+        return self.market is not None or self.category is not None
+
+    @property
+    def narrowed(self) -> bool:
+        return self.region is not None or self.extra
+
+    def previous(self) -> "Filters":
+        return replace(self, period=self.period.previous())
+
+    def params(self, **more) -> dict:
+        return {
+            "date_from": self.period.date_from,
+            "date_to": self.period.date_to,
+            "region": self.region,
+            "market": self.market,
+            "category": self.category,
+            **more,
+        }
+
+
+def run(wh: Warehouse, name: str, params: dict) -> pl.DataFrame:
+    """Run the model `trustdesk/sql/<name>.sql`, binding just the parameters it names."""
+    sql = sql_for(name)
+    wanted = set(_PARAM.findall(sql))
+    missing = wanted - params.keys()
+    if missing:
+        raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
+    return wh.query(sql, {k: params[k] for k in wanted})
+
+
+def metric(wh: Warehouse, name: str, f: Filters, settings: Settings | None = None) -> pl.DataFrame:
+    """A metric of spec/metrics.md for these filters (through `compute` when they are the CLI's)."""
+    settings = settings or Settings.load(wh.root)
+    if not f.extra:
+        return compute(wh, name, f.period, f.region, settings)
+    params = params_for(name, f.period, f.region, settings) | {"market": f.market, "category": f.category}
+    return run(wh, f"{name}_filtered", params)
+
+
+# --------------------------------------------------------------------------- filter choices
+
+@dataclass
+class Choices:
+    first_day: date | None
+    last_day: date | None
+    markets: dict[str, tuple[str, ...]]  # market -> the regions it has countries in
+    categories: tuple[str, ...]
+
+
+def choices(wh: Warehouse) -> Choices:
+    """The values the filters offer: markets from the reference data, categories from the contract."""
+    rows = wh.query(
+        "select market, list(distinct region order by region) as regions from ref_markets group by market"
+    ).to_dicts()
+    markets = {r["market"]: tuple(r["regions"]) for r in rows}
+    markets.setdefault("Other", ("Other",))
+    if "Other" not in markets["Other"]:
+        markets["Other"] = (*markets["Other"], "Other")
+    first, last = wh.date_range()
+    return Choices(first, last, dict(sorted(markets.items())), CATEGORIES)
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def _share(num, den):
+    return None if not den else num / den
+
+
+def change(now, before) -> float | None:
+    """Relative change against the previous period; None when there is nothing to compare with."""
+    if now is None or not before:
+        return None
+    return (now - before) / before
+
+
+def revenue_by_region(wh: Warehouse, f: Filters) -> pl.DataFrame:
+    return metric(wh, "revenue_by_region", f)
+
+
+def headline(wh: Warehouse, f: Filters) -> dict:
+    row = run(wh, "headline", f.params()).to_dicts()[0]
+    revenue = revenue_by_region(wh, f)
+    row["revenue_usd"] = float(revenue["total_revenue_usd"].sum()) if revenue.height else 0.0
+    row["messaging_revenue_usd"] = float(revenue["messaging_revenue_usd"].sum()) if revenue.height else 0.0
+    row["billable_messages"] = int(revenue["billable_messages"].sum()) if revenue.height else 0
+    return row
+
+
+def daily_revenue(wh: Warehouse, f: Filters) -> pl.DataFrame:
+    return run(wh, "revenue_daily", f.params())
+
+
+# --------------------------------------------------------------------------- spam reports
+
+@dataclass
+class SpamView:
+    filters: Filters
+    reports: pl.DataFrame  # the spam_reports metric: date, reason, reports
+    baseline: pl.DataFrame  # date, reports, baseline, upper, far_above
+    breakdown: pl.DataFrame  # dimension, value, reports, messages, reports_per_1000
+    top_businesses: pl.DataFrame
+    top_templates: pl.DataFrame
+    previous: dict
+
+    def by(self, dimension: str) -> pl.DataFrame:
+        return (self.breakdown.filter(pl.col("dimension") == dimension)
+                .drop("dimension").rename({"value": dimension}))
+
+    @property
+    def total(self) -> dict:
+        rows = self.by("all").to_dicts()
+        return rows[0] if rows else {"reports": 0, "messages": 0, "reports_per_1000": None}
+
+    @property
+    def empty(self) -> bool:
+        return self.reports.is_empty() and not self.total["messages"]
+
+
+def spam_view(wh: Warehouse, f: Filters) -> SpamView:
+    params = f.params(top=TOP, min_reports=BASELINE_MIN_REPORTS)
+    before = run(wh, "spam_breakdown", f.previous().params()).filter(pl.col("dimension") == "all").to_dicts()
+    return SpamView(
+        filters=f,
+        reports=metric(wh, "spam_reports", f),
+        baseline=run(wh, "spam_baseline", params),
+        breakdown=run(wh, "spam_breakdown", params),
+        top_businesses=run(wh, "spam_top_businesses", params),
+        top_templates=run(wh, "spam_top_templates", params),
+        previous=before[0] if before else {"reports": 0, "messages": 0, "reports_per_1000": None},
+    )
+
+
+# --------------------------------------------------------------------------- block rates and quality
+
+@dataclass
+class BlockView:
+    filters: Filters
+    settings: Settings
+    businesses: pl.DataFrame  # the block_rates metric's columns first, then the page's
+    reasons: pl.DataFrame
+    ratings: pl.DataFrame  # day, rating, businesses (quality_day: every region)
+    rating_day: date
+    previous: dict
+
+    @property
+    def empty(self) -> bool:
+        return self.businesses.is_empty() and self.reasons.is_empty()
+
+    @property
+    def total(self) -> dict:
+        return _block_totals(self.businesses)
+
+
+def _block_totals(rates: pl.DataFrame) -> dict:
+    reached = int(rates["reached_users"].sum()) if rates.height else 0
+    blocking = int(rates["blocking_users"].sum()) if rates.height else 0
+    return {
+        "businesses": rates.height,
+        "reached_users": reached,
+        "blocking_users": blocking,
+        "block_rate": _share(blocking, reached),
+        "businesses_blocked": rates.filter(pl.col("blocking_users") > 0).height,
+        "low_rated": rates.filter(pl.col("rating") == "LOW").height if "rating" in rates.columns else 0,
+    }
+
+
+def block_view(wh: Warehouse, f: Filters, settings: Settings) -> BlockView:
+    rates = metric(wh, "block_rates", f, settings)
+    before = metric(wh, "block_rates", f.previous(), settings)
+    quality = metric(wh, "quality", f, settings).select("business_id", "negative_rate", "rating")
+    opt_outs = run(wh, "opt_out_rates", f.params()).select(
+        "business_id", "marketing_users", "opted_out_users", "opt_out_rate")
+    businesses = (
+        rates.join(opt_outs, on="business_id", how="left")
+        .join(quality, on="business_id", how="left")
+        .join(before.select("business_id",
+                            pl.col("block_rate").alias("previous_block_rate"),
+                            pl.col("report_rate").alias("previous_report_rate")),
+              on="business_id", how="left")
+        .with_columns(
+            (pl.col("block_rate") - pl.col("previous_block_rate")).alias("block_rate_change"),
+            (pl.col("report_rate") - pl.col("previous_report_rate")).alias("report_rate_change"),
+        )
+    )
+    ratings = run(wh, "ratings_by_day", f.params(
+        min_reached=settings.quality_min_reached,
+        medium_from=settings.quality_medium_from,
+        low_from=settings.quality_low_from,
+    ))
+    return BlockView(f, settings, businesses, run(wh, "block_reasons", f.params()), ratings,
+                     f.period.date_to, _block_totals(before))
+
+
+# --------------------------------------------------------------------------- Status ads
+
+AD_TOTALS = ("impressions", "reach", "frequency", "clicks", "ctr", "replies", "spend_usd", "cpm_usd")
+
+
+@dataclass
+class AdsView:
+    filters: Filters
+    campaigns: pl.DataFrame  # the ad_reach metric, then business category
+    breakdown: pl.DataFrame  # dimension (day, region, country, all), the ad_reach columns
+    previous: dict
+
+    def by(self, dimension: str) -> pl.DataFrame:
+        keep = {"day": ["day"], "region": ["region"], "country": ["country", "region"], "all": []}[dimension]
+        frame = self.breakdown.filter(pl.col("dimension") == dimension).select(*keep, *AD_TOTALS)
+        return frame.sort("reach", *keep, descending=[True] + [False] * len(keep)) if dimension == "country" else frame
+
+    @property
+    def total(self) -> dict:
+        rows = self.by("all").to_dicts()
+        return rows[0] if rows else dict.fromkeys(AD_TOTALS)
+
+    @property
+    def empty(self) -> bool:
+        return self.campaigns.is_empty()
+
+
+def ads_view(wh: Warehouse, f: Filters) -> AdsView:
+    campaigns = metric(wh, "ad_reach", f)
+    categories = wh.query("select business_id, name as business_name, category from dim_businesses")
+    campaigns = campaigns.join(categories, on="business_id", how="left").with_columns(
+        pl.col("category").fill_null("unknown")
+    )
+    before = run(wh, "ad_breakdown", f.previous().params()).filter(pl.col("dimension") == "all").to_dicts()
+    return AdsView(f, campaigns, run(wh, "ad_breakdown", f.params()),
+                   before[0] if before else dict.fromkeys(AD_TOTALS))
+
+
+# --------------------------------------------------------------------------- revenue
+
+@dataclass
+class RevenueView:
+    filters: Filters
+    by_region: pl.DataFrame  # the revenue_by_region metric's columns first, then the page's
+    by_market: pl.DataFrame
+    by_stream: pl.DataFrame
+    daily: pl.DataFrame  # day, stream, revenue_usd, billable_messages
+    current: dict
+    previous: dict
+
+    @property
+    def empty(self) -> bool:
+        return self.by_region.is_empty()
+
+
+def _revenue_totals(by_region: pl.DataFrame, active: pl.DataFrame) -> dict:
+    """Totals over the revenue_by_region metric's rows, so they add up to the table shown."""
+    def total(column):
+        return by_region[column].sum() if by_region.height else 0
+
+    billable, messaging_usd = int(total("billable_messages")), float(total("messaging_revenue_usd"))
+    businesses = active.filter(pl.col("dimension") == "all")["active_businesses"]
+    businesses = int(businesses[0]) if businesses.len() else 0
+    return {
+        "billable_messages": billable,
+        "messaging_revenue_usd": messaging_usd,
+        "ad_revenue_usd": float(total("ad_revenue_usd")),
+        "total_revenue_usd": float(total("total_revenue_usd")),
+        "revenue_per_billable_message": _share(messaging_usd, billable),
+        "active_businesses": businesses,
+        "revenue_per_active_business": _share(messaging_usd, businesses),
+    }
+
+
+def _revenue_by(daily: pl.DataFrame, key: str) -> pl.DataFrame:
+    return (
+        daily.group_by(key)
+        .agg(
+            pl.col("billable_messages").sum(),
+            pl.col("revenue_usd").filter(pl.col("stream") != "ads").sum().alias("messaging_revenue_usd"),
+            pl.col("revenue_usd").filter(pl.col("stream") == "ads").sum().alias("ad_revenue_usd"),
+        )
+        .with_columns((pl.col("messaging_revenue_usd") + pl.col("ad_revenue_usd")).alias("total_revenue_usd"))
+    )
+
+
+def _per_message(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(
+        pl.when(pl.col("billable_messages") > 0)
+        .then(pl.col("messaging_revenue_usd") / pl.col("billable_messages"))
+        .alias("revenue_per_billable_message"),
+        pl.when(pl.col("active_businesses") > 0)
+        .then(pl.col("messaging_revenue_usd") / pl.col("active_businesses"))
+        .alias("revenue_per_active_business"),
+        pl.when(pl.col("previous_total_revenue_usd") > 0)
+        .then(pl.col("total_revenue_usd") / pl.col("previous_total_revenue_usd") - 1)
+        .alias("total_revenue_change"),
+    )
+
+
+def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
+    regions, regions_before = revenue_by_region(wh, f), revenue_by_region(wh, f.previous())
+    daily, daily_before = daily_revenue(wh, f), daily_revenue(wh, f.previous())
+    active, active_before = run(wh, "active_businesses", f.params()), run(wh, "active_businesses", f.previous().params())
+
+    def active_by(frame, dimension):
+        return (frame.filter(pl.col("dimension") == dimension)
+                .select(pl.col("value").alias(dimension), "active_businesses"))
+
+    by_region = _per_message(
+        regions
+        .join(active_by(active, "region"), on="region", how="left")
+        .join(regions_before.select("region", pl.col("total_revenue_usd").alias("previous_total_revenue_usd")),
+              on="region", how="left")
+        .with_columns(pl.col("active_businesses").fill_null(0))
+    )
+    by_market = _per_message(
+        _revenue_by(daily, "market")
+        .join(active_by(active, "market"), on="market", how="left")
+        .join(_revenue_by(daily_before, "market").select(
+            "market", pl.col("total_revenue_usd").alias("previous_total_revenue_usd")), on="market", how="left")
+        .with_columns(pl.col("active_businesses").fill_null(0))
+    ).sort("total_revenue_usd", "market", descending=[True, False])
+    by_stream = (
+        daily.group_by("stream")
+        .agg(pl.col("billable_messages").sum(), pl.col("revenue_usd").sum())
+        .join(daily_before.group_by("stream").agg(pl.col("revenue_usd").sum().alias("previous_revenue_usd")),
+              on="stream", how="left")
+        .with_columns(
+            pl.when(pl.col("previous_revenue_usd") > 0)
+            .then(pl.col("revenue_usd") / pl.col("previous_revenue_usd") - 1)
+            .alias("revenue_change"),
+        )
+        .sort(pl.col("stream").replace_strict({s: i for i, s in enumerate(STREAMS)}, default=len(STREAMS)))
+    )
+    trend = (daily.group_by("day", "stream")
+             .agg(pl.col("revenue_usd").sum(), pl.col("billable_messages").sum())
+             .sort("day", "stream"))
+    return RevenueView(f, by_region, by_market, by_stream, trend,
+                       _revenue_totals(regions, active), _revenue_totals(regions_before, active_before))
+
+
+# --------------------------------------------------------------------------- messaging health
+
+@dataclass
+class HealthView:
+    filters: Filters
+    responses: pl.DataFrame  # dimension (day, region, bucket, all), opened, answered_24h, share
+    businesses: pl.DataFrame
+    previous: dict
+    categories: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    def by(self, dimension: str) -> pl.DataFrame:
+        keep = {"day": ["day"], "region": ["region"], "bucket": ["bucket"], "all": []}[dimension]
+        return self.responses.filter(pl.col("dimension") == dimension).select(
+            *keep, "opened", "answered_24h", "answered_24h_share")
+
+    @property
+    def total(self) -> dict:
+        rows = self.by("all").to_dicts()
+        out = rows[0] if rows else {"opened": 0, "answered_24h": 0, "answered_24h_share": None}
+        b = self.businesses
+        outbound = int(b["outbound_messages"].sum()) if b.height else 0
+        freeform = int(b["freeform_outside"].sum()) if b.height else 0
+        marketing = int(b["marketing_messages"].sum()) if b.height else 0
+        cold = int(b["cold_messages"].sum()) if b.height else 0
+        return {**out, "outbound_messages": outbound, "freeform_outside": freeform,
+                "freeform_outside_share": _share(freeform, outbound), "marketing_messages": marketing,
+                "cold_messages": cold, "cold_share": _share(cold, marketing)}
+
+    @property
+    def buckets(self) -> pl.DataFrame:
+        order = {b: i for i, b in enumerate(RESPONSE_BUCKETS)}
+        df = self.by("bucket")
+        return df.sort(pl.col("bucket").replace_strict(order, default=len(order)))
+
+    @property
+    def empty(self) -> bool:
+        return self.businesses.is_empty()
+
+
+def _by_category(businesses: pl.DataFrame) -> pl.DataFrame:
+    sums = ("outbound_messages", "freeform_outside", "marketing_messages", "cold_messages",
+            "windows_opened", "answered_24h")
+    return (
+        businesses.group_by("category")
+        .agg(pl.len().alias("businesses"), *[pl.col(c).sum() for c in sums])
+        .with_columns(
+            pl.when(pl.col("outbound_messages") > 0)
+            .then(pl.col("freeform_outside") / pl.col("outbound_messages")).alias("freeform_outside_share"),
+            pl.when(pl.col("marketing_messages") > 0)
+            .then(pl.col("cold_messages") / pl.col("marketing_messages")).alias("cold_share"),
+            pl.when(pl.col("windows_opened") > 0)
+            .then(pl.col("answered_24h") / pl.col("windows_opened")).alias("answered_24h_share"),
+        )
+        .sort("freeform_outside", "category", descending=[True, False])
+    )
+
+
+def health_view(wh: Warehouse, f: Filters) -> HealthView:
+    businesses = run(wh, "outreach", f.params())
+    before = run(wh, "response_times", f.previous().params()).filter(pl.col("dimension") == "all").to_dicts()
+    return HealthView(
+        filters=f,
+        responses=run(wh, "response_times", f.params()),
+        businesses=businesses,
+        previous=before[0] if before else {"opened": 0, "answered_24h": 0, "answered_24h_share": None},
+        categories=_by_category(businesses),
+    )

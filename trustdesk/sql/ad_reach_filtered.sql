@@ -1,0 +1,48 @@
+-- ad_reach.sql with the pages' extra filters: $market (of the user's country) and $category (of
+-- the campaign's business). With both NULL it returns exactly what ad_reach.sql returns (a test
+-- checks). Reach is counted over the period, never summed.
+with markets as (
+    select country, market from ref_markets
+),
+
+events as (
+    select s.*
+    from ad_user_day as s
+    left join markets as m on m.country = s.user_country
+    where s.day between $date_from and $date_to
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+),
+
+per_campaign as (
+    select
+        campaign_id,
+        sum(impressions)::bigint as impressions,
+        count(distinct user_id) filter (where impressions > 0) as reach,
+        sum(clicks)::bigint as clicks,
+        sum(replies)::bigint as replies,
+        sum(spend_usd) as spend_usd
+    from events
+    group by campaign_id
+),
+
+final as (
+    select
+        p.campaign_id,
+        p.impressions,
+        p.reach,
+        case when p.reach > 0 then p.impressions / p.reach end as frequency,
+        p.clicks,
+        case when p.impressions > 0 then p.clicks / p.impressions end as ctr,
+        p.replies,
+        p.spend_usd,
+        case when p.impressions > 0 then p.spend_usd / p.impressions * 1000 end as cpm_usd,
+        c.name,
+        c.business_id
+    from per_campaign as p
+    left join dim_campaigns as c using (campaign_id)
+    left join dim_businesses as b on b.business_id = c.business_id
+    where $category::varchar is null or coalesce(b.category, 'unknown') = $category
+)
+
+select * from final order by campaign_id

@@ -1,0 +1,64 @@
+-- block_rates.sql with the pages' extra filters: $market (of the user's country) and $category (of
+-- the business). With both NULL it returns exactly what block_rates.sql returns (a test checks);
+-- the pages call block_rates.sql itself in that case.
+with markets as (
+    select country, market from ref_markets
+),
+
+reached as (
+    select
+        s.business_id,
+        count(distinct s.user_id) filter (where s.outbound_ok > 0) as reached_users,
+        sum(s.outbound_ok)::bigint as messages_ok
+    from business_user_day as s
+    left join markets as m on m.country = s.user_country
+    where s.day between $date_from and $date_to
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+    group by s.business_id
+),
+
+feedback as (
+    select f.kind, f.business_id, f.user_id
+    from feedback_events as f
+    left join markets as m on m.country = f.user_country
+    where f.kind in ('block', 'report')
+      and f.day between $date_from and $date_to
+      and ($region::varchar is null or f.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+),
+
+blocks as (
+    select business_id, count(distinct user_id) as blocking_users
+    from feedback
+    where kind = 'block'
+    group by business_id
+),
+
+reports as (
+    select business_id, count(*) as reports
+    from feedback
+    where kind = 'report'
+    group by business_id
+),
+
+final as (
+    select
+        r.business_id,
+        r.reached_users,
+        coalesce(b.blocking_users, 0) as blocking_users,
+        coalesce(b.blocking_users, 0) / r.reached_users as block_rate,
+        coalesce(p.reports, 0) as reports,
+        coalesce(p.reports, 0) / r.messages_ok * 1000 as report_rate,
+        r.messages_ok as outbound_messages,
+        d.name,
+        d.category
+    from reached as r
+    left join blocks as b using (business_id)
+    left join reports as p using (business_id)
+    left join dim_businesses as d using (business_id)
+    where r.reached_users > 0
+      and ($category::varchar is null or d.category = $category)
+)
+
+select * from final order by business_id

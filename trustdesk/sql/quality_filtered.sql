@@ -1,0 +1,57 @@
+-- quality.sql with the pages' extra filters: $market (of the user's country) and $category (of
+-- the business). With both NULL it returns exactly what quality.sql returns (a test checks).
+with markets as (
+    select country, market from ref_markets
+),
+
+reached as (
+    select s.business_id, count(distinct s.user_id) as reached_users
+    from business_user_day as s
+    left join markets as m on m.country = s.user_country
+    where s.day between $date_to - 6 and $date_to
+      and s.outbound_ok > 0
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+    group by s.business_id
+),
+
+negative as (
+    select f.business_id, count(distinct f.user_id) as negative_users
+    from feedback_events as f
+    left join markets as m on m.country = f.user_country
+    where f.kind in ('block', 'report')
+      and f.day between $date_to - 6 and $date_to
+      and ($region::varchar is null or f.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+    group by f.business_id
+),
+
+joined as (
+    select
+        coalesce(r.business_id, n.business_id) as business_id,
+        coalesce(r.reached_users, 0) as reached_users,
+        coalesce(n.negative_users, 0) as negative_users
+    from reached as r
+    full outer join negative as n using (business_id)
+),
+
+final as (
+    select
+        j.business_id,
+        j.reached_users,
+        j.negative_users,
+        case when j.reached_users > 0 then j.negative_users / j.reached_users end as negative_rate,
+        case
+            when j.reached_users < $min_reached then 'UNKNOWN'
+            when j.negative_users / j.reached_users < $medium_from then 'HIGH'
+            when j.negative_users / j.reached_users < $low_from then 'MEDIUM'
+            else 'LOW'
+        end as rating,
+        d.name,
+        d.category
+    from joined as j
+    left join dim_businesses as d using (business_id)
+    where $category::varchar is null or d.category = $category
+)
+
+select * from final order by business_id

@@ -1,0 +1,19 @@
+-- spam_reports.sql with the pages' extra filters: $market (of the reporting user's country) and
+-- $category (of the reported business). With both NULL it returns exactly what spam_reports.sql
+-- returns (a test checks).
+with reports as (
+    select f.day, f.reason
+    from feedback_events as f
+    left join ref_markets as m on m.country = f.user_country
+    left join dim_businesses as b using (business_id)
+    where f.kind = 'report'
+      and f.day between $date_from and $date_to
+      and ($region::varchar is null or f.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($category::varchar is null or b.category = $category)
+)
+
+select day as date, reason, count(*) as reports
+from reports
+group by all
+order by date, reason

@@ -1,0 +1,44 @@
+-- The most reported businesses: reports about each, and its report rate (reports per 1,000
+-- outbound non-failed messages, NULL without such messages), top $top by reports.
+with markets as (
+    select country, market from ref_markets
+),
+
+reports as (
+    select f.business_id, count(*) as reports, count(distinct f.user_id) as reporting_users
+    from feedback_events as f
+    left join markets as m on m.country = f.user_country
+    where f.kind = 'report'
+      and f.day between $date_from and $date_to
+      and ($region::varchar is null or f.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+    group by f.business_id
+),
+
+messages as (
+    select s.business_id, sum(s.ok)::bigint as outbound_messages
+    from business_day as s
+    where s.direction = 'outbound'
+      and s.day between $date_from and $date_to
+      and s.business_id in (select business_id from reports)
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or s.user_market = $market)
+    group by s.business_id
+),
+
+final as (
+    select
+        r.business_id,
+        d.name,
+        d.category,
+        r.reports,
+        r.reporting_users,
+        coalesce(m.outbound_messages, 0) as outbound_messages,
+        case when m.outbound_messages > 0 then r.reports / m.outbound_messages * 1000 end as report_rate
+    from reports as r
+    left join messages as m using (business_id)
+    left join dim_businesses as d using (business_id)
+    where $category::varchar is null or d.category = $category
+)
+
+select * from final order by reports desc, business_id limit $top
