@@ -1,0 +1,78 @@
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from trustdesk import ui
+from trustdesk.dataquality import SPIKE_FACTOR, report
+
+viewer = ui.require("analyst")
+st.title("Data quality")
+wh = ui.warehouse()
+if wh is None:
+    st.stop()
+dq = ui.cached(report, wh)
+
+cols = st.columns(4)
+cols[0].metric("First day", f"{dq.first_day or '–'}")
+cols[1].metric("Last day", f"{dq.last_day or '–'}")
+cols[2].metric("Warehouse version", f"{dq.version}")
+cols[3].metric("Built (UTC)", (dq.built_at or "–")[:16].replace("T", " "))
+st.dataframe(pl.DataFrame({"kind": list(dq.rows), "loaded rows": list(dq.rows.values())}),
+             hide_index=True)
+
+st.subheader("Rows per day")
+st.caption(
+    f"Loaded rows per kind and day. Marked: days without rows (gap), and days with more than "
+    f"{SPIKE_FACTOR:g} times the kind's median day (spike) or less than a {SPIKE_FACTOR:g}th of it (dip)."
+)
+if dq.rows_by_day.is_empty():
+    st.info("No events are loaded yet.")
+else:
+    base = alt.Chart().encode(x=alt.X("day:T", title=None), y=alt.Y("rows:Q", title=None))
+    line = base.mark_line()
+    marks = base.transform_filter("datum.flag != null").mark_point(size=60, filled=True).encode(
+        color=alt.Color("flag:N", title=None, scale=alt.Scale(domain=["gap", "spike", "dip"])),
+        tooltip=[alt.Tooltip("day:T"), "kind:N", alt.Tooltip("rows:Q", format=","), "flag:N"],
+    )
+    chart = (
+        alt.layer(line, marks, data=dq.rows_by_day)
+        .properties(height=120)
+        .facet(row=alt.Row("kind:N", title=None))
+        .resolve_scale(y="independent")
+    )
+    st.altair_chart(chart, width="stretch")
+    if dq.flagged_days.is_empty():
+        st.success("No gaps, spikes or dips.")
+    else:
+        st.dataframe(dq.flagged_days, hide_index=True)
+
+st.subheader("Businesses and campaigns no file has defined")
+st.caption(
+    "Events may name a business or campaign before its row arrives (late dimensions). These show "
+    "as unknown on the other pages until a businesses or ad_campaigns file defines them."
+)
+if dq.undefined.is_empty():
+    st.success("Every business and campaign that events name is defined.")
+else:
+    st.dataframe(dq.undefined, hide_index=True)
+
+st.subheader("User countries with no market")
+st.caption(
+    "Countries in messages and ad events that markets.csv does not list: their messages have no "
+    "price and their users count in region Other."
+)
+if dq.countries_without_market.is_empty():
+    st.success("Every user country has a market.")
+else:
+    st.dataframe(dq.countries_without_market, hide_index=True)
+
+st.subheader("Markets with no price for a category")
+st.caption(
+    "Pricing markets with no rate_card.csv price for a billable category, or a first price after "
+    "the data's first day: outbound messages of that category earn nothing until then."
+)
+if dq.markets_without_price.is_empty():
+    st.success("Every market has a price for every billable category from the first day of data.")
+else:
+    st.dataframe(dq.markets_without_price, hide_index=True)
+ui.footer(wh)

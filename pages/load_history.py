@@ -1,0 +1,41 @@
+import streamlit as st
+
+from trustdesk import ui
+from trustdesk.loads import OUTCOMES, load_history
+
+viewer = ui.require("analyst")
+st.title("Load history")
+wh = ui.warehouse()
+if wh is None:
+    st.stop()
+outcome = st.sidebar.selectbox("Outcome", [None, *OUTCOMES], key="h_outcome",
+                               format_func=lambda o: "All outcomes" if o is None else o)
+history = ui.cached(load_history, wh, outcome)
+st.caption(
+    "Every load, newest first: from `trustdesk load` (the command line's user) or the Upload page "
+    "(the signed-in person). Outcome: loaded (every row), partial (some rows quarantined), "
+    "rejected (the whole file refused, with the reason)."
+)
+if history.is_empty():
+    st.info("No load has this outcome.")
+    st.stop()
+cols = st.columns(4)
+cols[0].metric("Loads", f"{history.height:,}")
+cols[1].metric("Rows loaded", f"{int(history['loaded'].sum() or 0):,}")
+cols[2].metric("Rows quarantined", f"{int(history['quarantined'].sum() or 0):,}")
+cols[3].metric("Files rejected", f"{history.filter(history['outcome'] == 'rejected').height:,}")
+st.dataframe(
+    history, hide_index=True,
+    column_config={
+        "load_id": st.column_config.NumberColumn("load", format="%d"),
+        "started_at": st.column_config.DatetimeColumn("when (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+        "loaded_by": "who",
+        "file_name": "file",
+        "sha256": st.column_config.TextColumn("SHA-256"),
+        "duration_s": st.column_config.NumberColumn("seconds", format="%.1f"),
+        "already_loaded": "same file as",
+        "unknown_columns": st.column_config.ListColumn("unknown columns ignored"),
+        "top_reasons": "most common reasons",
+    },
+)
+ui.footer(wh)

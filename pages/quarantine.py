@@ -1,0 +1,60 @@
+import functools
+
+import streamlit as st
+
+from trustdesk import ui
+from trustdesk.loads import quarantine_csv, quarantine_facets, quarantined_rows
+
+SHOWN = 5000
+
+viewer = ui.require("moderator")
+st.title("Quarantine")
+wh = ui.warehouse()
+if wh is None:
+    st.stop()
+facets = ui.cached(quarantine_facets, wh)
+if facets.total == 0:
+    st.info("No row is quarantined: every row read so far was loaded or skipped as a duplicate.")
+    ui.footer(wh)
+    st.stop()
+
+loads = {r["load_id"]: r for r in facets.loads.iter_rows(named=True)}
+load_id = st.sidebar.selectbox(
+    "Load", [None, *loads], key="q_load",
+    format_func=lambda i: "All loads" if i is None else
+    f"load {i} · {loads[i]['file']} · {loads[i]['rows']:,} rows",
+)
+file = st.sidebar.selectbox("File", [None, *facets.files["file"]], key="q_file",
+                            format_func=lambda f: "All files" if f is None else f)
+kind = st.sidebar.selectbox("Kind", [None, *facets.kinds["kind"]], key="q_kind",
+                            format_func=lambda k: "All kinds" if k is None else k)
+reason = st.sidebar.selectbox("Reason", [None, *facets.reasons["reason"]], key="q_reason",
+                              format_func=lambda r: "All reasons" if r is None else r)
+needle = st.sidebar.text_input("Reason contains", key="q_needle").strip() or None
+
+filters = dict(load_id=load_id, kind=kind, reason_contains=needle, file=file, reason=reason)
+rows = ui.cached(quarantined_rows, wh, load_id, kind, needle, SHOWN + 1, file, reason)
+st.caption(
+    f"{facets.total:,} quarantined rows in {len(loads):,} loads. Each row keeps its line number in "
+    "the file, the text as exported, and every reason it was refused."
+)
+if rows.is_empty():
+    st.info("No quarantined row matches these filters.")
+    st.stop()
+if rows.height > SHOWN:
+    st.caption(f"The first {SHOWN:,} matching rows are shown; the download holds all of them.")
+st.dataframe(
+    rows.head(SHOWN), hide_index=True,
+    column_config={
+        "load_id": st.column_config.NumberColumn("load", format="%d"),
+        "line": st.column_config.NumberColumn("line", format="%d"),
+        "reasons": st.column_config.ListColumn("reasons", width="large"),
+        "raw_text": st.column_config.TextColumn("text as exported", width="large"),
+    },
+)
+st.download_button(
+    "Download as CSV", data=functools.partial(quarantine_csv, wh, **filters),
+    file_name="quarantine.csv", mime="text/csv", key="q_download",
+    help="Cells that a spreadsheet would run as a formula are prefixed with an apostrophe.",
+)
+ui.footer(wh)
