@@ -106,8 +106,20 @@ def offer_single_sign_on() -> None:
 
 
 def account_box(who: auth.Principal) -> None:
+    from etl.store import read_pointer
+
     with st.sidebar:
         st.text(f"Signed in as {who.name} ({who.role})")
+        pointer = read_pointer(data_root())
+        with st.expander("About this data", icon=":material/info:"):
+            st.text(f"Data directory: {data_root()}")
+            if pointer:
+                st.text(f"Warehouse v{pointer.get('version')}, built {pointer.get('built_at')}")
+                st.text(f"Data from {pointer.get('first_day')} to {pointer.get('last_day')}")
+                rows = pointer.get("rows", {})
+                st.text(f"{rows.get('messages', 0):,} messages, {rows.get('businesses', 0):,} businesses")
+            else:
+                st.text("No data loaded yet.")
         st.button("Sign out", key="sign_out", on_click=_sign_out_clicked)
 
 
