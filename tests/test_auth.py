@@ -267,3 +267,15 @@ def test_first_run_creates_one_account_per_role_once(tmp_path):
     assert set(made) == set(auth.ROLES)
     assert auth.sign_in(root, "admin", made["admin"]).role == "admin"
     assert auth.create_demo_accounts(root) is None
+
+
+def test_dashboard_connections_cannot_touch_files(world):
+    from trustdesk.warehouse import open_current
+
+    wh = open_current(world)
+    for sql in ("SELECT * FROM read_csv('/etc/passwd')", "COPY (SELECT 1) TO '/tmp/x.csv'",
+                "ATTACH '/tmp/other.duckdb' AS o", "SET enable_external_access = true"):
+        with pytest.raises(Exception) as exc:
+            wh.query(sql)
+        assert any(w in str(exc.value).lower() for w in ("disabled", "read-only", "cannot", "permission")), str(exc.value)
+    wh.close()
