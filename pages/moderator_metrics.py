@@ -1,0 +1,63 @@
+import altair as alt
+import streamlit as st
+
+from trustdesk import review, ui
+
+who = ui.require("moderator")
+st.title("Moderator metrics")
+m = review.moderator_metrics(ui.data_root(), who)
+st.caption("From the moderation store, all time. Time to decision runs from the case's opening (the flag "
+           "reaching the queue) to its first decision.")
+
+decisions = int(m.decisions_by_moderator["decisions"].sum()) if m.decisions_by_moderator.height else 0
+cols = st.columns(4)
+cols[0].metric("Decisions", f"{decisions:,}")
+cols[1].metric("Median time to decision",
+               "–" if m.median_hours_to_decision is None else f"{m.median_hours_to_decision:,.1f} h")
+cols[2].metric("Cases waiting", f"{m.waiting.height:,}",
+               help="Open, claimed or under appeal" + (
+                   f"; the oldest waits {m.waiting['age_hours'].max():,.1f} h" if m.waiting.height else ""))
+cols[3].metric("Overturned appeals", f"{m.overturned:,} of {m.appeals:,}",
+               help="Appeals decided, and how many of them overturned the first decision")
+
+st.subheader("Decisions per moderator")
+if m.decisions_by_moderator.is_empty():
+    st.info("No decision yet: decisions are taken on the Review queue and Business pages.")
+else:
+    st.altair_chart(
+        alt.Chart(m.decisions_by_moderator).mark_bar().encode(
+            x=alt.X("decisions:Q", title="Decisions"), y=alt.Y("decided_by:N", sort="-x", title=None),
+            tooltip=[alt.Tooltip("decided_by:N", title="Moderator"),
+                     alt.Tooltip("decisions:Q", title="Decisions", format=","),
+                     alt.Tooltip("overturned:Q", title="Overturned on appeal", format=",")],
+        ).properties(height=max(120, 28 * m.decisions_by_moderator.height)),
+        width="stretch",
+    )
+    st.dataframe(m.decisions_by_moderator, hide_index=True, width="stretch", column_config={
+        "decided_by": st.column_config.TextColumn("Moderator"),
+        "decisions": st.column_config.NumberColumn("Decisions", format="localized"),
+        "overturned": st.column_config.NumberColumn("Overturned on appeal", format="localized"),
+    })
+
+st.subheader("Cases waiting")
+if m.waiting.is_empty():
+    st.info("No case is waiting: every case is decided.")
+else:
+    st.altair_chart(
+        alt.Chart(m.waiting).mark_bar().encode(
+            x=alt.X("age_hours:Q", bin=alt.Bin(maxbins=20), title="Waiting for (hours)"),
+            y=alt.Y("count():Q", title="Cases"),
+            color=alt.Color("status:N", title="Status"),
+            tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("count():Q", title="Cases", format=","),
+                     alt.Tooltip("age_hours:Q", bin=alt.Bin(maxbins=20), title="Waiting for (hours)")],
+        ).properties(height=220),
+        width="stretch",
+    )
+    st.dataframe(m.waiting, hide_index=True, width="stretch", column_config={
+        "case_id": st.column_config.NumberColumn("Case", format="%d"),
+        "business_id": st.column_config.TextColumn("Business"),
+        "status": st.column_config.TextColumn("Status"),
+        "risk_score": st.column_config.NumberColumn("Risk score", format="%.1f"),
+        "claimed_by": st.column_config.TextColumn("Claimed by"),
+        "age_hours": st.column_config.NumberColumn("Waiting for (hours)", format="%.1f"),
+    })

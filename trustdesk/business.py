@@ -1,0 +1,140 @@
+"""The read side of the business page: one business's file, activity, feedback, ads and revenue.
+
+Each query is a model `trustdesk/sql/business_*.sql` run with bound parameters ($business_id,
+$date_from, ...). The reported messages' texts and the reporting users are personal data: only a
+moderator reads them (`reported_messages` checks the role itself).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from trustdesk.auth import Principal, mask_users, require
+from trustdesk.config import Settings
+from trustdesk.metrics import Period, sql_for
+from trustdesk.warehouse import Warehouse
+
+TOP_TEMPLATES = 10
+REPORTED_LIMIT = 200
+REVENUE_DAYS = 30
+UNKNOWN = "unknown business: no file has defined it yet"
+
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+def run(wh: Warehouse, name: str, **params) -> pl.DataFrame:
+    """Run `trustdesk/sql/<name>.sql`, binding exactly the parameters it names."""
+    sql = sql_for(name)
+    wanted = set(_PARAM.findall(sql))
+    missing = wanted - params.keys()
+    if missing:
+        raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
+    return wh.query(sql, {k: params[k] for k in wanted})
+
+
+@dataclass(frozen=True)
+class Revenue:
+    date_from: date
+    date_to: date
+    billable_messages: int
+    messaging_revenue_usd: float
+    ad_spend_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.messaging_revenue_usd + self.ad_spend_usd
+
+
+@dataclass
+class BusinessView:
+    business_id: str
+    profile: dict | None  # None: the data never names this business
+    period: Period
+    days: pl.DataFrame  # one row per day of the period: activity and the quality rating
+    reasons: pl.DataFrame  # kind, reason, events, users
+    templates: pl.DataFrame  # template, reports, main_reason
+    campaigns: pl.DataFrame
+    revenue: Revenue
+    thresholds: tuple[int, float, float]  # min reached users, MEDIUM from, LOW from
+
+    @property
+    def exists(self) -> bool:
+        return self.profile is not None
+
+    @property
+    def known(self) -> bool:
+        return bool(self.profile and self.profile["known"])
+
+    @property
+    def name(self) -> str:
+        if not self.profile or not self.profile["known"]:
+            return UNKNOWN
+        return self.profile["name"] or ""
+
+    def profile_rows(self) -> pl.DataFrame:
+        """The business's file as (field, value) text rows: names are shown as characters."""
+        p = self.profile or {}
+        known = bool(p.get("known"))
+
+        def text(value) -> str:
+            return "–" if value is None else str(value)
+
+        rows = [
+            ("Business", self.business_id),
+            ("Name", self.name),
+            ("Category", text(p.get("category")) if known else "–"),
+            ("Country", text(p.get("country"))),
+            ("Employees", "–" if p.get("employees") is None else f"{p['employees']:,}"),
+            ("Verified", "–" if p.get("verified") is None else ("yes" if p["verified"] else "no")),
+            ("Created", "–" if p.get("created_at") is None else f"{p['created_at']:%Y-%m-%d}"),
+            ("Active in the data", "–" if p.get("first_day") is None else f"{p['first_day']} to {p['last_day']}"),
+            ("Messages sent (all data)", f"{p.get('outbound') or 0:,}"),
+            ("Reports (all data)", f"{p.get('reports') or 0:,}"),
+            ("Blocks (all data)", f"{p.get('blocks') or 0:,}"),
+        ]
+        return pl.DataFrame(rows, schema={"field": pl.String, "value": pl.String}, orient="row")
+
+
+def profile(wh: Warehouse, business_id: str) -> dict | None:
+    rows = run(wh, "business_profile", business_id=business_id)
+    return rows.row(0, named=True) if rows.height else None
+
+
+def revenue(wh: Warehouse, business_id: str, last_day: date, days: int = REVENUE_DAYS) -> Revenue:
+    """Messaging revenue and ad spend of the `days` days ending on `last_day`."""
+    first = last_day - timedelta(days=days - 1)
+    row = run(wh, "business_revenue", business_id=business_id, date_from=first, date_to=last_day).row(0, named=True)
+    return Revenue(first, last_day, int(row["billable_messages"]), float(row["messaging_revenue_usd"]),
+                   float(row["ad_spend_usd"]))
+
+
+def view(wh: Warehouse, business_id: str, period: Period, settings: Settings | None = None) -> BusinessView:
+    """Everything the business page draws about one business except its cases and reported texts."""
+    settings = settings or Settings.load(wh.root)
+    span = {"business_id": business_id, "date_from": period.date_from, "date_to": period.date_to}
+    last = wh.date_range()[1] or period.date_to
+    return BusinessView(
+        business_id=business_id,
+        profile=profile(wh, business_id),
+        period=period,
+        days=run(wh, "business_days", **span, min_reached=settings.quality_min_reached,
+                 medium_from=settings.quality_medium_from, low_from=settings.quality_low_from),
+        reasons=run(wh, "business_feedback_reasons", **span),
+        templates=run(wh, "business_reported_templates", **span, top=TOP_TEMPLATES),
+        campaigns=run(wh, "business_campaigns", **span),
+        revenue=revenue(wh, business_id, last),
+        thresholds=(settings.quality_min_reached, settings.quality_medium_from, settings.quality_low_from),
+    )
+
+
+def reported_messages(wh: Warehouse, viewer: Principal, business_id: str, period: Period,
+                      limit: int = REPORTED_LIMIT) -> pl.DataFrame:
+    """The reported messages' texts, newest first: personal data, for moderators only."""
+    require(viewer, "moderator", "read reported messages")
+    rows = run(wh, "business_reported_messages", business_id=business_id, date_from=period.date_from,
+               date_to=period.date_to, limit=limit)
+    return mask_users(rows, viewer, wh.root)
