@@ -168,6 +168,11 @@ def _read_header(name: str, head: bytes, csv_path: Path) -> list[str]:
     try:
         rows = list(csv.reader(io.StringIO(text), strict=True))
     except csv.Error as exc:
+        if "new-line character" in str(exc):
+            raise FileRejected(
+                f"{name}: its lines end in a carriage return alone (old Mac style); "
+                "save it with LF or CRLF line ends"
+            ) from exc
         raise FileRejected(f"{name}: line 1 (the header) is not valid CSV ({exc})") from exc
     if not rows or not any(c.strip() for c in rows[0]):
         raise FileRejected(f"{name}: has no header row; the first line must name the columns")
@@ -280,3 +285,23 @@ def record_lines(path: Path) -> tuple[np.ndarray, np.ndarray]:
             prev_byte = a[-1] if len(a) else prev_byte
             offset += len(a)
     return np.concatenate(phys_out), np.concatenate(duck_out)
+
+
+def record_lines_exact(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """`record_lines` read the way DuckDB reads quotes: one opens a field only at the field's
+    start, elsewhere it is a character. Slower (Python's csv module); used when a stray quote
+    makes the fast scan disagree with DuckDB."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    phys, duck = [], []
+    embedded = 0  # newlines inside quoted fields so far
+    start = 1
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, strict=False)
+        for record in reader:
+            end = reader.line_num
+            if record:  # a blank line is no record
+                phys.append(start)
+                duck.append(start - embedded)
+                embedded += end - start
+            start = end + 1
+    return np.array(phys, dtype=np.int64), np.array(duck, dtype=np.int64)

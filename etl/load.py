@@ -7,6 +7,7 @@ files, the marts are rebuilt into a new warehouse file and published (see `etl.s
 
 from __future__ import annotations
 
+import csv
 import getpass
 import os
 import re
@@ -24,7 +25,8 @@ from etl import store
 from etl.contract import KINDS, Kind
 from concurrent.futures import ThreadPoolExecutor
 
-from etl.csvfile import FileRejected, Prepared, Scan, prepare, record_lines, scan, sha256_of
+from etl.csvfile import (FileRejected, Prepared, Scan, prepare, record_lines, record_lines_exact,
+                         scan, sha256_of)
 from etl.validate import REASON_SEP, q, validation_sql
 from trustdesk.config import Settings
 
@@ -163,6 +165,13 @@ def _stage(con, prep: Prepared, future_limit: datetime) -> None:
     if any(c.type == "timestamp" for c in kind.columns):
         params["future_limit"] = future_limit
     con.execute("DROP TABLE IF EXISTS rej_errors; DROP TABLE IF EXISTS rej_scans; DROP TABLE IF EXISTS typed0")
+    try:
+        _create_typed0(con, prep, kind, v, inner_extra, hashed, params)
+    except duckdb.InvalidInputException as exc:
+        raise FileRejected(_unreadable(prep, exc)) from exc
+
+
+def _create_typed0(con, prep: Prepared, kind: Kind, v, inner_extra: str, hashed: str, params: dict) -> None:
     con.execute(
         f"""
         CREATE TEMP TABLE typed0 AS
@@ -182,6 +191,47 @@ def _stage(con, prep: Prepared, future_limit: datetime) -> None:
         """,
         params,
     )
+
+
+def _unreadable(prep: Prepared, exc: Exception) -> str:
+    """Why DuckDB could not read the file at all, as a sentence: in practice, line ends."""
+    name = prep.source.name
+    problem = _line_end_problem(prep.csv_path)
+    if problem:
+        return f"{name}: {problem}"
+    detail = (str(exc).strip().splitlines() or ["unknown error"])[0].removeprefix("Invalid Input Error: ")
+    return f"{name}: could not be read as CSV ({detail})"
+
+
+def _line_end_problem(path: Path) -> str | None:
+    """The first line whose end differs from line 1's (DuckDB reads one kind of line end per
+    file), or that holds a carriage return alone."""
+    first_crlf, lines_before, prev = None, 0, 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            a = np.frombuffer(chunk, dtype=np.uint8)
+            before = np.concatenate(([prev], a[:-1]))
+            nl = np.flatnonzero(a == 0x0A)
+            crlf = before[nl] == 0x0D
+            after = np.concatenate((a[1:], [0x0A]))  # a CR closing the chunk: assume CRLF
+            bare = np.flatnonzero((a == 0x0D) & (after != 0x0A))
+            if first_crlf is None and len(nl):
+                first_crlf = bool(crlf[0])
+            odd = np.flatnonzero(crlf != first_crlf) if first_crlf is not None else np.array([], int)
+            at_odd = nl[odd[0]] if len(odd) else None
+            at_bare = bare[0] if len(bare) else None
+            if at_bare is not None and (at_odd is None or at_bare < at_odd):
+                line = lines_before + int(np.searchsorted(nl, at_bare)) + 1
+                return (f"line {line} holds a carriage return on its own (an old Mac line end); "
+                        "save the file with LF or CRLF line ends")
+            if at_odd is not None:
+                line = lines_before + int(odd[0]) + 1
+                ends = ("CRLF", "LF") if first_crlf else ("LF", "CRLF")
+                return (f"line {line} ends in {ends[1]} but line 1 in {ends[0]}; "
+                        "save the file with one kind of line end")
+            lines_before += len(nl)
+            prev = a[-1]
+    return None
 
 
 def _drop_temp(con, *names: str) -> None:
@@ -229,6 +279,12 @@ def _attach_lines(con, prep: Prepared, n_good: int, rejects, lines: int) -> dict
         duck = phys
     else:
         phys, duck = record_lines(prep.csv_path)
+        if len(phys) - 1 != total or not np.isin(reject_duck, duck).all():
+            # A quote inside an unquoted field flips the fast scan's idea of what is quoted.
+            try:
+                phys, duck = record_lines_exact(prep.csv_path)
+            except csv.Error:
+                pass  # a quote that never closes: refused just below
     # Records after the header, minus the rejected ones, in order, are the staged rows.
     data_phys, data_duck = phys[1:], duck[1:]
     _check_read_whole(con, prep, rejects, data_phys, data_duck, total)
@@ -325,12 +381,15 @@ def _first_long_line(path: Path) -> tuple[int, int] | None:
 
 def _check_read_whole(con, prep: Prepared, rejects, data_phys, data_duck, total: int) -> None:
     """Refuse the file when DuckDB could not read it as CSV records: a quote that never closes
-    swallows the lines after it, and an over-long line can vanish without a reject."""
+    swallows the lines after it, and a line over MAX_LINE_BYTES can vanish without a reject."""
     name = prep.source.name
     broken = con.execute(
         "SELECT line, min(line_byte_position) FROM rej_errors WHERE error_type = 'UNQUOTED VALUE' "
         "GROUP BY line ORDER BY line"
     ).fetchall() if rejects else []
+    too_long = rejects and con.execute(
+        "SELECT count(*) FROM rej_errors WHERE error_type = 'LINE SIZE OVER MAXIMUM'"
+    ).fetchall()[0][0]
     for duck_line, start in broken:
         if _runaway_quote(prep.csv_path, start):
             at = np.flatnonzero(data_duck == duck_line)
@@ -340,7 +399,9 @@ def _check_read_whole(con, prep: Prepared, rejects, data_phys, data_duck, total:
                 "the file cannot be read as CSV; close the quote (a quote inside a field is "
                 "written twice) and load it again"
             )
-    if len(data_phys) > total:
+    # DuckDB reports a line over its limit only sometimes (it can also drop it without a word), so
+    # any such line refuses the whole file: the same outcome every time, naming the line.
+    if len(data_phys) > total or too_long:
         long = _first_long_line(prep.csv_path)
         if long:
             raise FileRejected(
@@ -464,9 +525,11 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         rejects = _rejects(con)
         bad_encoding = [r for r in rejects if r[1] == "INVALID ENCODING"]
         if bad_encoding:
+            phys, duck = record_lines(prep.csv_path)
+            hit = np.flatnonzero(duck == bad_encoding[0][0])
+            line = int(phys[hit[0]]) if len(hit) else bad_encoding[0][0]
             raise FileRejected(
-                f"{prep.source.name}: is not UTF-8 text (first bad bytes on record "
-                f"{bad_encoding[0][0]}); re-export the file as UTF-8"
+                f"{prep.source.name}: line {line} is not UTF-8 text; re-export the file as UTF-8"
             )
         progress("numbering lines", 0.45)
         rej_lines = _attach_lines(con, prep, n_good, rejects, facts.lines)
