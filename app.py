@@ -17,4 +17,4 @@ for spec in pages_for(who.role if who else "admin"):
     )
 if who:
     ui.account_box(who)
-st.navigation(sections, position="sidebar" if who else "hidden").run()
+st.navigation(sections, position="sidebar" if who else "hidden", expanded=True).run()
