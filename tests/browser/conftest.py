@@ -124,11 +124,14 @@ RUNNING = (
 
 
 def wait_ready(page) -> None:
-    """Streamlit has drawn the page (every page has a title) and is no longer running the script."""
+    """Streamlit has drawn the page (every page has a title) and has stopped running the script:
+    the status widget says nothing for three checks in a row."""
     page.wait_for_selector('[data-testid="stApp"] h1')
-    page.wait_for_function(RUNNING)
-    page.wait_for_timeout(400)
-    page.wait_for_function(RUNNING)
+    quiet = 0
+    deadline = time.time() + 60
+    while quiet < 3 and time.time() < deadline:
+        page.wait_for_timeout(250)
+        quiet = quiet + 1 if page.evaluate(RUNNING) else 0
 
 
 def sign_in(page, url: str, role: str) -> None:
