@@ -2,7 +2,7 @@ import altair as alt
 import streamlit as st
 
 from trustdesk import colors, ui
-from trustdesk.overview import overview
+from trustdesk.overview import TRENDS, overview
 
 viewer = ui.require("analyst")
 st.title("Overview")
@@ -33,20 +33,17 @@ if view.empty:
     st.stop()
 
 st.subheader("Trends")
-TRENDS = (
-    ("messages", "Messages", ","), ("active_businesses", "Active businesses", ","),
-    ("reports", "Spam reports", ","), ("blocks", "Blocks", ","),
-    ("ad_reach", "Status ad reach (users that day)", ","), ("revenue_usd", "Revenue (USD)", "$,.2f"),
-)
-charts = [
-    alt.Chart(view.daily, title=title)
+st.altair_chart(
+    alt.Chart(view.trends)
     .mark_line(point=True, color=colors.MEASURE_COLOR)
     .encode(
         x=alt.X("day:T", title=None),
-        y=alt.Y(f"{field}:Q", title=None, axis=alt.Axis(format="$~s" if fmt.startswith("$") else "~s")),
-        tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip(f"{field}:Q", title=title, format=fmt)],
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("value:Q", title="Value", format=",.2~f")],
     )
-    .properties(height=160, width=260)
-    for field, title, fmt in TRENDS
-]
-st.altair_chart(alt.concat(*charts, columns=3), width="stretch")
+    .properties(height=150, width=280)
+    .facet(facet=alt.Facet("measure:N", title=None, sort=list(TRENDS.values())), columns=3)
+    .resolve_scale(y="independent"),
+    width="stretch",
+)

@@ -40,20 +40,18 @@ COLUMNS = {
 
 st.subheader("By day")
 daily = view.by("day")
-TRENDS = (("reach", "Reach (users that day)", ","), ("impressions", "Impressions", ","),
-          ("clicks", "Clicks", ","), ("spend_usd", "Spend (USD)", "$,.2f"))
 st.altair_chart(
-    alt.concat(*[
-        alt.Chart(daily, title=title).mark_line(point=True, color=colors.MEASURE_COLOR).encode(
-            x=alt.X("day:T", title=None),
-            y=alt.Y(f"{field}:Q", title=None),
-            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip(f"{field}:Q", title=title, format=fmt),
-                     alt.Tooltip("frequency:Q", title="Frequency", format=",.2f"),
-                     alt.Tooltip("ctr:Q", title="CTR", format=".2%"),
-                     alt.Tooltip("cpm_usd:Q", title="CPM", format="$,.2f")],
-        ).properties(height=160, width=260)
-        for field, title, fmt in TRENDS
-    ], columns=2),
+    alt.Chart(view.trends)
+    .mark_line(point=True, color=colors.MEASURE_COLOR)
+    .encode(
+        x=alt.X("day:T", title=None),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("value:Q", title="Value", format=",.2~f")],
+    )
+    .properties(height=150, width=380)
+    .facet(facet=alt.Facet("measure:N", title=None, sort=list(analytics.AD_TRENDS.values())), columns=2)
+    .resolve_scale(y="independent"),
     width="stretch",
 )
 ui.table(daily, "status_ads_by_day", f, {"day": st.column_config.DateColumn("Day"), **COLUMNS}, height=260)

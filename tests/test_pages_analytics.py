@@ -468,3 +468,69 @@ def test_names_from_the_logs_are_never_markdown_and_csv_is_safe(page, hostile, m
         assert "'=HYPERLINK" in tables["block_rates"][1]
     if page == "status_ads":
         assert "'@SUM(A1:A9)" in tables["ad_reach"][1]
+
+
+# --------------------------------------------------------------------------- charts, totals, benchmark
+
+def _color_encodings(node):
+    if isinstance(node, dict):
+        color = node.get("encoding", {}).get("color")
+        if isinstance(color, dict) and "field" in color:
+            yield color
+        for value in node.values():
+            yield from _color_encodings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _color_encodings(value)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_regions_and_categories_have_one_colour_everywhere(page, world, monkeypatch):
+    import json
+
+    from trustdesk import colors
+
+    at = open_page(page, world, monkeypatch)
+    expected = {"region": colors.REGION_COLORS, "category": colors.CATEGORY_COLORS}
+    found = set()
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        for color in _color_encodings(spec):
+            if color["field"] in expected:
+                scale = color["scale"]
+                assert dict(zip(scale["domain"], scale["range"])) == expected[color["field"]]
+                found.add(color["field"])
+    assert found == {"overview": set(), "spam_reports": {"region", "category"}, "block_rates": {"category"},
+                     "status_ads": {"region"}, "revenue": {"region"},
+                     "messaging_health": {"region", "category"}}[page]
+
+
+def test_previous_period_ad_totals_equal_the_breakdown_total(world):
+    wh = warehouse(world)
+    f = Filters(last_30(world), "Europe")
+    total = analytics.run(wh, "ad_breakdown", f.params()).filter(pl.col("dimension") == "all")
+    assert_frame_equal(analytics.run(wh, "ad_totals", f.params()), total.select(analytics.AD_TOTALS))
+
+
+def test_overview_trends_are_the_daily_numbers(world):
+    from trustdesk.overview import TRENDS, overview
+
+    view = overview(warehouse(world), Filters(last_30(world)))
+    trends = view.trends
+    assert trends.height == view.daily.height * len(TRENDS)
+    messages = trends.filter(pl.col("measure") == "Messages")["value"].sum()
+    assert messages == view.current["messages"]
+
+
+def test_the_page_benchmark_rewrites_only_its_own_section(tmp_path, monkeypatch):
+    from bench import pages as bench_pages
+
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text("# Benchmarks\n\nintro\n\n## Loading\n\nload table\n\n## Pages\n\nold\n\n## Metrics\n\nmetric table\n")
+    monkeypatch.setattr(bench_pages, "DOC", doc)
+    bench_pages.write_section("## Pages\n\nnew table\n")
+    assert doc.read_text() == ("# Benchmarks\n\nintro\n\n## Loading\n\nload table\n\n## Pages\n\nnew table\n\n"
+                               "## Metrics\n\nmetric table\n")
+    doc.write_text("# Benchmarks\n\nonly the loader's\n")
+    bench_pages.write_section("## Pages\n\nnew table\n")
+    assert doc.read_text() == "# Benchmarks\n\nonly the loader's\n\n## Pages\n\nnew table\n"

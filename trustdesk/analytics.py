@@ -10,8 +10,10 @@ same model with the extra conditions; a test checks both give the same rows with
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any, Callable
 
 import polars as pl
 
@@ -27,6 +29,10 @@ RESPONSE_BUCKETS = ("< 5 min", "5-60 min", "1-4 h", "4-24 h", ">= 24 h", "no ans
 STREAMS = ("marketing", "utility", "authentication", "ads")
 
 _PARAM = re.compile(r"\$([a-z_]+)")
+# Queries of one page run side by side: DuckDB releases the GIL, and a query's single-threaded
+# phases (planning, small joins, conversion to Polars) leave cores idle. Jobs are leaf queries that
+# never wait on the pool themselves.
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="trustdesk-query")
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,12 @@ def run(wh: Warehouse, name: str, params: dict) -> pl.DataFrame:
     if missing:
         raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
     return wh.query(sql, {k: params[k] for k in wanted})
+
+
+def together(**jobs: Callable[[], Any]) -> dict[str, Any]:
+    """Run independent queries at once; their results by name."""
+    futures = {name: _POOL.submit(job) for name, job in jobs.items()}
+    return {name: future.result() for name, future in futures.items()}
 
 
 def metric(wh: Warehouse, name: str, f: Filters, settings: Settings | None = None) -> pl.DataFrame:
@@ -166,16 +178,17 @@ class SpamView:
 
 def spam_view(wh: Warehouse, f: Filters) -> SpamView:
     params = f.params(top=TOP, min_reports=BASELINE_MIN_REPORTS)
-    before = run(wh, "spam_breakdown", f.previous().params()).filter(pl.col("dimension") == "all").to_dicts()
-    return SpamView(
-        filters=f,
-        reports=metric(wh, "spam_reports", f),
-        baseline=run(wh, "spam_baseline", params),
-        breakdown=run(wh, "spam_breakdown", params),
-        top_businesses=run(wh, "spam_top_businesses", params),
-        top_templates=run(wh, "spam_top_templates", params),
-        previous=before[0] if before else {"reports": 0, "messages": 0, "reports_per_1000": None},
+    r = together(
+        reports=lambda: metric(wh, "spam_reports", f),
+        baseline=lambda: run(wh, "spam_baseline", params),
+        breakdown=lambda: run(wh, "spam_breakdown", params),
+        top_businesses=lambda: run(wh, "spam_top_businesses", params),
+        top_templates=lambda: run(wh, "spam_top_templates", params),
+        before=lambda: run(wh, "spam_breakdown", f.previous().params()),
     )
+    before = r.pop("before").filter(pl.col("dimension") == "all").to_dicts()
+    return SpamView(filters=f, **r,
+                    previous=before[0] if before else {"reports": 0, "messages": 0, "reports_per_1000": None})
 
 
 # --------------------------------------------------------------------------- block rates and quality
@@ -213,14 +226,22 @@ def _block_totals(rates: pl.DataFrame) -> dict:
 
 
 def block_view(wh: Warehouse, f: Filters, settings: Settings) -> BlockView:
-    rates = metric(wh, "block_rates", f, settings)
-    before = metric(wh, "block_rates", f.previous(), settings)
-    quality = metric(wh, "quality", f, settings).select("business_id", "negative_rate", "rating")
-    opt_outs = run(wh, "opt_out_rates", f.params()).select(
-        "business_id", "marketing_users", "opted_out_users", "opt_out_rate")
+    thresholds = dict(min_reached=settings.quality_min_reached, medium_from=settings.quality_medium_from,
+                      low_from=settings.quality_low_from)
+    r = together(
+        rates=lambda: metric(wh, "block_rates", f, settings),
+        before=lambda: metric(wh, "block_rates", f.previous(), settings),
+        quality=lambda: metric(wh, "quality", f, settings),
+        opt_outs=lambda: run(wh, "opt_out_rates", f.params()),
+        ratings=lambda: run(wh, "ratings_by_day", f.params(**thresholds)),
+        reasons=lambda: run(wh, "block_reasons", f.params()),
+    )
+    before = r["before"]
     businesses = (
-        rates.join(opt_outs, on="business_id", how="left")
-        .join(quality, on="business_id", how="left")
+        r["rates"]
+        .join(r["opt_outs"].select("business_id", "marketing_users", "opted_out_users", "opt_out_rate"),
+              on="business_id", how="left")
+        .join(r["quality"].select("business_id", "negative_rate", "rating"), on="business_id", how="left")
         .join(before.select("business_id",
                             pl.col("block_rate").alias("previous_block_rate"),
                             pl.col("report_rate").alias("previous_report_rate")),
@@ -230,18 +251,14 @@ def block_view(wh: Warehouse, f: Filters, settings: Settings) -> BlockView:
             (pl.col("report_rate") - pl.col("previous_report_rate")).alias("report_rate_change"),
         )
     )
-    ratings = run(wh, "ratings_by_day", f.params(
-        min_reached=settings.quality_min_reached,
-        medium_from=settings.quality_medium_from,
-        low_from=settings.quality_low_from,
-    ))
-    return BlockView(f, settings, businesses, run(wh, "block_reasons", f.params()), ratings,
-                     f.period.date_to, _block_totals(before))
+    return BlockView(f, settings, businesses, r["reasons"], r["ratings"], f.period.date_to, _block_totals(before))
 
 
 # --------------------------------------------------------------------------- Status ads
 
 AD_TOTALS = ("impressions", "reach", "frequency", "clicks", "ctr", "replies", "spend_usd", "cpm_usd")
+AD_TRENDS = {"reach": "Reach (users that day)", "impressions": "Impressions", "clicks": "Clicks",
+             "spend_usd": "Spend (USD)"}
 
 
 @dataclass
@@ -265,16 +282,29 @@ class AdsView:
     def empty(self) -> bool:
         return self.campaigns.is_empty()
 
+    @property
+    def trends(self) -> pl.DataFrame:
+        """The daily series in long form (day, measure, value), in the order of AD_TRENDS."""
+        return (
+            self.by("day")
+            .unpivot(index="day", on=list(AD_TRENDS), variable_name="field", value_name="value")
+            .with_columns(pl.col("field").replace_strict(AD_TRENDS).alias("measure"))
+            .drop("field")
+        )
+
 
 def ads_view(wh: Warehouse, f: Filters) -> AdsView:
-    campaigns = metric(wh, "ad_reach", f)
-    categories = wh.query("select business_id, name as business_name, category from dim_businesses")
-    campaigns = campaigns.join(categories, on="business_id", how="left").with_columns(
+    r = together(
+        campaigns=lambda: metric(wh, "ad_reach", f),
+        businesses=lambda: wh.query("select business_id, name as business_name, category from dim_businesses"),
+        breakdown=lambda: run(wh, "ad_breakdown", f.params()),
+        before=lambda: run(wh, "ad_totals", f.previous().params()),
+    )
+    campaigns = r["campaigns"].join(r["businesses"], on="business_id", how="left").with_columns(
         pl.col("category").fill_null("unknown")
     )
-    before = run(wh, "ad_breakdown", f.previous().params()).filter(pl.col("dimension") == "all").to_dicts()
-    return AdsView(f, campaigns, run(wh, "ad_breakdown", f.params()),
-                   before[0] if before else dict.fromkeys(AD_TOTALS))
+    before = r["before"].to_dicts()
+    return AdsView(f, campaigns, r["breakdown"], before[0] if before else dict.fromkeys(AD_TOTALS))
 
 
 # --------------------------------------------------------------------------- revenue
@@ -340,9 +370,15 @@ def _per_message(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
-    regions, regions_before = revenue_by_region(wh, f), revenue_by_region(wh, f.previous())
-    daily, daily_before = daily_revenue(wh, f), daily_revenue(wh, f.previous())
-    active, active_before = run(wh, "active_businesses", f.params()), run(wh, "active_businesses", f.previous().params())
+    r = together(
+        regions=lambda: revenue_by_region(wh, f),
+        regions_before=lambda: revenue_by_region(wh, f.previous()),
+        daily=lambda: daily_revenue(wh, f),
+        daily_before=lambda: daily_revenue(wh, f.previous()),
+        active=lambda: run(wh, "active_businesses", f.params()),
+        active_before=lambda: run(wh, "active_businesses", f.previous().params()),
+    )
+    regions, regions_before, daily, daily_before, active, active_before = r.values()
 
     def active_by(frame, dimension):
         return (frame.filter(pl.col("dimension") == dimension)
@@ -439,12 +475,16 @@ def _by_category(businesses: pl.DataFrame) -> pl.DataFrame:
 
 
 def health_view(wh: Warehouse, f: Filters) -> HealthView:
-    businesses = run(wh, "outreach", f.params())
-    before = run(wh, "response_times", f.previous().params()).filter(pl.col("dimension") == "all").to_dicts()
+    r = together(
+        businesses=lambda: run(wh, "outreach", f.params()),
+        responses=lambda: run(wh, "response_times", f.params()),
+        before=lambda: run(wh, "response_times", f.previous().params()),
+    )
+    before = r["before"].filter(pl.col("dimension") == "all").to_dicts()
     return HealthView(
         filters=f,
-        responses=run(wh, "response_times", f.params()),
-        businesses=businesses,
+        responses=r["responses"],
+        businesses=r["businesses"],
         previous=before[0] if before else {"opened": 0, "answered_24h": 0, "answered_24h_share": None},
-        categories=_by_category(businesses),
+        categories=_by_category(r["businesses"]),
     )

@@ -12,6 +12,8 @@ from trustdesk.metrics import Period
 from trustdesk.warehouse import Warehouse
 
 HEADLINES = ("messages", "active_businesses", "reports", "block_rate", "ad_reach", "revenue_usd")
+TRENDS = {"messages": "Messages", "active_businesses": "Active businesses", "reports": "Spam reports",
+          "blocks": "Blocks", "ad_reach": "Status ad reach (users that day)", "revenue_usd": "Revenue (USD)"}
 
 
 @dataclass
@@ -29,6 +31,15 @@ class Overview:
     def empty(self) -> bool:
         return self.daily.is_empty()
 
+    @property
+    def trends(self) -> pl.DataFrame:
+        """The daily series in long form (day, measure, value), in the order of TRENDS."""
+        return (
+            self.daily.unpivot(index="day", on=list(TRENDS), variable_name="field", value_name="value")
+            .with_columns(pl.col("field").replace_strict(TRENDS).alias("measure"))
+            .drop("field")
+        )
+
 
 def _filters(filters: Filters | Period, region: str | None) -> Filters:
     return filters if isinstance(filters, Filters) else Filters(filters, region)
@@ -41,21 +52,16 @@ def headline(wh: Warehouse, filters: Filters | Period, region: str | None = None
 
 def overview(wh: Warehouse, filters: Filters | Period, region: str | None = None) -> Overview:
     f = _filters(filters, region)
-    revenue = (
-        analytics.daily_revenue(wh, f)
-        .group_by("day")
-        .agg(pl.col("revenue_usd").sum())
+    r = analytics.together(
+        current=lambda: headline(wh, f),
+        previous=lambda: headline(wh, f.previous()),
+        activity=lambda: analytics.run(wh, "daily_activity", f.params()),
+        revenue=lambda: analytics.daily_revenue(wh, f),
     )
     daily = (
-        analytics.run(wh, "daily_activity", f.params())
-        .join(revenue, on="day", how="full", coalesce=True)
+        r["activity"]
+        .join(r["revenue"].group_by("day").agg(pl.col("revenue_usd").sum()), on="day", how="full", coalesce=True)
         .with_columns(pl.exclude("day").fill_null(0))
         .sort("day")
     )
-    return Overview(
-        period=f.period,
-        current=headline(wh, f),
-        previous=headline(wh, f.previous()),
-        daily=daily,
-        filters=f,
-    )
+    return Overview(period=f.period, current=r["current"], previous=r["previous"], daily=daily, filters=f)
