@@ -47,6 +47,7 @@ def test_moderator_decides_and_the_decision_survives_a_restart(server, page):
     page.get_by_text("recorded", exact=False).first.wait_for()
 
     nav(page, "Audit log")
+    page.get_by_text("decision: suspend", exact=True).first.wait_for(state="attached")
     log = main_text(page)
     assert "decision: suspend" in log and business in log
     shoot(page, "audit-log")
@@ -58,6 +59,7 @@ def test_moderator_decides_and_the_decision_survives_a_restart(server, page):
     server.start()
     sign_in(page, server.url, "moderator")
     nav(page, "Audit log")
+    page.get_by_text("decision: suspend", exact=True).first.wait_for(state="attached")
     log = main_text(page)
     assert "decision: suspend" in log and business in log
 
