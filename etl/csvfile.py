@@ -295,8 +295,9 @@ def record_lines_exact(path: Path) -> tuple[np.ndarray, np.ndarray]:
     phys, duck = [], []
     embedded = 0  # newlines inside quoted fields so far
     start = 1
-    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.reader(fh, strict=False)
+    with open(path, "rb") as fh:
+        # Lines split at LF only, as DuckDB and `record_lines` count them (a CR alone is no line end).
+        reader = csv.reader((raw.decode("utf-8", errors="replace") for raw in fh), strict=False)
         for record in reader:
             end = reader.line_num
             if record:  # a blank line is no record
