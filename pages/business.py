@@ -18,7 +18,7 @@ RATING_COLORS = alt.Scale(domain=["HIGH", "MEDIUM", "LOW", "UNKNOWN"],
                           range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"])
 
 
-def attempt(success: str, fn, *args) -> None:
+def attempt(success, fn, *args) -> None:
     """Run a store action from a widget's callback, on the case the person saw when they clicked
     (someone may have decided it since: they are told who); the next run says what happened."""
     try:
@@ -26,7 +26,7 @@ def attempt(success: str, fn, *args) -> None:
     except (ModerationError, PermissionDenied) as exc:
         st.session_state[FLASH] = ("warning", review.refusal(exc))
     else:
-        st.session_state[FLASH] = ("success", success)
+        st.session_state[FLASH] = ("success", success() if callable(success) else success)
 
 
 def when(iso: str | None) -> str:
@@ -73,7 +73,7 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader("Profile")
     st.text(view.name)
-    st.dataframe(view.profile_rows(), hide_index=True, width="stretch", column_config={
+    st.dataframe(view.profile_rows(), hide_index=True, width="stretch", height="content", column_config={
         "field": st.column_config.TextColumn("Field"), "value": st.column_config.TextColumn("Value")})
 with right:
     rev = view.revenue
@@ -103,14 +103,15 @@ if case is not None and case["status"] in ("open", "claimed"):
     else:
         with st.form("decision"):
             st.caption(f"You hold case {case['id']}. Every decision but dismiss needs a policy and a rationale.")
-            st.selectbox("Decision", ACTIONS, format_func=ACTION_WORDS.get, key="decision_action")
+            st.selectbox("Decision", ACTIONS, index=None, format_func=ACTION_WORDS.get, key="decision_action",
+                         placeholder="Choose a decision")
             st.selectbox("Policy", POLICIES, index=None, key="decision_policy",
                          placeholder="Choose the policy broken (not needed to dismiss)")
             st.text_area("Rationale", key="decision_rationale")
             st.form_submit_button(
                 "Record the decision", type="primary", key="decide",
                 on_click=lambda case_id=case["id"]: attempt(
-                    f"Case {case_id}: {ACTION_WORDS[state['decision_action']]} recorded.", review.decide, case_id,
+                    lambda: f"Case {case_id}: {ACTION_WORDS[state['decision_action']]} recorded.", review.decide, case_id,
                     state["decision_action"], state["decision_policy"], state["decision_rationale"], as_of),
             )
         st.button("Release the case", icon=":material/undo:", key="release_case", on_click=attempt,
@@ -188,11 +189,13 @@ with activity:
             width="stretch",
         )
         st.altair_chart(
-            alt.Chart(days).transform_fold(["reports", "blocks", "opt_outs"], as_=["what", "count"]).mark_line(point=True)
+            alt.Chart(days).transform_fold(["reports", "blocks", "opt_outs"], as_=["what", "count"])
+            .transform_calculate(what="datum.what == 'opt_outs' ? 'marketing opt-outs' : datum.what")
+            .mark_line(point=True)
             .encode(
                 x=alt.X("day:T", title=None), y=alt.Y("count:Q", title="Per day"),
-                color=alt.Color("what:N", title=None,
-                                scale=alt.Scale(domain=["reports", "blocks", "opt_outs"], range=["#c62828", "#6a1b9a", "#ef6c00"])),
+                color=alt.Color("what:N", title=None, scale=alt.Scale(
+                    domain=["reports", "blocks", "marketing opt-outs"], range=["#c62828", "#6a1b9a", "#ef6c00"])),
                 tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("what:N", title="What"),
                          alt.Tooltip("count:Q", title="Count", format=",")],
             ).properties(height=200),
@@ -214,22 +217,24 @@ with feedback:
     if view.reasons.is_empty():
         st.info("Nobody reported or blocked this business in this period.")
     else:
-        st.altair_chart(
-            alt.Chart(view.reasons).mark_bar().encode(
-                x=alt.X("events:Q", title="Reports or blocks"), y=alt.Y("reason:N", sort="-x", title=None),
-                color=alt.Color("kind:N", title=None), row=alt.Row("kind:N", title=None),
-                tooltip=[alt.Tooltip("kind:N", title="Kind"), alt.Tooltip("reason:N", title="Reason"),
-                         alt.Tooltip("events:Q", title="Events", format=","),
-                         alt.Tooltip("users:Q", title="Distinct users", format=",")],
-            ),
-        )
+        charts = st.columns(2)
+        for col, kind, title in ((charts[0], "report", "Reports by reason"), (charts[1], "block", "Blocks by reason")):
+            col.altair_chart(
+                alt.Chart(view.reasons, title=title).transform_filter(alt.datum.kind == kind).mark_bar(
+                    color="#c62828" if kind == "report" else "#6a1b9a").encode(
+                    x=alt.X("events:Q", title=f"{kind.capitalize()}s"), y=alt.Y("reason:N", sort="-x", title=None),
+                    tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("events:Q", title=f"{kind.capitalize()}s", format=","),
+                             alt.Tooltip("users:Q", title="Distinct users", format=",")],
+                ).properties(height=alt.Step(22)),
+                width="stretch",
+            )
         st.dataframe(view.reasons, hide_index=True, width="stretch", column_config={
             "kind": st.column_config.TextColumn("Kind"), "reason": st.column_config.TextColumn("Reason"),
             "events": st.column_config.NumberColumn("Events", format="localized"),
             "users": st.column_config.NumberColumn("Distinct users", format="localized")})
         st.markdown("**Most reported templates**")
         st.dataframe(view.templates, hide_index=True, width="stretch", column_config={
-            "template": st.column_config.TextColumn("Template", help="Empty: free-form messages, or reports without a message"),
+            "template": st.column_config.TextColumn("Template"),
             "reports": st.column_config.NumberColumn("Reports", format="localized"),
             "main_reason": st.column_config.TextColumn("Main reason")})
 with reported:
@@ -241,7 +246,9 @@ with reported:
         messages = ui.cached(business.reported_messages, wh, who, picked, period)
         if messages.height < hidden:
             st.caption(f"The newest {messages.height:,} reports.")
-        st.dataframe(messages, hide_index=True, width="stretch", column_config={
+        st.dataframe(messages, hide_index=True, width="stretch", column_order=(
+            "reported_at", "reason", "template", "text", "category", "sent_at", "user_id", "message_id", "report_id",
+        ), column_config={
             "report_id": st.column_config.TextColumn("Report"),
             "reported_at": st.column_config.DatetimeColumn("Reported (UTC)", format="YYYY-MM-DD HH:mm"),
             "reason": st.column_config.TextColumn("Reason"), "user_id": st.column_config.TextColumn("User"),

@@ -4,6 +4,14 @@ import streamlit as st
 from trustdesk import review, ui
 
 who = ui.require("moderator")
+
+
+def duration(hours: float | None) -> str:
+    if hours is None:
+        return "–"
+    return f"{hours * 60:,.0f} min" if hours < 1 else f"{hours:,.1f} h"
+
+
 st.title("Moderator metrics")
 m = review.moderator_metrics(ui.data_root(), who)
 st.caption("From the moderation store, all time. Time to decision runs from the case's opening (the flag "
@@ -12,8 +20,7 @@ st.caption("From the moderation store, all time. Time to decision runs from the 
 decisions = int(m.decisions_by_moderator["decisions"].sum()) if m.decisions_by_moderator.height else 0
 cols = st.columns(4)
 cols[0].metric("Decisions", f"{decisions:,}")
-cols[1].metric("Median time to decision",
-               "–" if m.median_hours_to_decision is None else f"{m.median_hours_to_decision:,.1f} h")
+cols[1].metric("Median time to decision", duration(m.median_hours_to_decision))
 cols[2].metric("Cases waiting", f"{m.waiting.height:,}",
                help="Open, claimed or under appeal" + (
                    f"; the oldest waits {m.waiting['age_hours'].max():,.1f} h" if m.waiting.height else ""))
@@ -26,7 +33,7 @@ if m.decisions_by_moderator.is_empty():
 else:
     st.altair_chart(
         alt.Chart(m.decisions_by_moderator).mark_bar().encode(
-            x=alt.X("decisions:Q", title="Decisions"), y=alt.Y("decided_by:N", sort="-x", title=None),
+            x=alt.X("decisions:Q", title="Decisions", axis=alt.Axis(format="d", tickMinStep=1)), y=alt.Y("decided_by:N", sort="-x", title=None),
             tooltip=[alt.Tooltip("decided_by:N", title="Moderator"),
                      alt.Tooltip("decisions:Q", title="Decisions", format=","),
                      alt.Tooltip("overturned:Q", title="Overturned on appeal", format=",")],
@@ -43,14 +50,19 @@ st.subheader("Cases waiting")
 if m.waiting.is_empty():
     st.info("No case is waiting: every case is decided.")
 else:
+    oldest = m.waiting.head(25)
+    st.caption(f"The {oldest.height:,} oldest of {m.waiting.height:,} cases waiting, and how long they have waited "
+               "since their case opened." if m.waiting.height > oldest.height else
+               "How long each case has waited since it opened.")
     st.altair_chart(
-        alt.Chart(m.waiting).mark_bar().encode(
-            x=alt.X("age_hours:Q", bin=alt.Bin(maxbins=20), title="Waiting for (hours)"),
-            y=alt.Y("count():Q", title="Cases"),
+        alt.Chart(oldest).mark_bar().encode(
+            x=alt.X("age_hours:Q", title="Waiting for (hours)"),
+            y=alt.Y("case_id:N", sort="-x", title="Case"),
             color=alt.Color("status:N", title="Status"),
-            tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("count():Q", title="Cases", format=","),
-                     alt.Tooltip("age_hours:Q", bin=alt.Bin(maxbins=20), title="Waiting for (hours)")],
-        ).properties(height=220),
+            tooltip=[alt.Tooltip("case_id:N", title="Case"), alt.Tooltip("business_id:N", title="Business"),
+                     alt.Tooltip("status:N", title="Status"), alt.Tooltip("claimed_by:N", title="Claimed by"),
+                     alt.Tooltip("age_hours:Q", title="Waiting for (hours)", format=",.1f")],
+        ).properties(height=alt.Step(20)),
         width="stretch",
     )
     st.dataframe(m.waiting, hide_index=True, width="stretch", column_config={

@@ -74,12 +74,12 @@ else:
     hide = st.toggle("Hide snoozed cases", value=False, key="hide_snoozed")
     table = q.table.filter(q.table["snoozed_until"].is_null()) if hide else q.table
     st.dataframe(
-        table.select("rank", "name", "risk_score", "rating", "reasons", "status", "claimed_by", "snoozed_until",
+        table.select("rank", "name", "risk_score", "rating", "status", "claimed_by", "reasons", "snoozed_until",
                      "case_id", "business_id", "category", "first_flagged", "peak_day", "reached_users"),
         hide_index=True, width="stretch",
         column_config={
             "rank": st.column_config.NumberColumn("Rank", format="%d"),
-            "name": st.column_config.TextColumn("Business name"),
+            "name": st.column_config.TextColumn("Business name", pinned=True),
             "risk_score": st.column_config.ProgressColumn("Risk score", min_value=0, max_value=100, format="%.1f"),
             "rating": st.column_config.TextColumn("Quality rating", help="Over the 7 days up to the last day in the data"),
             "reasons": st.column_config.TextColumn("Reasons", width="large"),
@@ -144,6 +144,7 @@ def bulk_outcome(outcome: dict[int, str]) -> tuple[str, str]:
 st.subheader("Work on one case")
 chosen = st.selectbox("Case", list(every_case), format_func=label, key="case")
 row = every_case[chosen]
+st.text(f"Reasons: {row.get('reasons') or row.get('case_reasons') or '–'}")
 left, middle, right = st.columns(3)
 if left.button("Open the business page", icon=":material/storefront:", key="open_business"):
     open_business(row["business_id"])
@@ -170,7 +171,8 @@ if cases.is_empty():
     st.stop()
 with st.form("bulk"):
     st.multiselect("Cases", cases["case_id"].to_list(), format_func=label, key="bulk_cases")
-    st.selectbox("Decision", ACTIONS, format_func=ACTION_WORDS.get, key="bulk_action")
+    st.selectbox("Decision", ACTIONS, index=None, format_func=ACTION_WORDS.get, key="bulk_action",
+                 placeholder="Choose a decision")
     st.selectbox("Policy", POLICIES, index=None, placeholder="Choose the policy broken (not needed to dismiss)",
                  key="bulk_policy")
     st.text_area("Rationale", key="bulk_rationale",

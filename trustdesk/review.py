@@ -19,7 +19,7 @@ import polars as pl
 from trustdesk import moderation, risk
 from trustdesk.auth import Principal, require, utcnow
 from trustdesk.config import Settings
-from trustdesk.moderation import ACTIVE, ModerationError, ModeratorMetrics, Store
+from trustdesk.moderation import ACTIONS, ACTIVE, ModerationError, ModeratorMetrics, Store
 from trustdesk.warehouse import Warehouse
 
 CASE_SCHEMA = {
@@ -198,6 +198,11 @@ def refusal(exc: Exception) -> str:
     return plain(text) + ("" if text.endswith((".", "!", "?")) else ".")
 
 
+def _chosen(action: str | None) -> None:
+    if not action:
+        raise ModerationError(f"choose a decision: {', '.join(ACTIONS)}")
+
+
 def _claim_minutes(root: Path) -> int:
     return Settings.load(root).claim_minutes
 
@@ -235,6 +240,7 @@ def snooze(root: Path, who: Principal, case_id: int, until: date) -> datetime:
 def decide(root: Path, who: Principal, case_id: int, action: str, policy: str | None, rationale: str,
            as_of: date) -> int:
     require(who, "moderator", "take decisions")
+    _chosen(action)
     with Store(root) as store:
         return store.decide(who, case_id, action, policy, rationale or "", as_of, _claim_minutes(root))
 
@@ -245,6 +251,7 @@ def decide_many(root: Path, who: Principal, case_ids: list[int], action: str, po
     require(who, "moderator", "take decisions")
     if not case_ids:
         raise ModerationError("choose at least one case")
+    _chosen(action)
     with Store(root) as store:
         return store.decide_many(who, list(case_ids), action, policy, rationale or "", as_of)
 

@@ -1,7 +1,8 @@
 -- Grain: template, for one business in [$date_from, $date_to]: reports of messages that used it
--- (NULL: free-form messages, or reports without a message), its main report reason, top $top.
+-- ('(free-form or no message)': free-form messages, or reports without a message), its main
+-- report reason, top $top.
 with reports as (
-    select template, coalesce(reason, 'none given') as reason
+    select coalesce(template, '(free-form or no message)') as template, coalesce(reason, 'none given') as reason
     from feedback_events
     where business_id = $business_id
       and kind = 'report'
@@ -23,4 +24,4 @@ final as (
     group by template
 )
 
-select * from final order by reports desc, template nulls last limit $top
+select * from final order by reports desc, template limit $top
