@@ -82,7 +82,8 @@ with right:
                "messages priced with the rate card in force on each message's day, plus Status ad spend.")
     st.metric("Total", f"${rev.total_usd:,.2f}")
     a, b = st.columns(2)
-    a.metric("Messaging revenue", f"${rev.messaging_revenue_usd:,.2f}", help=f"{rev.billable_messages:,} billable messages")
+    a.metric("Messaging revenue", f"${rev.messaging_revenue_usd:,.2f}",
+             help=f"{rev.billable_messages:,} billable messages")
     b.metric("Ad spend", f"${rev.ad_spend_usd:,.2f}")
 
 # --------------------------------------------------------------------------- the case and its decision
@@ -111,7 +112,8 @@ if case is not None and case["status"] in ("open", "claimed"):
             st.form_submit_button(
                 "Record the decision", type="primary", key="decide",
                 on_click=lambda case_id=case["id"]: attempt(
-                    lambda: f"Case {case_id}: {ACTION_WORDS[state['decision_action']]} recorded.", review.decide, case_id,
+                    lambda: f"Case {case_id}: {ACTION_WORDS[state['decision_action']]} recorded.",
+                    review.decide, case_id,
                     state["decision_action"], state["decision_policy"], state["decision_rationale"], as_of),
             )
         st.button("Release the case", icon=":material/undo:", key="release_case", on_click=attempt,
@@ -183,7 +185,8 @@ with activity:
         st.altair_chart(
             alt.Chart(days).mark_bar(color="#90caf9").encode(
                 x=alt.X("day:T", title=None), y=alt.Y("messages_sent:Q", title="Messages sent"),
-                tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("messages_sent:Q", title="Messages sent", format=","),
+                tooltip=[alt.Tooltip("day:T", title="Day"),
+                         alt.Tooltip("messages_sent:Q", title="Messages sent", format=","),
                          alt.Tooltip("messages_ok:Q", title="Not failed", format=",")],
             ).properties(height=200),
             width="stretch",
@@ -223,7 +226,8 @@ with feedback:
                 alt.Chart(view.reasons, title=title).transform_filter(alt.datum.kind == kind).mark_bar(
                     color="#c62828" if kind == "report" else "#6a1b9a").encode(
                     x=alt.X("events:Q", title=f"{kind.capitalize()}s"), y=alt.Y("reason:N", sort="-x", title=None),
-                    tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("events:Q", title=f"{kind.capitalize()}s", format=","),
+                    tooltip=[alt.Tooltip("reason:N", title="Reason"),
+                             alt.Tooltip("events:Q", title=f"{kind.capitalize()}s", format=","),
                              alt.Tooltip("users:Q", title="Distinct users", format=",")],
                 ).properties(height=alt.Step(22)),
                 width="stretch",

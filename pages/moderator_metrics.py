@@ -33,7 +33,8 @@ if m.decisions_by_moderator.is_empty():
 else:
     st.altair_chart(
         alt.Chart(m.decisions_by_moderator).mark_bar().encode(
-            x=alt.X("decisions:Q", title="Decisions", axis=alt.Axis(format="d", tickMinStep=1)), y=alt.Y("decided_by:N", sort="-x", title=None),
+            x=alt.X("decisions:Q", title="Decisions", axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("decided_by:N", sort="-x", title=None),
             tooltip=[alt.Tooltip("decided_by:N", title="Moderator"),
                      alt.Tooltip("decisions:Q", title="Decisions", format=","),
                      alt.Tooltip("overturned:Q", title="Overturned on appeal", format=",")],

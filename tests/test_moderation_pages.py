@@ -251,7 +251,8 @@ def test_business_page_decision_lands_in_the_store_and_the_audit_log(root, monke
     log = page("pages/audit_log.py", root, monkeypatch)
     shown = frames(log)[0]
     newest = shown.iloc[0]
-    assert (newest["actor"], newest["event"], newest["business_id"]) == ("mona", "decision: suspend", top["business_id"])
+    assert (newest["actor"], newest["event"]) == ("mona", "decision: suspend")
+    assert newest["business_id"] == top["business_id"]
     log.selectbox(key="audit_event").set_value("decision: suspend").run()
     assert list(frames(log)[0]["business_id"]) == [top["business_id"]]
     assert log.caption[-1].value.startswith("1 of ")

@@ -77,7 +77,8 @@ def _cases_frame(cases: list[dict], now: datetime, claim_minutes: int) -> pl.Dat
         claimed_by = c["claimed_by"]
         if claimed_by and c["claimed_at"] and _expired(c["claimed_at"], now, claim_minutes):
             claimed_by = None  # a claim nobody renewed lapses: anyone may take the case
-        snoozed = c["snoozed_until"] if c["snoozed_until"] and datetime.fromisoformat(c["snoozed_until"]) > now else None
+        until = c["snoozed_until"]
+        snoozed = until if until and datetime.fromisoformat(until) > now else None
         rows.append({
             "case_id": c["id"], "business_id": c["business_id"], "status": c["status"], "claimed_by": claimed_by,
             "claimed_at": c["claimed_at"], "snoozed_until": snoozed, "opened_at": c["opened_at"],
@@ -99,7 +100,8 @@ def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=u
     settings = Settings.load(wh.root)
     with Store(wh.root, clock) as store:
         settled = tuple(sorted(store.decided_as_of().items()))
-        result = flagged(wh, settled, settings)
+    result = flagged(wh, settled, settings)  # the slow part, with the store closed
+    with Store(wh.root, clock) as store:
         opened = store.sync(who, result.table, result.as_of) if result.table.height else 0
         cases = _cases_frame(store.cases(ACTIVE), clock(), settings.claim_minutes)
     table = result.table.join(cases.drop("case_risk_score", "case_reasons"), on="business_id", how="left")
