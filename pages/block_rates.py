@@ -57,12 +57,12 @@ st.caption(f"Quality rating and negative rate for the 7 days ending {view.rating
            "Changes are in rate points against the previous period.")
 ui.table(view.businesses, "block_rates", f, {
     "business_id": ui.text_col("Business"), "name": ui.text_col("Name"), "category": ui.text_col("Category"),
-    "reached_users": ui.int_col("Reached users"), "blocking_users": ui.int_col("Blocking users"),
+    "rating": ui.text_col("Quality rating"), "reached_users": ui.int_col("Reached users"), "blocking_users": ui.int_col("Blocking users"),
     "block_rate": ui.pct_col("Block rate"), "reports": ui.int_col("Reports"),
     "report_rate": ui.dec_col("Reports per 1,000 messages"), "outbound_messages": ui.int_col("Messages"),
     "marketing_users": ui.int_col("Marketing recipients"), "opted_out_users": ui.int_col("Opted out"),
     "opt_out_rate": ui.pct_col("Opt-out rate"), "negative_rate": ui.pct_col("Negative rate (7 days)"),
-    "rating": ui.text_col("Quality rating"), "previous_block_rate": ui.pct_col("Block rate before"),
+    "previous_block_rate": ui.pct_col("Block rate before"),
     "previous_report_rate": ui.dec_col("Report rate before"),
     "block_rate_change": ui.pct_col("Block rate change"), "report_rate_change": ui.dec_col("Report rate change"),
 }, height=420)

@@ -24,11 +24,15 @@ cols = st.columns(5)
 cols[0].metric("Answered within 24 h", ui.percent(total["answered_24h_share"]),
                ui.points(total["answered_24h_share"], before["answered_24h_share"]))
 cols[1].metric("Conversations opened by users", ui.number(total["opened"]), ui.change(total["opened"], before["opened"]))
-cols[2].metric("Free-form outside the window", ui.number(total["freeform_outside"]),
-               help="Outbound messages without a template sent outside the 24 h customer-service window")
-cols[3].metric("Share of outbound messages", ui.percent(total["freeform_outside_share"], 2))
-cols[4].metric("Cold marketing messages", ui.number(total["cold_messages"]),
-               help=f"Marketing to users who never wrote to the business before: "
+cols[2].metric("Free-form outside window", ui.number(total["freeform_outside"]),
+               ui.change(total["freeform_outside"], before["freeform_outside"]), delta_color="inverse",
+               help="Outbound messages without a template sent outside the 24 h customer-service window: "
+                    f"{ui.percent(total['freeform_outside_share'], 2)} of outbound messages")
+cols[3].metric("Free-form share", ui.percent(total["freeform_outside_share"], 2),
+               ui.points(total["freeform_outside_share"], before["freeform_outside_share"]), delta_color="inverse")
+cols[4].metric("Cold marketing", ui.number(total["cold_messages"]),
+               ui.change(total["cold_messages"], before["cold_messages"]), delta_color="inverse",
+               help="Marketing messages to users who had never written to the business before: "
                     f"{ui.percent(total['cold_share'])} of marketing messages")
 
 left, right = st.columns(2)
@@ -49,7 +53,8 @@ with right:
     buckets = view.buckets
     st.altair_chart(
         alt.Chart(buckets).mark_bar(color=colors.MEASURE_COLOR).encode(
-            x=alt.X("bucket:N", sort=list(analytics.RESPONSE_BUCKETS), title="Time to the business's answer"),
+            x=alt.X("bucket:N", sort=list(analytics.RESPONSE_BUCKETS), title="Time to the business's answer",
+                    axis=alt.Axis(labelAngle=0)),
             y=alt.Y("opened:Q", title="Conversations"),
             tooltip=[alt.Tooltip("bucket:N", title="Answered"), alt.Tooltip("opened:Q", title="Conversations", format=",")],
         ).properties(height=240),

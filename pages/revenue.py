@@ -28,11 +28,13 @@ cols[1].metric("Messaging revenue", ui.usd(now["messaging_revenue_usd"]),
 cols[2].metric("Ad revenue", ui.usd(now["ad_revenue_usd"]), ui.change(now["ad_revenue_usd"], before["ad_revenue_usd"]))
 cols[3].metric("Billable messages", ui.number(now["billable_messages"]),
                ui.change(now["billable_messages"], before["billable_messages"]))
-cols[4].metric("Revenue per billable message", ui.usd(now["revenue_per_billable_message"], 4),
-               ui.change(now["revenue_per_billable_message"], before["revenue_per_billable_message"]))
-cols[5].metric("Messaging revenue per active business", ui.usd(now["revenue_per_active_business"]),
+cols[4].metric("Per billable message", ui.usd(now["revenue_per_billable_message"], 4),
+               ui.change(now["revenue_per_billable_message"], before["revenue_per_billable_message"]),
+               help="Messaging revenue / billable messages")
+cols[5].metric("Per active business", ui.usd(now["revenue_per_active_business"]),
                ui.change(now["revenue_per_active_business"], before["revenue_per_active_business"]),
-               help="Active business: sent at least one outbound message in the period")
+               help="Messaging revenue / active businesses (those that sent at least one outbound message "
+                    f"in the period: {ui.number(now['active_businesses'])})")
 
 st.subheader("Revenue over time")
 st.altair_chart(

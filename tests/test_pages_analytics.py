@@ -283,7 +283,7 @@ def test_messaging_health_page_shows_the_answered_share(world, monkeypatch, tabl
     assert got["Conversations opened by users"] == f"{opened:,}"
     freeform = wh.scalar("select sum(freeform_outside) from business_day where day between $a and $b",
                          {"a": period.date_from, "b": period.date_to})
-    assert got["Free-form outside the window"] == f"{freeform:,}"
+    assert got["Free-form outside window"] == f"{freeform:,}"
     assert tables["outreach_by_category"][0]["cold_messages"].sum() == tables["outreach_by_business"][0]["cold_messages"].sum()
 
 

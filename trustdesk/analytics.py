@@ -434,16 +434,7 @@ class HealthView:
 
     @property
     def total(self) -> dict:
-        rows = self.by("all").to_dicts()
-        out = rows[0] if rows else {"opened": 0, "answered_24h": 0, "answered_24h_share": None}
-        b = self.businesses
-        outbound = int(b["outbound_messages"].sum()) if b.height else 0
-        freeform = int(b["freeform_outside"].sum()) if b.height else 0
-        marketing = int(b["marketing_messages"].sum()) if b.height else 0
-        cold = int(b["cold_messages"].sum()) if b.height else 0
-        return {**out, "outbound_messages": outbound, "freeform_outside": freeform,
-                "freeform_outside_share": _share(freeform, outbound), "marketing_messages": marketing,
-                "cold_messages": cold, "cold_share": _share(cold, marketing)}
+        return _health_totals(self.responses, self.businesses)
 
     @property
     def buckets(self) -> pl.DataFrame:
@@ -454,6 +445,21 @@ class HealthView:
     @property
     def empty(self) -> bool:
         return self.businesses.is_empty()
+
+
+def _health_totals(responses: pl.DataFrame, businesses: pl.DataFrame) -> dict:
+    rows = responses.filter(pl.col("dimension") == "all").select(
+        "opened", "answered_24h", "answered_24h_share").to_dicts()
+    out = rows[0] if rows else {"opened": 0, "answered_24h": 0, "answered_24h_share": None}
+
+    def total(column):
+        return int(businesses[column].sum()) if businesses.height else 0
+
+    outbound, freeform = total("outbound_messages"), total("freeform_outside")
+    marketing, cold = total("marketing_messages"), total("cold_messages")
+    return {**out, "outbound_messages": outbound, "freeform_outside": freeform,
+            "freeform_outside_share": _share(freeform, outbound), "marketing_messages": marketing,
+            "cold_messages": cold, "cold_share": _share(cold, marketing)}
 
 
 def _by_category(businesses: pl.DataFrame) -> pl.DataFrame:
@@ -478,13 +484,13 @@ def health_view(wh: Warehouse, f: Filters) -> HealthView:
     r = together(
         businesses=lambda: run(wh, "outreach", f.params()),
         responses=lambda: run(wh, "response_times", f.params()),
-        before=lambda: run(wh, "response_times", f.previous().params()),
+        businesses_before=lambda: run(wh, "outreach", f.previous().params()),
+        responses_before=lambda: run(wh, "response_times", f.previous().params()),
     )
-    before = r["before"].filter(pl.col("dimension") == "all").to_dicts()
     return HealthView(
         filters=f,
         responses=r["responses"],
         businesses=r["businesses"],
-        previous=before[0] if before else {"opened": 0, "answered_24h": 0, "answered_24h_share": None},
+        previous=_health_totals(r["responses_before"], r["businesses_before"]),
         categories=_by_category(r["businesses"]),
     )

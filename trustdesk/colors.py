@@ -21,9 +21,8 @@ CATEGORY_COLORS = dict(zip(
      "#FF9DA7", "#9C755F", "#1F77B4", "#8CD17D", "#86BCB6", "#BAB0AC"),
 ))
 
-# Revenue streams: the rate-card categories of messages, plus Status ads.
-STREAM_COLORS = {"marketing": "#4C72B0", "utility": "#55A868", "authentication": "#8172B3",
-                 "service": "#CCB974", "ads": "#C44E52"}
+# Revenue streams: the billable rate-card categories of messages, plus Status ads.
+STREAM_COLORS = {"marketing": "#4C72B0", "utility": "#55A868", "authentication": "#8172B3", "ads": "#C44E52"}
 
 REPORT_REASON_COLORS = dict(zip(REPORT_REASONS, ("#D62728", "#8C564B", "#FF7F0E", "#9467BD", "#7F7F7F")))
 BLOCK_REASON_COLORS = dict(zip(BLOCK_REASONS, ("#17BECF", "#BCBD22", "#D62728", "#FF7F0E", "#7F7F7F")))

@@ -431,8 +431,14 @@ def text_col(label: str, help: str | None = None):
 
 
 def table(df, name: str, f: Filters, columns: dict | None = None, height: int | str = "auto") -> None:
-    """A table and its CSV download (the same rows and unrounded numbers, safe for spreadsheets)."""
-    st.dataframe(df, column_config=columns or {}, hide_index=True, width="stretch", height=height)
+    """A table and its CSV download (the same rows and unrounded numbers, safe for spreadsheets).
+
+    The columns show in the order of `columns`, then the rest; the CSV keeps the frame's order (the
+    metric's columns first, as `trustdesk metrics` prints them)."""
+    columns = columns or {}
+    order = [c for c in columns if c in df.columns] + [c for c in df.columns if c not in columns]
+    st.dataframe(df.to_arrow(), column_config=columns, column_order=order, hide_index=True, width="stretch",
+                 height=height)
     st.download_button(
         "Download CSV", safe_csv(df), file_name=f"{name}_{f.period.date_from}_{f.period.date_to}.csv",
         mime="text/csv", key=f"csv_{name}", icon=":material/download:",
