@@ -5,9 +5,9 @@ import streamlit as st
 from trustdesk import ui
 from trustdesk.navigation import pages_for
 
-st.set_page_config(page_title="TrustDesk", page_icon=":material/shield:", layout="wide")
-
 who = ui.principal() or ui.single_sign_on()
+st.set_page_config(page_title="TrustDesk", page_icon=":material/shield:", layout="wide",
+                   initial_sidebar_state="expanded" if who else "collapsed")
 # Signed out, every page address exists but answers with the sign-in form (ui.require), so a deep
 # link survives signing in; signed in, the navigation holds only the pages of the person's role.
 sections: dict[str, list] = {}
@@ -17,4 +17,6 @@ for spec in pages_for(who.role if who else "admin"):
     )
 if who:
     ui.account_box(who)
+else:
+    ui.hide_sidebar()
 st.navigation(sections, position="sidebar" if who else "hidden", expanded=True).run()

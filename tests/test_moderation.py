@@ -170,8 +170,8 @@ def test_two_moderators_deciding_at_the_same_moment(tmp_path):
         for p in procs:
             p.start()
         for p in procs:
-            p.join(60)
-        results = [out.get(timeout=10) for _ in procs]
+            p.join(180)
+        results = [out.get(timeout=120) for _ in procs]
         assert sum(r == "decided" for _, r in results) == 1, results
         assert all("already decided" in r or "just decided" in r for _, r in results if r != "decided")
     with Store(root) as s:

@@ -123,6 +123,13 @@ def account_box(who: auth.Principal) -> None:
         st.button("Sign out", key="sign_out", on_click=_sign_out_clicked)
 
 
+def hide_sidebar() -> None:
+    """Signed out, nothing but the sign-in form shows: Streamlit would otherwise list the files of
+    pages/ in the sidebar when a page's address is opened directly. Fixed CSS, no user text."""
+    st.html("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
+            " [data-testid='stExpandSidebarButton'] { display: none; }</style>")
+
+
 def _sign_out_clicked() -> None:
     sign_out()
     if _sso_configured():

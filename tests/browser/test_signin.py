@@ -17,7 +17,8 @@ def test_signed_out_browser_gets_only_the_sign_in_form(server, page, path):
     assert page.get_by_role("textbox", name="Password").is_visible()
     assert page.locator('[data-testid="stMetric"]').count() == 0
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
-    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.get_by_text("Review queue").is_visible()
     if path == "":
         shoot(page, "sign-in")
 
