@@ -259,3 +259,13 @@ def test_reloading_logs_never_touches_cases(world, tmp_path):
     load_files(root, [world / "w" / "reports.csv"], user="test")  # a re-load: all duplicates
     with Store(root) as s:
         assert s.con.execute("SELECT count(*) FROM cases").fetchone()[0] == before
+
+
+def test_sync_does_not_reopen_a_business_decided_after_the_queue_was_read(store):
+    case = store.cases(business_id="b1")[0]["id"]
+    stale_queue = flagged(("b1", 90.0))  # computed before the decision below
+    store.decide(MONA, case, "warn", "spam", "first warning", AS_OF)
+    assert store.sync(MO, stale_queue, AS_OF) == 0
+    assert [c["status"] for c in store.cases(business_id="b1")] == ["decided"]
+    later = flagged(("b1", 90.0)).with_columns(pl.lit(AS_OF + timedelta(days=3)).alias("peak_day"))
+    assert store.sync(MO, later, AS_OF + timedelta(days=3)) == 1  # flagged again after the decision

@@ -175,7 +175,15 @@ class Store:
         with appdb.transaction(self.con):
             active = {r[0] for r in self.con.execute(
                 f"SELECT business_id FROM cases WHERE status IN ({', '.join('?' for _ in ACTIVE)})", ACTIVE)}
+            # Read again inside the write lock: a decision taken since the caller computed its
+            # queue settles the flags up to its date, so no new case opens for them.
+            settled = dict(self.con.execute(
+                "SELECT business_id, max(decided_as_of) FROM cases WHERE decided_as_of IS NOT NULL GROUP BY 1"
+            ).fetchall())
             for row in queue.iter_rows(named=True):
+                latest_flag = row.get("peak_day") or row.get("first_flagged") or as_of
+                if row["business_id"] in settled and str(latest_flag) <= settled[row["business_id"]]:
+                    continue
                 if row["business_id"] in active:
                     self.con.execute(
                         "UPDATE cases SET risk_score = ?, reasons = ? WHERE business_id = ? AND status IN ('open', 'claimed')",
