@@ -10,10 +10,9 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
-from tests.browser.conftest import shoot, sign_in, wait_ready
+from tests.browser.conftest import sign_in, wait_ready
 
-ANALYTICS = [("Overview", "overview"), ("Spam reports", "spam-reports"), ("Block rates & quality", "block-rates"),
-             ("Status ads", "status-ads"), ("Revenue by region", "revenue"), ("Messaging health", "messaging-health")]
+ANALYTICS = ["Overview", "Spam reports", "Block rates & quality", "Status ads", "Revenue by region", "Messaging health"]
 
 
 def pick(page, label: str, option: str) -> None:
@@ -28,12 +27,11 @@ def no_exception(page) -> None:
 
 def test_every_analytics_page_opens(server, page):
     sign_in(page, server.url, "analyst")
-    for title, shot in ANALYTICS:
+    for title in ANALYTICS:
         page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
         wait_ready(page)
         no_exception(page)
         assert page.locator("h1").first.inner_text().strip() != ""
-        shoot(page, shot)
 
 
 def test_filters_survive_a_page_change_and_a_reload_and_the_download_matches_the_cli(server, page, world):

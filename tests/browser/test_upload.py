@@ -24,7 +24,7 @@ def test_upload_valid_and_broken_files(server, page, tmp_path):
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "broken.csv: its header (this, is, not) matches no kind of log" in body
     assert "Would be quarantined" in body
-    shoot(page, "upload")
+    shoot(page, "upload-check")
     page.get_by_role("button", name="Load", exact=True).click()
     page.get_by_text("Last load").wait_for(timeout=120_000)
     wait_ready(page)
@@ -35,4 +35,4 @@ def test_upload_valid_and_broken_files(server, page, tmp_path):
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Quarantine", exact=True).click()
     wait_ready(page)
     assert "not a time" in page.locator('[data-testid="stMain"]').inner_text() or page.locator('[data-testid="stDataFrame"]').count()
-    shoot(page, "quarantine")
+    shoot(page, "quarantine-after-upload")
