@@ -5,6 +5,7 @@ select
     e.user_id,
     e.user_country,
     coalesce(m.region, 'Other') as user_region,
+    coalesce(m.market, 'Other') as user_market,
     count(*) filter (where e.event = 'impression') as impressions,
     count(*) filter (where e.event = 'click') as clicks,
     count(*) filter (where e.event = 'reply') as replies,

@@ -6,6 +6,7 @@ select
     user_id,
     user_country,
     user_region,
+    user_market,
     count(*) filter (where is_ok) as outbound_ok,
     count(*) filter (where is_ok and category = 'marketing') as marketing_ok,
     count(*) filter (where direction = 'inbound') as inbound

@@ -34,7 +34,8 @@ final as (
         u.message_id,
         m.template,
         d.country as user_country,
-        d.region as user_region
+        d.region as user_region,
+        d.market as user_market
     from unioned as u
     left join dim_users as d using (user_id)
     left join raw_messages as m on m.message_id = u.message_id
