@@ -46,6 +46,11 @@ STRUCTURAL = {
 Progress = Callable[[str, float], None]
 
 
+class OutOfMemory(ValueError):
+    """DuckDB could not load a file within `duckdb_memory_limit`; str(exc) is the sentence. Files
+    before it are committed; the marts are not rebuilt (`trustdesk status` says so)."""
+
+
 @dataclass
 class FileResult:
     file: str
@@ -542,15 +547,26 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         progress("writing", 0.7)
         cols = ", ".join(q(c.name) for c in kind.columns)
         vcols = ", ".join(q("v_" + c.name) for c in kind.columns)
-        con.execute(
-            f"""
-            INSERT INTO {_raw_table(kind)} ({cols}, load_id, line, row_hash)
-            SELECT {vcols}, $load_id, line, row_hash FROM typed t
-            WHERE reasons = '' AND NOT EXISTS (SELECT 1 FROM verdict v WHERE v.rec = t.rec)
-            ORDER BY rec
-            """,
-            {"load_id": load_id},
-        )
+        if con.execute("SELECT count(*) FROM verdict").fetchall()[0][0]:
+            con.execute(
+                f"""
+                INSERT INTO {_raw_table(kind)} ({cols}, load_id, line, row_hash)
+                SELECT {vcols}, $load_id, line, row_hash FROM typed t
+                WHERE reasons = '' AND NOT EXISTS (SELECT 1 FROM verdict v WHERE v.rec = t.rec)
+                ORDER BY rec
+                """,
+                {"load_id": load_id},
+            )
+        else:
+            # No duplicates: a scan keeps the file's order without the sort, which under a small
+            # memory limit could not hold wide rows.
+            con.execute(
+                f"""
+                INSERT INTO {_raw_table(kind)} ({cols}, load_id, line, row_hash)
+                SELECT {vcols}, $load_id, line, row_hash FROM typed WHERE reasons = ''
+                """,
+                {"load_id": load_id},
+            )
         meta = {"load_id": load_id, "kind": kind.name, "file": prep.source.name}
         con.execute(
             """
@@ -706,6 +722,12 @@ def load_files(
                     prep = prepare(Path(path), root / "tmp", kind, settings.load_max_mb << 20)
                     res = _load_one(con, root, prep, user, lambda s, x, n=name: report(n, s, x),
                                     dry_run)
+                except duckdb.OutOfMemoryException as exc:
+                    raise OutOfMemory(
+                        f"DuckDB ran out of memory loading {name} (setting duckdb_memory_limit is "
+                        f"{settings.duckdb_memory_limit}); nothing of it was loaded; raise the "
+                        "setting and load it again"
+                    ) from exc
                 except FileRejected as exc:
                     res = FileResult(name, prep.kind.name if prep else kind, "rejected", error=str(exc),
                                      sha256=_sha_if_small(Path(path), settings))
