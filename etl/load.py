@@ -313,11 +313,12 @@ class _Bytes:
     """Reads a file forward from an offset, a chunk at a time."""
 
     def __init__(self, fh):
-        self.fh, self.buf, self.i = fh, b"", 0
+        self.fh, self.buf, self.i, self.size = fh, b"", 0, 1 << 12
 
     def _fill(self) -> bool:
+        # Small reads first: most records end within a few kilobytes.
         if self.i >= len(self.buf):
-            self.buf, self.i = self.fh.read(1 << 22), 0
+            self.buf, self.i, self.size = self.fh.read(self.size), 0, min(self.size * 4, 1 << 22)
         return bool(self.buf)
 
     def next(self) -> bytes:
