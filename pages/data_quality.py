@@ -12,18 +12,19 @@ if wh is None:
     st.stop()
 dq = ui.cached(report, wh)
 
-cols = st.columns(4)
+cols = st.columns(3)
 cols[0].metric("First day", f"{dq.first_day or '–'}")
 cols[1].metric("Last day", f"{dq.last_day or '–'}")
 cols[2].metric("Warehouse version", f"{dq.version}")
-cols[3].metric("Built (UTC)", (dq.built_at or "–")[:16].replace("T", " "))
+st.caption(f"Warehouse version {dq.version} was built {(dq.built_at or '?')[:16].replace('T', ' ')} UTC.")
 st.dataframe(pl.DataFrame({"kind": list(dq.rows), "loaded rows": list(dq.rows.values())}),
-             hide_index=True)
+             hide_index=True, column_config={"loaded rows": st.column_config.NumberColumn(format="localized")})
 
 st.subheader("Rows per day")
 st.caption(
-    f"Loaded rows per kind and day. Marked: days without rows (gap), and days with more than "
-    f"{SPIKE_FACTOR:g} times the kind's median day (spike) or less than a {SPIKE_FACTOR:g}th of it (dip)."
+    f"Loaded rows per kind and day. Marked: days without rows (gap), days with more than "
+    f"{SPIKE_FACTOR:g} times the kind's median day (spike), and days with less than that median "
+    f"divided by {SPIKE_FACTOR:g} (dip)."
 )
 if dq.rows_by_day.is_empty():
     st.info("No events are loaded yet.")
@@ -31,7 +32,8 @@ else:
     base = alt.Chart().encode(x=alt.X("day:T", title=None), y=alt.Y("rows:Q", title=None))
     line = base.mark_line()
     marks = base.transform_filter("datum.flag != null").mark_point(size=60, filled=True).encode(
-        color=alt.Color("flag:N", title=None, scale=alt.Scale(domain=["gap", "spike", "dip"])),
+        color=alt.Color("flag:N", title=None, scale=alt.Scale(domain=["gap", "spike", "dip"],
+                                                              range=["#c62828", "#ef6c00", "#6a1b9a"])),
         tooltip=[alt.Tooltip("day:T"), "kind:N", alt.Tooltip("rows:Q", format=","), "flag:N"],
     )
     chart = (

@@ -26,6 +26,9 @@ cols[2].metric("Rows quarantined", f"{int(history['quarantined'].sum() or 0):,}"
 cols[3].metric("Files rejected", f"{history.filter(history['outcome'] == 'rejected').height:,}")
 st.dataframe(
     history, hide_index=True,
+    column_order=["load_id", "started_at", "loaded_by", "file_name", "kind", "outcome", "rows_read",
+                  "loaded", "duplicates", "quarantined", "duration_s", "already_loaded", "error",
+                  "top_reasons", "unknown_columns", "sha256"],
     column_config={
         "load_id": st.column_config.NumberColumn("load", format="%d"),
         "started_at": st.column_config.DatetimeColumn("when (UTC)", format="YYYY-MM-DD HH:mm:ss"),

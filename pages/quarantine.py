@@ -35,16 +35,18 @@ needle = st.sidebar.text_input("Reason contains", key="q_needle").strip() or Non
 filters = dict(load_id=load_id, kind=kind, reason_contains=needle, file=file, reason=reason)
 rows = ui.cached(quarantined_rows, wh, load_id, kind, needle, SHOWN + 1, file, reason)
 st.caption(
-    f"{facets.total:,} quarantined rows in {len(loads):,} loads. Each row keeps its line number in "
-    "the file, the text as exported, and every reason it was refused."
+    f"Quarantined rows: {facets.total:,}, from {len(loads):,} "
+    f"load{'s' if len(loads) != 1 else ''}. Each keeps its line number in the file, the text as "
+    "exported, and every reason it was refused. Select a row to read it in full."
 )
 if rows.is_empty():
     st.info("No quarantined row matches these filters.")
     st.stop()
 if rows.height > SHOWN:
     st.caption(f"The first {SHOWN:,} matching rows are shown; the download holds all of them.")
-st.dataframe(
-    rows.head(SHOWN), hide_index=True,
+shown = rows.head(SHOWN)
+table = st.dataframe(
+    shown, hide_index=True, key="q_table", on_select="rerun", selection_mode="single-row",
     column_config={
         "load_id": st.column_config.NumberColumn("load", format="%d"),
         "line": st.column_config.NumberColumn("line", format="%d"),
@@ -52,6 +54,14 @@ st.dataframe(
         "raw_text": st.column_config.TextColumn("text as exported", width="large"),
     },
 )
+picked = table.selection.rows
+if picked:
+    row = shown.row(picked[0], named=True)
+    with st.container(border=True):
+        st.text(f"Load {row['load_id']} · {row['file']} · {row['kind']} · line {row['line']}")
+        for reason in row["reasons"]:
+            st.text(f"• {reason}")
+        st.code(row["raw_text"] or "", language=None, wrap_lines=True)
 st.download_button(
     "Download as CSV", data=functools.partial(quarantine_csv, wh, **filters),
     file_name="quarantine.csv", mime="text/csv", key="q_download",

@@ -160,6 +160,13 @@ def test_quarantine_page_shows_the_function_s_rows_and_filters(world, monkeypatc
     assert list(shown["line"]) == list(expected["line"])
     assert list(shown["raw_text"]) == list(expected["raw_text"])
     assert at.get("download_button")
+    at.session_state["q_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()  # a selected row is read in full, as text
+    first = expected.iloc[0]
+    assert at.text[0].value == f"Load {first['load_id']} · bad_blocks.csv · blocks · line 3"
+    assert [t.value for t in at.text[1:]] == [f"• {r}" for r in first["reasons"]]
+    assert at.code[0].value == "=1+2,never,u1,b1,spam"
+    at.session_state["q_table"] = {"selection": {"rows": [], "columns": [], "cells": []}}
     at.sidebar.selectbox(key="q_reason").select("user_id is empty").run()
     assert not at.exception
     assert set(at.dataframe[0].value["line"]) == {5}
