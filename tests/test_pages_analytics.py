@@ -534,3 +534,17 @@ def test_the_page_benchmark_rewrites_only_its_own_section(tmp_path, monkeypatch)
     doc.write_text("# Benchmarks\n\nonly the loader's\n")
     bench_pages.write_section("## Pages\n\nnew table\n")
     assert doc.read_text() == "# Benchmarks\n\nonly the loader's\n\n## Pages\n\nnew table\n"
+
+
+def test_models_get_exactly_the_parameters_they_name(golden):
+    wh = warehouse(golden)
+    f = Filters(Period(date(2026, 3, 1), date(2026, 3, 3)))
+    assert analytics.run(wh, "block_reasons", f.params(unused="ignored")).height == 2
+    with pytest.raises(KeyError, match="min_reached"):
+        analytics.run(wh, "ratings_by_day", f.params())
+
+
+def test_the_market_filter_offers_the_reference_markets_and_other(golden):
+    markets = analytics.choices(warehouse(golden)).markets
+    assert markets == {"Brazil": ("Latin America",), "India": ("Asia Pacific",),
+                       "North America": ("North America",), "Other": ("Other",)}

@@ -108,15 +108,9 @@ class Choices:
 
 def choices(wh: Warehouse) -> Choices:
     """The values the filters offer: markets from the reference data, categories from the contract."""
-    rows = wh.query(
-        "select market, list(distinct region order by region) as regions from ref_markets group by market"
-    ).to_dicts()
-    markets = {r["market"]: tuple(r["regions"]) for r in rows}
-    markets.setdefault("Other", ("Other",))
-    if "Other" not in markets["Other"]:
-        markets["Other"] = (*markets["Other"], "Other")
+    markets = {r["market"]: tuple(r["regions"]) for r in run(wh, "filter_markets", {}).to_dicts()}
     first, last = wh.date_range()
-    return Choices(first, last, dict(sorted(markets.items())), CATEGORIES)
+    return Choices(first, last, markets, CATEGORIES)
 
 
 # --------------------------------------------------------------------------- overview
@@ -296,7 +290,7 @@ class AdsView:
 def ads_view(wh: Warehouse, f: Filters) -> AdsView:
     r = together(
         campaigns=lambda: metric(wh, "ad_reach", f),
-        businesses=lambda: wh.query("select business_id, name as business_name, category from dim_businesses"),
+        businesses=lambda: run(wh, "business_names", {}),
         breakdown=lambda: run(wh, "ad_breakdown", f.params()),
         before=lambda: run(wh, "ad_totals", f.previous().params()),
     )
