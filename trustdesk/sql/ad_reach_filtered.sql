@@ -1,17 +1,12 @@
 -- ad_reach.sql with the pages' extra filters: $market (of the user's country) and $category (of
 -- the campaign's business). With both NULL it returns exactly what ad_reach.sql returns (a test
 -- checks). Reach is counted over the period, never summed.
-with markets as (
-    select country, market from ref_markets
-),
-
-events as (
+with events as (
     select s.*
     from ad_user_day as s
-    left join markets as m on m.country = s.user_country
     where s.day between $date_from and $date_to
       and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or s.user_market = $market)
 ),
 
 per_campaign as (

@@ -1,31 +1,25 @@
 -- block_rates.sql with the pages' extra filters: $market (of the user's country) and $category (of
 -- the business). With both NULL it returns exactly what block_rates.sql returns (a test checks);
 -- the pages call block_rates.sql itself in that case.
-with markets as (
-    select country, market from ref_markets
-),
-
-reached as (
+with reached as (
     select
         s.business_id,
         count(distinct s.user_id) filter (where s.outbound_ok > 0) as reached_users,
         sum(s.outbound_ok)::bigint as messages_ok
     from business_user_day as s
-    left join markets as m on m.country = s.user_country
     where s.day between $date_from and $date_to
       and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or s.user_market = $market)
     group by s.business_id
 ),
 
 feedback as (
     select f.kind, f.business_id, f.user_id
     from feedback_events as f
-    left join markets as m on m.country = f.user_country
     where f.kind in ('block', 'report')
       and f.day between $date_from and $date_to
       and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or f.user_market = $market)
 ),
 
 blocks as (

@@ -1,10 +1,6 @@
 -- The overview's trend lines, per day: messages, active businesses, spam reports, blocks and
 -- Status ad reach (distinct users that day), for a region, market and business category.
-with markets as (
-    select country, market from ref_markets
-),
-
-businesses as (
+with businesses as (
     select business_id, category from dim_businesses
 ),
 
@@ -32,11 +28,10 @@ fb as (
         count(*) filter (where f.kind = 'report') as reports,
         count(*) filter (where f.kind = 'block') as blocks
     from feedback_events as f
-    left join markets as m on m.country = f.user_country
     left join businesses as b using (business_id)
     where f.day between $date_from and $date_to
       and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or f.user_market = $market)
       and ($category::varchar is null or b.category = $category)
     group by f.day
 ),
@@ -44,12 +39,11 @@ fb as (
 ads as (
     select s.day, count(distinct s.user_id) filter (where s.impressions > 0) as ad_reach
     from ad_user_day as s
-    left join markets as m on m.country = s.user_country
     left join dim_campaigns as c using (campaign_id)
     left join businesses as b on b.business_id = c.business_id
     where s.day between $date_from and $date_to
       and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or s.user_market = $market)
       and ($category::varchar is null or coalesce(b.category, 'unknown') = $category)
     group by s.day
 )

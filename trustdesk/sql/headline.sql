@@ -1,10 +1,6 @@
 -- Overview headline numbers for a period, from the marts, for a region, a market (of the user's
 -- country) and a business category (each NULL for all).
-with markets as (
-    select country, market from ref_markets
-),
-
-businesses as (
+with businesses as (
     select business_id, category from dim_businesses
 ),
 
@@ -25,11 +21,10 @@ reached as (
     from (
         select distinct s.business_id, s.user_id
         from business_user_day as s
-        left join markets as m on m.country = s.user_country
         left join businesses as b using (business_id)
         where s.day between $date_from and $date_to and s.outbound_ok > 0
           and ($region::varchar is null or s.user_region = $region)
-          and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+          and ($market::varchar is null or s.user_market = $market)
           and ($category::varchar is null or b.category = $category)
     )
 ),
@@ -39,11 +34,10 @@ feedback as (
         count(*) filter (where f.kind = 'report') as reports,
         count(distinct (f.business_id, f.user_id)) filter (where f.kind = 'block') as blocking_pairs
     from feedback_events as f
-    left join markets as m on m.country = f.user_country
     left join businesses as b using (business_id)
     where f.day between $date_from and $date_to
       and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or f.user_market = $market)
       and ($category::varchar is null or b.category = $category)
 ),
 
@@ -51,12 +45,11 @@ ads as (
     select count(distinct s.user_id) filter (where s.impressions > 0) as ad_reach,
            sum(s.spend_usd) as ad_revenue_usd
     from ad_user_day as s
-    left join markets as m on m.country = s.user_country
     left join dim_campaigns as c using (campaign_id)
     left join businesses as b on b.business_id = c.business_id
     where s.day between $date_from and $date_to
       and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or s.user_market = $market)
       and ($category::varchar is null or coalesce(b.category, 'unknown') = $category)
 )
 

@@ -1,29 +1,23 @@
 -- spec/metrics.md "marketing opt-out rate" per business: distinct users whose latest opt_outs
 -- action for the business in the period is stop_marketing / distinct users who received a
 -- marketing message from it in the period (NULL without such users).
-with markets as (
-    select country, market from ref_markets
-),
-
-recipients as (
+with recipients as (
     select s.business_id, count(distinct s.user_id) as marketing_users
     from business_user_day as s
-    left join markets as m on m.country = s.user_country
     where s.marketing_ok > 0
       and s.day between $date_from and $date_to
       and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or s.user_market = $market)
     group by s.business_id
 ),
 
 latest as (
     select f.business_id, f.user_id, arg_max(f.reason, (f.at, f.event_id)) as action
     from feedback_events as f
-    left join markets as m on m.country = f.user_country
     where f.kind = 'opt_out'
       and f.day between $date_from and $date_to
       and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or f.user_market = $market)
     group by f.business_id, f.user_id
 ),
 

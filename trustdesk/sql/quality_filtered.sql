@@ -1,28 +1,22 @@
 -- quality.sql with the pages' extra filters: $market (of the user's country) and $category (of
 -- the business). With both NULL it returns exactly what quality.sql returns (a test checks).
-with markets as (
-    select country, market from ref_markets
-),
-
-reached as (
+with reached as (
     select s.business_id, count(distinct s.user_id) as reached_users
     from business_user_day as s
-    left join markets as m on m.country = s.user_country
     where s.day between $date_to - 6 and $date_to
       and s.outbound_ok > 0
       and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or s.user_market = $market)
     group by s.business_id
 ),
 
 negative as (
     select f.business_id, count(distinct f.user_id) as negative_users
     from feedback_events as f
-    left join markets as m on m.country = f.user_country
     where f.kind in ('block', 'report')
       and f.day between $date_to - 6 and $date_to
       and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or f.user_market = $market)
     group by f.business_id
 ),
 

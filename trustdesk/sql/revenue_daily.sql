@@ -37,18 +37,17 @@ ads as (
     select
         s.day,
         s.user_region as region,
-        coalesce(m.market, 'Other') as market,
+        s.user_market as market,
         'ads' as stream,
         0::bigint as billable_messages,
         sum(s.spend_usd) as revenue_usd,
         sum(s.events)::bigint as ad_events
     from ad_user_day as s
-    left join ref_markets as m on m.country = s.user_country
     left join dim_campaigns as c using (campaign_id)
     left join businesses as b on b.business_id = c.business_id
     where s.day between $date_from and $date_to
       and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or s.user_market = $market)
       and ($category::varchar is null or coalesce(b.category, 'unknown') = $category)
     group by all
 )

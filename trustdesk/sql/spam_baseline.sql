@@ -14,12 +14,11 @@ days as (
 reports as (
     select f.day, count(*) as reports
     from feedback_events as f
-    left join ref_markets as m on m.country = f.user_country
     left join dim_businesses as b using (business_id)
     where f.kind = 'report'
       and f.day between $date_from - 14 and $date_to
       and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or f.user_market = $market)
       and ($category::varchar is null or b.category = $category)
     group by f.day
 ),

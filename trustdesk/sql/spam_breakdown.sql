@@ -1,19 +1,14 @@
 -- Reports and reports per 1,000 outbound non-failed messages (the report rate of spec/metrics.md)
 -- by region, by market, by business category, and over everything (dimension 'all'). Reports
 -- follow the reporting user's country, messages the receiving user's country.
-with markets as (
-    select country, market from ref_markets
-),
-
-reports as (
-    select f.user_region as region, coalesce(m.market, 'Other') as market, b.category
+with reports as (
+    select f.user_region as region, f.user_market as market, b.category
     from feedback_events as f
-    left join markets as m on m.country = f.user_country
     left join dim_businesses as b using (business_id)
     where f.kind = 'report'
       and f.day between $date_from and $date_to
       and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or f.user_market = $market)
       and ($category::varchar is null or b.category = $category)
 ),
 

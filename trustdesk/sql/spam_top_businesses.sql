@@ -1,17 +1,12 @@
 -- The most reported businesses: reports about each, and its report rate (reports per 1,000
 -- outbound non-failed messages, NULL without such messages), top $top by reports.
-with markets as (
-    select country, market from ref_markets
-),
-
-reports as (
+with reports as (
     select f.business_id, count(*) as reports, count(distinct f.user_id) as reporting_users
     from feedback_events as f
-    left join markets as m on m.country = f.user_country
     where f.kind = 'report'
       and f.day between $date_from and $date_to
       and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($market::varchar is null or f.user_market = $market)
     group by f.business_id
 ),
 
