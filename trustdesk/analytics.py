@@ -1,10 +1,9 @@
 """The read side of the analytics pages: one function per page, returning all that page draws.
 
 Each query is a model in `trustdesk/sql/` run with bound parameters. The tables that are metrics
-of `spec/metrics.md` come from `metrics.compute` whenever the pages' extra filters (market of the
-user's country, business category) are off, so a table and its CSV equal `trustdesk metrics` for
-the same period and region. With an extra filter on they come from `<metric>_filtered.sql`, the
-same model with the extra conditions; a test checks both give the same rows with the filters off.
+of `spec/metrics.md` come from `metrics.compute`, the one model per metric that `trustdesk metrics`
+runs too (the pages' extra filters, market of the user's country and business category, are
+parameters of the same model), so a table and its CSV equal the command's for the same filters.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import polars as pl
 
 from etl.contract import BUSINESS_CATEGORIES
 from trustdesk.config import Settings
-from trustdesk.metrics import REGIONS, MetricError, Period, compute, params_for, sql_for
+from trustdesk.metrics import REGIONS, MetricError, Period, compute, sql_for
 from trustdesk.warehouse import Warehouse
 
 TOP = 20
@@ -90,10 +89,7 @@ def together(**jobs: Callable[[], Any]) -> dict[str, Any]:
 def metric(wh: Warehouse, name: str, f: Filters, settings: Settings | None = None) -> pl.DataFrame:
     """A metric of spec/metrics.md for these filters (through `compute` when they are the CLI's)."""
     settings = settings or Settings.load(wh.root)
-    if not f.extra:
-        return compute(wh, name, f.period, f.region, settings)
-    params = params_for(name, f.period, f.region, settings) | {"market": f.market, "category": f.category}
-    return run(wh, f"{name}_filtered", params)
+    return compute(wh, name, f.period, f.region, settings, f.market, f.category)
 
 
 # --------------------------------------------------------------------------- filter choices

@@ -58,10 +58,11 @@ def sql_for(name: str) -> str:
     return resources.files("trustdesk").joinpath("sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
-def params_for(name: str, period: Period, region: str | None, settings: Settings) -> dict:
+def params_for(name: str, period: Period, region: str | None, settings: Settings,
+               market: str | None = None, category: str | None = None) -> dict:
     if region is not None and region not in REGIONS:
         raise MetricError(f"unknown region '{region}'; choose one of: {', '.join(REGIONS)}")
-    params = {"date_to": period.date_to, "region": region}
+    params = {"date_to": period.date_to, "region": region, "market": market, "category": category}
     if name != "quality":
         params["date_from"] = period.date_from
     else:
@@ -74,8 +75,10 @@ def params_for(name: str, period: Period, region: str | None, settings: Settings
 
 
 def compute(wh: Warehouse, name: str, period: Period, region: str | None = None,
-            settings: Settings | None = None) -> pl.DataFrame:
+            settings: Settings | None = None, market: str | None = None,
+            category: str | None = None) -> pl.DataFrame:
+    """A metric table of spec/metrics.md; `market` and `category` narrow it further (pages)."""
     if name not in METRICS:
         raise MetricError(f"unknown metric '{name}'; choose one of: {', '.join(METRICS)}")
     settings = settings or Settings.load(wh.root)
-    return wh.query(sql_for(name), params_for(name, period, region, settings))
+    return wh.query(sql_for(name), params_for(name, period, region, settings, market, category))

@@ -1,9 +1,12 @@
 -- spec/metrics.md "Status ads" per campaign: reach is counted over the period, never summed.
+-- $market (of the user's country) and $category (of the campaign's business) are the pages' extra
+-- filters, NULL for the spec's table.
 with events as (
-    select *
-    from ad_user_day
-    where day between $date_from and $date_to
-      and ($region::VARCHAR is null or user_region = $region)
+    select s.*
+    from ad_user_day as s
+    where s.day between $date_from and $date_to
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or s.user_market = $market)
 ),
 
 per_campaign as (
@@ -33,6 +36,8 @@ final as (
         c.business_id
     from per_campaign as p
     left join dim_campaigns as c using (campaign_id)
+    left join dim_businesses as b on b.business_id = c.business_id
+    where $category::varchar is null or coalesce(b.category, 'unknown') = $category
 )
 
 select * from final order by campaign_id

@@ -1,21 +1,24 @@
 -- spec/metrics.md "quality rating" for day $date_to over [$date_to - 6, $date_to]: one row per
--- business with reached or negative users in that window.
+-- business with reached or negative users in that window. $market and $category (the pages'
+-- extra filters) are NULL for the spec's table.
 with reached as (
-    select business_id, count(distinct user_id) as reached_users
-    from business_user_day
-    where day between $date_to - 6 and $date_to
-      and outbound_ok > 0
-      and ($region::VARCHAR is null or user_region = $region)
-    group by business_id
+    select s.business_id, count(distinct s.user_id) as reached_users
+    from business_user_day as s
+    where s.day between $date_to - 6 and $date_to
+      and s.outbound_ok > 0
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or s.user_market = $market)
+    group by s.business_id
 ),
 
 negative as (
-    select business_id, count(distinct user_id) as negative_users
-    from feedback_events
-    where kind in ('block', 'report')
-      and day between $date_to - 6 and $date_to
-      and ($region::VARCHAR is null or user_region = $region)
-    group by business_id
+    select f.business_id, count(distinct f.user_id) as negative_users
+    from feedback_events as f
+    where f.kind in ('block', 'report')
+      and f.day between $date_to - 6 and $date_to
+      and ($region::varchar is null or f.user_region = $region)
+      and ($market::varchar is null or f.user_market = $market)
+    group by f.business_id
 ),
 
 joined as (
@@ -43,6 +46,7 @@ final as (
         d.category
     from joined as j
     left join dim_businesses as d using (business_id)
+    where $category::varchar is null or d.category = $category
 )
 
 select * from final order by business_id

@@ -1,11 +1,20 @@
 -- spec/metrics.md "Revenue": billable messages priced by (market of user_country, category) with
 -- the rate-card row in force on the message's date, plus ad spend, per region of the user_country.
-with billable as (
-    select day, user_region as region, user_market as market, category, sum(billable)::bigint as messages
-    from business_day
-    where day between $date_from and $date_to
-      and billable > 0
-      and ($region::VARCHAR is null or user_region = $region)
+-- $market and $category (of the business that sent the message or runs the campaign) are the
+-- pages' extra filters, NULL for the spec's table.
+with businesses as (
+    select business_id, category from dim_businesses
+),
+
+billable as (
+    select s.day, s.user_region as region, s.user_market as market, s.category, sum(s.billable)::bigint as messages
+    from business_day as s
+    left join businesses as b using (business_id)
+    where s.day between $date_from and $date_to
+      and s.billable > 0
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or s.user_market = $market)
+      and ($category::varchar is null or b.category = $category)
     group by all
 ),
 
@@ -28,11 +37,15 @@ messaging as (
 ),
 
 ads as (
-    select user_region as region, sum(spend_usd) as ad_revenue_usd, sum(events)::bigint as ad_events
-    from ad_user_day
-    where day between $date_from and $date_to
-      and ($region::VARCHAR is null or user_region = $region)
-    group by user_region
+    select s.user_region as region, sum(s.spend_usd) as ad_revenue_usd, sum(s.events)::bigint as ad_events
+    from ad_user_day as s
+    left join dim_campaigns as c using (campaign_id)
+    left join businesses as b on b.business_id = c.business_id
+    where s.day between $date_from and $date_to
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or s.user_market = $market)
+      and ($category::varchar is null or coalesce(b.category, 'unknown') = $category)
+    group by s.user_region
 ),
 
 final as (
