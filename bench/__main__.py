@@ -106,16 +106,20 @@ def main() -> None:
         bench_size(n, args.days, lines)
     if args.no_write:
         return
+    from bench.pages import write_section
+
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    DOC.write_text(
-        "# Benchmarks\n\n"
+    write_section(
+        "## Generator, loads and metrics\n\n"
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `./dev bench` "
         f"(`python -m bench --sizes {args.sizes}`) on {os.cpu_count()} cores, {mem:.0f} GiB, "
-        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}.\n"
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; load average "
+        f"{os.getloadavg()[0]:.2f} at the end (the machine is shared).\n"
         "Each load is compared with DuckDB's bare `read_csv` of the same file into a fresh database "
         "file, measured in the same run. Metric times are the best of three after a first run.\n\n"
         "| what | time | ratio / rate | goal |\n| --- | --- | --- | --- |\n"
-        + "\n".join(lines) + "\n"
+        + "\n".join(lines) + "\n",
+        heading="## Generator, loads and metrics",
     )
     print(f"wrote {DOC}")
 

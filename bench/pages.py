@@ -134,10 +134,10 @@ def section(rows: list[dict], args, info: dict, mart_rows: dict, load_before, lo
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    """Replace the "## Pages" section (up to the next "## " heading), keeping every other section."""
+def write_section(text: str, heading: str = "## Pages") -> None:
+    """Replace one "## " section (up to the next "## " heading), keeping every other section."""
     old = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Pages\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(old):
         new = pattern.sub(lambda _: text + "\n", old, count=1)
     else:
