@@ -504,7 +504,7 @@ def serve(ctx, no_demo) -> None:
         _guard(lambda: run_demo(root))
     ensure_first_accounts(root)
     env = dict(os.environ, TRUSTDESK_DATA=str(root))
-    cmd = [sys.executable, "-m", "streamlit", "run", str(config.REPO_ROOT / "app.py"), *ctx.args]
+    cmd = [sys.executable, "-m", "trustdesk.serve", "run", str(config.REPO_ROOT / "app.py"), *ctx.args]
     try:
         ctx.exit(subprocess.call(cmd, env=env, cwd=str(config.REPO_ROOT)))
     except KeyboardInterrupt:

@@ -46,3 +46,18 @@ def test_sign_out(server, page):
     sign_in(page, server.url, "moderator")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("textbox", name="Password").wait_for()
+
+
+def test_signing_in_from_a_link_keeps_the_page_and_its_filters(server, page):
+    page.goto(f"{server.url}/spam_reports?region=Europe&period=7d")
+    wait_ready(page)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    page.get_by_role("textbox", name="Name").fill("analyst")
+    page.get_by_role("textbox", name="Password").fill("browser-test-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("combobox", name="Region", exact=True).wait_for()
+    wait_ready(page)
+    assert page.locator("h1").first.inner_text().strip() == "Spam reports"
+    assert page.get_by_role("combobox", name="Region", exact=True).input_value() == "Europe"
+    assert page.get_by_role("combobox", name="Period", exact=True).input_value() == "Last 7 days"
+    assert page.get_by_text("Signed in as analyst (analyst)").is_visible()
