@@ -104,22 +104,10 @@ def _print_results(results, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([r.as_json() for r in results], indent=2, default=str))
         return
-    for r in results:
-        if r.status == "rejected":
-            click.echo(f"{r.file}: REJECTED: {r.error}")
-            continue
-        click.echo(
-            f"{r.file}: {r.kind}, {r.rows_read:,} rows read, {r.loaded:,} loaded, "
-            f"{r.duplicates:,} duplicates skipped, {r.quarantined:,} quarantined (load {r.load_id})"
-        )
-        if r.already_loaded:
-            click.echo(f"  note: {r.already_loaded}")
-        if r.unknown_columns:
-            click.echo(f"  unknown columns ignored: {', '.join(r.unknown_columns)}")
-        for reason, n in r.top_reasons:
-            click.echo(f"  {n:>8,} × {reason}")
-        if r.quarantined:
-            click.echo(f"  see them with: trustdesk quarantine --load {r.load_id}")
+    from trustdesk.loads import summary_lines
+
+    for line in summary_lines(results):
+        click.echo(line)
 
 
 @cli.command()
