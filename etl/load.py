@@ -583,13 +583,25 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
             """,
             meta,
         )
-        for duck_line, etype, text, msg in rejects:
-            line = rej_lines.get(duck_line, duck_line)
-            why = STRUCTURAL.get(etype, f"could not be read as CSV ({msg})")
-            con.execute(
-                "INSERT INTO quarantine VALUES ($load_id, $kind, $file, $line, $text, [$why])",
-                dict(meta, line=line, text=text, why=f"line {why}"),
+        if rejects:
+            # One insert for all structurally broken rows: a file may have tens of thousands.
+            broken = pl.DataFrame(
+                {
+                    "line": [rej_lines.get(d, d) for d, _, _, _ in rejects],
+                    "raw_text": [t for _, _, t, _ in rejects],
+                    "why": ["line " + STRUCTURAL.get(e, f"could not be read as CSV ({m})") for _, e, _, m in rejects],
+                },
+                schema={"line": pl.Int64, "raw_text": pl.String, "why": pl.String},
             )
+            con.register("broken_rows", broken)
+            try:
+                con.execute(
+                    "INSERT INTO quarantine SELECT $load_id, $kind, $file, line, raw_text, [why] "
+                    "FROM broken_rows ORDER BY line",
+                    meta,
+                )
+            finally:
+                con.unregister("broken_rows")
         counts = con.execute(
             """
             SELECT
