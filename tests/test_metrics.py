@@ -207,3 +207,17 @@ def test_quality_medium_then_unknown_when_window_moves(tmp_path):
     assert (mart[date(2026, 3, 12)]["reached_7d"], mart[date(2026, 3, 12)]["negative_7d"]) == (0, 3)
     assert date(2026, 3, 13) not in mart  # past the last day in the data
     wh.close()
+
+
+def test_window_opening_counts_only_inbound_strictly_before(tmp_path):
+    messages = [
+        msg("t1", "2026-03-01T10:00:00Z", "b1", "u1", "inbound", "IN"),
+        msg("t2", "2026-03-01T10:00:00Z", "b1", "u1", "inbound", "IN"),  # same instant: not "before" t1
+        msg("t3", "2026-03-02T09:00:00Z", "b1", "u1", "inbound", "IN"),  # 23 h later: inside the window
+        msg("t4", "2026-03-02T10:00:00Z", "b1", "u1", "inbound", "IN"),  # 24 h after t1/t2 but 1 h after t3
+        msg("t5", "2026-03-03T09:00:00Z", "b1", "u1", "inbound", "IN"),  # exactly 24 h after t3, 23 h after t4
+    ]
+    root, _ = build(tmp_path, messages=messages)
+    wh = warehouse(root)
+    assert wh.scalar("SELECT sum(opened)::int FROM response_day") == 2
+    wh.close()

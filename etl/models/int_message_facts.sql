@@ -11,7 +11,7 @@ windows as (
         *,
         -- latest inbound at or before this message (peers at the same instant included)
         max(case when direction = 'inbound' then sent_at end) over upto as last_inbound_at,
-        -- latest inbound strictly earlier in (sent_at, message_id) order
+        -- latest inbound strictly before this instant ("in the 24 h before it")
         max(case when direction = 'inbound' then sent_at end) over before as prev_inbound_at,
         min(case when direction = 'inbound' then sent_at end) over pair as first_inbound_at,
         -- the business's next outbound to this user at or after this message
@@ -23,8 +23,8 @@ windows as (
                  range between unbounded preceding and current row),
         after as (partition by business_id, user_id order by sent_at
                   range between current row and unbounded following),
-        before as (partition by business_id, user_id order by sent_at, message_id
-                   rows between unbounded preceding and 1 preceding)
+        before as (partition by business_id, user_id order by sent_at
+                   range between unbounded preceding and interval 1 microsecond preceding)
 ),
 
 flags as (
