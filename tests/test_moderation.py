@@ -3,7 +3,6 @@ durability under SIGKILL, and the queue's precision on generated worlds."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import signal
 import sqlite3
 import subprocess
@@ -145,35 +144,35 @@ def test_audit_log_is_append_only(store):
     assert events[0] == "note added" and events.count("case opened") == 3
 
 
-def _race(root: str, who: str, case_id: int, start: float, out):
-    time.sleep(max(0.0, start - time.time()))
-    s = Store(Path(root))
-    try:
-        s.decide(Principal(who, "moderator"), case_id, "ban", "spam", f"by {who}", AS_OF)
-        out.put((who, "decided"))
-    except Conflict as exc:
-        out.put((who, str(exc)))
-    finally:
-        s.close()
+RACER = (
+    "import sys, time; from pathlib import Path; from datetime import date\n"
+    "from trustdesk.moderation import Store, Conflict; from trustdesk.auth import Principal\n"
+    "root, who, case_id, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])\n"
+    "s = Store(Path(root))\n"
+    "time.sleep(max(0.0, start - time.time()))\n"
+    "try:\n"
+    "    s.decide(Principal(who, 'moderator'), case_id, 'ban', 'spam', 'by ' + who, date(2026, 10, 1))\n"
+    "    print('decided')\n"
+    "except Conflict as exc:\n"
+    "    print(exc)\n"
+)
 
 
 def test_two_moderators_deciding_at_the_same_moment(tmp_path):
+    # Separate interpreters (not multiprocessing, whose children would re-run whatever script
+    # AppTest last left as __main__), started together and released at the same instant.
     root = tmp_path / "data"
     with Store(root) as s:
-        s.sync(MONA, flagged(*[(f"b{i}", 50.0) for i in range(8)]), AS_OF)
+        s.sync(MONA, flagged(*[(f"b{i}", 50.0) for i in range(6)]), AS_OF)
         ids = [c["id"] for c in s.cases()]
-    ctx = mp.get_context("spawn")
     for case_id in ids:
-        out = ctx.Queue()
-        start = time.time() + 0.5
-        procs = [ctx.Process(target=_race, args=(str(root), w, case_id, start, out)) for w in ("mona", "mo", "max")]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(180)
-        results = [out.get(timeout=120) for _ in procs]
-        assert sum(r == "decided" for _, r in results) == 1, results
-        assert all("already decided" in r or "just decided" in r for _, r in results if r != "decided")
+        start = time.time() + 2.0
+        procs = [subprocess.Popen([sys.executable, "-c", RACER, str(root), w, str(case_id), str(start)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for w in ("mona", "mo", "max")]
+        results = [p.communicate(timeout=180)[0].strip() for p in procs]
+        assert sum(r == "decided" for r in results) == 1, results
+        assert all("already decided" in r or "just decided" in r for r in results if r != "decided"), results
     with Store(root) as s:
         assert len(s.con.execute("SELECT * FROM decisions").fetchall()) == len(ids)
 

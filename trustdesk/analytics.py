@@ -286,7 +286,7 @@ class AdsView:
 def ads_view(wh: Warehouse, f: Filters) -> AdsView:
     r = together(
         campaigns=lambda: metric(wh, "ad_reach", f),
-        businesses=lambda: run(wh, "business_names", {}),
+        businesses=lambda: run(wh, "names_of_businesses", {}),
         breakdown=lambda: run(wh, "ad_breakdown", f.params()),
         before=lambda: run(wh, "ad_totals", f.previous().params()),
     )

@@ -166,9 +166,12 @@ def require(role: str) -> auth.Principal:
     if who is None:
         sign_in_form()
         st.stop()
+        # st.stop() ends the script under Streamlit; a page run any other way must not go on.
+        raise auth.PermissionDenied("sign in to see this page")
     if not who.can(role):
         st.error(f"Refused: this page needs the {role} role; you are signed in as {who.role}.")
         st.stop()
+        raise auth.PermissionDenied(f"this page needs the {role} role")
     return who
 
 
