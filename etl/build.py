@@ -153,7 +153,10 @@ def build_warehouse(root: Path, con: duckdb.DuckDBPyConnection, settings: Settin
                 report(f"building {table}", i / len(MODELS))
                 args = params(settings) if params else {}
                 into = f"TEMP TABLE {table}" if table in TEMP else f"TABLE wh.main.{table}"
-                con.execute(f"CREATE OR REPLACE {into} AS {model_sql(model)}", args)
+                sql = model_sql(model)
+                if model == "trailing_users" and args["window"] == 7 and table != "trailing_users_7":
+                    sql, args = "SELECT * FROM trailing_users_7", {}  # the same window: built already
+                con.execute(f"CREATE OR REPLACE {into} AS {sql}", args)
             con.execute("SET search_path = 'ingest.main'")
             for t in TEMP:
                 con.execute(f"DROP TABLE IF EXISTS temp.main.{t}")

@@ -268,3 +268,31 @@ def test_sync_does_not_reopen_a_business_decided_after_the_queue_was_read(store)
     assert [c["status"] for c in store.cases(business_id="b1")] == ["decided"]
     later = flagged(("b1", 90.0)).with_columns(pl.lit(AS_OF + timedelta(days=3)).alias("peak_day"))
     assert store.sync(MO, later, AS_OF + timedelta(days=3)) == 1  # flagged again after the decision
+
+
+def test_risk_window_setting_changes_the_trailing_window(world, tmp_path):
+    from etl import store
+    from etl.build import build_warehouse
+    from trustdesk.config import Settings
+
+    root = world / "data"
+    wh = open_current(root)
+    seven = wh.scalar("SELECT sum(reached_users) FROM risk_window_users")
+    assert seven == wh.scalar("SELECT sum(reached_7d) FROM quality_day")
+    wh.close()
+    Settings(risk_window_days=3).save(root)
+    try:
+        with store.load_lock(root):
+            con = store.connect_ingest(root)
+            build_warehouse(root, con, force=True)
+            con.close()
+        wh = open_current(root)
+        three = wh.scalar("SELECT sum(reached_users) FROM risk_window_users")
+        assert 0 < three < seven
+        wh.close()
+    finally:
+        (root / "settings.json").unlink()
+        with store.load_lock(root):
+            con = store.connect_ingest(root)
+            build_warehouse(root, con, force=True)
+            con.close()
