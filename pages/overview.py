@@ -1,7 +1,6 @@
-import altair as alt
 import streamlit as st
 
-from trustdesk import colors, ui
+from trustdesk import charts, ui
 from trustdesk.overview import TRENDS, overview
 
 viewer = ui.require("analyst")
@@ -33,17 +32,5 @@ if view.empty:
     st.stop()
 
 st.subheader("Trends")
-st.altair_chart(
-    alt.Chart(view.trends)
-    .mark_line(point=True, color=colors.MEASURE_COLOR)
-    .encode(
-        x=alt.X("day:T", title=None),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format="~s")),
-        tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("measure:N", title="Measure"),
-                 alt.Tooltip("value:Q", title="Value", format=",.2~f")],
-    )
-    .properties(height=150, width=280)
-    .facet(facet=alt.Facet("measure:N", title=None, sort=list(TRENDS.values())), columns=3)
-    .resolve_scale(y="independent"),
-    width="stretch",
-)
+st.altair_chart(charts.trend_panels(view.trends, list(TRENDS.values()), columns=3, panel_width=280),
+                width="stretch")

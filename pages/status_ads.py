@@ -1,7 +1,7 @@
 import altair as alt
 import streamlit as st
 
-from trustdesk import analytics, colors, ui
+from trustdesk import analytics, charts, colors, ui
 
 viewer = ui.require("analyst")
 st.title("Status ads")
@@ -40,20 +40,8 @@ COLUMNS = {
 
 st.subheader("By day")
 daily = view.by("day")
-st.altair_chart(
-    alt.Chart(view.trends)
-    .mark_line(point=True, color=colors.MEASURE_COLOR)
-    .encode(
-        x=alt.X("day:T", title=None),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format="~s")),
-        tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("measure:N", title="Measure"),
-                 alt.Tooltip("value:Q", title="Value", format=",.2~f")],
-    )
-    .properties(height=150, width=380)
-    .facet(facet=alt.Facet("measure:N", title=None, sort=list(analytics.AD_TRENDS.values())), columns=2)
-    .resolve_scale(y="independent"),
-    width="stretch",
-)
+st.altair_chart(charts.trend_panels(view.trends, list(analytics.AD_TRENDS.values()), columns=2, panel_width=380),
+                width="stretch")
 ui.table(daily, "status_ads_by_day", f, {"day": st.column_config.DateColumn("Day"), **COLUMNS}, height=260)
 
 st.subheader("By campaign")
