@@ -56,3 +56,16 @@ def warehouse(root: Path):
 def msg(mid, at, biz, user, direction, country, category="", template="", status="", text=""):
     return dict(message_id=mid, sent_at=at, business_id=biz, user_id=user, direction=direction,
                 user_country=country, category=category, template=template, status=status, text=text)
+
+
+def sign_in_apptest(at, root: Path, who):
+    """Put a signed-in person into an AppTest's session, as the sign-in form would.
+
+    The account is created in `root` (with a random password) when missing, because the session
+    is checked against the account store on every run."""
+    from trustdesk import auth, session
+
+    if not any(a["name"] == who.name and a["role"] == who.role for a in auth.list_accounts(root)):
+        auth.upsert_account(root, who.name, who.role, auth.random_password(), actor="test")
+    at.session_state[session.SESSION_KEY] = who
+    return who
