@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_metrics import BLOCKS, BUSINESSES, MESSAGES, REPORTS
-from tests.worlds import build
+from tests.worlds import build, sign_in_apptest
 from trustdesk import admin, appdb, auth
 from trustdesk.auth import AuthError, PermissionDenied, Principal
 from trustdesk.config import REPO_ROOT
@@ -175,7 +175,7 @@ def page_run(world, monkeypatch, file, who):
     monkeypatch.setenv("TRUSTDESK_DATA", str(world))
     at = AppTest.from_file(str(REPO_ROOT / file), default_timeout=90)
     if who:
-        at.session_state["principal"] = who
+        sign_in_apptest(at, world, who)
     at.run()
     return at
 
@@ -222,8 +222,11 @@ def test_app_without_sign_in_shows_only_the_form_then_signs_in(world, monkeypatc
 def test_idle_session_expires(world, monkeypatch):
     monkeypatch.setenv("TRUSTDESK_DATA", str(world))
     at = AppTest.from_file(str(REPO_ROOT / "pages/overview.py"), default_timeout=60)
-    at.session_state["principal"] = Principal("ana", "analyst")
-    at.session_state["last_seen"] = datetime.now(timezone.utc).timestamp() - 61 * 60
+    who = sign_in_apptest(at, world, Principal("ana", "analyst"))
+    con = appdb.connect(world)
+    con.execute("UPDATE sessions SET last_seen = ? WHERE id = ?",
+                ((datetime.now(timezone.utc) - timedelta(minutes=61)).isoformat(), who.session))
+    con.close()
     at.run()
     assert [t.label for t in at.text_input] == ["Name", "Password"]
     assert "session expired" in at.info[0].value

@@ -67,5 +67,6 @@ def sign_in_apptest(at, root: Path, who):
 
     if not any(a["name"] == who.name and a["role"] == who.role for a in auth.list_accounts(root)):
         auth.upsert_account(root, who.name, who.role, auth.random_password(), actor="test")
-    at.session_state[session.SESSION_KEY] = who
-    return who
+    bound, _ticket = auth.open_session(root, who)
+    at.session_state[session.SESSION_KEY] = bound
+    return bound

@@ -7,6 +7,7 @@ This module is the only place that opens it, so a multi-host deployment can swap
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,48 @@ CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+-- A signed-in browser session. The browser holds only a random cookie whose hash is cookie_hash;
+-- the one-time ticket that fetches the cookie is also kept hashed. A session is valid while the
+-- account exists with the same version, is not locked, and the session is neither revoked, idle
+-- past the setting, nor past expires_at.
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    account_version INTEGER NOT NULL,
+    address TEXT,
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    ticket_hash TEXT UNIQUE,
+    ticket_expires TEXT,
+    cookie_hash TEXT UNIQUE,
+    revoked_at TEXT,
+    revoked_why TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_by_account ON sessions (account);
+-- Failed sign-ins per (name, client address), for names that exist or not alike, and per address
+-- across names: the slow-down and the lock are kept here, so a stranger elsewhere cannot lock a
+-- person out and the answers do not tell which names exist.
+CREATE TABLE IF NOT EXISTS signin_failures (
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    failed_count INTEGER NOT NULL,
+    last_failed_at TEXT NOT NULL,
+    locked_until TEXT,
+    PRIMARY KEY (name, address)
+);
+CREATE TABLE IF NOT EXISTS address_failures (
+    address TEXT PRIMARY KEY,
+    failed_count INTEGER NOT NULL,
+    last_failed_at TEXT NOT NULL,
+    blocked_until TEXT
+);
 """
+
+# Columns added after the first release: (table, column, definition).
+MIGRATIONS = (
+    ("accounts", "version", "INTEGER NOT NULL DEFAULT 1"),
+)
 
 _extra_schemas: list[str] = []
 
@@ -57,14 +99,31 @@ def path_for(root: Path) -> Path:
 
 
 def connect(root: Path) -> sqlite3.Connection:
-    root.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path_for(root), timeout=30, isolation_level=None, check_same_thread=False)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = path_for(root)
+    if not path.exists():
+        # Password hashes and decisions: owner-only from the first byte (the WAL and shared-memory
+        # files SQLite creates next to it take the database file's mode).
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     con.row_factory = sqlite3.Row
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
     con.executescript(SCHEMA + "".join(_extra_schemas))
+    _migrate(con)
     return con
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    for table, column, definition in MIGRATIONS:
+        have = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            try:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            except sqlite3.OperationalError as exc:  # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 @contextmanager

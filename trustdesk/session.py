@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from trustdesk import auth, config
+from trustdesk import auth, config, uploadgate
 
 
 def data_root():
@@ -15,43 +15,127 @@ def data_root():
 
 
 SESSION_KEY = "principal"
-SEEN_KEY = "last_seen"
+TICKET_KEY = "session_ticket"
+CLEAR_COOKIE_KEY = "clear_session_cookie"
+COOKIE_PATH = "/api/session"
+
+
+def _client_address() -> str | None:
+    try:
+        value = st.context.ip_address
+    except Exception:  # outside a served session (AppTest, bare mode)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:  # outside a served session
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def principal() -> auth.Principal | None:
-    """The signed-in person of this browser session, after applying the idle timeout."""
+    """The signed-in person of this browser session, checked against the account store on every run.
+
+    The person comes from this tab's session state (signed in here) or from the browser's session
+    cookie (a reload, another tab). Either way the server-side session must still be valid: not
+    signed out, not idle past session_idle_minutes, and its account neither removed, locked nor
+    changed since. Otherwise the tab is signed out and the sign-in form says why."""
+    root = data_root()
     who = st.session_state.get(SESSION_KEY)
-    if who is None:
+    try:
+        if who is not None and who.session:
+            fresh = auth.check_session(root, who.session)
+        elif (cookie := _cookie()) is not None:
+            fresh = auth.resume_session(root, cookie)
+        else:
+            fresh = None
+    except auth.SessionEnded as exc:
+        if who is not None:
+            st.session_state["flash"] = f"{_sentence(str(exc))}; sign in again."
+        fresh = None
+    if fresh is None:
+        _forget()
         return None
-    idle = config.Settings.load(data_root()).session_idle_minutes * 60
-    now = auth.utcnow().timestamp()
-    last = st.session_state.get(SEEN_KEY, now)
-    if now - last > idle:
-        sign_out("session expired")
-        st.session_state["flash"] = "Your session expired after inactivity; sign in again."
-        return None
-    st.session_state[SEEN_KEY] = now
-    return who
+    st.session_state[SESSION_KEY] = fresh
+    _gate_uploads(fresh)
+    return fresh
+
+
+def _gate_uploads(who: auth.Principal | None) -> None:
+    sid = uploadgate.current_streamlit_session()
+    if sid is None:
+        return
+    if who is not None and who.can(uploadgate.UPLOAD_ROLE):
+        uploadgate.allow(sid, data_root(), who.session)
+    else:
+        uploadgate.revoke(sid)
+
+
+def _forget() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(TICKET_KEY, None)
+    _gate_uploads(None)
 
 
 def sign_in_as(who: auth.Principal) -> None:
-    st.session_state[SESSION_KEY] = who
-    st.session_state[SEEN_KEY] = auth.utcnow().timestamp()
+    """Open a server-side session for someone whose password (or provider) was just checked."""
+    bound, ticket = auth.open_session(data_root(), who, _client_address())
+    st.session_state[SESSION_KEY] = bound
+    st.session_state[TICKET_KEY] = ticket
+    st.session_state.pop(CLEAR_COOKIE_KEY, None)
+    _gate_uploads(bound)
 
 
 def sign_out(why: str = "signed out") -> None:
-    who = st.session_state.pop(SESSION_KEY, None)
-    st.session_state.pop(SEEN_KEY, None)
+    who = st.session_state.get(SESSION_KEY)
+    _forget()
+    st.session_state[CLEAR_COOKIE_KEY] = True
     if who is not None:
-        auth.record_sign_out(data_root(), who, why)
+        auth.end_session(data_root(), who, why)
+
+
+def cookie_bridge(who: auth.Principal) -> None:
+    """Until the browser holds the session's HttpOnly cookie, a script trades the one-time ticket
+    for it (POST /api/session, answered by trustdesk/webserver.py). Fixed script, no user text."""
+    ticket = st.session_state.get(TICKET_KEY)
+    if not ticket:
+        return
+    if not auth.ticket_pending(data_root(), who.session):
+        st.session_state.pop(TICKET_KEY, None)
+        return
+    st.html(_fetch_script("POST", {"ticket": ticket}), unsafe_allow_javascript=True)
+
+
+def _fetch_script(method: str, body: dict | None) -> str:
+    import json
+
+    base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
+    url = (base.rstrip("/") + COOKIE_PATH)
+    payload = json.dumps(json.dumps(body)) if body is not None else "null"
+    return (f"<script>fetch({json.dumps(url)}, {{method: {json.dumps(method)}, credentials: 'same-origin', "
+            f"headers: {{'Content-Type': 'application/json'}}, body: {payload}}});</script>")
+
+
+def clear_cookie() -> None:
+    """After a sign-out, ask the server to drop the (already revoked) cookie from the browser."""
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        st.html(_fetch_script("DELETE", None), unsafe_allow_javascript=True)
 
 
 def try_sign_in(name: str, password: str) -> str | None:
     """Sign in with a password; the error sentence to show, or None when signed in."""
     try:
-        sign_in_as(auth.sign_in(data_root(), (name or "").strip(), password or ""))
+        sign_in_as(auth.sign_in(data_root(), (name or "").strip(), password or "",
+                                address=_client_address()))
     except auth.AuthError as exc:
-        return str(exc)[:1].upper() + str(exc)[1:] + "."
+        return _sentence(str(exc)) + "."
     return None
 
 
@@ -92,6 +176,7 @@ def offer_single_sign_on() -> None:
 def account_box(who: auth.Principal) -> None:
     from etl.store import read_pointer
 
+    cookie_bridge(who)
     with st.sidebar:
         st.text(f"Signed in as {who.name} ({who.role})")
         pointer = read_pointer(data_root())
@@ -132,6 +217,7 @@ def _submit_sign_in() -> None:
 def sign_in_form() -> None:
     st.title("TrustDesk")
     st.caption("Trust & safety and business-messaging analytics. Sign in to continue.")
+    clear_cookie()
     if flash := st.session_state.pop("flash", None):
         st.info(flash)
     with st.form("sign_in", border=True):

@@ -58,8 +58,10 @@ class Server:
                "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
         self.proc = subprocess.Popen(cmd, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        deadline = time.time() + 90
+        deadline = time.time() + 180
         while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"trustdesk serve exited with {self.proc.returncode}; see {self.log}")
             try:
                 with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
                     if r.status == 200:
@@ -71,7 +73,7 @@ class Server:
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+            self.proc.wait(30)
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +102,10 @@ def server(world):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait for their condition; a loaded machine only makes them slower, never wrong.
+    expect.set_options(timeout=90_000)
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
@@ -112,26 +117,34 @@ def browser():
 def page(browser, tmp_path):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
-    pg.set_default_timeout(30_000)
+    pg.set_default_timeout(90_000)
     yield pg
     context.close()
 
 
-RUNNING = (
-    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-    " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')"
-)
+READY = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+      && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+      && !!app.querySelector('h1');
+}"""
 
 
-def wait_ready(page) -> None:
-    """Streamlit has drawn the page (every page has a title) and has stopped running the script:
-    the status widget says nothing for three checks in a row."""
-    page.wait_for_selector('[data-testid="stApp"] h1')
+def wait_ready(page, timeout_s: float = 120) -> None:
+    """Streamlit is connected, has drawn a page (every page has a title) and is not running the
+    script. A run can start another (a callback, a query-parameter write), so the ready state
+    must hold on three checks in a row; each check waits for the condition, however slow the
+    machine."""
+    deadline = time.monotonic() + timeout_s
     quiet = 0
-    deadline = time.time() + 60
-    while quiet < 3 and time.time() < deadline:
-        page.wait_for_timeout(250)
-        quiet = quiet + 1 if page.evaluate(RUNNING) else 0
+    while quiet < 3:
+        left_ms = max(1_000, (deadline - time.monotonic()) * 1000)
+        page.wait_for_function(READY, timeout=left_ms, polling=100)
+        quiet += 1
+        if quiet < 3:
+            page.wait_for_timeout(150)
+            if not page.evaluate(READY):
+                quiet = 0
 
 
 def sign_in(page, url: str, role: str) -> None:
@@ -140,7 +153,7 @@ def sign_in(page, url: str, role: str) -> None:
     page.get_by_role("textbox", name="Name").fill(role)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector('[data-testid="stSidebarNav"]')
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=120_000)
     wait_ready(page)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import shoot, sign_in, wait_ready
 
 PAGE_PATHS = ["", "overview", "spam_reports", "block_rates", "review_queue", "business", "accounts", "upload"]
@@ -12,9 +14,9 @@ PAGE_PATHS = ["", "overview", "spam_reports", "block_rates", "review_queue", "bu
 @pytest.mark.parametrize("path", PAGE_PATHS)
 def test_signed_out_browser_gets_only_the_sign_in_form(server, page, path):
     page.goto(f"{server.url}/{path}")
+    expect(page.get_by_role("textbox", name="Name")).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("textbox", name="Password")).to_be_visible()
     wait_ready(page)
-    assert page.get_by_role("textbox", name="Name").is_visible()
-    assert page.get_by_role("textbox", name="Password").is_visible()
     assert page.locator('[data-testid="stMetric"]').count() == 0
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
