@@ -5,6 +5,8 @@ Pages call `ui.require(role)` first; app.py asks `principal()` for the navigatio
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from trustdesk import auth, config, uploadgate
@@ -189,7 +191,43 @@ def account_box(who: auth.Principal) -> None:
                 st.text(f"{rows.get('messages', 0):,} messages, {rows.get('businesses', 0):,} businesses")
             else:
                 st.text("No data loaded yet.")
+        stale_data_notice(who, pointer.get("version") if pointer else None)
         st.button("Sign out", key="sign_out", on_click=_sign_out_clicked)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def _warnings(root: str, version) -> list[str]:
+    # Reading the store's version opens ingest.duckdb; once per 15 s per warehouse is plenty.
+    from trustdesk import maintenance
+
+    return maintenance.data_warnings(Path(root))
+
+
+def _rebuild_clicked(who: auth.Principal) -> None:
+    from trustdesk import maintenance
+
+    try:
+        meta = maintenance.rebuild(data_root(), who)
+    except Exception as exc:  # noqa: BLE001 - one sentence for the admin; the log has the rest
+        st.session_state["rebuild_said"] = f"The rebuild failed: {exc}"
+        return
+    _warnings.clear()
+    st.session_state["rebuild_said"] = f"Warehouse v{meta['version']} published."
+
+
+def stale_data_notice(who: auth.Principal, version) -> None:
+    """When a load committed but its marts were not published (a killed build, changed reference
+    files), say so on every page, and offer an admin the rebuild."""
+    warnings = _warnings(str(data_root()), version)
+    for warning in warnings:
+        st.warning(warning, icon=":material/sync_problem:")
+    if said := st.session_state.pop("rebuild_said", None):
+        (st.error if said.startswith("The rebuild failed") else st.success)(said)
+    if warnings and who.can("admin"):
+        st.button("Rebuild the warehouse now", key="rebuild_marts", type="primary",
+                  on_click=_rebuild_clicked, args=(who,))
+    elif warnings:
+        st.caption("An admin can rebuild it from this box, or run `trustdesk rebuild`.")
 
 
 def hide_sidebar() -> None:

@@ -254,7 +254,17 @@ async def lifespan(_app):
         task.cancel()
 
 
+def _log_to_stderr() -> None:
+    parent = logging.getLogger("trustdesk")
+    if not parent.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        parent.addHandler(handler)
+        parent.setLevel(logging.INFO)
+
+
 def create_app() -> st.App:
+    _log_to_stderr()
     return st.App(
         config.REPO_ROOT / "app.py",
         routes=[Route("/api/session", session_endpoint, methods=["POST", "DELETE"])],
