@@ -7,6 +7,7 @@ the next load (or `trustdesk rebuild`) builds again from the committed raw event
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import shutil
 from datetime import datetime, timezone
@@ -17,7 +18,13 @@ from typing import Callable
 import duckdb
 
 from etl import store
+from etl.contract import MONEY_TYPE
+from etl.validate import exact_money
 from trustdesk.config import Settings, reference_file
+
+# The marts' layout: a warehouse built with another one is rebuilt, never copied forward (2: money
+# as DECIMAL instead of DOUBLE).
+MARTS_VERSION = 2
 
 # (table, model file, parameters from the settings). Order matters: later models read earlier
 # ones. Tables in TEMP exist only during the build.
@@ -61,6 +68,7 @@ def reference_hash(root: Path) -> str:
 def _load_reference(con, root: Path) -> None:
     markets = reference_file(root, "markets.csv")
     rates = reference_file(root, "rate_card.csv")
+    _check_prices(rates)
     try:
         con.execute(
             """
@@ -72,13 +80,14 @@ def _load_reference(con, root: Path) -> None:
             {"path": str(markets)},
         )
         con.execute(
-            """
+            f"""
             CREATE TABLE wh.ref_rate_card AS
             SELECT trim(market) AS market, lower(trim(category)) AS category,
-                   CAST(price_usd AS DOUBLE) AS price_usd, CAST(effective_from AS DATE) AS effective_from
+                   CAST(trim(price_usd) AS {MONEY_TYPE}) AS price_usd,
+                   CAST(effective_from AS DATE) AS effective_from
             FROM read_csv($path, header = true, auto_detect = false,
-                          columns = {'market': 'VARCHAR', 'category': 'VARCHAR',
-                                     'price_usd': 'VARCHAR', 'effective_from': 'VARCHAR'})
+                          columns = {{'market': 'VARCHAR', 'category': 'VARCHAR',
+                                     'price_usd': 'VARCHAR', 'effective_from': 'VARCHAR'}})
             """,
             {"path": str(rates)},
         )
@@ -91,6 +100,22 @@ def _load_reference(con, root: Path) -> None:
     ).fetchall()), None)
     if dup:
         raise ReferenceError_(f"{markets}: country {dup[0]} is listed twice")
+
+
+def _check_prices(rates: Path) -> None:
+    """A price is money: one the DECIMAL cast would round is refused, naming its line."""
+    with open(rates, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            next(reader, None)  # the header
+            for row in reader:
+                if len(row) > 2 and row[2].strip():
+                    try:
+                        exact_money(row[2])
+                    except ValueError as exc:
+                        raise ReferenceError_(f"{rates.name} line {reader.line_num}: price_usd {exc}") from None
+        except csv.Error:
+            return  # not CSV: reading it below says so
 
 
 def _copy_ops(con) -> None:
@@ -137,6 +162,7 @@ def build_warehouse(root: Path, con: duckdb.DuckDBPyConnection, settings: Settin
         and previous is not None
         and previous.get("store_version") == version
         and previous.get("reference") == ref
+        and previous.get("marts") == MARTS_VERSION
         and (root / previous["file"]).exists()
     )
     if reuse:
@@ -163,6 +189,7 @@ def build_warehouse(root: Path, con: duckdb.DuckDBPyConnection, settings: Settin
         _copy_ops(con)
         meta = _meta(con, root, (previous or {}).get("version", 0) + 1, ref)
         meta["store_version"] = version
+        meta["marts"] = MARTS_VERSION
         con.execute("CHECKPOINT wh")
     finally:
         con.execute("USE ingest")

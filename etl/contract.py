@@ -10,6 +10,15 @@ from dataclasses import dataclass, field
 FORMAT_VERSION = 1
 MAX_ID_LENGTH = 128
 
+# Money is a decimal (spec/log-format.md "Value types"), stored and summed exactly, never as a
+# binary float: a float sum depends on the order it adds in, so two builds of the same data would
+# differ in the last digits. 9 decimal places (nano-dollars) keep every rate-card price and per-event
+# cost exact; 29 digits before the point leave sums of any realistic size room to grow. An amount
+# with a non-zero digit beyond the 9th decimal place is refused, never rounded.
+MONEY_PRECISION = 38  # DuckDB's widest DECIMAL
+MONEY_SCALE = 9
+MONEY_TYPE = f"DECIMAL({MONEY_PRECISION}, {MONEY_SCALE})"
+
 BUSINESS_CATEGORIES = (
     "retail", "food", "travel", "finance", "health", "education", "government",
     "politics", "agriculture", "technology", "services", "other",

@@ -7,10 +7,11 @@ varies (enum lists, the country list, the future limit) is a bound parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 import pycountry
 
-from etl.contract import MAX_ID_LENGTH, Column, Kind
+from etl.contract import MAX_ID_LENGTH, MONEY_PRECISION, MONEY_SCALE, MONEY_TYPE, Column, Kind
 
 COUNTRY_CODES = tuple(sorted(c.alpha_2 for c in pycountry.countries))
 REASON_SEP = "\x1f"
@@ -19,6 +20,10 @@ ISO_TS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,
 EPOCH = r"-?[0-9]{1,12}"
 DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 MONEY = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+# A non-zero digit after the last decimal place money keeps: the amount cannot be stored exactly
+# (trailing zeros are harmless: 0.1000000000 is 0.1).
+MONEY_TOO_FINE = rf"[+-]?[0-9]*\.[0-9]{{{MONEY_SCALE}}}0*[1-9][0-9]*"
+MONEY_MAX_DIGITS = MONEY_PRECISION - MONEY_SCALE
 WHOLE = r"\+?[0-9]{1,18}"
 
 TYPE_WORDS = {
@@ -77,12 +82,35 @@ def typed_expr(col: Column) -> str:
             f"WHEN lower({t}) IN ('false', '0', 'no') THEN false END"
         )
     if col.type == "money":
-        return f"CASE WHEN regexp_full_match({t}, '{MONEY}') THEN try_cast({t} AS DOUBLE) END"
+        return (
+            f"CASE WHEN regexp_full_match({t}, '{MONEY}') AND NOT regexp_full_match({t}, '{MONEY_TOO_FINE}') "
+            f"THEN try_cast({t} AS {MONEY_TYPE}) END"
+        )
     if col.type == "enum":
         return f"CASE WHEN list_contains(${enum_param(col)}, lower({t})) THEN lower({t}) END"
     if col.type == "int_pos":
         return f"CASE WHEN regexp_full_match({t}, '{WHOLE}') THEN try_cast({t} AS BIGINT) END"
     raise ValueError(f"unknown type {col.type}")
+
+
+def exact_money(text: str) -> Decimal:
+    """An amount from a reference file (the rate card's price_usd) as the exact decimal it is
+    stored as. Accepts what the rate card always accepted ('0.0107', '0.10', '1e-3', ' 2 ');
+    ValueError naming the problem for anything money cannot hold exactly."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number") from None
+    if "_" in text or not value.is_finite():
+        raise ValueError(f"'{text}' is not a number")
+    _, digits, exponent = value.as_tuple()
+    if any(digits) and value.adjusted() >= MONEY_MAX_DIGITS:
+        raise ValueError(f"'{text}' is too large (at most {MONEY_MAX_DIGITS} digits before the decimal point)")
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if any(digits) and exponent + zeros < -MONEY_SCALE:
+        raise ValueError(f"'{text}' has more than {MONEY_SCALE} decimal places "
+                         f"(amounts are kept exactly, to {MONEY_SCALE} places)")
+    return value
 
 
 def enum_param(col: Column) -> str:
@@ -106,6 +134,18 @@ def reason_exprs(col: Column, value: str) -> list[str]:
         out.append(
             f"CASE WHEN {t} IS NOT NULL AND {value} IS NULL THEN "
             f"'{name}: ' || {shown(col)} || ' is not one of {allowed}' END"
+        )
+    elif col.type == "money":
+        # try_cast fails only on a well-formed amount that is too fine or too large
+        out.append(
+            f"CASE WHEN {t} IS NULL OR {value} IS NOT NULL THEN NULL "
+            f"WHEN NOT regexp_full_match({t}, '{MONEY}') THEN "
+            f"'{name}: ' || {shown(col)} || ' is not {TYPE_WORDS[col.type]}' "
+            f"WHEN regexp_full_match({t}, '{MONEY_TOO_FINE}') THEN "
+            f"'{name}: ' || {shown(col)} || ' has more than {MONEY_SCALE} decimal places "
+            f"(amounts are kept exactly, to {MONEY_SCALE} places)' "
+            f"ELSE '{name}: ' || {shown(col)} || ' is too large "
+            f"(at most {MONEY_MAX_DIGITS} digits before the decimal point)' END"
         )
     elif col.type in TYPE_WORDS:
         out.append(

@@ -1,6 +1,8 @@
 """An independent reading of spec/metrics.md in Polars, straight from the CSV files.
 
-Used as the oracle for the SQL metrics: it shares no code with etl/ or trustdesk/sql/.
+Used as the oracle for the SQL metrics: it shares no code with etl/ or trustdesk/sql/. Money is a
+decimal here too (spec/log-format.md): amounts are read as exact decimals and summed exactly, so the
+metric tables can be compared to the last digit; ratios (CPM) are floats.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
+
+MONEY = pl.Decimal(38, 9)  # wide enough for any amount the log format's files hold exactly
 
 
 def _ts(col: str) -> pl.Expr:
@@ -50,10 +54,10 @@ class Reference:
         self.blocks = read(world, "blocks", "blocked_at").unique(key["blocks"], keep="first")
         self.ads = read(world, "ad_events", "occurred_at").unique(key["ad_events"], keep="first").with_columns(
             pl.col("user_country").str.to_uppercase(), pl.col("event").str.to_lowercase(),
-            pl.col("cost_usd").cast(pl.Float64).fill_null(0.0))
+            pl.col("cost_usd").str.strip_chars().cast(MONEY).fill_null(0))
         self.markets = pl.read_csv(markets, infer_schema=False)
         self.rates = pl.read_csv(rate_card, infer_schema=False).with_columns(
-            pl.col("price_usd").cast(pl.Float64), pl.col("effective_from").str.to_date())
+            pl.col("price_usd").str.strip_chars().cast(MONEY), pl.col("effective_from").str.to_date())
         region = dict(zip(self.markets["country"], self.markets["region"]))
         self.region_of = lambda c: region.get(c, "Other")
         m_latest = self.messages.sort(["sent_at", "message_id"]).group_by("user_id").agg(pl.col("user_country").last())
@@ -109,7 +113,8 @@ class Reference:
         return df.select(
             "campaign_id", "impressions", "reach", nz("impressions", "reach").alias("frequency"), "clicks",
             nz("clicks", "impressions").alias("ctr"), "replies", "spend_usd",
-            (nz("spend_usd", "impressions") * 1000).alias("cpm_usd"),
+            pl.when(pl.col("impressions") > 0)
+            .then(pl.col("spend_usd").cast(pl.Float64) * 1000 / pl.col("impressions")).alias("cpm_usd"),
         ).sort("campaign_id")
 
     def spam_reports(self, d_from, d_to, region=None) -> pl.DataFrame:
@@ -141,7 +146,7 @@ class Reference:
         priced = bill.sort("day").join_asof(
             self.rates.sort("effective_from"), left_on="day", right_on="effective_from",
             by=["market", "category"], strategy="backward", check_sortedness=False,
-        ).with_columns(pl.col("price_usd").fill_null(0.0))
+        ).with_columns(pl.col("price_usd").fill_null(0))
         msg = priced.group_by("region").agg(pl.len().alias("billable_messages"), pl.col("price_usd").sum().alias("messaging_revenue_usd"))
         ads = self._msg_region(self._in(self.ads, "occurred_at", d_from, d_to), region).with_columns(
             pl.col("user_country").map_elements(self.region_of, return_dtype=pl.String).alias("region")

@@ -1,6 +1,7 @@
 """Golden tests: hand-written inputs, expected outputs worked out by hand from spec/metrics.md."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -107,7 +108,7 @@ def test_reach_counts_distinct_users_over_the_period(wh):
     assert (c1["impressions"], c1["reach"], c1["clicks"], c1["replies"]) == (4, 2, 1, 1)
     assert c1["frequency"] == pytest.approx(2.0)
     assert c1["ctr"] == pytest.approx(0.25)
-    assert c1["spend_usd"] == pytest.approx(0.005)
+    assert c1["spend_usd"] == Decimal("0.005")  # money is exact: 0.001 x 3 + 0.002
     assert c1["cpm_usd"] == pytest.approx(1.25)
     day1 = compute(wh, "ad_reach", Period(date(2026, 3, 1), date(2026, 3, 1))).to_dicts()[0]
     day2 = compute(wh, "ad_reach", Period(date(2026, 3, 2), date(2026, 3, 2))).to_dicts()[0]
@@ -130,14 +131,14 @@ def test_revenue_prices_each_message_on_its_date(wh):
     ap = got["Asia Pacific"]
     # m3 utility outside CSW 0.001, m5 0.01 (old price), m6 0.02 (new price), m8 0.01
     assert ap["billable_messages"] == 4
-    assert ap["messaging_revenue_usd"] == pytest.approx(0.041)
-    assert ap["ad_revenue_usd"] == pytest.approx(0.003)
-    assert ap["total_revenue_usd"] == pytest.approx(0.044)
+    assert ap["messaging_revenue_usd"] == Decimal("0.041")  # exact decimals, not approximately
+    assert ap["ad_revenue_usd"] == Decimal("0.003")
+    assert ap["total_revenue_usd"] == Decimal("0.044")
     la = got["Latin America"]
     # m9 Brazil marketing 0.06; m10 authentication has no Brazil price: billable, bills 0
     assert la["billable_messages"] == 2
-    assert la["messaging_revenue_usd"] == pytest.approx(0.06)
-    assert la["total_revenue_usd"] == pytest.approx(0.062)
+    assert la["messaging_revenue_usd"] == Decimal("0.06")
+    assert la["total_revenue_usd"] == Decimal("0.062")
 
 
 def test_revenue_region_filter(wh):

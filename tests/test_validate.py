@@ -1,11 +1,12 @@
 """Every value type's parsing, table-driven, through the loader's own SQL."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
 from etl.contract import KINDS
-from etl.validate import validate_values
+from etl.validate import exact_money, validate_values
 
 NOW = datetime(2026, 11, 1, 12, 0, 0)
 FUTURE_LIMIT = datetime(2026, 11, 2, 12, 0, 0)
@@ -147,16 +148,54 @@ AD = {"event_id": "e1", "occurred_at": "2026-03-01T00:00:00Z", "campaign_id": "c
       "user_country": "NG", "event": "impression"}
 
 
-@pytest.mark.parametrize("raw, expected", [("0.0042", 0.0042), ("12", 12.0), ("0", 0.0), (".5", 0.5), ("", None), ("3.", 3.0)])
-def test_money(raw, expected):
+@pytest.mark.parametrize("raw, expected", [
+    ("0.0042", "0.0042"), ("12", "12"), ("0", "0"), (".5", "0.5"), ("", None), ("3.", "3"), ("0.10", "0.1"),
+    ("0.123456789", "0.123456789"), ("0.1234567890000", "0.123456789"), (" +2 ", "2"),
+    ("1" * 29 + ".5", "1" * 29 + ".5"),
+])
+def test_money_is_kept_as_the_exact_decimal(raw, expected):
     typed, reasons = check("ad_events", dict(AD, cost_usd=raw))
-    assert reasons == [] and typed["cost_usd"] == expected
+    assert reasons == []
+    if expected is None:
+        assert typed["cost_usd"] is None
+    else:
+        assert isinstance(typed["cost_usd"], Decimal) and typed["cost_usd"] == Decimal(expected)
 
 
-@pytest.mark.parametrize("raw, why", [("-0.01", "is negative"), ("$3", "is not an amount"), ("1e3", "is not an amount"), ("1,5", "is not an amount")])
+@pytest.mark.parametrize("raw, why", [
+    ("-0.01", "is negative"), ("$3", "is not an amount"), ("1e3", "is not an amount"), ("1,5", "is not an amount"),
+    ("1e-3", "is not an amount"),
+    # would be rounded at 9 decimal places: refused, never stored approximately
+    ("0.1234567891", "has more than 9 decimal places"), ("0.0000000001", "has more than 9 decimal places"),
+    ("1" * 30, "is too large (at most 29 digits before the decimal point)"),
+])
 def test_money_rejected(raw, why):
     _, reasons = check("ad_events", dict(AD, cost_usd=raw))
-    assert len(reasons) == 1 and why in reasons[0]
+    assert len(reasons) == 1 and why in reasons[0], reasons
+    assert reasons[0].startswith(f"cost_usd: '{raw[:40]}")
+
+
+def test_budget_with_too_many_decimals_is_quarantined_with_the_reason():
+    _, reasons = check("ad_campaigns", dict(CAMPAIGN, budget_usd="10.0000000005"))
+    assert reasons == ["budget_usd: '10.0000000005' has more than 9 decimal places "
+                       "(amounts are kept exactly, to 9 places)"]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("0.0107", "0.0107"), ("0.10", "0.1"), ("1e-3", "0.001"), (" 2 ", "2"), ("15E-9", "0.000000015"),
+    ("0.1234567890000", "0.123456789"), ("0E-30", "0"),
+])
+def test_reference_prices_are_exact(raw, expected):
+    assert exact_money(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw, why", [
+    ("0.00012345678", "has more than 9 decimal places"), ("1.5e-10", "has more than 9 decimal places"),
+    ("abc", "is not a number"), ("inf", "is not a number"), ("NaN", "is not a number"), ("1e40", "is too large"),
+])
+def test_reference_prices_that_money_cannot_hold_are_refused(raw, why):
+    with pytest.raises(ValueError, match=why):
+        exact_money(raw)
 
 
 CAMPAIGN = {"campaign_id": "c1", "business_id": "b1", "name": "Spring", "starts_on": "2026-03-01", "ends_on": "2026-03-31"}

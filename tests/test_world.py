@@ -1,12 +1,13 @@
 """Whole worlds: a generated world loads with every row accounted for, and a world rewritten the
 way another tool might write it (mixed timestamp styles, BOM and CRLF, shuffled and unknown columns,
 duplicate rows, businesses after their events) gives metric tables equal to an independent Polars
-reading of spec/metrics.md to 1e-6."""
+reading of spec/metrics.md to 1e-6, and money (exact decimals on both sides) to the last digit."""
 
 from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -113,7 +114,10 @@ def assert_frames_equal(got: pl.DataFrame, want: pl.DataFrame, key: list[str]):
     for g, w in zip(got.iter_rows(named=True), want.iter_rows(named=True)):
         for c in cols:
             a, b = g[c], w[c]
-            if isinstance(b, float) or isinstance(a, float):
+            if isinstance(b, Decimal) or isinstance(a, Decimal):
+                # money: exact on both sides, so equal to the last digit
+                assert isinstance(a, Decimal) and isinstance(b, Decimal) and a == b, (c, g, w)
+            elif isinstance(b, float) or isinstance(a, float):
                 if a is None or b is None:
                     assert a is None and b is None, (c, g, w)
                 else:

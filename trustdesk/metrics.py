@@ -1,11 +1,17 @@
 """The metrics of `spec/metrics.md`, each one SQL model in `trustdesk/sql/`, run on the marts.
 
-Pages and `trustdesk metrics` both call `compute`, so they show the same numbers.
+Pages and `trustdesk metrics` both call `compute`, so they show the same numbers. Money columns are
+`pl.Decimal` (exact, `etl.contract.MONEY_TYPE`): CSV prints them at their fixed scale (`581.895900000`),
+`as_json` as exact JSON numbers.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
@@ -82,3 +88,26 @@ def compute(wh: Warehouse, name: str, period: Period, region: str | None = None,
         raise MetricError(f"unknown metric '{name}'; choose one of: {', '.join(METRICS)}")
     settings = settings or Settings.load(wh.root)
     return wh.query(sql_for(name), params_for(name, period, region, settings, market, category))
+
+
+def _plain(value: Decimal) -> str:
+    """The exact decimal without the scale's trailing zeros: 581.8959, 0, 12.5."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def as_json(df: pl.DataFrame) -> str:
+    """A table as `trustdesk ... --format json` prints it: a list of objects, money as exact JSON
+    numbers (never text, never a binary float's approximation); other values as before (dates as
+    text)."""
+    # json writes a Decimal only as text, so each goes out as a marker string that is then replaced
+    # by the bare number; the random marker cannot occur in the table's own text.
+    marker = secrets.token_hex(8)
+
+    def default(value):
+        if isinstance(value, Decimal):
+            return f"{marker}{_plain(value)}{marker}"
+        return str(value)
+
+    text = json.dumps(df.to_dicts(), indent=2, default=default)
+    return re.sub(f'"{marker}(-?[0-9.]+){marker}"', r"\1", text)

@@ -18,7 +18,7 @@ final as (
         l.starts_on,
         l.ends_on,
         l.objective,
-        l.budget_usd,
+        cast(l.budget_usd as decimal(38, 9)) as budget_usd,  -- money (etl/contract.py MONEY_TYPE)
         l.countries
     from latest as l
     full outer join named as n on n.campaign_id = l.campaign_id

@@ -1,6 +1,7 @@
 -- spec/metrics.md "Status ads" by day, by region, by country and over everything (dimension
 -- 'all'). Reach is the distinct users with an impression, counted within each group over the
 -- period: never summed from days or campaigns.
+-- Spend is exact money (DECIMAL); CPM, a ratio like CTR, is a DOUBLE of the exact spend x 1000.
 with events as (
     select s.day, s.user_id, s.user_country, s.user_region, s.impressions, s.clicks, s.replies, s.spend_usd
     from ad_user_day as s
@@ -43,7 +44,7 @@ final as (
         case when impressions > 0 then clicks / impressions end as ctr,
         replies,
         spend_usd,
-        case when impressions > 0 then spend_usd / impressions * 1000 end as cpm_usd
+        case when impressions > 0 then cast(spend_usd * 1000 as double) / impressions end as cpm_usd
     from grouped
 )
 

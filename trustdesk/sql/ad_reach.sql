@@ -1,6 +1,7 @@
 -- spec/metrics.md "Status ads" per campaign: reach is counted over the period, never summed.
 -- $market (of the user's country) and $category (of the campaign's business) are the pages' extra
 -- filters, NULL for the spec's table.
+-- Spend is exact money (DECIMAL); CPM, a ratio like CTR, is a DOUBLE of the exact spend x 1000.
 with events as (
     select s.*
     from ad_user_day as s
@@ -31,7 +32,7 @@ final as (
         case when p.impressions > 0 then p.clicks / p.impressions end as ctr,
         p.replies,
         p.spend_usd,
-        case when p.impressions > 0 then p.spend_usd / p.impressions * 1000 end as cpm_usd,
+        case when p.impressions > 0 then cast(p.spend_usd * 1000 as double) / p.impressions end as cpm_usd,
         c.name,
         c.business_id
     from per_campaign as p

@@ -1,7 +1,8 @@
 -- spec/metrics.md "Revenue": billable messages priced by (market of user_country, category) with
 -- the rate-card row in force on the message's date, plus ad spend, per region of the user_country.
 -- $market and $category (of the business that sent the message or runs the campaign) are the
--- pages' extra filters, NULL for the spec's table.
+-- pages' extra filters, NULL for the spec's table. Prices and spend are exact money (DECIMAL): count x
+-- price and every sum stay exact, whatever order the rows are added in.
 with businesses as (
     select business_id, category from dim_businesses
 ),
