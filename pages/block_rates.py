@@ -1,7 +1,6 @@
-import altair as alt
 import streamlit as st
 
-from trustdesk import analytics, colors, config, ui
+from trustdesk import analytics, charts, config, ui
 
 viewer = ui.require("analyst")
 st.title("Block rates & quality")
@@ -13,8 +12,7 @@ ui.footer(wh)
 settings = config.Settings.load(wh.root)
 view = ui.cached(analytics.block_view, wh, f, settings)
 
-st.caption(f"{ui.describe(f)}, compared with the {f.period.days:,} days before. Blocks, reports and "
-           "opt-outs count by the acting user's country.")
+ui.caption(wh, f, "Blocks, reports and opt-outs count by the acting user's country.")
 st.text(
     f"Quality rating thresholds in force: UNKNOWN under {settings.quality_min_reached:,} reached users in "
     f"7 days; HIGH under {settings.quality_medium_from:.1%} negative users; MEDIUM from "
@@ -27,34 +25,21 @@ if view.empty:
 
 total, before = view.total, view.previous
 cols = st.columns(4)
-cols[0].metric("Businesses with reached users", ui.number(total["businesses"]),
-               ui.change(total["businesses"], before["businesses"]))
-cols[1].metric("Block rate, all businesses", ui.percent(total["block_rate"], 2),
-               ui.points(total["block_rate"], before["block_rate"]), delta_color="inverse",
-               help="Blocking users / reached users, both summed over the businesses in the table")
-cols[2].metric("Businesses with a block", ui.number(total["businesses_blocked"]),
-               ui.change(total["businesses_blocked"], before["businesses_blocked"]), delta_color="inverse")
-cols[3].metric(f"Rated LOW on {view.rating_day:%d %b %Y}", ui.number(total["low_rated"]), delta_color="off")
+ui.metric(cols[0], "Businesses with reached users", total["businesses"], "number",
+          ui.change(total["businesses"], before["businesses"]))
+ui.metric(cols[1], "Block rate, all businesses", total["block_rate"], "percent",
+          ui.points(total["block_rate"], before["block_rate"]), digits=2, delta_color="inverse",
+          help="Blocking users / reached users, both summed over the businesses in the table")
+ui.metric(cols[2], "Businesses with a block", total["businesses_blocked"], "number",
+          ui.change(total["businesses_blocked"], before["businesses_blocked"]), delta_color="inverse")
+ui.metric(cols[3], f"Rated LOW on {ui.day(view.rating_day)}", total["low_rated"], "number", delta_color="off")
 
 st.subheader("Distribution of block rates")
-st.altair_chart(
-    alt.Chart(view.businesses)
-    .mark_bar()
-    .encode(
-        x=alt.X("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", axis=alt.Axis(format="%")),
-        y=alt.Y("count():Q", title="Businesses"),
-        color=colors.category(),
-        tooltip=[alt.Tooltip("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", format=".1%"),
-                 alt.Tooltip("category:N", title="Business category"),
-                 alt.Tooltip("count():Q", title="Businesses")],
-    )
-    .properties(height=260),
-    width="stretch",
-)
+ui.chart(charts.block_rate_distribution(view.businesses), "block rates")
 
 st.subheader("Businesses")
-st.caption(f"Quality rating and negative rate for the 7 days ending {view.rating_day:%d %b %Y}. "
-           "Changes are in rate points against the previous period.")
+st.caption(f"Highest block rate first. Quality rating and negative rate for the 7 days ending "
+           f"{ui.day(view.rating_day)}. Changes are in rate points against the previous period.")
 ui.table(view.businesses, "block_rates", f, {
     "business_id": ui.text_col("Business"), "name": ui.text_col("Name"), "category": ui.text_col("Category"),
     "rating": ui.text_col("Quality rating"), "reached_users": ui.int_col("Reached users"), "blocking_users": ui.int_col("Blocking users"),
@@ -70,17 +55,7 @@ ui.table(view.businesses, "block_rates", f, {
 left, right = st.columns(2)
 with left:
     st.subheader("Block reasons")
-    st.altair_chart(
-        alt.Chart(view.reasons).mark_bar().encode(
-            x=alt.X("blocks:Q", title="Blocks"),
-            y=alt.Y("reason:N", sort="-x", title=None),
-            color=colors.block_reason(legend=None),
-            tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("blocks:Q", title="Blocks", format=","),
-                     alt.Tooltip("blocking_users:Q", title="Users", format=","),
-                     alt.Tooltip("businesses:Q", title="Businesses", format=",")],
-        ).properties(height=220),
-        width="stretch",
-    )
+    ui.chart(charts.block_reasons(view.reasons), "blocks")
     ui.table(view.reasons, "block_reasons", f, {
         "reason": ui.text_col("Reason"), "blocks": ui.int_col("Blocks"),
         "blocking_users": ui.int_col("Users"), "businesses": ui.int_col("Businesses"),
@@ -89,20 +64,8 @@ with right:
     st.subheader("Businesses by quality rating")
     st.caption("Every region and market (the daily rating is kept for the whole platform); the business "
                "category filter applies.")
-    st.altair_chart(
-        alt.Chart(view.ratings).mark_area().encode(
-            x=alt.X("day:T", title=None),
-            y=alt.Y("businesses:Q", stack=True, title="Businesses"),
-            color=colors.rating(),
-            order=alt.Order("rating_order:Q"),
-            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("rating:N", title="Rating"),
-                     alt.Tooltip("businesses:Q", title="Businesses", format=",")],
-        ).transform_calculate(
-            rating_order=f"indexof({list(colors.RATINGS)!r}, datum.rating)"
-        ).properties(height=260),
-        width="stretch",
-    )
+    ui.chart(charts.ratings_over_time(view.ratings), "rated businesses")
     ui.table(view.ratings, "ratings_by_day", f, {
-        "day": st.column_config.DateColumn("Day"), "rating": ui.text_col("Rating"),
+        "day": ui.date_col("Day"), "rating": ui.text_col("Rating"),
         "businesses": ui.int_col("Businesses"),
     }, height=220)

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_metrics import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
-from tests.worlds import build, warehouse
+from tests.worlds import build, warehouse, sign_in_apptest
 from trustdesk.auth import Principal
 from trustdesk.config import REPO_ROOT
 from trustdesk.metrics import Period
@@ -26,7 +26,7 @@ def run(page: str, root, monkeypatch, role: str | None = "analyst") -> AppTest:
     monkeypatch.setenv("TRUSTDESK_DATA", str(root))
     at = AppTest.from_file(str(REPO_ROOT / page), default_timeout=60)
     if role:
-        at.session_state["principal"] = Principal(role, role)
+        sign_in_apptest(at, root, Principal(role, role))
     at.run()
     assert not at.exception, at.exception
     return at

@@ -3,7 +3,13 @@
 Each query is a model in `trustdesk/sql/` run with bound parameters. The tables that are metrics
 of `spec/metrics.md` come from `metrics.compute`, the one model per metric that `trustdesk metrics`
 runs too (the pages' extra filters, market of the user's country and business category, are
-parameters of the same model), so a table and its CSV equal the command's for the same filters.
+parameters of the same model), so a table and its CSV hold the command's rows for the same filters
+(a page may order them differently, e.g. businesses by block rate).
+
+Changes are shown only against a previous period that the data fully covers (`coverage`): a
+period before the data's first day holds no activity, and a change against it would be a
+fiction (+700% because the previous 30 days hold 9 days of data). Each view asks `comparison`
+once and leaves its previous numbers empty (None) when there is no fair comparison.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any, Callable
 import polars as pl
 
 from etl.contract import BUSINESS_CATEGORIES
+from trustdesk import colors
 from trustdesk.config import Settings
 from trustdesk.metrics import REGIONS, MetricError, Period, compute, sql_for
 from trustdesk.warehouse import Warehouse
@@ -92,6 +99,67 @@ def metric(wh: Warehouse, name: str, f: Filters, settings: Settings | None = Non
     return compute(wh, name, f.period, f.region, settings, f.market, f.category)
 
 
+# --------------------------------------------------------------------------- what the data covers
+
+def _overlap(period: Period | None, first: date | None, last: date | None) -> int:
+    if period is None or first is None or last is None:
+        return 0
+    start, end = max(period.date_from, first), min(period.date_to, last)
+    return max((end - start).days + 1, 0)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a period, and of the period of equal length before it, the data covers."""
+
+    period: Period
+    first_day: date | None
+    last_day: date | None
+
+    @property
+    def days_with_data(self) -> int:
+        return _overlap(self.period, self.first_day, self.last_day)
+
+    @property
+    def complete(self) -> bool:
+        return self.days_with_data == self.period.days
+
+    @property
+    def covered(self) -> Period | None:
+        """The days of the period that lie in the data's range."""
+        if not self.days_with_data:
+            return None
+        return Period(max(self.period.date_from, self.first_day), min(self.period.date_to, self.last_day))
+
+    @property
+    def previous(self) -> Period | None:
+        """The period before, or None when the calendar has no such period (before year 1)."""
+        try:
+            return self.period.previous()
+        except (OverflowError, MetricError):
+            return None
+
+    @property
+    def previous_days_with_data(self) -> int:
+        return _overlap(self.previous, self.first_day, self.last_day)
+
+    @property
+    def comparable(self) -> bool:
+        """Both periods lie wholly inside the data, so a change compares like with like."""
+        previous = self.previous
+        return self.complete and previous is not None and self.previous_days_with_data == previous.days
+
+
+def coverage(wh: Warehouse, period: Period) -> Coverage:
+    first, last = wh.date_range()
+    return Coverage(period, first, last)
+
+
+def comparison(wh: Warehouse, f: "Filters") -> "Filters | None":
+    """The filters of the period to compare with, or None when the data does not cover both."""
+    return f.previous() if coverage(wh, f.period).comparable else None
+
+
 # --------------------------------------------------------------------------- filter choices
 
 @dataclass
@@ -120,7 +188,8 @@ def change(now, before) -> float | None:
     """Relative change against the previous period; None when there is nothing to compare with."""
     if now is None or not before:
         return None
-    return (now - before) / before
+    # float(): money may be Decimal and counts int; the ratio is shown, not summed.
+    return (float(now) - float(before)) / float(before)
 
 
 def revenue_by_region(wh: Warehouse, f: Filters) -> pl.DataFrame:
@@ -166,19 +235,28 @@ class SpamView:
         return self.reports.is_empty() and not self.total["messages"]
 
 
+SPAM_TOTALS = ("reports", "messages", "reports_per_1000")
+
+
 def spam_view(wh: Warehouse, f: Filters) -> SpamView:
     params = f.params(top=TOP, min_reports=BASELINE_MIN_REPORTS)
-    r = together(
+    earlier = comparison(wh, f)
+    jobs = dict(
         reports=lambda: metric(wh, "spam_reports", f),
         baseline=lambda: run(wh, "spam_baseline", params),
         breakdown=lambda: run(wh, "spam_breakdown", params),
         top_businesses=lambda: run(wh, "spam_top_businesses", params),
         top_templates=lambda: run(wh, "spam_top_templates", params),
-        before=lambda: run(wh, "spam_breakdown", f.previous().params()),
     )
-    before = r.pop("before").filter(pl.col("dimension") == "all").to_dicts()
-    return SpamView(filters=f, **r,
-                    previous=before[0] if before else {"reports": 0, "messages": 0, "reports_per_1000": None})
+    if earlier is not None:
+        jobs["before"] = lambda: run(wh, "spam_breakdown", earlier.params())
+    r = together(**jobs)
+    previous = dict.fromkeys(SPAM_TOTALS)
+    if earlier is not None:
+        before = r.pop("before").filter(pl.col("dimension") == "all").to_dicts()
+        previous = before[0] if before else {"reports": 0, "messages": 0, "reports_per_1000": None}
+    r["top_templates"] = r["top_templates"].with_columns(pl.col("template").fill_null(colors.NO_TEMPLATE))
+    return SpamView(filters=f, **r, previous=previous)
 
 
 # --------------------------------------------------------------------------- block rates and quality
@@ -202,6 +280,9 @@ class BlockView:
         return _block_totals(self.businesses)
 
 
+BLOCK_TOTALS = ("businesses", "reached_users", "blocking_users", "block_rate", "businesses_blocked", "low_rated")
+
+
 def _block_totals(rates: pl.DataFrame) -> dict:
     reached = int(rates["reached_users"].sum()) if rates.height else 0
     blocking = int(rates["blocking_users"].sum()) if rates.height else 0
@@ -218,30 +299,42 @@ def _block_totals(rates: pl.DataFrame) -> dict:
 def block_view(wh: Warehouse, f: Filters, settings: Settings) -> BlockView:
     thresholds = dict(min_reached=settings.quality_min_reached, medium_from=settings.quality_medium_from,
                       low_from=settings.quality_low_from)
-    r = together(
+    earlier = comparison(wh, f)
+    jobs = dict(
         rates=lambda: metric(wh, "block_rates", f, settings),
-        before=lambda: metric(wh, "block_rates", f.previous(), settings),
         quality=lambda: metric(wh, "quality", f, settings),
         opt_outs=lambda: run(wh, "opt_out_rates", f.params()),
         ratings=lambda: run(wh, "ratings_by_day", f.params(**thresholds)),
         reasons=lambda: run(wh, "block_reasons", f.params()),
     )
-    before = r["before"]
+    if earlier is not None:
+        jobs["before"] = lambda: metric(wh, "block_rates", earlier, settings)
+    r = together(**jobs)
+    rates = r["rates"]
+    if earlier is not None:
+        before = r["before"].select("business_id", pl.col("block_rate").alias("previous_block_rate"),
+                                    pl.col("report_rate").alias("previous_report_rate"))
+        previous = _block_totals(r["before"])
+    else:
+        before = pl.DataFrame(schema={"business_id": rates.schema["business_id"],
+                                      "previous_block_rate": rates.schema["block_rate"],
+                                      "previous_report_rate": rates.schema["report_rate"]})
+        previous = dict.fromkeys(BLOCK_TOTALS)
     businesses = (
-        r["rates"]
+        rates
         .join(r["opt_outs"].select("business_id", "marketing_users", "opted_out_users", "opt_out_rate"),
               on="business_id", how="left")
         .join(r["quality"].select("business_id", "negative_rate", "rating"), on="business_id", how="left")
-        .join(before.select("business_id",
-                            pl.col("block_rate").alias("previous_block_rate"),
-                            pl.col("report_rate").alias("previous_report_rate")),
-              on="business_id", how="left")
+        .join(before, on="business_id", how="left")
         .with_columns(
             (pl.col("block_rate") - pl.col("previous_block_rate")).alias("block_rate_change"),
             (pl.col("report_rate") - pl.col("previous_report_rate")).alias("report_rate_change"),
         )
+        # The businesses to look at first: highest block rate, then most reached users.
+        .sort("block_rate", "reached_users", "business_id", descending=[True, True, False], nulls_last=True)
     )
-    return BlockView(f, settings, businesses, r["reasons"], r["ratings"], f.period.date_to, _block_totals(before))
+    reasons = r["reasons"].with_columns(pl.col("reason").fill_null(colors.NO_REASON))
+    return BlockView(f, settings, businesses, reasons, r["ratings"], f.period.date_to, previous)
 
 
 # --------------------------------------------------------------------------- Status ads
@@ -284,16 +377,19 @@ class AdsView:
 
 
 def ads_view(wh: Warehouse, f: Filters) -> AdsView:
-    r = together(
+    earlier = comparison(wh, f)
+    jobs = dict(
         campaigns=lambda: metric(wh, "ad_reach", f),
         businesses=lambda: run(wh, "names_of_businesses", {}),
         breakdown=lambda: run(wh, "ad_breakdown", f.params()),
-        before=lambda: run(wh, "ad_totals", f.previous().params()),
     )
+    if earlier is not None:
+        jobs["before"] = lambda: run(wh, "ad_totals", earlier.params())
+    r = together(**jobs)
     campaigns = r["campaigns"].join(r["businesses"], on="business_id", how="left").with_columns(
         pl.col("category").fill_null("unknown")
     )
-    before = r["before"].to_dicts()
+    before = r["before"].to_dicts() if earlier is not None else []
     return AdsView(f, campaigns, r["breakdown"], before[0] if before else dict.fromkeys(AD_TOTALS))
 
 
@@ -359,16 +455,30 @@ def _per_message(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+REVENUE_TOTALS = ("billable_messages", "messaging_revenue_usd", "ad_revenue_usd", "total_revenue_usd",
+                  "revenue_per_billable_message", "active_businesses", "revenue_per_active_business")
+
+
 def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
-    r = together(
+    earlier = comparison(wh, f)
+    jobs = dict(
         regions=lambda: revenue_by_region(wh, f),
-        regions_before=lambda: revenue_by_region(wh, f.previous()),
         daily=lambda: daily_revenue(wh, f),
-        daily_before=lambda: daily_revenue(wh, f.previous()),
         active=lambda: run(wh, "active_businesses", f.params()),
-        active_before=lambda: run(wh, "active_businesses", f.previous().params()),
     )
-    regions, regions_before, daily, daily_before, active, active_before = r.values()
+    if earlier is not None:
+        jobs.update(
+            regions_before=lambda: revenue_by_region(wh, earlier),
+            daily_before=lambda: daily_revenue(wh, earlier),
+            active_before=lambda: run(wh, "active_businesses", earlier.params()),
+        )
+    r = together(**jobs)
+    regions, daily, active = r["regions"], r["daily"], r["active"]
+    # Without a fair comparison the previous frames are the current ones emptied: same columns, no
+    # rows, so every "before" and "change" column is null.
+    regions_before = r.get("regions_before", regions.clear())
+    daily_before = r.get("daily_before", daily.clear())
+    active_before = r.get("active_before", active.clear())
 
     def active_by(frame, dimension):
         return (frame.filter(pl.col("dimension") == dimension)
@@ -403,8 +513,9 @@ def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
     trend = (daily.group_by("day", "stream")
              .agg(pl.col("revenue_usd").sum(), pl.col("billable_messages").sum())
              .sort("day", "stream"))
-    return RevenueView(f, by_region, by_market, by_stream, trend,
-                       _revenue_totals(regions, active), _revenue_totals(regions_before, active_before))
+    previous = (_revenue_totals(regions_before, active_before) if earlier is not None
+                else dict.fromkeys(REVENUE_TOTALS))
+    return RevenueView(f, by_region, by_market, by_stream, trend, _revenue_totals(regions, active), previous)
 
 
 # --------------------------------------------------------------------------- messaging health
@@ -470,17 +581,28 @@ def _by_category(businesses: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+HEALTH_TOTALS = ("opened", "answered_24h", "answered_24h_share", "outbound_messages", "freeform_outside",
+                 "freeform_outside_share", "marketing_messages", "cold_messages", "cold_share")
+
+
 def health_view(wh: Warehouse, f: Filters) -> HealthView:
-    r = together(
+    earlier = comparison(wh, f)
+    jobs = dict(
         businesses=lambda: run(wh, "outreach", f.params()),
         responses=lambda: run(wh, "response_times", f.params()),
-        businesses_before=lambda: run(wh, "outreach", f.previous().params()),
-        responses_before=lambda: run(wh, "response_times", f.previous().params()),
     )
+    if earlier is not None:
+        jobs.update(
+            businesses_before=lambda: run(wh, "outreach", earlier.params()),
+            responses_before=lambda: run(wh, "response_times", earlier.params()),
+        )
+    r = together(**jobs)
+    previous = (_health_totals(r["responses_before"], r["businesses_before"]) if earlier is not None
+                else dict.fromkeys(HEALTH_TOTALS))
     return HealthView(
         filters=f,
         responses=r["responses"],
         businesses=r["businesses"],
-        previous=_health_totals(r["responses_before"], r["businesses_before"]),
+        previous=previous,
         categories=_by_category(r["businesses"]),
     )

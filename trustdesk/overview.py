@@ -52,16 +52,22 @@ def headline(wh: Warehouse, filters: Filters | Period, region: str | None = None
 
 def overview(wh: Warehouse, filters: Filters | Period, region: str | None = None) -> Overview:
     f = _filters(filters, region)
-    r = analytics.together(
+    earlier = analytics.comparison(wh, f)
+    jobs = dict(
         current=lambda: headline(wh, f),
-        previous=lambda: headline(wh, f.previous()),
         activity=lambda: analytics.run(wh, "daily_activity", f.params()),
         revenue=lambda: analytics.daily_revenue(wh, f),
     )
+    if earlier is not None:
+        jobs["previous"] = lambda: headline(wh, earlier)
+    r = analytics.together(**jobs)
+    # No fair comparison (see analytics.coverage): every previous number is None, so no change shows.
+    previous = r["previous"] if earlier is not None else dict.fromkeys(r["current"])
+    revenue = r["revenue"].group_by("day").agg(pl.col("revenue_usd").sum().cast(pl.Float64))
     daily = (
         r["activity"]
-        .join(r["revenue"].group_by("day").agg(pl.col("revenue_usd").sum()), on="day", how="full", coalesce=True)
+        .join(revenue, on="day", how="full", coalesce=True)
         .with_columns(pl.exclude("day").fill_null(0))
         .sort("day")
     )
-    return Overview(period=f.period, current=r["current"], previous=r["previous"], daily=daily, filters=f)
+    return Overview(period=f.period, current=r["current"], previous=previous, daily=daily, filters=f)
