@@ -42,20 +42,19 @@ def parse_options(args: list[str]) -> dict:
         template = config._config_options_template.get(key)
         if template is None:
             raise OptionError(f"unknown Streamlit option --{key}")
-        default = template.default_val
+        kind = getattr(template, "type", None) or type(template.default_val)
         try:
-            if isinstance(default, bool):
+            if kind is bool:
                 if value.lower() not in ("true", "false"):
                     raise ValueError
                 typed = value.lower() == "true"
-            elif isinstance(default, int):
-                typed = int(value)
-            elif isinstance(default, float):
-                typed = float(value)
+            elif kind in (int, float):
+                typed = kind(value)
             else:
                 typed = value
         except ValueError:
-            raise OptionError(f"option --{key} needs a {type(default).__name__}, not '{value}'") from None
+            what = {bool: "true or false", int: "whole number", float: "number"}.get(kind, kind.__name__)
+            raise OptionError(f"option --{key} needs a {what}, not '{value}'") from None
         options[key] = typed
     return options
 
