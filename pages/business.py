@@ -1,7 +1,7 @@
 import altair as alt
 import streamlit as st
 
-from trustdesk import business, review, ui
+from trustdesk import business, review, risk, ui
 from trustdesk.auth import PermissionDenied
 from trustdesk.config import Settings
 from trustdesk.moderation import ACTION_WORDS, ACTIONS, POLICIES, ModerationError
@@ -55,8 +55,24 @@ picked = st.selectbox(
 st.session_state["business"] = picked
 if st.query_params.get("business") != picked:
     st.query_params["business"] = picked
-period = ui.period_filter(wh)
+sidebar_period = ui.period_filter(wh)
 ui.footer(wh)
+# A flagged business opens on the days its flag was judged on: the sidebar's last 30 days may hold
+# none of the abuse (it may have happened weeks before the last day in the data).
+flag = review.flag_period(choices, picked)
+FLAG, SIDEBAR = "flag", "sidebar"
+evidence = FLAG if flag else SIDEBAR
+if flag:
+    evidence = st.radio(
+        "Evidence period", [FLAG, SIDEBAR], key=f"evidence-{picked}", horizontal=True,
+        format_func=lambda v: (f"The flag's {flag.days:,} days ({risk.span(flag.date_from, flag.date_to)})"
+                               if v == FLAG else "The sidebar's period"),
+        help="The flag is judged on the trailing days up to the business's riskiest day; its reasons "
+             "describe those days",
+    )
+period = flag if evidence == FLAG else sidebar_period
+period_words = (f"the {flag.days:,} days the flag was based on, up to its riskiest day" if evidence == FLAG
+                else "the sidebar's period")
 
 kind, text = st.session_state.pop(FLASH, (None, None))
 if kind:
@@ -153,7 +169,7 @@ else:
                 )
 
 # --------------------------------------------------------------------------- the evidence
-st.caption(f"Evidence over {period.date_from:%d %b %Y} – {period.date_to:%d %b %Y} (the sidebar's period).")
+st.caption(f"Evidence over {risk.span(period.date_from, period.date_to)}: {period_words}.")
 activity, feedback, reported, ads, history = st.tabs(
     ["Activity and quality", "Reports and blocks", "Reported messages", "Ad campaigns", "Cases and notes"])
 days = view.days
@@ -254,10 +270,10 @@ with reported:
             "reported_at", "reason", "template", "text", "category", "sent_at", "user_id", "message_id", "report_id",
         ), column_config={
             "report_id": st.column_config.TextColumn("Report"),
-            "reported_at": st.column_config.DatetimeColumn("Reported (UTC)", format="YYYY-MM-DD HH:mm"),
+            "reported_at": st.column_config.DatetimeColumn("Reported (UTC)", format="DD MMM YYYY HH:mm"),
             "reason": st.column_config.TextColumn("Reason"), "user_id": st.column_config.TextColumn("User"),
             "message_id": st.column_config.TextColumn("Message"),
-            "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="YYYY-MM-DD HH:mm"),
+            "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="DD MMM YYYY HH:mm"),
             "category": st.column_config.TextColumn("Category"), "template": st.column_config.TextColumn("Template"),
             "text": st.column_config.TextColumn("Text", width="large"),
         })
@@ -278,7 +294,7 @@ with ads:
             "spend_usd": st.column_config.NumberColumn("Spend", format="dollar"),
             "ctr": st.column_config.NumberColumn("CTR", format="percent"),
         })
-        st.caption("Impressions, reach, clicks, replies and spend over the sidebar's period.")
+        st.caption(f"Impressions, reach, clicks, replies and spend over {risk.span(period.date_from, period.date_to)}.")
 with history:
     if not cases.cases:
         st.info("This business has never had a case.")

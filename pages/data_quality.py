@@ -1,9 +1,25 @@
+from datetime import datetime
+
 import altair as alt
 import polars as pl
 import streamlit as st
 
 from trustdesk import ui
 from trustdesk.dataquality import SPIKE_FACTOR, report
+
+DAY = "DD MMM YYYY"  # every table's days
+
+
+def day(value) -> str:
+    return "–" if value is None else f"{value:%d %b %Y}"
+
+
+def built(iso: str | None) -> str:
+    try:
+        return f"{datetime.fromisoformat(iso):%d %b %Y %H:%M} UTC"
+    except (TypeError, ValueError):
+        return "at an unknown time"
+
 
 viewer = ui.require("analyst")
 st.title("Data quality")
@@ -13,12 +29,14 @@ if wh is None:
 dq = ui.cached(report, wh)
 
 cols = st.columns(3)
-cols[0].metric("First day", f"{dq.first_day or '–'}")
-cols[1].metric("Last day", f"{dq.last_day or '–'}")
+cols[0].metric("First day", day(dq.first_day))
+cols[1].metric("Last day", day(dq.last_day))
 cols[2].metric("Warehouse version", f"{dq.version}")
-st.caption(f"Warehouse version {dq.version} was built {(dq.built_at or '?')[:16].replace('T', ' ')} UTC.")
+st.caption(f"Warehouse version {dq.version} was built {built(dq.built_at)}.")
 st.dataframe(pl.DataFrame({"kind": list(dq.rows), "loaded rows": list(dq.rows.values())}),
-             hide_index=True, column_config={"loaded rows": st.column_config.NumberColumn(format="localized")})
+             hide_index=True, column_config={"kind": st.column_config.TextColumn("Kind"),
+                                             "loaded rows": st.column_config.NumberColumn("Loaded rows",
+                                                                                           format="localized")})
 
 st.subheader("Rows per day")
 st.caption(
@@ -46,7 +64,13 @@ else:
     if dq.flagged_days.is_empty():
         st.success("No gaps, spikes or dips.")
     else:
-        st.dataframe(dq.flagged_days, hide_index=True)
+        st.dataframe(dq.flagged_days, hide_index=True, column_config={
+            "kind": st.column_config.TextColumn("Kind"),
+            "day": st.column_config.DateColumn("Day", format=DAY),
+            "rows": st.column_config.NumberColumn("Rows", format="localized"),
+            "median_rows": st.column_config.NumberColumn("Median day's rows", format="localized"),
+            "flag": st.column_config.TextColumn("Flag"),
+        })
 
 st.subheader("Businesses and campaigns no file has defined")
 st.caption(
@@ -56,7 +80,17 @@ st.caption(
 if dq.undefined.is_empty():
     st.success("Every business and campaign that events name is defined.")
 else:
-    st.dataframe(dq.undefined, hide_index=True)
+    st.dataframe(dq.undefined, hide_index=True, column_config={
+        "entity": st.column_config.TextColumn("What"),
+        "id": st.column_config.TextColumn("Id"),
+        "rows": st.column_config.NumberColumn("Rows naming it", format="localized"),
+        **{k: st.column_config.NumberColumn(k.replace("_", " ").capitalize(), format="localized")
+           for k in ("messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events")},
+        "opt_outs": st.column_config.NumberColumn("Marketing opt-outs", format="localized"),
+        "ad_campaigns": st.column_config.NumberColumn("Ad campaigns", format="localized"),
+        "first_day": st.column_config.DateColumn("First day", format=DAY),
+        "last_day": st.column_config.DateColumn("Last day", format=DAY),
+    })
 
 st.subheader("User countries with no market")
 st.caption(
@@ -66,7 +100,11 @@ st.caption(
 if dq.countries_without_market.is_empty():
     st.success("Every user country has a market.")
 else:
-    st.dataframe(dq.countries_without_market, hide_index=True)
+    st.dataframe(dq.countries_without_market, hide_index=True, column_config={
+        "country": st.column_config.TextColumn("Country"),
+        "messages": st.column_config.NumberColumn("Messages", format="localized"),
+        "ad_events": st.column_config.NumberColumn("Ad events", format="localized"),
+    })
 
 st.subheader("Markets with no price for a category")
 st.caption(
@@ -76,5 +114,12 @@ st.caption(
 if dq.markets_without_price.is_empty():
     st.success("Every market has a price for every billable category from the first day of data.")
 else:
-    st.dataframe(dq.markets_without_price, hide_index=True)
+    st.dataframe(dq.markets_without_price, hide_index=True, column_config={
+        "market": st.column_config.TextColumn("Market"),
+        "category": st.column_config.TextColumn("Category"),
+        "problem": st.column_config.TextColumn("Problem"),
+        "countries": st.column_config.NumberColumn("Countries", format="localized"),
+        "priced_from": st.column_config.DateColumn("First price from", format=DAY),
+        "unpriced_messages": st.column_config.NumberColumn("Messages without a price", format="localized"),
+    })
 ui.footer(wh)

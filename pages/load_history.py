@@ -3,6 +3,8 @@ import streamlit as st
 from trustdesk import ui
 from trustdesk.loads import OUTCOMES, load_history
 
+WHEN = "DD MMM YYYY HH:mm"  # every table's moments, in UTC
+
 viewer = ui.require("analyst")
 st.title("Load history")
 wh = ui.warehouse()
@@ -30,15 +32,22 @@ st.dataframe(
                   "loaded", "duplicates", "quarantined", "duration_s", "already_loaded", "error",
                   "top_reasons", "unknown_columns", "sha256"],
     column_config={
-        "load_id": st.column_config.NumberColumn("load", format="%d"),
-        "started_at": st.column_config.DatetimeColumn("when (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-        "loaded_by": "who",
-        "file_name": "file",
+        "load_id": st.column_config.NumberColumn("Load", format="%d"),
+        "started_at": st.column_config.DatetimeColumn("Started (UTC)", format=WHEN),
+        "loaded_by": st.column_config.TextColumn("By"),
+        "file_name": st.column_config.TextColumn("File"),
+        "kind": st.column_config.TextColumn("Kind"),
+        "outcome": st.column_config.TextColumn("Outcome"),
+        "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
+        "loaded": st.column_config.NumberColumn("Loaded", format="localized"),
+        "duplicates": st.column_config.NumberColumn("Duplicates skipped", format="localized"),
+        "quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
+        "duration_s": st.column_config.NumberColumn("Seconds", format="%.1f"),
+        "already_loaded": st.column_config.TextColumn("Same file as"),
+        "error": st.column_config.TextColumn("Why rejected", width="large"),
+        "top_reasons": st.column_config.TextColumn("Most common reasons", width="large"),
+        "unknown_columns": st.column_config.ListColumn("Unknown columns ignored"),
         "sha256": st.column_config.TextColumn("SHA-256"),
-        "duration_s": st.column_config.NumberColumn("seconds", format="%.1f"),
-        "already_loaded": "same file as",
-        "unknown_columns": st.column_config.ListColumn("unknown columns ignored"),
-        "top_reasons": "most common reasons",
     },
 )
 ui.footer(wh)

@@ -19,6 +19,14 @@ if facets.total == 0:
     st.stop()
 
 loads = {r["load_id"]: r for r in facets.loads.iter_rows(named=True)}
+# A link (the Upload page's "See the quarantined rows of load N") opens the page on one load.
+linked = st.query_params.get("load")
+if linked != st.session_state.get("q_load_linked"):
+    st.session_state["q_load_linked"] = linked
+    if linked is not None and linked.isdigit() and int(linked) in loads:
+        st.session_state["q_load"] = int(linked)
+    elif linked is not None:
+        st.sidebar.warning("The link's load has no quarantined row; all loads are shown.")
 load_id = st.sidebar.selectbox(
     "Load", [None, *loads], key="q_load",
     format_func=lambda i: "All loads" if i is None else
@@ -32,26 +40,38 @@ reason = st.sidebar.selectbox("Reason", [None, *facets.reasons["reason"]], key="
                               format_func=lambda r: "All reasons" if r is None else r)
 needle = st.sidebar.text_input("Reason contains", key="q_needle").strip() or None
 
+wanted = None if load_id is None else str(load_id)
+if st.query_params.get("load") != wanted:
+    if wanted is None:
+        del st.query_params["load"]
+    else:
+        st.query_params["load"] = wanted
+    st.session_state["q_load_linked"] = wanted
 filters = dict(load_id=load_id, kind=kind, reason_contains=needle, file=file, reason=reason)
 rows = ui.cached(quarantined_rows, wh, load_id, kind, needle, SHOWN + 1, file, reason)
 st.caption(
     f"Quarantined rows: {facets.total:,}, from {len(loads):,} "
-    f"load{'s' if len(loads) != 1 else ''}. Each keeps its line number in the file, the text as "
-    "exported, and every reason it was refused. Select a row to read it in full."
+    f"load{'s' if len(loads) != 1 else ''}, newest load first. Each keeps its line number in the file, the "
+    "text as exported, and every reason it was refused. Select a row to read it in full."
 )
 if rows.is_empty():
     st.info("No quarantined row matches these filters.")
     st.stop()
 if rows.height > SHOWN:
     st.caption(f"The first {SHOWN:,} matching rows are shown; the download holds all of them.")
+else:
+    st.caption(f"{rows.height:,} of {facets.total:,} quarantined rows match"
+               + (f" in load {load_id}." if load_id is not None else "."))
 shown = rows.head(SHOWN)
 table = st.dataframe(
     shown, hide_index=True, key="q_table", on_select="rerun", selection_mode="single-row",
     column_config={
-        "load_id": st.column_config.NumberColumn("load", format="%d"),
-        "line": st.column_config.NumberColumn("line", format="%d"),
-        "reasons": st.column_config.ListColumn("reasons", width="large"),
-        "raw_text": st.column_config.TextColumn("text as exported", width="large"),
+        "load_id": st.column_config.NumberColumn("Load", format="%d"),
+        "file": st.column_config.TextColumn("File"),
+        "kind": st.column_config.TextColumn("Kind"),
+        "line": st.column_config.NumberColumn("Line", format="%d"),
+        "reasons": st.column_config.ListColumn("Reasons", width="large"),
+        "raw_text": st.column_config.TextColumn("Text as exported", width="large"),
     },
 )
 picked = table.selection.rows

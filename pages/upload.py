@@ -2,25 +2,28 @@ import polars as pl
 import streamlit as st
 
 from trustdesk import auth, ui, uploads
-from trustdesk.loads import summary_lines
+from trustdesk.loads import reason_table, summary_lines, undefined_sentence
 
 viewer = ui.require("moderator")
 st.title("Upload")
 root = ui.data_root()
 try:
-    limit = uploads.limit_mb(root, st.get_option("server.maxUploadSize"))
+    limit = uploads.upload_limit(root, st.get_option("server.maxUploadSize"))
 except ValueError as exc:
     st.error("The settings file cannot be read:", icon=":material/error:")
     st.text(str(exc))
     st.stop()
 st.caption(
-    f"Log exports in format v1: CSV, or CSV compressed as .csv.gz, up to {limit:,} MB per file "
-    "(setting upload_max_mb). Nothing is written until you press Load. The kind of each file is "
-    "detected from its header; you can change it."
+    f"Log exports in format v1: CSV, or CSV compressed as .csv.gz, up to {limit.words()}. Nothing is "
+    "written until you press Load. The kind of each file is detected from its header; you can change it."
 )
 batch = st.session_state.setdefault(f"upload_batch:{root}", uploads.UploadBatch(root))
+# A finished load starts a fresh uploader: the loaded files leave the browser session's memory and
+# cannot be loaded twice by a second click.
+ROUND = "upload_round"
+uploader_key = f"upload_files_{st.session_state[ROUND]}" if st.session_state.get(ROUND) else "upload_files"
 files = st.file_uploader("Files to load", type=["csv", "gz"], accept_multiple_files=True,
-                         max_upload_size=limit, key="upload_files")
+                         max_upload_size=limit.widget_mb, key=uploader_key)
 
 
 def failed(exc: Exception) -> None:
@@ -35,59 +38,98 @@ def refused(sentence: str) -> None:
     st.text(sentence)
 
 
+def reasons(result) -> None:
+    """The quarantine reasons grouped (values taken out), most rows first, with their first lines."""
+    table = reason_table(result)
+    if table.is_empty():
+        return
+    st.dataframe(table.select("reason", "rows", "first_lines"), hide_index=True, width="stretch", column_config={
+        "reason": st.column_config.TextColumn("Why rows would be quarantined", width="large"),
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "first_lines": st.column_config.TextColumn("First lines in the file"),
+    })
+
+
 def show(check: uploads.FileCheck) -> None:
     r = check.result
     if check.rejected:
         refused(r.error)
+    elif r.status == "skipped":
+        st.text(f"Skipped: {r.note}")
     else:
         cols = st.columns(4)
         cols[0].metric("Rows read", f"{r.rows_read:,}")
         cols[1].metric("Would load", f"{r.loaded:,}")
         cols[2].metric("Duplicates skipped", f"{r.duplicates:,}")
         cols[3].metric("Would be quarantined", f"{r.quarantined:,}")
+        if r.loaded == 0:
+            st.warning(uploads.loads_nothing(r), icon=":material/block:")
         if r.already_loaded:
             st.text(f"Note: {r.already_loaded}.")
         if r.unknown_columns:
             st.text(f"Unknown columns ignored: {', '.join(r.unknown_columns)}")
-        if r.top_reasons:
-            st.dataframe(pl.DataFrame(r.top_reasons, schema=["most common reasons", "rows"], orient="row"),
-                         hide_index=True)
+        if r.undefined_rows:
+            st.text(f"Note: {undefined_sentence(r)}.")
+        reasons(r)
     if not check.preview.is_empty():
         st.caption("First rows as in the file")
         st.dataframe(check.preview, hide_index=True)
 
 
 kinds: dict[str, str | None] = {}
+checks: list[uploads.FileCheck] = []
 try:
-    staged = batch.sync(viewer, files or [], limit)
-    for s in staged:
-        with st.container(border=True):
-            st.text(f"{s.name} · {s.size / 2**20:,.2f} MB")
-            with st.spinner("Checking the file against the loaded data…"):
-                detected = batch.check(viewer, s).result.kind
-            choice = st.selectbox(
-                "Kind", ["auto", *uploads.KIND_NAMES], key=f"kind-{s.key}",
-                format_func=lambda k, d=detected: (
-                    k if k != "auto" else f"detect from the header ({d or 'no kind matches'})"),
-            )
-            kinds[s.key] = None if choice == "auto" else choice
-            with st.spinner("Checking the file against the loaded data…"):
-                show(batch.check(viewer, s, kinds[s.key]))
+    # The staged copies are in use (no sweep takes them) until this block ends.
+    with batch.in_use(viewer, files or [], limit.mib) as staged:
+        for s in staged:
+            with st.container(border=True):
+                st.text(f"{s.name} · {s.size / uploads.MIB:,.2f} MiB")
+                with st.spinner("Checking the file against the loaded data…"):
+                    detected = batch.check(viewer, s).result.kind
+                choice = st.selectbox(
+                    "Kind", ["auto", *uploads.KIND_NAMES], key=f"kind-{s.key}",
+                    format_func=lambda k, d=detected: (
+                        k if k != "auto" else f"detect from the header ({d or 'no kind matches'})"),
+                )
+                kinds[s.key] = None if choice == "auto" else choice
+                with st.spinner("Checking the file against the loaded data…"):
+                    checks.append(batch.check(viewer, s, kinds[s.key]))
+                show(checks[-1])
+
+        why_not = uploads.nothing_to_load(checks)
+        if why_not:
+            st.warning(why_not, icon=":material/block:")
+        if st.button("Load", type="secondary" if why_not else "primary", key="load",
+                     disabled=not staged or bool(why_not), help=why_not):
+            bar = st.progress(0.0, text="starting")
+            st.session_state["upload_results"] = batch.load(
+                viewer, kinds, progress=lambda done, text: bar.progress(done, text=text))
+            st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+            st.rerun()
 except (uploads.UploadError, auth.AuthError) as exc:
     failed(exc)
-
-if st.button("Load", type="primary", key="load", disabled=not staged):
-    bar = st.progress(0.0, text="starting")
-    try:
-        st.session_state["upload_results"] = batch.load(
-            viewer, kinds, progress=lambda done, text: bar.progress(done, text=text))
-    except (uploads.UploadError, auth.AuthError) as exc:
-        failed(exc)
 
 results = st.session_state.get("upload_results")
 if results:
     st.subheader("Last load")
-    st.code("\n".join(summary_lines(results)), language=None)
+    # The command line's pointer to `trustdesk quarantine` is replaced by links to the pages.
+    st.code("\n".join(line for line in summary_lines(results) if not line.lstrip().startswith("see them")),
+            language=None)
+    for r in results:
+        if r.quarantined and r.load_id is not None:
+            st.page_link("pages/quarantine.py", icon=":material/warning:", query_params={"load": str(r.load_id)},
+                         label=f"See the {r.quarantined:,} quarantined rows of load {r.load_id} on the Quarantine page")
+    if any(getattr(r, "undefined_rows", 0) for r in results):
+        st.page_link("pages/data_quality.py", icon=":material/fact_check:",
+                     label="See the businesses and campaigns no file has defined on the Data quality page")
     st.dataframe(pl.DataFrame([r.as_json() for r in results]).select(
         "file", "kind", "status", "rows_read", "loaded", "duplicates", "quarantined", "load_id", "error"),
-        hide_index=True)
+        hide_index=True, column_config={
+            "file": "File", "kind": "Kind", "status": "Outcome",
+            "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
+            "loaded": st.column_config.NumberColumn("Loaded", format="localized"),
+            "duplicates": st.column_config.NumberColumn("Duplicates skipped", format="localized"),
+            "quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
+            "load_id": st.column_config.NumberColumn("Load", format="%d"),
+            "error": st.column_config.TextColumn("Why rejected", width="large"),
+        })

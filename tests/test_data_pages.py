@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.load import load_files
-from tests.worlds import build, msg, warehouse, write_kind
+from tests.worlds import build, msg, warehouse, write_kind, sign_in_apptest
 from trustdesk import dataquality
 from trustdesk.auth import Principal
 from trustdesk.config import REPO_ROOT
@@ -60,7 +62,7 @@ def world(tmp_path_factory):
 def page(name: str, root, monkeypatch, role: str = "analyst") -> AppTest:
     monkeypatch.setenv("TRUSTDESK_DATA", str(root))
     at = AppTest.from_file(str(REPO_ROOT / "pages" / f"{name}.py"), default_timeout=60)
-    at.session_state["principal"] = Principal(f"{role}-person", role)
+    sign_in_apptest(at, root, Principal(f"{role}-person", role))
     at.run()
     assert not at.exception, at.exception
     return at
@@ -182,10 +184,44 @@ def test_load_history_page(world, monkeypatch):
     assert len(at.dataframe[0].value) == 2
 
 
+def _headers(frame) -> dict[str, str]:
+    """Each shown column's header as the page draws it (its name when it has no configuration)."""
+    config = json.loads(frame.proto.columns)
+    hidden = {k for k, c in config.items() if c.get("hidden")}
+    order = list(frame.proto.column_order) or list(frame.value.columns)
+    return {c: config.get(c, {}).get("label") or c for c in order if c not in hidden}
+
+
+def _readable(header: str) -> bool:
+    return "_" not in header and header[:1].isupper()
+
+
+def test_load_history_has_readable_headers_and_one_time_format(world, monkeypatch):
+    at = page("load_history", world, monkeypatch)
+    (table,) = at.dataframe
+    headers = _headers(table)
+    assert all(_readable(h) for h in headers.values()), headers
+    assert headers["started_at"] == "Started (UTC)"
+    assert json.loads(table.proto.columns)["started_at"]["type_config"] == {"type": "datetime",
+                                                                            "format": "DD MMM YYYY HH:mm"}
+    assert str(table.value["started_at"].dtype).startswith("datetime64")
+
+
+def test_data_quality_has_readable_headers_and_days(world, monkeypatch):
+    at = page("data_quality", world, monkeypatch)
+    for table in at.dataframe:
+        headers = _headers(table)
+        assert all(_readable(h) for h in headers.values()), headers
+        for name, c in json.loads(table.proto.columns).items():
+            if c.get("type_config", {}).get("type") == "date":
+                assert c["type_config"]["format"] == "DD MMM YYYY", name
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["First day"] == "01 Mar 2026" and shown["Last day"] == "05 Mar 2026"
+    assert re.fullmatch(r"Warehouse version \d+ was built \d\d \w{3} \d{4} \d\d:\d\d UTC\.", at.caption[0].value)
+
+
 def test_data_quality_page(world, monkeypatch):
     at = page("data_quality", world, monkeypatch)
-    shown = {m.label: m.value for m in at.metric}
-    assert shown["First day"] == "2026-03-01" and shown["Last day"] == "2026-03-05"
     tables = [d.value for d in at.dataframe]
     assert any("FR" in list(t.get("country", [])) for t in tables)
     assert any("b9" in list(t.get("id", [])) for t in tables)

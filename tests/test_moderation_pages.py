@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import polars as pl
 import pytest
@@ -14,14 +15,14 @@ from streamlit.testing.v1 import AppTest
 from etl.generate import generate_world
 from etl.load import load_files
 from tests.test_metrics import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
-from tests.worlds import build, msg
+from tests.worlds import build, msg, sign_in_apptest
 from trustdesk import business, review
 from trustdesk.auth import PermissionDenied, Principal
 from trustdesk.config import REPO_ROOT
 from trustdesk.export import safe_csv
 from trustdesk.metrics import Period, compute
 from trustdesk.moderation import Store, moderator_metrics
-from trustdesk.risk import queue
+from trustdesk.risk import queue, span
 from trustdesk.warehouse import open_current
 
 PAGES = ("pages/review_queue.py", "pages/business.py", "pages/audit_log.py", "pages/moderator_metrics.py")
@@ -66,7 +67,7 @@ def page(path: str, root, monkeypatch, who: Principal | None = MONA, business_id
     monkeypatch.setenv("TRUSTDESK_DATA", str(root))
     at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=60)
     if who:
-        at.session_state["principal"] = who
+        sign_in_apptest(at, root, who)
     if business_id:
         at.query_params["business"] = business_id
     at.run()
@@ -154,7 +155,7 @@ def test_queue_page_claim_release_and_snooze(root, monkeypatch, expected):
 def test_next_case_claims_the_top_case_and_opens_its_business_page(root, monkeypatch, expected):
     monkeypatch.setenv("TRUSTDESK_DATA", str(root))
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.session_state["principal"] = MONA
+    sign_in_apptest(at, root, MONA)
     at.run()
     at.switch_page("pages/review_queue.py").run()
     click(at, "next_case")
@@ -165,6 +166,43 @@ def test_next_case_claims_the_top_case_and_opens_its_business_page(root, monkeyp
     case = case_of(root, top["business_id"])
     assert (case["status"], case["claimed_by"]) == ("claimed", "mona")
     assert at.get("form"), "the claimed case's decision form is on the page"
+
+
+def test_a_case_opened_from_the_queue_shows_the_days_its_flag_was_based_on(root, monkeypatch, expected):
+    """The evidence opens on the flag's trailing window, not the sidebar's last 30 days (where the
+    abuse may not be), and every reason says the days it covers."""
+    window = 7
+    for row in expected.iter_rows(named=True):
+        assert (row["window_to"] - row["window_from"]).days == window - 1 and row["window_to"] == row["peak_day"]
+        assert row["reasons"].startswith(f"Over the {window} days {span(row['window_from'], row['window_to'])}: ")
+    top = expected.row(0, named=True)
+    days_words = span(top["window_from"], top["window_to"])
+    monkeypatch.setenv("TRUSTDESK_DATA", str(root))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    sign_in_apptest(at, root, MONA)
+    at.run()
+    at.switch_page("pages/review_queue.py").run()
+    assert frames(at)[0]["reasons"][0] == top["reasons"]
+    click(at, "next_case")
+    assert at.query_params["business"] == top["business_id"]
+    assert at.radio(key=f"evidence-{top['business_id']}").value == "flag"
+    assert f"Evidence over {days_words}: the {window} days the flag was based on, up to its riskiest day." in [
+        c.value for c in at.caption]
+    (days,) = [d for d in frames(at) if "messages_sent" in d.columns]
+    assert [d.date() for d in days["day"]] == [top["window_from"] + timedelta(days=i) for i in range(window)]
+    assert days["reports"].sum() > 0 and days["messages_sent"].sum() > 0
+    assert not any("No report about this business" in i.value for i in at.info)
+    assert at.toggle(key="reveal").label == f"Reveal the {int(days['reports'].sum()):,} reported messages"
+    (reasons,) = [d for d in frames(at) if "kind" in d.columns and "reason" in d.columns]
+    assert reasons["events"].sum() > 0
+    # the sidebar's period is one click away
+    at = page("pages/business.py", root, monkeypatch, business_id=top["business_id"])
+    assert at.radio(key=f"evidence-{top['business_id']}").value == "flag"
+    at.radio(key=f"evidence-{top['business_id']}").set_value("sidebar").run()
+    assert not at.exception
+    (days,) = [d for d in frames(at) if "messages_sent" in d.columns]
+    assert len(days) == 30
+    assert any(c.value.endswith(": the sidebar's period.") for c in at.caption)
 
 
 def test_bulk_decision_decides_each_case_and_refusals_are_told(root, monkeypatch, expected):
@@ -265,7 +303,7 @@ def test_business_page_decision_lands_in_the_store_and_the_audit_log(root, monke
 
 def test_reported_texts_stay_hidden_until_revealed(root, monkeypatch, wh, expected):
     top = expected.row(0, named=True)
-    period = Period.last(30, wh.date_range()[1])
+    period = Period(top["window_from"], top["window_to"])  # the page opens on the flag's days
     reported = business.reported_messages(wh, MONA, top["business_id"], period)
     secret = reported["text"].drop_nulls()[0]
     at = page("pages/business.py", root, monkeypatch, business_id=top["business_id"])
@@ -362,8 +400,9 @@ def test_business_view_shows_activity_revenue_and_campaigns(wh, expected):
     totals = compute(wh, "revenue_by_region", period)
     ids = wh.query("select business_id from dim_businesses")["business_id"]
     revenues = [business.revenue(wh, b, period.date_to) for b in ids]
-    assert sum(r.messaging_revenue_usd for r in revenues) == pytest.approx(totals["messaging_revenue_usd"].sum())
-    assert sum(r.ad_spend_usd for r in revenues) == pytest.approx(totals["ad_revenue_usd"].sum())
+    assert float(sum(r.messaging_revenue_usd for r in revenues)) == pytest.approx(
+        float(totals["messaging_revenue_usd"].sum()))
+    assert float(sum(r.ad_spend_usd for r in revenues)) == pytest.approx(float(totals["ad_revenue_usd"].sum()))
     assert sum(r.billable_messages for r in revenues) == totals["billable_messages"].sum()
 
 
@@ -374,13 +413,13 @@ def test_business_revenue_on_hand_worked_numbers(tmp_path):
     try:
         b1 = business.revenue(wh, "b1", date(2026, 3, 3))
         # m3 utility outside the window 0.001, m5 marketing 0.01, m6 marketing after the price change 0.02
-        assert b1.billable_messages == 3 and b1.messaging_revenue_usd == pytest.approx(0.031)
-        assert b1.ad_spend_usd == pytest.approx(0.005)
+        assert b1.billable_messages == 3 and b1.messaging_revenue_usd == Decimal("0.031")
+        assert b1.ad_spend_usd == Decimal("0.005")
         # m8 India marketing 0.01, m9 Brazil marketing 0.06, m10 Brazil authentication: no price, bills 0
         b2 = business.revenue(wh, "b2", date(2026, 3, 3))
-        assert b2.messaging_revenue_usd == pytest.approx(0.07) and b2.ad_spend_usd == 0
+        assert b2.messaging_revenue_usd == Decimal("0.07") and b2.ad_spend_usd == 0
         view = business.view(wh, "b1", Period(date(2026, 3, 1), date(2026, 3, 3)))
-        assert view.campaigns["spend_usd"][0] == pytest.approx(0.005) and view.campaigns["reach"][0] == 2
+        assert view.campaigns["spend_usd"][0] == Decimal("0.005") and view.campaigns["reach"][0] == 2
         # r1 reports m6 (template promo); r3 names no message
         assert sorted(view.templates.rows()) == [("(free-form or no message)", 1, "spam"), ("promo", 1, "spam")]
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import polars as pl
 
@@ -41,11 +42,11 @@ class Revenue:
     date_from: date
     date_to: date
     billable_messages: int
-    messaging_revenue_usd: float
-    ad_spend_usd: float
+    messaging_revenue_usd: Decimal
+    ad_spend_usd: Decimal
 
     @property
-    def total_usd(self) -> float:
+    def total_usd(self) -> Decimal:
         return self.messaging_revenue_usd + self.ad_spend_usd
 
 
@@ -108,8 +109,15 @@ def revenue(wh: Warehouse, business_id: str, last_day: date, days: int = REVENUE
     """Messaging revenue and ad spend of the `days` days ending on `last_day`."""
     first = last_day - timedelta(days=days - 1)
     row = run(wh, "business_revenue", business_id=business_id, date_from=first, date_to=last_day).row(0, named=True)
-    return Revenue(first, last_day, int(row["billable_messages"]), float(row["messaging_revenue_usd"]),
-                   float(row["ad_spend_usd"]))
+    return Revenue(first, last_day, int(row["billable_messages"]), _money(row["messaging_revenue_usd"]),
+                   _money(row["ad_spend_usd"]))
+
+
+def _money(value) -> Decimal:
+    """Money as the marts hold it (DECIMAL), exact; a DOUBLE from an older store by its shortest text."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
 
 
 def view(wh: Warehouse, business_id: str, period: Period, settings: Settings | None = None) -> BusinessView:

@@ -19,6 +19,7 @@ import polars as pl
 from trustdesk import moderation, risk
 from trustdesk.auth import Principal, require, utcnow
 from trustdesk.config import Settings
+from trustdesk.metrics import Period
 from trustdesk.moderation import ACTIONS, ACTIVE, ModerationError, ModeratorMetrics, Store
 from trustdesk.warehouse import Warehouse
 
@@ -116,19 +117,38 @@ def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=u
 
 
 def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -> pl.DataFrame:
-    """business_id, name, risk_score of the flagged businesses and of businesses with an active case,
-    for choosing one without opening cases."""
+    """business_id, name, risk_score and the flag's window (window_from, window_to: the trailing
+    days its riskiest flagged day was judged on) of the flagged businesses and of businesses with
+    an active case, for choosing one without opening cases. A case whose business is no longer
+    flagged gets the window of the day it was first flagged."""
     require(who, "moderator", "see the review queue")
     settings = Settings.load(wh.root)
     with Store(wh.root) as store:
         settled = tuple(sorted(store.decided_as_of().items()))
         active = store.cases(ACTIVE)
-    table = flagged(wh, settled, settings).table.select("business_id", "name", "risk_score")
-    extra = pl.DataFrame(
-        [{"business_id": c["business_id"], "name": None, "risk_score": c["risk_score"]} for c in active],
-        schema={"business_id": pl.String, "name": pl.String, "risk_score": pl.Float64},
-    ).filter(~pl.col("business_id").is_in(table["business_id"].implode()))
-    return pl.concat([table, extra]).unique("business_id", keep="first", maintain_order=True)
+    table = flagged(wh, settled, settings).table
+    schema = {"business_id": pl.String, "name": pl.String, "risk_score": pl.Float64,
+              "window_from": pl.Date, "window_to": pl.Date}
+    table = (table.select(list(schema)) if "window_from" in table.columns
+             else table.select("business_id", "name", "risk_score").with_columns(
+                 pl.lit(None, pl.Date).alias("window_from"), pl.lit(None, pl.Date).alias("window_to")))
+    rows = []
+    for c in active:
+        start = end = None
+        if c["flagged_on"]:
+            start, end = risk.window_of(date.fromisoformat(str(c["flagged_on"])[:10]), settings.risk_window_days)
+        rows.append({"business_id": c["business_id"], "name": None, "risk_score": c["risk_score"],
+                     "window_from": start, "window_to": end})
+    extra = pl.DataFrame(rows, schema=schema).filter(~pl.col("business_id").is_in(table["business_id"].implode()))
+    return pl.concat([table.cast(schema), extra]).unique("business_id", keep="first", maintain_order=True)
+
+
+def flag_period(businesses: pl.DataFrame, business_id: str) -> Period | None:
+    """The days the business's flag was based on (from `queue_businesses`), or None."""
+    rows = businesses.filter(pl.col("business_id") == business_id)
+    if rows.is_empty() or rows["window_from"][0] is None:
+        return None
+    return Period(rows["window_from"][0], rows["window_to"][0])
 
 
 # --------------------------------------------------------------------------- one business's cases

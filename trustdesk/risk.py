@@ -28,6 +28,7 @@ COMPONENTS = (
     ("opt_out_rate", 0.10, 0.02, 0.10),
     ("political_burst", 0.05, 0.0, 1.0),
 )
+BASELINE_DAYS = 28  # the business's own days before the window (risk_signals.sql)
 POLITICAL_MIN_REPORTS = 5
 POLITICAL_CONCENTRATION = 0.8
 
@@ -106,11 +107,27 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.1f}%"
 
 
-def explain(row: dict) -> str:
-    """The reasons for a flag, in words and numbers, strongest first."""
+def span(first: date, last: date) -> str:
+    """A range of days as people write it: 16–22 Sep 2026, 28 Aug – 3 Sep 2026."""
+    if first == last:
+        return f"{last.day} {last:%b %Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%b %Y}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+def window_of(day: date, window_days: int) -> tuple[date, date]:
+    """The trailing window a day is judged on (as risk_signals.sql sums it)."""
+    return day - timedelta(days=window_days - 1), day
+
+
+def explain(row: dict, window_days: int | None = None) -> str:
+    """The reasons for a flag, in words and numbers, strongest first, led by the days they cover:
+    the trailing window of the flagged day `row["day"]` (and the baseline before it)."""
     parts: list[tuple[float, str]] = []
     cat = (row.get("category") or "unknown") if row.get("has_peers") else "all businesses"
-    cat_words = "its category" if row.get("has_peers") else "all businesses"
     if row["report_rate"] is not None and row["report_rate"] >= 5:
         kinds = [(row["reports_scam"], "scam"), (row["reports_political"], "political"), (row["reports_spam"], "spam")]
         top_n, top = max(kinds)
@@ -120,11 +137,11 @@ def explain(row: dict) -> str:
             text += f" ({top_n / max(row['reports'], 1):.0%} {top})"
         base = row.get("base_report_rate")
         if base is not None and row["report_rate"] >= 3 * max(base, 0.5):
-            text += f", up from {base:.1f} before"
+            text += f", up from {base:.1f} in the {BASELINE_DAYS} days before"
         parts.append((row["report_rate"] / 30, text))
     if row["block_rate"] is not None and row["block_rate"] >= 0.01:
         parts.append((row["block_rate"] / 0.06,
-                      f"block rate {_pct(row['block_rate'])} vs {_pct(row.get('peer_block_rate'))} for {cat_words}"))
+                      f"block rate {_pct(row['block_rate'])} vs {_pct(row.get('peer_block_rate'))} for {cat}"))
     if row["unsolicited_share"] is not None and row["unsolicited_share"] >= 0.5:
         cold = row.get("cold_share")
         text = f"{row['unsolicited_share']:.0%} of messages sent to users who never wrote first"
@@ -141,7 +158,11 @@ def explain(row: dict) -> str:
         parts.append((1.0, f"burst of {row['reports_political']} political reports, "
                            f"{row['top_country_political'] / row['reports_political']:.0%} from {row['top_country']}"))
     parts.sort(key=lambda p: -p[0])
-    return "; ".join(t for _, t in parts) or "no single signal stands out"
+    text = "; ".join(t for _, t in parts) or "no single signal stands out"
+    day = row.get("day")
+    if window_days and isinstance(day, date):
+        text = f"Over the {window_days:,} days {span(*window_of(day, window_days))}: {text}"
+    return text
 
 
 @dataclass
@@ -185,8 +206,10 @@ def queue(wh: Warehouse, as_of: date | None = None, lookback: int | None = None,
     first_flag = flagged.group_by("business_id").agg(pl.col("day").min().alias("first_flagged"))
     ratings = _ratings(wh, as_of, settings)
     rows = []
+    window = settings.risk_window_days
     for row in peak.iter_rows(named=True):
-        rows.append({**row, "reasons": explain(row)})
+        start, end = window_of(row["day"], window)
+        rows.append({**row, "reasons": explain(row, window), "window_from": start, "window_to": end})
     table = (
         pl.DataFrame(rows)
         .join(first_flag, on="business_id", how="left")
@@ -198,9 +221,9 @@ def queue(wh: Warehouse, as_of: date | None = None, lookback: int | None = None,
         .rename({"day": "peak_day"})
     )
     first = ["rank", "business_id", "name", "risk_score", "rating", "reasons"]
-    rest = ["category", "peak_day", "first_flagged", "reached_users", "outbound", "report_rate",
-            "block_rate", "unsolicited_share", "cold_share", "freeform_outside_share", "opt_out_rate",
-            "reports", "blocking_users", "political_burst"]
+    rest = ["category", "peak_day", "window_from", "window_to", "first_flagged", "reached_users", "outbound",
+            "report_rate", "block_rate", "unsolicited_share", "cold_share", "freeform_outside_share",
+            "opt_out_rate", "reports", "blocking_users", "political_burst"]
     return QueueResult(as_of, lookback, table.select(first + rest))
 
 

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from trustdesk import auth, config, uploadgate
+from trustdesk import auth, config, uploadgate, uploads
 
 log = logging.getLogger("trustdesk.web")
 
@@ -121,15 +121,9 @@ _LOWER_SECURITY = {k.lower() for k in SECURITY_HEADERS}
 _UPLOAD_PATH = re.compile(r"/_stcore/upload_file/(?P<session>[^/]+)(?:/(?P<file>[^/]+))?/?$")
 
 
-def upload_limit_bytes() -> int:
-    """The largest single upload: the smaller of Streamlit's server.maxUploadSize and the data
-    directory's upload_max_mb setting (both in MiB)."""
-    streamlit_mb = st.get_option("server.maxUploadSize")
-    try:
-        setting_mb = config.Settings.load(data_root()).upload_max_mb
-    except Exception:  # unreadable settings: Streamlit's own limit still holds
-        setting_mb = streamlit_mb
-    return int(min(streamlit_mb, setting_mb) * 1024 * 1024)
+def upload_limit():
+    """The limit the Upload page states and enforces (trustdesk/uploads.py), read at request time."""
+    return uploads.upload_limit(data_root(), st.get_option("server.maxUploadSize"))
 
 
 def _held_bytes(streamlit_session: str | None = None) -> int:
@@ -167,13 +161,13 @@ def check_upload(streamlit_session: str, method: str, content_length: str | None
         size = int(content_length)
     except ValueError:
         return 400, "the upload's length is not a number"
-    limit = upload_limit_bytes()
-    mib = limit // (1024 * 1024)
-    if size > limit:
+    limit = upload_limit()
+    mib = limit.mib
+    if size > limit.request_bytes:
         return 413, f"the file is larger than the upload limit of {mib:,} MiB"
-    if _held_bytes(streamlit_session) + size > limit:
+    if _held_bytes(streamlit_session) + size > limit.request_bytes:
         return 413, f"this session already holds uploads; together they would pass {mib:,} MiB"
-    if _held_bytes() + size > TOTAL_UPLOAD_FILES * limit:
+    if _held_bytes() + size > TOTAL_UPLOAD_FILES * limit.request_bytes:
         return 503, "the server holds too many uploads right now; try again in a few minutes"
     return None
 
@@ -229,11 +223,10 @@ def housekeeping(max_age_seconds: float | None = None) -> None:
     except Exception:  # noqa: BLE001 - housekeeping must not stop the server
         log.exception("upload registry housekeeping failed")
     try:
-        from trustdesk import uploads
-
-        sweep = getattr(uploads, "sweep_staged", None)
-        if sweep is not None:
-            sweep(data_root()) if max_age_seconds is None else sweep(data_root(), max_age_seconds)
+        if max_age_seconds is None:
+            uploads.sweep_staged(data_root())
+        else:
+            uploads.sweep_staged(data_root(), max_age_seconds)
     except Exception:  # noqa: BLE001
         log.exception("sweeping staged uploads failed")
 
