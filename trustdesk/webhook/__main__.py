@@ -1,0 +1,5 @@
+import sys
+
+from trustdesk.webhook.app import main
+
+sys.exit(main())
