@@ -11,6 +11,9 @@ import csv
 import gzip
 import hashlib
 import io
+import mmap
+import os
+import re
 import shutil
 import zlib
 from dataclasses import dataclass, field
@@ -106,25 +109,173 @@ def sha256_of(path: Path) -> str:
 class Scan:
     sha256: str
     lines: int  # physical lines in the CSV text
+    crs: int = 0  # carriage returns anywhere in the text
+    crlfs: int = 0  # CR LF pairs
+    lfs: int = 0  # line feeds
+
+    @property
+    def line_ends_unclear(self) -> bool:
+        """Whether some CR or LF is not one line end of a single style (all LF, or all CRLF).
+
+        DuckDB's CSV reader treats a CR outside quotes as a line end of its own in some states and
+        as part of the value in others, so such a file can lose a record or number it wrongly
+        without any error; `line_end_problem` then decides, reading quotes as DuckDB does."""
+        return self.crs > 0 and not (self.crs == self.crlfs == self.lfs)
 
 
 def scan(prep: "Prepared") -> Scan:
-    """One pass over the bytes: the source's hash and the CSV's line count. Runs in a thread while
-    DuckDB reads the same file (both release the GIL)."""
+    """One pass over the bytes: the source's hash, the CSV's line count and its line ends. Runs in
+    a thread while DuckDB reads the same file (both release the GIL)."""
     h = hashlib.sha256()
-    newlines, last = 0, b""
+    newlines, crs, crlfs, last = 0, 0, 0, b""
     with open(prep.csv_path, "rb") as fh:
         while chunk := fh.read(1 << 22):
             if not prep.temp:
                 h.update(chunk)
             newlines += chunk.count(b"\n")
+            crs += chunk.count(b"\r")
+            crlfs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             last = chunk[-1:]
     sha = h.hexdigest() if not prep.temp else sha256_of(prep.source)
-    return Scan(sha, newlines + (0 if last in (b"\n", b"") else 1))
+    return Scan(sha, newlines + (0 if last in (b"\n", b"") else 1), crs, crlfs, newlines)
+
+
+_UNQUOTED_END = re.compile(rb"[,\r\n]")
+
+
+def line_end_problem(path: Path) -> str | None:
+    """The first line whose end differs from line 1's, or that holds a carriage return alone,
+    outside quoted fields; None when every line ends the same way (LF or CRLF).
+
+    Quotes are read as DuckDB reads them: one opens a field only at the field's start and the
+    field runs to the next lone quote, so a CR or LF inside it is part of the value. For the rare
+    file whose byte counts (`Scan.line_ends_unclear`) leave the question open."""
+    if path.stat().st_size == 0:
+        return None
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        found = _first_odd_line_end_fast(data)
+        at, crlf = found if found is not None else _first_odd_line_end(data)
+        if at is None:
+            return None
+        line = _count_lf(data, at) + 1
+    if crlf is None:
+        return (f"line {line} holds a carriage return on its own (an old Mac line end); "
+                "save the file with LF or CRLF line ends")
+    ends = ("CRLF", "LF") if crlf else ("LF", "CRLF")
+    return (f"line {line} ends in {ends[1]} but line 1 in {ends[0]}; "
+            "save the file with one kind of line end")
+
+
+_FIELD_EDGE = np.zeros(256, dtype=bool)
+_FIELD_EDGE[[0x2C, 0x0A, 0x0D, 0x22]] = True  # , LF CR "
+
+
+def _first_odd_line_end_fast(data, chunk: int = 1 << 24) -> tuple[int | None, bool | None] | None:
+    """`_first_odd_line_end` in numpy, by the parity of the quotes before each CR and LF. That
+    parity is what DuckDB reads only when every quote stands at a field's edge (opens at a field's
+    start, closes before a comma, a line end or the doubled quote of an escape): otherwise None,
+    and the byte-by-byte reading decides."""
+    n = len(data)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    inside = 0  # 1 when the chunk starts within quotes
+    crlf: bool | None = None
+    for lo in range(start, n, chunk):
+        hi = min(n, lo + chunk)
+        a = arr[lo:hi]
+
+        def before(at: np.ndarray) -> np.ndarray:  # the byte before each (a comma before the start)
+            out = a[np.maximum(at - 1, 0)]
+            if len(at) and at[0] == 0:
+                out[0] = arr[lo - 1] if lo > start else 0x2C
+            return out
+
+        def after(at: np.ndarray) -> np.ndarray:  # the byte after each (a comma after the end)
+            out = a[np.minimum(at + 1, len(a) - 1)]
+            if len(at) and at[-1] == len(a) - 1:
+                out[-1] = arr[hi] if hi < n else 0x2C
+            return out
+
+        q_at = np.flatnonzero(a == 0x22)
+        opening = (np.arange(len(q_at)) + inside) % 2 == 0
+        if (~_FIELD_EDGE[before(q_at[opening])]).any() or (~_FIELD_EDGE[after(q_at[~opening])]).any():
+            return None
+        cr = np.flatnonzero(a == 0x0D)
+        cr = cr[(np.searchsorted(q_at, cr) + inside) % 2 == 0]
+        lf = np.flatnonzero(a == 0x0A)
+        lf = lf[(np.searchsorted(q_at, lf) + inside) % 2 == 0]
+        cr_lf = after(cr) == 0x0A
+        lf_cr = before(lf) == 0x0D
+        if crlf is None and len(lf):  # line 1's end decides the style
+            crlf = bool(lf_cr[0])
+        elif crlf is None and cr_lf.any():  # a CR closing the chunk, its LF opening the next
+            crlf = True
+        if crlf:  # a CR alone, or an LF without its CR
+            odd = [(int(x), None) for x in cr[~cr_lf][:1]] + [(int(x), True) for x in lf[~lf_cr][:1]]
+        else:  # every CR is odd: alone (None), or the first of a CRLF (False)
+            odd = [(int(x), None if not f else False) for x, f in zip(cr[:1], cr_lf[:1])]
+        if odd:
+            at, style = min(odd, key=lambda t: t[0])
+            return lo + at, style
+        inside = (len(q_at) + inside) % 2
+    return None, None
+
+
+def _first_odd_line_end(data) -> tuple[int | None, bool | None]:
+    """(offset, style of line 1: True = CRLF) of the first odd line end; style None = a lone CR."""
+    n = len(data)
+    i = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    crlf: bool | None = None
+    while i < n:
+        if data[i] == 0x22:  # a quoted field: skip to its closing quote ("" is a quote inside)
+            j = i + 1
+            while True:
+                k = data.find(b'"', j)
+                if k == -1:
+                    return None, None  # a quote that never closes is refused with its own sentence
+                if k + 1 < n and data[k + 1] == 0x22:
+                    j = k + 2
+                    continue
+                i = k + 1
+                break
+        m = _UNQUOTED_END.search(data, i)
+        if m is None:
+            return None, None
+        k = m.start()
+        c = data[k]
+        if c == 0x2C:
+            i = k + 1
+        elif c == 0x0D:
+            if k + 1 < n and data[k + 1] == 0x0A:
+                if crlf is None:
+                    crlf = True
+                elif not crlf:
+                    return k, False
+                i = k + 2
+            else:
+                return k, None
+        else:
+            if crlf is None:
+                crlf = False
+            elif crlf:
+                return k, True
+            i = k + 1
+    return None, None
+
+
+def _count_lf(data, end: int) -> int:
+    count, pos = 0, 0
+    while pos < end:
+        stop = min(end, pos + (1 << 24))
+        count += data[pos:stop].count(b"\n")
+        pos = stop
+    return count
 
 
 def _gunzip(path: Path, work_dir: Path, max_bytes: int) -> tuple[Path, bool]:
-    work_dir.mkdir(parents=True, exist_ok=True)
+    from etl.store import private_dir
+
+    private_dir(work_dir)
     out = work_dir / (path.name.removesuffix(".gz") + ".unzipped")
     try:
         with gzip.open(path, "rb") as src, open(out, "wb") as dst:
@@ -144,6 +295,7 @@ def _gunzip(path: Path, work_dir: Path, max_bytes: int) -> tuple[Path, bool]:
         out.unlink(missing_ok=True)
         raise
     shutil.copystat(path, out)
+    os.chmod(out, 0o600)  # copystat gave it the source's mode; it is a copy of the data
     return out, True
 
 
@@ -168,6 +320,11 @@ def _read_header(name: str, head: bytes, csv_path: Path) -> list[str]:
     try:
         rows = list(csv.reader(io.StringIO(text), strict=True))
     except csv.Error as exc:
+        if "new-line character" in str(exc) and b"\n" in head:
+            raise FileRejected(
+                f"{name}: line 1 holds a carriage return on its own (an old Mac line end); "
+                "save the file with LF or CRLF line ends"
+            ) from exc
         if "new-line character" in str(exc):
             raise FileRejected(
                 f"{name}: its lines end in a carriage return alone (old Mac style); "
@@ -191,12 +348,44 @@ def _first_record(head: bytes) -> bytes:
     return head
 
 
+# The ground truth `trustdesk generate` writes beside a world's logs (`trustdesk evaluate` reads it).
+TRUTH_COLUMNS = ("business_id", "archetype")
+KNOWN_COLUMNS = frozenset(c for k in KINDS.values() for c in k.names)
+
+
+def is_truth_header(header: list[str]) -> bool:
+    return tuple(header) == TRUTH_COLUMNS
+
+
+def read_header(path: Path) -> list[str] | None:
+    """The normalised header of a CSV file (plain or gzip), or None when it has none."""
+    try:
+        with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as fh:
+            head = fh.read(SNIFF_BYTES)
+        return _read_header(path.name, head, path)
+    except (OSError, EOFError, zlib.error, FileRejected):
+        return None
+
+
+# A file's sentences never repeat its values (a first line may be data: a phone number, a name),
+# only names the contract itself knows, and positions.
+
 def _match(name: str, header: list[str], kind_name: str | None) -> tuple[Kind, list[str], list[str]]:
-    seen: set[str] = set()
-    for col in header:
+    if not kind_name and is_truth_header(header):
+        raise FileRejected(
+            f"{name}: is the ground truth that `trustdesk generate` writes (business_id, archetype), "
+            "not a log export; score the review queue with it: trustdesk evaluate --truth FILE"
+        )
+    if not kind_name and not KNOWN_COLUMNS & set(header):
+        raise FileRejected(f"{name}: {_not_a_header(header)}")
+    seen: dict[str, int] = {}
+    for i, col in enumerate(header):
         if col and col in seen:
-            raise FileRejected(f"{name}: the header names column '{col}' twice")
-        seen.add(col)
+            which = f"column '{col}'" if col in KNOWN_COLUMNS else "one column"
+            raise FileRejected(
+                f"{name}: the header names {which} twice (columns {seen[col] + 1} and {i + 1})"
+            )
+        seen[col] = i
     if kind_name:
         kind = KINDS[kind_name]
         missing = [c for c in kind.required if c not in seen]
@@ -220,7 +409,7 @@ def _match(name: str, header: list[str], kind_name: str | None) -> tuple[Kind, l
     return kind, columns, unknown
 
 
-def _no_kind_sentence(header: list[str]) -> str:
+def _not_a_header(header: list[str]) -> str:
     if len(header) == 1:
         for sep, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
             if sep in header[0]:
@@ -228,12 +417,14 @@ def _no_kind_sentence(header: list[str]) -> str:
                     f"its columns are separated by {word}, not commas; "
                     "export it as comma-separated CSV"
                 )
+    return ("the first line is not a header: it names none of the columns of any kind of log; "
+            "add the header row that names the columns as the first line")
+
+
+def _no_kind_sentence(header: list[str]) -> str:
     kind, missing = _closest(header)
-    shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
-    return (
-        f"its header ({shown}) matches no kind of log; the closest, {kind.name}, "
-        f"also needs {', '.join(missing)} (the first line must be the header)"
-    )
+    return (f"its header matches no kind of log; the closest, {kind.name}, "
+            f"also needs {', '.join(missing)}")
 
 
 def record_lines(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -48,10 +48,10 @@ from etl.contract import (
     REPORT_REASONS,
     STATUSES,
 )
+from etl.csvfile import TRUTH_COLUMNS  # the loader recognises truth.csv by this header
 
 CHUNK_MESSAGES = 250_000
 MAX_QUEUED = 2  # slices generated but not yet written
-TRUTH_COLUMNS = ("business_id", "archetype")
 OUTPUT_FILES = (
     "businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events", "truth",
 )

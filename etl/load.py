@@ -25,8 +25,8 @@ from etl import store
 from etl.contract import KINDS, Kind
 from concurrent.futures import ThreadPoolExecutor
 
-from etl.csvfile import (FileRejected, Prepared, Scan, prepare, record_lines, record_lines_exact,
-                         scan, sha256_of)
+from etl.csvfile import (FileRejected, Prepared, Scan, line_end_problem, prepare, record_lines,
+                         record_lines_exact, scan, sha256_of)
 from etl.validate import REASON_SEP, q, validation_sql
 from trustdesk.config import Settings
 
@@ -44,6 +44,20 @@ STRUCTURAL = {
 }
 
 Progress = Callable[[str, float], None]
+
+# A reason (the SQL name `r`) with every value taken out, so that rows with the same problem group
+# together and the groups can be shown to anyone: load history, the load summary, the Upload
+# page's check ("sent_at: 'yesterday' is not a timestamp" -> "sent_at: a value is not a
+# timestamp"). `(?s)` because a value may hold line breaks; the last step drops any quoted part
+# that a reason added later might carry.
+REASON_GROUP = (
+    "regexp_replace(regexp_replace(regexp_replace(regexp_replace(r, "
+    r"'(?s)^(\S+): ''.*''( (?:is|has) [^'']*)$', '\1: a value\2'), "
+    r"'(?s)^(\S+) .* conflicts with .*$', '\1 conflicts with a row already read'), "
+    r"'(?s)^(\S+) \S+ is before (\S+) .*$', '\1 is before \2'), "
+    r"'(?s)''.*''', 'a value')"
+)
+REASON_LINES = 5  # line numbers kept per reason group in a load's result
 
 
 class OutOfMemory(ValueError):
@@ -63,6 +77,14 @@ class FileResult:
     error: str | None = None
     load_id: int | None = None
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    # Every reason group: (reason without values, rows, the first REASON_LINES lines)
+    reasons: list[tuple[str, int, list[int]]] = field(default_factory=list)
+    # Rows that name a business (a campaign, for ad events) that no loaded file defines, and how
+    # many such ids; counted after the whole batch, so that a later file of the batch counts.
+    undefined_rows: int = 0
+    undefined_ids: int = 0
+    undefined_entity: str | None = None  # business | campaign
+    note: str | None = None  # why a file was skipped
     unknown_columns: list[str] = field(default_factory=list)
     already_loaded: str | None = None
     sha256: str | None = None
@@ -71,6 +93,7 @@ class FileResult:
     def as_json(self) -> dict:
         d = asdict(self)
         d["top_reasons"] = [{"reason": r, "rows": n} for r, n in self.top_reasons]
+        d["reasons"] = [{"reason": r, "rows": n, "lines": lines} for r, n, lines in self.reasons]
         return d
 
 
@@ -201,42 +224,13 @@ def _create_typed0(con, prep: Prepared, kind: Kind, v, inner_extra: str, hashed:
 def _unreadable(prep: Prepared, exc: Exception) -> str:
     """Why DuckDB could not read the file at all, as a sentence: in practice, line ends."""
     name = prep.source.name
-    problem = _line_end_problem(prep.csv_path)
+    problem = line_end_problem(prep.csv_path)
     if problem:
         return f"{name}: {problem}"
     detail = (str(exc).strip().splitlines() or ["unknown error"])[0].removeprefix("Invalid Input Error: ")
+    # DuckDB may quote the line it stopped at, or the file's path: neither goes into the sentence.
+    detail = re.sub(r"Original Line.*$", "", re.sub(r"(['\"]).*?\1", "…", detail)).strip(" :,") or "unknown error"
     return f"{name}: could not be read as CSV ({detail})"
-
-
-def _line_end_problem(path: Path) -> str | None:
-    """The first line whose end differs from line 1's (DuckDB reads one kind of line end per
-    file), or that holds a carriage return alone."""
-    first_crlf, lines_before, prev = None, 0, 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 24):
-            a = np.frombuffer(chunk, dtype=np.uint8)
-            before = np.concatenate(([prev], a[:-1]))
-            nl = np.flatnonzero(a == 0x0A)
-            crlf = before[nl] == 0x0D
-            after = np.concatenate((a[1:], [0x0A]))  # a CR closing the chunk: assume CRLF
-            bare = np.flatnonzero((a == 0x0D) & (after != 0x0A))
-            if first_crlf is None and len(nl):
-                first_crlf = bool(crlf[0])
-            odd = np.flatnonzero(crlf != first_crlf) if first_crlf is not None else np.array([], int)
-            at_odd = nl[odd[0]] if len(odd) else None
-            at_bare = bare[0] if len(bare) else None
-            if at_bare is not None and (at_odd is None or at_bare < at_odd):
-                line = lines_before + int(np.searchsorted(nl, at_bare)) + 1
-                return (f"line {line} holds a carriage return on its own (an old Mac line end); "
-                        "save the file with LF or CRLF line ends")
-            if at_odd is not None:
-                line = lines_before + int(odd[0]) + 1
-                ends = ("CRLF", "LF") if first_crlf else ("LF", "CRLF")
-                return (f"line {line} ends in {ends[1]} but line 1 in {ends[0]}; "
-                        "save the file with one kind of line end")
-            lines_before += len(nl)
-            prev = a[-1]
-    return None
 
 
 def _drop_temp(con, *names: str) -> None:
@@ -527,6 +521,12 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         prev = prev[0] if prev else None
         if prev:
             result.already_loaded = f"this file was already loaded on {prev[1]:%Y-%m-%d %H:%M} (load {prev[0]})"
+        if facts.line_ends_unclear:
+            # Checked whether or not DuckDB complained: it can read such a line without an error
+            # and still lose the record, or start a new one inside it.
+            problem = line_end_problem(prep.csv_path)
+            if problem:
+                raise FileRejected(f"{prep.source.name}: {problem}")
         n_good = con.execute("SELECT count(*) FROM typed0").fetchall()[0][0]
         rejects = _rejects(con)
         bad_encoding = [r for r in rejects if r[1] == "INVALID ENCODING"]
@@ -589,7 +589,9 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
                 {
                     "line": [rej_lines.get(d, d) for d, _, _, _ in rejects],
                     "raw_text": [t for _, _, t, _ in rejects],
-                    "why": ["line " + STRUCTURAL.get(e, f"could not be read as CSV ({m})") for _, e, _, m in rejects],
+                    # DuckDB's own message can quote the line: only its error type is kept.
+                    "why": ["line " + STRUCTURAL.get(e, f"could not be read as CSV ({e.lower()})")
+                            for _, e, _, _ in rejects],
                 },
                 schema={"line": pl.Int64, "raw_text": pl.String, "why": pl.String},
             )
@@ -615,17 +617,10 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         result.duplicates = counts[1]
         result.quarantined = counts[2]
         result.loaded = result.rows_read - result.duplicates - result.quarantined
-        result.top_reasons = [
-            (r, n)
-            for r, n in con.execute(
-                """
-                SELECT regexp_replace(r, ': ''.*''( is)', ': a value\\1') AS reason, count(*) AS n
-                FROM (SELECT unnest(reasons) AS r FROM quarantine WHERE load_id = $load_id)
-                GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5
-                """,
-                {"load_id": load_id},
-            ).fetchall()
-        ]
+        result.reasons = _reason_groups(con, load_id)
+        result.top_reasons = [(r, n) for r, n, _ in result.reasons[:5]]
+        if dry_run:  # a load counts them after its whole batch (`load_files`)
+            _count_undefined(con, kind.name, load_id, result)
         result.status = "partial" if result.quarantined else "loaded"
         result.duration_s = time.perf_counter() - t0
         con.execute(
@@ -657,6 +652,58 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         _drop_temp(con, "typed", "typed0", "verdict", "conflict_text")
     progress("checked" if dry_run else "committed", 1.0)
     return result
+
+
+def _reason_groups(con, load_id: int) -> list[tuple[str, int, list[int]]]:
+    """The load's quarantine by reason without values, most rows first, with the first lines."""
+    rows = con.execute(
+        f"""
+        WITH r AS (
+            SELECT DISTINCT line, {REASON_GROUP} AS reason
+            FROM (SELECT line, unnest(reasons) AS r FROM quarantine WHERE load_id = $load_id)
+        ), numbered AS (
+            SELECT reason, line, count(*) OVER (PARTITION BY reason) AS n,
+                   row_number() OVER (PARTITION BY reason ORDER BY line) AS k
+            FROM r
+        )
+        SELECT reason, any_value(n) AS n, list(line ORDER BY line) AS lines
+        FROM numbered WHERE k <= $keep
+        GROUP BY reason ORDER BY n DESC, reason
+        """,
+        {"load_id": load_id, "keep": REASON_LINES},
+    ).fetchall()
+    return [(reason, int(n), [int(x) for x in lines]) for reason, n, lines in rows]
+
+
+# What each kind's rows name that another kind defines: (column, defining kind, entity).
+REFERENCES = {
+    "messages": ("business_id", "businesses", "business"),
+    "reports": ("business_id", "businesses", "business"),
+    "blocks": ("business_id", "businesses", "business"),
+    "opt_outs": ("business_id", "businesses", "business"),
+    "ad_campaigns": ("business_id", "businesses", "business"),
+    "ad_events": ("campaign_id", "ad_campaigns", "campaign"),
+}
+
+
+def _count_undefined(con, kind: str, load_id: int, result: FileResult) -> None:
+    """Late dimensions load (spec/log-format.md); the summary says how many rows wait for one."""
+    ref = REFERENCES.get(kind)
+    result.undefined_rows, result.undefined_ids, result.undefined_entity = 0, 0, None
+    if ref is None or not result.loaded:
+        return
+    col, defining, entity = ref
+    n, ids = con.execute(
+        f"""
+        SELECT count(*), count(DISTINCT e.{q(col)})
+        FROM {_raw_table(KINDS[kind])} AS e
+        WHERE e.load_id = $load_id
+          AND NOT EXISTS (SELECT 1 FROM {_raw_table(KINDS[defining])} AS d WHERE d.{q(col)} = e.{q(col)})
+        """,
+        {"load_id": load_id},
+    ).fetchall()[0]
+    if n:
+        result.undefined_rows, result.undefined_ids, result.undefined_entity = int(n), int(ids), entity
 
 
 def _record_rejected(con, name: str, path: Path, sha: str | None, size: int | None, kind: str | None,
@@ -753,6 +800,11 @@ def load_files(
                     if prep is not None and prep.temp:
                         prep.csv_path.unlink(missing_ok=True)
                 results.append(res)
+            if not dry_run:
+                # A businesses file later in the same batch defines what earlier files named.
+                for res in results:
+                    if res.status != "rejected" and res.load_id is not None:
+                        _count_undefined(con, res.kind, res.load_id, res)
             if rebuild and not dry_run:
                 report("", "rebuilding marts", 0.0)
                 build_warehouse(root, con, settings)

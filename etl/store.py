@@ -8,6 +8,10 @@ DuckDB lets one process hold a file read-write, and then nobody else may open it
 - marts are built into a fresh `warehouse/wh-NNNNNN.duckdb`, fsynced, then `CURRENT` (a small JSON
   pointer) is replaced atomically. The dashboard opens the file `CURRENT` names read-only and
   reopens when the pointer changes. Older files are removed after a grace period.
+
+The data directory holds message texts, user ids and (`trustdesk.sqlite`) password hashes, so it
+and what the loader writes into it are the owner's only: directories 0700, files 0600, set with
+chmod whatever the process umask is (`private_dir`, `private_file`).
 """
 
 from __future__ import annotations
@@ -29,15 +33,48 @@ KEEP_OLD_WAREHOUSES = 2
 OLD_WAREHOUSE_GRACE_S = 600
 
 
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
 class StoreBusy(RuntimeError):
     pass
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` if needed and make it owner-only (0700), and the parents it creates too
+    (`private_dir(root / "tmp" / "uploads")` on a fresh machine). A directory someone else owns
+    (a shared mount) is left as it is: its owner decides."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    for p in {path, *missing}:
+        _chmod_own(p, DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Make an existing file owner-only (0600); a file that does not exist is no error. Call it
+    right after creating the file: its directory should be private already, so nobody else can
+    open it in between."""
+    _chmod_own(Path(path), FILE_MODE)
+    return Path(path)
+
+
+def _chmod_own(path: Path, mode: int) -> None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if st.st_uid == os.geteuid() and (st.st_mode & 0o777) != mode:
+        os.chmod(path, mode)
 
 
 @contextmanager
 def load_lock(root: Path, timeout: float = 600.0, on_wait=None):
     """Serialise writers. Waits for another loader rather than failing at once."""
-    root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(root / LOCK_FILE))
+    private_dir(root)
+    lock = FileLock(str(root / LOCK_FILE), mode=FILE_MODE)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -51,19 +88,21 @@ def load_lock(root: Path, timeout: float = 600.0, on_wait=None):
                 "wait for it to finish and try again"
             ) from exc
     try:
+        private_file(root / LOCK_FILE)
         yield
     finally:
         lock.release()
 
 
 def connect_ingest(root: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / "tmp"
-    tmp.mkdir(exist_ok=True)
+    private_dir(root)
+    tmp = private_dir(root / "tmp")  # DuckDB's spill files, gunzipped copies, staged uploads
     config = {"temp_directory": str(tmp)}
     if memory_limit:
         config["memory_limit"] = memory_limit
     con = duckdb.connect(str(root / INGEST_FILE), config=config)
+    for path in (root / INGEST_FILE, root / (INGEST_FILE + ".wal")):
+        private_file(path)
     con.execute("SET TimeZone = 'UTC'")
     return con
 
@@ -88,15 +127,18 @@ def _fsync_dir(path: Path) -> None:
 
 def publish_warehouse(root: Path, built: Path, meta: dict) -> Path:
     """Move a finished warehouse file into place and switch the pointer to it, durably."""
-    wh_dir = root / WAREHOUSE_DIR
+    wh_dir = private_dir(root / WAREHOUSE_DIR)
     final = wh_dir / f"wh-{meta['version']:06d}-{int(time.time() * 1000)}.duckdb"
+    private_file(built)
     with open(built, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(built, final)
     _fsync_dir(wh_dir)
     pointer = dict(meta, file=f"{WAREHOUSE_DIR}/{final.name}")
     tmp = root / (POINTER_FILE + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), FILE_MODE)  # a CURRENT.tmp left by a killed writer kept its mode
         json.dump(pointer, fh, indent=2, default=str)
         fh.flush()
         os.fsync(fh.fileno())
@@ -107,8 +149,8 @@ def publish_warehouse(root: Path, built: Path, meta: dict) -> Path:
 
 
 def new_warehouse_path(root: Path) -> Path:
-    wh_dir = root / WAREHOUSE_DIR
-    wh_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(root)
+    wh_dir = private_dir(root / WAREHOUSE_DIR)
     path = wh_dir / f"building-{os.getpid()}.duckdb"
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)

@@ -23,6 +23,10 @@ TOO_LONG = "is 17.0 MB long, more than the 16 MB a line may have; shorten or rem
 TS = "is not a timestamp (ISO 8601 like 2026-03-01T14:05:00Z, or Unix seconds)"
 COUNTRY = "is not an ISO 3166-1 alpha-2 country code"
 MONEY = "is not an amount in US dollars (like 12.50)"
+LONE_CR = "holds a carriage return on its own (an old Mac line end); save the file with LF or CRLF line ends"
+MIXED = "ends in CRLF but line 1 in LF; save the file with one kind of line end"
+NOT_A_HEADER = ("the first line is not a header: it names none of the columns of any kind of log; "
+                "add the header row that names the columns as the first line")
 
 # The file's sentence after "<file name>: ".
 REJECTED = {
@@ -35,23 +39,31 @@ REJECTED = {
     "utf32.csv": "is UTF-32 text; save it as UTF-8 and load it again",
     "latin1_header.csv": f"line 1 is not UTF-8 text (byte 66); {UTF8_HINT}",
     "latin1_row.csv": f"line 3 is not UTF-8 text; {UTF8_HINT}",
-    "unknown_header.csv": "its header (name, email, phone) matches no kind of log; the closest, businesses, "
-                          "also needs business_id, category, country (the first line must be the header)",
-    "no_header.csv": "its header (m1, 2026-03-01t10:00:00z, b1, u1, inbound, in, …) matches no kind of log; "
-                     "the closest, businesses, also needs business_id, name, category, country "
-                     "(the first line must be the header)",
-    "missing_column.csv": "its header (message_id, sent_at, business_id, user_id, direction) matches no kind "
-                          "of log; the closest, messages, also needs user_country (the first line must be the header)",
+    "unknown_header.csv": "its header matches no kind of log; the closest, businesses, also needs business_id, "
+                          "category, country",
+    # The first line is data: no value of it is repeated (it may hold a phone number or a name).
+    "no_header.csv": NOT_A_HEADER,
+    "missing_column.csv": "its header matches no kind of log; the closest, messages, also needs user_country",
     "missing_column_kind.csv": "the header lacks the required column user_country for messages",
     "wrong_kind.csv": "the header lacks the required columns report_id, reported_at for reports",
     "semicolons.csv": SEPARATED.format("semicolons"),
     "tabs.csv": SEPARATED.format("tabs"),
     "pipes.csv": SEPARATED.format("pipes"),
-    "duplicate_column.csv": "the header names column 'user_id' twice",
+    "duplicate_column.csv": "the header names column 'user_id' twice (columns 3 and 6)",
     "cr_only.csv": "its lines end in a carriage return alone (old Mac style); save it with LF or CRLF line ends",
     "mixed_line_ends.csv": "line 2 ends in LF but line 1 in CRLF; save the file with one kind of line end",
-    "bare_cr_in_row.csv": "line 2 holds a carriage return on its own (an old Mac line end); "
-                          "save the file with LF or CRLF line ends",
+    "bare_cr_in_row.csv": f"line 2 {LONE_CR}",
+    "lone_cr_row.csv": f"line 2 {MIXED}",
+    "cr_before_value.csv": f"line 3 {LONE_CR}",
+    "cr_at_end_of_field.csv": f"line 2 {LONE_CR}",
+    "cr_at_end_of_file.csv": f"line 3 {LONE_CR}",
+    "cr_after_closing_quote.csv": f"line 2 {MIXED}",
+    "cr_in_header.csv": f"line 1 {LONE_CR}",
+    "crlf_file_lone_cr.csv": f"line 2 {LONE_CR}",
+    "no_header_personal.csv": NOT_A_HEADER,
+    "no_header_repeated_value.csv": NOT_A_HEADER,
+    "truth.csv": "is the ground truth that `trustdesk generate` writes (business_id, archetype), not a log "
+                 "export; score the review queue with it: trustdesk evaluate --truth FILE",
     "unterminated_quote.csv": f"line 3 {QUOTE}",
     "unterminated_quote_last.csv": f"line 3 {QUOTE}",
     "unterminated_after_multiline.csv": f"line 4 {QUOTE}",
@@ -69,6 +81,8 @@ LOADED = {
     "header_only.csv": ("loaded", 0, 0, 0, 0, {}),
     "gzip_ok.csv.gz": ("loaded", 2, 2, 0, 0, {}),
     "quoted_header.csv": ("loaded", 1, 1, 0, 0, {}),
+    "lf_file_quoted_crs.csv": ("loaded", 2, 2, 0, 0, {}),
+    "crlf_file_quoted_lf.csv": ("loaded", 2, 2, 0, 0, {}),
     "empty_header_name.csv": ("loaded", 1, 1, 0, 0, {}),
     "nul_after_64k.csv": ("loaded", 3001, 3001, 0, 0, {}),
     "no_final_newline.csv": ("loaded", 1, 1, 0, 0, {}),
@@ -224,6 +238,10 @@ def test_values_are_stored_as_data(outcomes):
     assert _raw(outcomes, "broken_quoting.csv", "SELECT user_id FROM raw_blocks") == [('u"2',)]
     assert _raw(outcomes, "nul_after_64k.csv", "SELECT user_id, line FROM raw_blocks WHERE block_id = 'z1'") == [
         ("u\x001", 3002)]
+    assert _raw(outcomes, "lf_file_quoted_crs.csv", "SELECT user_id, line FROM raw_blocks ORDER BY line") == [
+        ("u\r\n1", 2), ("\ru2\r", 4)]
+    assert _raw(outcomes, "crlf_file_quoted_lf.csv", "SELECT user_id, line FROM raw_blocks ORDER BY line") == [
+        ("u\n1", 2), ("u\r2", 4)]
     [(size,)] = _raw(outcomes, "huge_field.csv", "SELECT length(text) FROM raw_messages")
     assert size == 1 << 20
     assert outcomes["bom_crlf_quoted.csv"][0].unknown_columns == ["shoe_size"]
@@ -250,10 +268,12 @@ def test_the_whole_corpus_through_the_command_never_shows_a_traceback(tmp_path):
     results = {r["file"]: r for r in json.loads(res.stdout)}
     assert set(results) == {p.rsplit("/", 1)[1] for p in paths}
     for name, r in results.items():
-        if name in REJECTED:
+        if name == "truth.csv":  # the command passes over a truth file with a note
+            assert r["status"] == "skipped" and r["load_id"] is None and "trustdesk evaluate" in r["note"]
+        elif name in REJECTED:
             assert r["status"] == "rejected" and r["error"] == f"{name}: {REJECTED[name]}"
         else:
             assert r["loaded"] + r["duplicates"] + r["quarantined"] == r["rows_read"]
     status = subprocess.run([sys.executable, "-m", "trustdesk.cli", "--data-dir", str(tmp_path / "data"),
                              "status", "--format", "json"], capture_output=True, text=True, timeout=120)
-    assert json.loads(status.stdout)["loads"] == len(paths)
+    assert json.loads(status.stdout)["loads"] == len(paths) - 1

@@ -35,8 +35,9 @@ REJECTS = [
     ("utf16.csv", ("\ufeff" + HEADER + "\n").encode("utf-16"), "UTF-16"),
     ("latin1_header.csv", "message_id,sent_at,business_id,user_id,direction,user_country,caf\xe9\n".encode("latin-1"), "not UTF-8"),
     ("semicolons.csv", HEADER.replace(",", ";") + "\n" + GOOD.replace(",", ";") + "\n", "separated by semicolons"),
-    ("unknown.csv", "foo,bar\n1,2\n", "matches no kind"),
-    ("no_header.csv", GOOD + "\n", "matches no kind"),
+    ("unknown.csv", "foo,bar\n1,2\n", "the first line is not a header"),
+    ("no_header.csv", GOOD + "\n", "the first line is not a header"),
+    ("no_kind.csv", "user_id,business_id,shoe_size\nu1,b1,42\n", "matches no kind"),
     ("dup_header.csv", HEADER + ",user_id\n" + GOOD + ",u1\n", "names column 'user_id' twice"),
 ]
 

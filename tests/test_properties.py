@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from pathlib import Path
 
 import duckdb
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from etl import store
 from etl.load import load_files
-
-SETTINGS = settings(max_examples=30, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Pools whose validity is known by construction. Within a valid pool, different strings are
 # different values, so "same content" is "same strings".
@@ -106,7 +104,7 @@ def summary(r):
             r.unknown_columns)
 
 
-@SETTINGS
+# Examples and deadline come from the Hypothesis profile (tests/conftest.py): fixed on CI.
 @given(block_rows())
 def test_every_row_ends_where_the_rules_say(rows):
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,13 +121,19 @@ def test_every_row_ends_where_the_rules_say(rows):
         assert store_counts(root)[:2] == (res.loaded, res.quarantined)
 
 
-# Anything at all in the cells, and ragged rows: only the invariants are known.
-cell = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
+# Anything at all in the cells, and ragged rows: only the invariants are known. The characters
+# that CSV and line ends give a meaning to are mixed in often, since any text rarely draws them.
+any_text = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
+marks = st.sampled_from(["\r", "\n", "\r\n", '"', '""', ",", " ", "\t", "\ufeff"])
+cell = st.one_of(any_text, st.lists(st.one_of(marks, any_text), max_size=5).map("".join))
 raw_rows = st.lists(st.lists(cell, min_size=1, max_size=7), max_size=20)
 
 
-@SETTINGS
 @given(raw_rows, st.booleans(), st.sampled_from(["\r\n", "\n"]))
+# Found by Hypothesis: a CR alone in an LF file, which DuckDB read as a blank line (the row lost) or
+# as a line end (the next record numbered one line too far).
+@example(rows=[["\r"]], again=False, end="\n")
+@example(rows=[["\r0"]], again=False, end="\n")
 def test_random_rows_are_accounted_for_and_the_dry_run_predicts_the_load(rows, again, end):
     with tempfile.TemporaryDirectory() as tmp:
         root, path = Path(tmp) / "data", Path(tmp) / "blocks.csv"
@@ -147,6 +151,9 @@ def test_random_rows_are_accounted_for_and_the_dry_run_predicts_the_load(rows, a
             assert res.error.startswith("blocks.csv: ") and "\n" not in res.error
             # Only a CR in an unquoted field (written with LF line ends) makes this file not CSV.
             assert end == "\n" and any("\r" in c for r in rows for c in r), res.error
+            # ... and the sentence names a line that holds one.
+            named = re.match(r"blocks\.csv: line (\d+) ", res.error)
+            assert named and b"\r" in path.read_bytes().split(b"\n")[int(named[1]) - 1], res.error
             assert store_counts(root) == (before[0], before[1], before[2] + 1)
             return
         assert res.rows_read == len(records)

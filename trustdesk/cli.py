@@ -120,19 +120,46 @@ def load(ctx, files, kind, fmt) -> None:
     from etl.load import exit_code, load_files
 
     root = _root(ctx)
-    with _progress("loading") as update:
-        state = {"i": 0, "file": None}
+    paths = [Path(f) for f in files]
+    # `trustdesk generate` writes truth.csv beside the logs, so `trustdesk load world/*.csv` names
+    # it too: it is not a log, and is passed over with a note rather than rejected.
+    skipped = {p: _truth_note(p) for p in paths if _is_truth_file(p)}
+    todo = [p for p in paths if p not in skipped]
+    results = []
+    if todo:
+        with _progress("loading") as update:
+            state = {"i": 0, "file": None}
 
-        def report(file, stage, frac):
-            if file and file != state["file"]:
-                state["file"] = file
-                state["i"] += 1
-            base = state["i"] - 1 if file else len(files)
-            update(base + frac, len(files) + 1, f"{file or 'marts'}: {stage}")
+            def report(file, stage, frac):
+                if file and file != state["file"]:
+                    state["file"] = file
+                    state["i"] += 1
+                base = state["i"] - 1 if file else len(todo)
+                update(base + frac, len(todo) + 1, f"{file or 'marts'}: {stage}")
 
-        results = _guard(lambda: load_files(root, [Path(f) for f in files], kind=kind, progress=report))
+            results = _guard(lambda: load_files(root, todo, kind=kind, progress=report))
+    loaded = iter(results)
+    results = [skipped_result(p, skipped[p]) if p in skipped else next(loaded) for p in paths]
     _print_results(results, fmt)
     ctx.exit(exit_code(results))
+
+
+def _is_truth_file(path: Path) -> bool:
+    from etl.csvfile import is_truth_header, read_header
+
+    header = read_header(path) if path.is_file() else None
+    return header is not None and is_truth_header(header)
+
+
+def _truth_note(path: Path) -> str:
+    return ("the ground truth of `trustdesk generate` (business_id, archetype), not a log; "
+            f"score the review queue with it: trustdesk evaluate --truth {path}")
+
+
+def skipped_result(path: Path, note: str):
+    from etl.load import FileResult
+
+    return FileResult(path.name, None, "skipped", note=note)
 
 
 def _guard(fn):
@@ -209,10 +236,16 @@ def _parse_date(value: str | None, flag: str) -> date | None:
 
 
 def _write_table(df, fmt: str) -> None:
+    """Every table the command prints: JSON with exact money, CSV through the one formula-safe
+    writer (`trustdesk.export.safe_csv`, as the dashboard's downloads)."""
     if fmt == "json":
-        click.echo(json.dumps(df.to_dicts(), indent=2, default=str))
+        from trustdesk.metrics import as_json
+
+        click.echo(as_json(df))
     else:
-        sys.stdout.write(df.write_csv())
+        from trustdesk.export import safe_csv
+
+        sys.stdout.write(safe_csv(df))
 
 
 @cli.command()
@@ -262,12 +295,7 @@ def quarantine(ctx, load_id, fmt) -> None:
         df = quarantined_rows(wh, load_id=load_id)
     finally:
         wh.close()
-    if fmt == "csv":
-        from trustdesk.export import safe_csv
-
-        sys.stdout.write(safe_csv(df))
-    else:
-        _write_table(df, fmt)
+    _write_table(df, fmt)
 
 
 # --------------------------------------------------------------------------- review queue
@@ -301,12 +329,7 @@ def queue(ctx, as_of, limit, lookback, fmt) -> None:
     finally:
         wh.close()
     table = result.table.head(limit) if limit else result.table
-    if fmt == "csv":
-        from trustdesk.export import safe_csv
-
-        sys.stdout.write(safe_csv(table))
-    else:
-        _write_table(table, fmt)
+    _write_table(table, fmt)
 
 
 @cli.command()
@@ -458,7 +481,7 @@ def run_demo(root: Path, quiet: bool = False) -> bool:
     with _progress("generating demo world", DEMO["messages"]) as update:
         generate_world(world, seed=DEMO["seed"], businesses=DEMO["businesses"], days=DEMO["days"],
                        messages=DEMO["messages"], progress=lambda d, t: update(d, t))
-    files = sorted(p for p in world.glob("*.csv") if p.name != "truth.csv")
+    files = sorted(p for p in world.glob("*.csv") if not _is_truth_file(p))
     say(f"loading {len(files)} files ...")
     with _progress("loading demo world", len(files) + 1) as update:
         names = [f.name for f in files]

@@ -19,6 +19,10 @@ def neutralise(value: str | None) -> str | None:
 
 
 def neutralise_frame(df: pl.DataFrame) -> pl.DataFrame:
+    # Categorical text is text too: a business name can reach a CSV as an Enum.
+    cats = [n for n, t in df.schema.items() if isinstance(t, (pl.Categorical, pl.Enum))]
+    if cats:
+        df = df.with_columns([pl.col(n).cast(pl.String) for n in cats])
     exprs = []
     for name, dtype in df.schema.items():
         if dtype == pl.String:
@@ -34,8 +38,11 @@ def neutralise_frame(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def safe_csv(df: pl.DataFrame) -> str:
+    """The one CSV writer for what people open in a spreadsheet: the dashboard's downloads and
+    every CSV `trustdesk` prints (metrics, queue, quarantine)."""
     # Lists (reasons) become one text cell first, then every text cell is neutralised.
     lists = [n for n, t in df.schema.items() if isinstance(t, pl.List)]
     if lists:
-        df = df.with_columns([pl.col(n).list.join("; ") for n in lists])
+        df = df.with_columns([pl.col(n).list.eval(pl.element().cast(pl.String)).list.join("; ")
+                              for n in lists])
     return neutralise_frame(df).write_csv()

@@ -1,7 +1,9 @@
 """Load history and quarantined rows, as the warehouse's copy of them shows.
 
 `trustdesk quarantine` and the Quarantine page both list rows through `quarantined_rows`, so they
-show the same rows; `summary_lines` is the text `trustdesk load` prints for a load's results.
+show the same rows; `summary_lines` is the text `trustdesk load` prints for a load's results, and
+`reason_table` a load's (or a dry run's) reasons grouped with their first line numbers. Reasons
+are shown grouped, with the values taken out (`etl.load.REASON_GROUP`): analysts read them too.
 """
 
 from __future__ import annotations
@@ -10,14 +12,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from etl.load import REASON_GROUP  # a reason with its values taken out: the loader's own groups
 from trustdesk.warehouse import Warehouse
-
-# A reason with its value taken out, so that rows with the same problem group together
-# ("sent_at: 'yesterday' is not a timestamp" -> "sent_at: a value is not a timestamp").
-REASON_GROUP = (
-    "regexp_replace(regexp_replace(r, ': ''.*''( is)', ': a value\\1'), "
-    "'^(\\S+) .* conflicts with .*$', '\\1 conflicts with a row already read')"
-)
 
 NO_LIMIT = 2**62
 
@@ -25,8 +21,8 @@ NO_LIMIT = 2**62
 def quarantined_rows(wh: Warehouse, load_id: int | None = None, kind: str | None = None,
                      reason_contains: str | None = None, limit: int | None = None,
                      file: str | None = None, reason: str | None = None) -> pl.DataFrame:
-    """Quarantined rows, oldest load first, in file order. `reason` is one of the groups that
-    `quarantine_facets` lists; `reason_contains` matches any part of any reason."""
+    """Quarantined rows, newest load first, each load's rows in file order. `reason` is one of
+    the groups that `quarantine_facets` lists; `reason_contains` matches any part of any reason."""
     sql = f"""
         SELECT q.load_id, q.file_name AS file, q.kind, q.line, q.reasons, q.raw_text
         FROM quarantine AS q
@@ -37,7 +33,7 @@ def quarantined_rows(wh: Warehouse, load_id: int | None = None, kind: str | None
                OR list_bool_or([contains(lower(r), lower($needle)) FOR r IN q.reasons]))
           AND ($reason::VARCHAR IS NULL
                OR list_bool_or([{REASON_GROUP} = $reason FOR r IN q.reasons]))
-        ORDER BY q.load_id, q.line
+        ORDER BY q.load_id DESC, q.line
         LIMIT $limit
     """
     return wh.query(sql, {"load_id": load_id, "kind": kind, "file": file, "needle": reason_contains,
@@ -111,12 +107,19 @@ def load_history(wh: Warehouse, outcome: str | None = None) -> pl.DataFrame:
     )
 
 
+DATA_QUALITY = "the Data quality page lists them (businesses and campaigns no file has defined)"
+
+
 def summary_lines(results) -> list[str]:
-    """What `trustdesk load` prints for these `etl.load.FileResult`s (its text format)."""
+    """What `trustdesk load` prints for these `etl.load.FileResult`s (its text format), and what
+    the Upload page shows after a load. No value of the data appears in it."""
     out = []
     for r in results:
         if r.status == "rejected":
             out.append(f"{r.file}: REJECTED: {r.error}")
+            continue
+        if r.status == "skipped":
+            out.append(f"{r.file}: skipped: {r.note}")
             continue
         out.append(
             f"{r.file}: {r.kind}, {r.rows_read:,} rows read, {r.loaded:,} loaded, "
@@ -126,8 +129,41 @@ def summary_lines(results) -> list[str]:
             out.append(f"  note: {r.already_loaded}")
         if r.unknown_columns:
             out.append(f"  unknown columns ignored: {', '.join(r.unknown_columns)}")
+        if r.undefined_rows:
+            out.append(f"  note: {undefined_sentence(r)}")
+        lines = {reason: found for reason, _, found in r.reasons}
         for reason, n in r.top_reasons:
-            out.append(f"  {n:>8,} × {reason}")
+            found = lines.get(reason) or []
+            where = (f" (line{'s' if len(found) > 1 else ''} {', '.join(map(str, found))}"
+                     f"{', …' if n > len(found) else ''})") if found else ""
+            out.append(f"  {n:>8,} × {reason}{where}")
         if r.quarantined:
-            out.append(f"  see them with: trustdesk quarantine --load {r.load_id}")
+            out.append(f"  see them on the Quarantine page, or with: trustdesk quarantine --load {r.load_id}")
     return out
+
+
+def undefined_sentence(r) -> str:
+    """Rows loaded that name a business (campaign) no loaded file defines yet, as one sentence."""
+    entity = r.undefined_entity or "business"
+    plural = {"business": "businesses", "campaign": "campaigns"}[entity]
+    ids = f"{r.undefined_ids:,} {entity if r.undefined_ids == 1 else plural}"
+    rows = f"{r.undefined_rows:,} row{'s' if r.undefined_rows != 1 else ''}"
+    return (f"{rows} name{'s' if r.undefined_rows == 1 else ''} {ids} that no loaded file defines; "
+            f"they are loaded and show as unknown until a {plural} file defines them; "
+            f"{DATA_QUALITY}")
+
+
+def reason_table(result, lines: int | None = None) -> pl.DataFrame:
+    """A load's (or a dry run's) quarantined rows grouped by reason, values taken out: one row per
+    reason with its number of rows and the first line numbers, most rows first. For the Upload
+    page's check and summary. Columns: reason (str), rows (int), lines (list of int, at most
+    `etl.load.REASON_LINES`), first_lines (str, e.g. "2, 5, 9, …")."""
+    groups = result.reasons or [(r, n, []) for r, n in result.top_reasons]
+    rows = []
+    for reason, n, found in groups:
+        found = list(found) if lines is None else list(found)[:lines]
+        more = n > len(found)
+        rows.append({"reason": reason, "rows": int(n), "lines": found,
+                     "first_lines": ", ".join(str(x) for x in found) + (", …" if more and found else "")})
+    return pl.DataFrame(rows, schema={"reason": pl.String, "rows": pl.Int64, "lines": pl.List(pl.Int64),
+                                      "first_lines": pl.String})

@@ -58,6 +58,20 @@ CASES: dict[str, tuple[bytes, str | None]] = {
                                                            "k2,2026-03-01T10:00:00Z,u2,b1,spam", crlf=True), None),
     "mixed_line_ends.csv": ((BLOCKS + "\r\nk1,2026-03-01T10:00:00Z,u1,b1,spam\nk2,never,u1,b1,spam\r\n").encode(), None),
     "bare_cr_in_row.csv": ((BLOCKS + "\nk1,2026-03-01T10:00:00Z,u1,b1,spam\rk2,2026-03-01T10:00:00Z,u1,b1,spam\n").encode(), None),
+    # A CR alone in an LF file, as Python's csv.writer writes a field holding one (found by
+    # tests/test_properties.py): DuckDB read the first as a blank line and the second as two lines.
+    "lone_cr_row.csv": ((BLOCKS + "\n\r\n").encode(), None),
+    "cr_before_value.csv": ((BLOCKS + "\nk1,2026-03-01T10:00:00Z,u1,b1,spam\n\r0\n").encode(), None),
+    "cr_at_end_of_field.csv": ((BLOCKS + "\nk1,2026-03-01T10:00:00Z,u1\r,b1,spam\n").encode(), None),
+    "cr_at_end_of_file.csv": ((BLOCKS + "\nk1,2026-03-01T10:00:00Z,u1,b1,spam\n\r").encode(), None),
+    "cr_after_closing_quote.csv": ((BLOCKS + '\nk1,2026-03-01T10:00:00Z,"u1"\r\n').encode(), None),
+    "cr_in_header.csv": (("block_id,blocked_at\r,user_id,business_id,reason\nk1,2026-03-01T10:00:00Z,u1,b1,spam\n").encode(), None),
+    "crlf_file_lone_cr.csv": ((BLOCKS + "\r\nk1,2026-03-01T10:00:00Z,u1,b1,sp\ram\r\n").encode(), None),
+    # A first line of data: no value of it may reach a sentence.
+    "no_header_personal.csv": (lines("+447700900123,Jane Doe,jane@example.org,retail,GB",
+                                     "+447700900124,John Roe,john@example.org,food,GB"), None),
+    "no_header_repeated_value.csv": (lines("Jane Doe,Jane Doe,2026-03-01", "x,y,z"), None),
+    "truth.csv": (lines("business_id,archetype", "b1,spammer"), None),
     "only_bom.csv": (b"\xef\xbb\xbf", None),
     "gzip_broken.csv.gz": (b"\x1f\x8b\x08\x00garbage that is not deflate", None),
     "gzip_truncated.csv.gz": (gzip.compress(lines(MSG, OK_IN, OK_OUT) * 50, mtime=0)[:60], None),
@@ -78,6 +92,9 @@ CASES: dict[str, tuple[bytes, str | None]] = {
     "stray_quote_then_multiline.csv": (lines(MSG, 'm1,2026-03-01T10:00:00Z,b1,u"1,inbound,IN,,,,',
                                              'm2,2026-03-01T10:00:00Z,b1,u2,inbound,IN,,,,"multi', 'line"',
                                              "m3,2026-03-01T10:00:00Z,b1,u3,inbound,XX,,,,", ""), None),
+    # CRs and LFs inside quoted fields are values, whichever line end the file uses.
+    "lf_file_quoted_crs.csv": ((BLOCKS + '\nk1,2026-03-01T10:00:00Z,"u\r\n1",b1,spam\nk2,2026-03-01T10:00:00Z,"\ru2\r",b1,\n').encode(), None),
+    "crlf_file_quoted_lf.csv": ((BLOCKS + '\r\nk1,2026-03-01T10:00:00Z,"u\n1",b1,spam\r\nk2,2026-03-01T10:00:00Z,"u\r2",b1,\r\n').encode(), None),
     "quoted_header.csv": (lines('"block_id","blocked_at","user_id","business_id"',
                                 '"k1","2026-03-01T10:00:00Z","u1","b1"'), None),
     "empty_header_name.csv": (lines("block_id,,blocked_at,user_id,business_id", "k1,x,2026-03-01T10:00:00Z,u1,b1"), None),

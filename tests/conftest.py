@@ -1,0 +1,18 @@
+"""Hypothesis profiles. CI (the `CI` environment variable set) runs a fixed set of examples, the
+same on every run, so that a red CI run is the code's fault and a re-run reproduces it; a person's
+run (`dev`) draws new examples each time, which is how new failures are found. `thorough` is for
+looking hard: `pytest --hypothesis-profile thorough tests/test_properties.py`."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# Loads are slow examples (a DuckDB store each): no deadline, no complaint about their speed.
+_SLOW = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+settings.register_profile("ci", derandomize=True, max_examples=30, database=None, print_blob=True, **_SLOW)
+settings.register_profile("dev", max_examples=30, print_blob=True, **_SLOW)
+settings.register_profile("thorough", max_examples=600, database=None, **_SLOW)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev")
