@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from etl import store
-from etl.contract import KINDS, Kind
+from etl.contract import KINDS, MONEY_TYPE, Kind
 from concurrent.futures import ThreadPoolExecutor
 
 from etl.csvfile import (FileRejected, Prepared, Scan, line_end_problem, prepare, record_lines,
@@ -33,7 +33,7 @@ from trustdesk.config import Settings
 MAX_LINE_BYTES = 16 << 20
 DUCK_TYPES = {
     "id": "VARCHAR", "text": "VARCHAR", "countries": "VARCHAR", "timestamp": "TIMESTAMP",
-    "date": "DATE", "country": "VARCHAR", "bool": "BOOLEAN", "money": "DOUBLE",
+    "date": "DATE", "country": "VARCHAR", "bool": "BOOLEAN", "money": MONEY_TYPE,
     "enum": "VARCHAR", "int_pos": "BIGINT",
 }
 STRUCTURAL = {
@@ -141,6 +141,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"CREATE TABLE IF NOT EXISTS {_raw_table(kind)} "
             f"({cols}, load_id INTEGER, line BIGINT, row_hash UBIGINT)"
         )
+        _money_to_decimal(con, kind)
+
+
+def _money_to_decimal(con, kind: Kind) -> None:
+    """Stores written before money was exact hold it as DOUBLE: convert those columns once, and
+    refresh the row fingerprints (hashed from the typed values) so re-sent rows stay duplicates."""
+    money = [c.name for c in kind.columns if c.type == "money"]
+    if not money:
+        return
+    types = dict(con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?", [_raw_table(kind)]).fetchall())
+    stale = [m for m in money if types.get(m) == "DOUBLE"]
+    if not stale:
+        return
+    try:
+        con.execute("BEGIN TRANSACTION")
+        own = True
+    except duckdb.TransactionException:  # the caller's transaction holds it all
+        own = False
+    for m in stale:
+        con.execute(f"ALTER TABLE {_raw_table(kind)} ALTER {q(m)} SET DATA TYPE {MONEY_TYPE}")
+    con.execute(f"UPDATE {_raw_table(kind)} SET row_hash = hash({', '.join(q(c.name) for c in kind.columns)})")
+    if own:
+        con.execute("COMMIT")
 
 
 def store_version(con) -> int:

@@ -304,3 +304,35 @@ def test_every_money_cast_in_the_sql_is_the_contract_type():
             found.append((sql.name, m.group(0)))
     assert found  # the marts do cast money
     assert all(re.sub(r"\s", "", t).upper() == re.sub(r"\s", "", MONEY_TYPE) for _, t in found), found
+
+
+def test_a_store_written_when_money_was_double_reloads_as_duplicates(tmp_path):
+    """Stores from before exact money hold DOUBLE columns and fingerprints of doubles: the next
+    load converts them once, so the same file sent again is all duplicates, nothing quarantined."""
+    import duckdb
+
+    from etl import store as store_mod
+    from etl.contract import KINDS
+    from etl.load import _raw_table, load_files
+    from tests.test_metrics import AD_EVENTS, BUSINESSES, CAMPAIGNS
+    from tests.worlds import build, write_kind
+
+    root, _ = build(tmp_path, businesses=BUSINESSES, ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS)
+    con = duckdb.connect(str(root / store_mod.INGEST_FILE))
+    for name in ("ad_events", "ad_campaigns"):
+        kind = KINDS[name]
+        money = [c.name for c in kind.columns if c.type == "money"]
+        for m in money:
+            con.execute(f'ALTER TABLE {_raw_table(kind)} ALTER "{m}" SET DATA TYPE DOUBLE')
+        cols = ", ".join(f'"{c.name}"' for c in kind.columns)
+        con.execute(f"UPDATE {_raw_table(kind)} SET row_hash = hash({cols})")
+    con.close()
+    again = write_kind(tmp_path / "again_ad_events.csv", "ad_events", AD_EVENTS)
+    [result] = load_files(root, [again], user="test")
+    assert result.quarantined == 0 and result.duplicates == len(AD_EVENTS)
+    con = duckdb.connect(str(root / store_mod.INGEST_FILE), read_only=True)
+    kind = KINDS["ad_events"]
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
+                             [_raw_table(kind)]).fetchall())
+    con.close()
+    assert types["cost_usd"].startswith("DECIMAL")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from etl.validate import exact_money
 from trustdesk import auth
 from trustdesk.config import REPO_ROOT, Settings, reference_file
 
@@ -206,10 +207,13 @@ def check_rate_card(data: bytes) -> list[dict]:
         if row["category"] not in ("marketing", "utility", "authentication"):
             raise ValueError(f"line {n}: category must be marketing, utility or authentication")
         try:
-            price = float(row["price_usd"])
+            price = exact_money(row["price_usd"])
+        except ValueError as exc:
+            raise ValueError(f"line {n}: price_usd {exc}") from None
+        try:
             date.fromisoformat(row["effective_from"])
         except ValueError as exc:
-            raise ValueError(f"line {n}: price_usd must be a number and effective_from a YYYY-MM-DD date") from exc
+            raise ValueError(f"line {n}: effective_from must be a YYYY-MM-DD date") from exc
         if price < 0 or not row["market"]:
             raise ValueError(f"line {n}: a market and a price >= 0 are required")
         rows.append(row)

@@ -12,6 +12,8 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from etl.store import private_dir
+
 DB_FILE = "trustdesk.sqlite"
 
 SCHEMA = """
@@ -99,7 +101,7 @@ def path_for(root: Path) -> Path:
 
 
 def connect(root: Path) -> sqlite3.Connection:
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(root)
     path = path_for(root)
     if not path.exists():
         # Password hashes and decisions: owner-only from the first byte (the WAL and shared-memory

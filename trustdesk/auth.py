@@ -517,11 +517,23 @@ def record_sign_out(root: Path, principal: Principal, why: str = "signed out", c
     end_session(root, principal, why, clock)
 
 
-def lock_account(root: Path, name: str, minutes: int | None, actor: str = "cli", clock: Clock = utcnow) -> bool:
-    """Lock an account (for `minutes`, or until unlocked) and end its sessions; None unlocks it."""
+LOCKED_FOR_GOOD = "9999-12-31T00:00:00+00:00"
+
+
+def lock_account(root: Path, name: str, minutes: int | None = None, actor: str = "cli",
+                 clock: Clock = utcnow) -> bool:
+    """Lock an account for `minutes` (None: until unlocked) and end its sessions at once."""
     now = clock()
-    until = (now + timedelta(minutes=minutes)).isoformat() if minutes else (
-        "9999-12-31T00:00:00+00:00" if minutes is None else None)
+    until = (now + timedelta(minutes=minutes)).isoformat() if minutes else LOCKED_FOR_GOOD
+    return _set_lock(root, name, until, "account locked", actor, clock)
+
+
+def unlock_account(root: Path, name: str, actor: str = "cli", clock: Clock = utcnow) -> bool:
+    return _set_lock(root, name, None, "account unlocked", actor, clock)
+
+
+def _set_lock(root: Path, name: str, until: str | None, event: str, actor: str, clock: Clock) -> bool:
+    now = clock()
     con = appdb.connect(root)
     try:
         with appdb.transaction(con):
@@ -529,7 +541,9 @@ def lock_account(root: Path, name: str, minutes: int | None, actor: str = "cli",
                                 "WHERE name = ?", (until, now.isoformat(timespec="seconds"), name)).rowcount > 0
             if found:
                 _revoke_all(con, name, "account locked" if until else "account changed", now.isoformat())
-                audit(con, "account locked" if until else "account unlocked", name, actor, "", clock)
+                if until is None:
+                    con.execute("DELETE FROM signin_failures WHERE name = ?", (name,))
+                audit(con, event, name, actor, "", clock)
             return found
     finally:
         con.close()

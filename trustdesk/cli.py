@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from contextlib import contextmanager
 from datetime import date
@@ -179,22 +178,9 @@ def _guard(fn):
 @click.pass_context
 def rebuild(ctx) -> None:
     """Rebuild the marts from the loaded events (after replacing markets.csv or rate_card.csv)."""
-    from etl import store
-    from etl.build import build_warehouse
-    from etl.load import ensure_schema
+    from trustdesk.maintenance import rebuild_marts
 
-    root = _root(ctx)
-
-    def run():
-        with store.load_lock(root):
-            con = store.connect_ingest(root)
-            try:
-                ensure_schema(con)
-                return build_warehouse(root, con, force=True)
-            finally:
-                con.close()
-
-    meta = _guard(run)
+    meta = _guard(lambda: rebuild_marts(_root(ctx)))
     click.echo(f"warehouse version {meta['version']} built")
 
 
@@ -440,6 +426,32 @@ def users_remove(ctx, name) -> None:
     click.echo(f"removed {name}")
 
 
+@users.command("lock")
+@click.argument("name")
+@click.option("--minutes", type=click.IntRange(min=1), default=None,
+              help="Lock for this long; without it the account stays locked until unlocked.")
+@click.pass_context
+def users_lock(ctx, name, minutes) -> None:
+    """Lock account NAME: its open sessions end at once and it cannot sign in."""
+    from trustdesk import auth
+
+    if not auth.lock_account(_root(ctx), name, minutes, actor=f"cli:{_os_user()}"):
+        raise UserError(f"there is no account named {name}")
+    click.echo(f"locked {name}" + (f" for {minutes} min" if minutes else " until unlocked"))
+
+
+@users.command("unlock")
+@click.argument("name")
+@click.pass_context
+def users_unlock(ctx, name) -> None:
+    """Unlock account NAME."""
+    from trustdesk import auth
+
+    if not auth.unlock_account(_root(ctx), name, actor=f"cli:{_os_user()}"):
+        raise UserError(f"there is no account named {name}")
+    click.echo(f"unlocked {name}")
+
+
 def _os_user() -> str:
     from etl.load import current_user
 
@@ -515,11 +527,13 @@ def serve(ctx, no_demo) -> None:
         _guard(lambda: run_demo(root))
     ensure_first_accounts(root)
     env = dict(os.environ, TRUSTDESK_DATA=str(root))
-    cmd = [sys.executable, "-m", "trustdesk.serve", "run", str(config.REPO_ROOT / "app.py"), *ctx.args]
-    try:
-        ctx.exit(subprocess.call(cmd, env=env, cwd=str(config.REPO_ROOT)))
-    except KeyboardInterrupt:
-        ctx.exit(0)
+    # The server replaces this process, so a service manager's SIGTERM or a terminal's Ctrl-C
+    # reaches it directly and nothing is left serving the port.
+    cmd = [sys.executable, "-m", "trustdesk.serve", *ctx.args]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(config.REPO_ROOT)
+    os.execve(sys.executable, cmd, env)
 
 
 def main() -> None:

@@ -193,8 +193,7 @@ def stage(root: Path, principal: Principal | None, upload: UploadedLike,
             "limit; split the export or load it with `trustdesk load`"
         )
         return staged
-    base = upload_dir(root)
-    base.mkdir(parents=True, exist_ok=True)
+    base = store.private_dir(upload_dir(root))
     sweep_staged(root)
     folder = base / secrets.token_hex(8)
     # The lock is taken before the folder exists, so a sweep never sees the folder unheld.
