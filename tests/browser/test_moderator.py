@@ -53,7 +53,10 @@ def test_moderator_decides_and_the_decision_survives_a_restart(server, page):
     # Kill the server outright and start it again: the confirmed decision is still there.
     server.kill()
     server.start()
-    sign_in(page, server.url, "moderator")
+    # The session lives in the moderation store and the browser kept its cookie: still signed in.
+    page.goto(server.url)
+    page.wait_for_selector('[data-testid="stSidebarNav"]')
+    wait_ready(page)
     nav(page, "Audit log")
     page.get_by_text("decision: suspend", exact=True).first.wait_for(state="attached")
     log = main_text(page)
