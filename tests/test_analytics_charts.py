@@ -321,3 +321,16 @@ def test_the_read_side_fills_missing_labels_once(gaps):
     f = Filters(Period(date(2026, 3, 1), date(2026, 3, 3)))
     assert analytics.block_view(wh, f, analytics.Settings()).reasons["reason"].null_count() == 0
     assert analytics.spam_view(wh, f).top_templates["template"].null_count() == 0
+
+
+def test_vertical_axis_labels_sit_on_their_grid_lines():
+    # Streamlit's theme lifts the labels above the lines unless the axis says otherwise; a point at
+    # 0 then looked below zero on the Overview.
+    import polars as pl
+
+    from trustdesk import charts
+
+    trends = pl.DataFrame({"day": [date(2026, 3, 1), date(2026, 3, 2)], "measure": ["Messages", "Messages"],
+                           "value": [0, 4]})
+    spec = charts.trend_panels(trends, ["Messages"], columns=1, panel_width=200).to_dict()
+    assert spec["concat"][0]["encoding"]["y"]["axis"]["labelBaseline"] == "middle"

@@ -46,6 +46,11 @@ MONEY_LABELS = _abbreviated("$", ",.2~f")
 COUNT_LABELS = _abbreviated("", ",d")
 
 
+# Streamlit's chart theme sets the vertical axis labels a few pixels above their grid lines, so a
+# point at 0 looked as if it were below zero; each y axis centres them on the line.
+Y_LABELS = {"labelBaseline": "middle"}
+
+
 def money_axis(title: str | None = None, **kw) -> alt.Axis:
     return alt.Axis(title=title, labelExpr=MONEY_LABELS, **kw)
 
@@ -115,7 +120,7 @@ def trend_panels(trends: pl.DataFrame, order: list[str], columns: int, panel_wid
             .encode(
                 x=day(),
                 y=alt.Y("value:Q", title=None, scale=from_zero(),
-                        axis=money_axis() if is_money else count_axis()),
+                        axis=money_axis(**Y_LABELS) if is_money else count_axis(**Y_LABELS)),
                 tooltip=[day_tooltip(), alt.Tooltip("measure:N", title="Measure"),
                          alt.Tooltip("value:Q", title="Value", format="$,.2f" if is_money else ",")],
             )
@@ -172,7 +177,7 @@ def spam_reports(reports: pl.DataFrame, baseline: pl.DataFrame) -> alt.LayerChar
         alt.Chart(plain(reports)).mark_bar()
         .encode(
             x=alt.X("yearmonthdate(date):T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True)),
-            y=alt.Y("sum(reports):Q", title="Reports", scale=from_zero(), axis=count_axis("Reports")),
+            y=alt.Y("sum(reports):Q", title="Reports", scale=from_zero(), axis=count_axis("Reports", **Y_LABELS)),
             color=colors.report_reason(),
             tooltip=[alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
                      alt.Tooltip("reason:N", title="Reason"),
@@ -228,7 +233,7 @@ def block_rate_distribution(businesses: pl.DataFrame) -> alt.Chart | None:
         alt.Chart(plain(businesses)).mark_bar()
         .encode(
             x=alt.X("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", axis=alt.Axis(format="%")),
-            y=alt.Y("count():Q", title="Businesses", axis=count_axis("Businesses")),
+            y=alt.Y("count():Q", title="Businesses", axis=count_axis("Businesses", **Y_LABELS)),
             color=colors.category(),
             tooltip=[alt.Tooltip("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", format=".1%"),
                      alt.Tooltip("category:N", title="Business category"),
@@ -255,7 +260,7 @@ def ratings_over_time(ratings: pl.DataFrame) -> alt.Chart | None:
         alt.Chart(plain(ratings)).mark_area(interpolate="linear")
         .encode(
             x=day(),
-            y=alt.Y("businesses:Q", stack=True, title="Businesses", axis=count_axis("Businesses")),
+            y=alt.Y("businesses:Q", stack=True, title="Businesses", axis=count_axis("Businesses", **Y_LABELS)),
             color=colors.rating(),
             order=alt.Order("rating_order:Q"),
             tooltip=[day_tooltip(), alt.Tooltip("rating:N", title="Rating"),
@@ -289,7 +294,7 @@ def revenue_over_time(daily: pl.DataFrame) -> alt.Chart | None:
         .encode(
             x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True)),
             y=alt.Y("sum(revenue_usd):Q", title="Revenue (USD)", scale=from_zero(),
-                    axis=money_axis("Revenue (USD)")),
+                    axis=money_axis("Revenue (USD)", **Y_LABELS)),
             color=colors.stream(),
             tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day", format=DATE_FORMAT),
                      alt.Tooltip("stream:N", title="Stream"),
@@ -322,7 +327,7 @@ def answered_by_day(days: pl.DataFrame) -> alt.Chart | None:
         alt.Chart(plain(days)).mark_line(point=True, interpolate="linear", color=colors.MEASURE_COLOR)
         .encode(
             x=day(),
-            y=alt.Y("answered_24h_share:Q", title=None, scale=share_scale(values), axis=alt.Axis(format="%")),
+            y=alt.Y("answered_24h_share:Q", title=None, scale=share_scale(values), axis=alt.Axis(format="%", **Y_LABELS)),
             tooltip=[day_tooltip(),
                      alt.Tooltip("answered_24h_share:Q", title="Answered within 24 h", format=".1%"),
                      alt.Tooltip("opened:Q", title="Conversations opened", format=",")],
@@ -339,7 +344,7 @@ def response_time_buckets(buckets: pl.DataFrame, order: Iterable[str]) -> alt.Ch
         .encode(
             x=alt.X("bucket:N", sort=list(order), title="Time to the business's answer",
                     axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("opened:Q", title="Conversations", scale=from_zero(), axis=count_axis("Conversations")),
+            y=alt.Y("opened:Q", title="Conversations", scale=from_zero(), axis=count_axis("Conversations", **Y_LABELS)),
             tooltip=[alt.Tooltip("bucket:N", title="Answered"),
                      alt.Tooltip("opened:Q", title="Conversations", format=",")],
         )
@@ -365,7 +370,7 @@ def outreach_by_category(categories: pl.DataFrame) -> alt.Chart | None:
         .encode(
             x=alt.X("freeform_outside_share:Q", title="Free-form outside the window (share of outbound)",
                     axis=alt.Axis(format="%")),
-            y=alt.Y("cold_share:Q", title="Cold share of marketing", axis=alt.Axis(format="%")),
+            y=alt.Y("cold_share:Q", title="Cold share of marketing", axis=alt.Axis(format="%", **Y_LABELS)),
             color=colors.category(),
             tooltip=[alt.Tooltip("category:N", title="Business category"),
                      alt.Tooltip("freeform_outside:Q", title="Free-form outside", format=","),
