@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_metrics import BLOCKS, BUSINESSES, MESSAGES, REPORTS
-from tests.worlds import build, sign_in_apptest
+from tests.worlds import Clock, build, sign_in_apptest
 from trustdesk import admin, appdb, auth
 from trustdesk.auth import AuthError, PermissionDenied, Principal
 from trustdesk.config import REPO_ROOT
@@ -22,17 +22,6 @@ from trustdesk.export import neutralise, safe_csv
 from trustdesk.navigation import PAGES, pages_for
 
 PASSWORD = "correct horse battery"
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **kw):
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

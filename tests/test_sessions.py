@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.worlds import Clock
 from trustdesk import admin, appdb, auth, moderation
 from trustdesk.auth import AuthError, PermissionDenied, Principal, SessionEnded
 from trustdesk.config import REPO_ROOT
 
 PASSWORD = "correct horse battery"
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **kw):
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

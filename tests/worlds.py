@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from etl.contract import KINDS
@@ -23,6 +24,19 @@ India,authentication,0.002,2026-01-01
 Brazil,marketing,0.06,2026-01-01
 Brazil,utility,0.008,2026-01-01
 """
+
+
+class Clock:
+    """A clock for code that takes `clock=`: starts at a fixed instant and moves only when told."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw) -> None:
+        self.now += timedelta(**kw)
 
 
 def write_kind(path: Path, kind: str, rows: list[dict], columns: list[str] | None = None) -> Path:

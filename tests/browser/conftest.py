@@ -42,8 +42,9 @@ def free_port() -> int:
 class Server:
     """`trustdesk serve` on a free port; can be killed and started again on the same data."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *extra: str):
         self.root = root
+        self.extra = list(extra)  # more Streamlit options, e.g. "--server.maxUploadSize", "2"
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.log = root / "serve.log"
@@ -55,7 +56,7 @@ class Server:
     def start(self) -> None:
         cmd = [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(self.root), "serve", "--no-demo",
                "--server.port", str(self.port), "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *self.extra]
         self.proc = subprocess.Popen(cmd, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.time() + 180

@@ -17,33 +17,6 @@ SERVER_MIB = 2
 HEADER = "block_id,blocked_at,user_id,business_id,reason\n"
 
 
-class SmallServer(Server):
-    """`trustdesk serve` with a small Streamlit upload limit."""
-
-    def start(self) -> None:
-        import subprocess
-        import sys
-        import time
-        import urllib.request
-
-        cmd = [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(self.root), "serve", "--no-demo",
-               "--server.port", str(self.port), "--server.headless", "true", "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false", "--server.maxUploadSize", str(SERVER_MIB)]
-        self.proc = subprocess.Popen(cmd, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"trustdesk serve exited with {self.proc.returncode}; see {self.log}")
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"trustdesk serve did not become healthy; see {self.log}")
-
-
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     from etl.generate import generate_world
@@ -55,7 +28,7 @@ def small(tmp_path_factory):
     root = base / "data"
     load_files(root, sorted(p for p in (base / "w").glob("*.csv") if p.name != "truth.csv"), user="setup")
     auth.upsert_account(root, "moderator", "moderator", PASSWORD)
-    srv = SmallServer(root)
+    srv = Server(root, "--server.maxUploadSize", str(SERVER_MIB))  # small limits, small files
     srv.start()
     yield srv
     srv.kill()
