@@ -101,8 +101,10 @@ def server(world):
     srv.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module: Playwright's sync API runs an event loop in this thread while
+    it is open, and tests outside tests/browser that run asyncio themselves must not find one."""
     from playwright.sync_api import expect, sync_playwright
 
     # Assertions wait for their condition; a loaded machine only makes them slower, never wrong.
