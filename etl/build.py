@@ -18,13 +18,13 @@ from typing import Callable
 import duckdb
 
 from etl import store
-from etl.contract import MONEY_TYPE
+from etl.contract import KIND_NAMES, MONEY_TYPE
 from etl.validate import exact_money
 from trustdesk.config import Settings, reference_file
 
 # The marts' layout: a warehouse built with another one is rebuilt, never copied forward (2: money
 # as DECIMAL instead of DOUBLE).
-MARTS_VERSION = 2
+MARTS_VERSION = 3  # 3: platform events, Meta's billed pricing, statuses from webhooks
 
 # (table, model file, parameters from the settings). Order matters: later models read earlier
 # ones. Tables in TEMP exist only during the build.
@@ -45,6 +45,8 @@ MODELS = (
     ("ad_user_day", "ad_user_day", None),
     ("reported_messages", "reported_messages", None),
     ("rows_by_day", "rows_by_day", None),
+    ("platform_events", "platform_events", None),
+    ("billed_pricing", "billed_pricing", None),
 )
 TEMP = {"message_facts", "trailing_users_7"}
 COPIED = ("loads", "quarantine")
@@ -127,7 +129,7 @@ def _copy_ops(con) -> None:
 def _meta(con, root: Path, version: int, ref: str) -> dict:
     rows = {
         kind: con.execute(f"SELECT count(*) FROM ingest.main.raw_{kind}").fetchall()[0][0]
-        for kind in ("businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events")
+        for kind in KIND_NAMES
     }
     rng = con.execute("SELECT min(day), max(day) FROM wh.rows_by_day").fetchall()[0]
     meta = {

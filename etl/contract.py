@@ -161,6 +161,79 @@ KINDS: dict[str, Kind] = {
     )
 }
 
+# Kinds the foreign formats carry (etl/formats, docs/formats) and log format v1 does not name. The
+# loader validates, dedupes and quarantines them like every kind (raw_<name> tables); a v1 file's
+# header is never matched against them, so v1 detection is unchanged.
+PLATFORM_EVENT_SCOPES = ("account", "phone_number", "template")
+GRANULARITIES = ("half_hour", "daily", "monthly")
+STATUS_EVENTS = ("sent", "delivered", "read", "failed")
+
+EXTRA_KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "platform_events", "event_id", "occurred_at",
+            (
+                _c("event_id", "id", True),
+                _c("occurred_at", "timestamp", True),
+                _c("business_id", "id", True),
+                # Meta adds event names over time; a closed list would refuse the next one.
+                _c("event", "text", True),
+                _c("account_id", "id"),
+                _c("scope", "enum", False, PLATFORM_EVENT_SCOPES),
+                _c("subject", "text"),
+                _c("old_value", "text"),
+                _c("new_value", "text"),
+                _c("detail", "text"),
+            ),
+        ),
+        # What Meta billed, per period x country x pricing category x type. A dimension: Meta
+        # revises recent periods, and a later fetch replaces the earlier one.
+        Kind(
+            "billed_pricing", "billed_id", "period_start",
+            (
+                _c("billed_id", "id", True),
+                _c("period_start", "timestamp", True),
+                _c("period_end", "timestamp", True),
+                _c("granularity", "enum", True, GRANULARITIES),
+                _c("volume", "int_pos", True),
+                _c("account_id", "id"),
+                _c("country", "country"),
+                _c("pricing_category", "text"),
+                _c("category", "enum", False, MESSAGE_CATEGORIES),
+                _c("pricing_type", "text"),
+                _c("phone_number", "text"),
+                _c("tier", "text"),
+                _c("cost", "money"),
+                _c("currency", "text"),
+            ),
+            is_dimension=True,
+        ),
+        # Every status a webhook reported for an outbound message, once per message and status:
+        # a later archive carrying `read` for a message loaded as `delivered` adds a row here
+        # instead of conflicting with the message; the marts take the furthest status from here.
+        Kind(
+            "message_statuses", "status_id", "occurred_at",
+            (
+                _c("status_id", "id", True),
+                _c("message_id", "id", True),
+                _c("occurred_at", "timestamp", True),
+                _c("business_id", "id", True),
+                _c("user_id", "id", True),
+                _c("status", "enum", True, STATUS_EVENTS),
+                _c("pricing_category", "text"),
+                _c("pricing_type", "text"),
+                _c("billable", "bool"),
+                _c("error_codes", "text"),
+                _c("error_titles", "text"),
+            ),
+        ),
+    )
+}
+
+# Everything the loader stores: v1's kinds, then the extra ones.
+LOAD_KINDS: dict[str, Kind] = {**KINDS, **EXTRA_KINDS}
+
 # Detection order matters only when a header satisfies two kinds at once; the kind with more
-# required columns present is the more specific match.
-KIND_NAMES = tuple(KINDS)
+# required columns present is the more specific match. Names every stored kind (status, counts).
+KIND_NAMES = tuple(LOAD_KINDS)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.contract import KINDS, Kind
+from etl.contract import KINDS, LOAD_KINDS, Kind
 
 SNIFF_BYTES = 1 << 16
 GZIP_MAGIC = b"\x1f\x8b"
@@ -387,7 +387,7 @@ def _match(name: str, header: list[str], kind_name: str | None) -> tuple[Kind, l
             )
         seen[col] = i
     if kind_name:
-        kind = KINDS[kind_name]
+        kind = LOAD_KINDS[kind_name]
         missing = [c for c in kind.required if c not in seen]
         if missing:
             raise FileRejected(

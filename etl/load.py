@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from etl import store
-from etl.contract import KINDS, MONEY_TYPE, Kind
+from etl.contract import LOAD_KINDS as KINDS, MONEY_TYPE, Kind
 from concurrent.futures import ThreadPoolExecutor
 
 from etl.csvfile import (FileRejected, Prepared, Scan, line_end_problem, prepare, record_lines,
@@ -89,9 +89,19 @@ class FileResult:
     already_loaded: str | None = None
     sha256: str | None = None
     duration_s: float = 0.0
+    # A foreign file (etl/formats): the format it was read as, what it held and became, what was
+    # not used, and one result per kind it was converted into (`kind` is then the format's name).
+    source: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    unused: dict[str, int] = field(default_factory=dict)
+    conversion: list[str] = field(default_factory=list)
+    parts: list["FileResult"] = field(default_factory=list)
 
     def as_json(self) -> dict:
         d = asdict(self)
+        d["parts"] = [p.as_json() for p in self.parts]
+        # spec/cli.md: what a reader did not use is counted (`ignored`) and named (`unused`).
+        d["ignored"] = sum(self.unused.values())
         d["top_reasons"] = [{"reason": r, "rows": n} for r, n in self.top_reasons]
         d["reasons"] = [{"reason": r, "rows": n, "lines": lines} for r, n, lines in self.reasons]
         return d
@@ -259,12 +269,19 @@ def _unreadable(prep: Prepared, exc: Exception) -> str:
 
 
 def _drop_temp(con, *names: str) -> None:
-    for name in names:
-        for what in ("VIEW", "TABLE"):
-            try:
-                con.execute(f"DROP {what} IF EXISTS temp.main.{name}")
-            except duckdb.CatalogException:
-                pass  # it exists as the other kind of object
+    # Asked first, not tried: a failed DROP VIEW on a table would abort an enclosing transaction
+    # (a foreign file loads all its kinds in one).
+    try:
+        found = con.execute(
+            "SELECT 'VIEW', view_name FROM duckdb_views() WHERE database_name = 'temp' "
+            "UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE database_name = 'temp'"
+        ).fetchall()
+    except duckdb.TransactionException:
+        return  # an aborted transaction: its rollback takes them
+    wanted = set(names)
+    for what, name in found:
+        if name in wanted:
+            con.execute(f"DROP {what} IF EXISTS temp.main.{name}")
 
 
 def _rejects(con) -> list[tuple[int, str, str]]:
@@ -520,19 +537,23 @@ def _conflict_raw_text(con, prep: Prepared) -> None:
 
 
 def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
-              dry_run: bool = False) -> FileResult:
+              dry_run: bool = False, outer: bool = False) -> FileResult:
+    """One file in one transaction; `outer`: inside the caller's transaction (the kinds a foreign
+    file became load together), which the caller commits or rolls back."""
     kind = prep.kind
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t0 = time.perf_counter()
     result = FileResult(prep.source.name, kind.name, "loaded", unknown_columns=list(prep.unknown))
     with ThreadPoolExecutor(max_workers=1) as pool:
         scanning = pool.submit(scan, prep)
-        con.execute("BEGIN TRANSACTION")
+        if not outer:
+            con.execute("BEGIN TRANSACTION")
         try:
             progress("reading and validating", 0.05)
             _stage(con, prep, started + timedelta(days=1))
         except BaseException:
-            con.execute("ROLLBACK")
+            if not outer:
+                con.execute("ROLLBACK")
             raise
         finally:
             facts: Scan = scanning.result()
@@ -568,7 +589,9 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         _classify(con, kind)
         _conflict_raw_text(con, prep)
         # A dry run's rows never commit; -1 keeps the id sequence (not transactional) gap-free.
-        load_id = -1 if dry_run else con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
+        # Below -1 for the second and later kinds of a foreign file, checked in one transaction.
+        load_id = (-1 - con.execute("SELECT count(*) FROM loads WHERE load_id < 0").fetchall()[0][0] if dry_run
+                   else con.execute("SELECT nextval('load_ids')").fetchall()[0][0])
         result.load_id = load_id
         progress("writing", 0.7)
         cols = ", ".join(q(c.name) for c in kind.columns)
@@ -667,11 +690,13 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         if dry_run:
             # Everything above ran against the store as it is; undo it all.
             result.load_id = None
-            con.execute("ROLLBACK")
-        else:
+            if not outer:
+                con.execute("ROLLBACK")
+        elif not outer:
             con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if not outer:
+            con.execute("ROLLBACK")
         raise
     finally:
         _drop_temp(con, "typed", "typed0", "verdict", "conflict_text")
@@ -776,6 +801,148 @@ def current_user() -> str:
         return os.environ.get("USER", "unknown")
 
 
+# Kinds a converted file loads first: the dimensions before the events that name them.
+_PART_ORDER = ("businesses", "billed_pricing", "messages", "message_statuses", "opt_outs", "platform_events")
+
+
+def _place_line(place: str) -> int | None:
+    m = re.match(r"\s*(?:body|line|record|response)\s+(\d+)", place)
+    return int(m[1]) if m else None
+
+
+def _keep_new(con, kind_name: str, path: Path, source: str) -> None:
+    """Webhook-derived rows that would overwrite or conflict with what is stored are left out:
+    a business the webhook names only by its number (a richer row may be loaded already), and an
+    outbound message already stored (its later statuses load as `message_statuses`, and the marts
+    take the furthest status from there)."""
+    if kind_name == "businesses":
+        sql = f"SELECT business_id AS k FROM {_raw_table(KINDS['businesses'])}"
+        col = "business_id"
+    elif kind_name == "messages" and source == "whatsapp_webhook":
+        sql = f"SELECT message_id AS k FROM {_raw_table(KINDS['messages'])} WHERE direction = 'outbound'"
+        col = "message_id"
+    else:
+        return
+    known = {r[0] for r in con.execute(sql).fetchall()}
+    if not known:
+        return
+    df = pl.read_csv(path, infer_schema=False)
+    keep = df.filter(~(pl.col(col).is_in(list(known)) & (
+        pl.lit(True) if kind_name == "businesses" else pl.col("direction") == "outbound")))
+    if keep.height != df.height:
+        keep.write_csv(path)
+
+
+def _load_foreign(con, root: Path, path: Path, source: str | None, user: str, report,
+                  dry_run: bool, settings: Settings) -> FileResult:
+    """Convert a foreign file (etl/formats) into a temporary folder under the data directory and
+    load every kind it became; the converter's quarantined items go to the quarantine table with
+    their place (body or line number as the line, the JSON path in the reason)."""
+    import shutil
+    import uuid
+
+    from etl.formats import convert
+
+    name = path.name
+    work = root / "tmp" / f"convert-{uuid.uuid4().hex[:12]}"
+    try:
+        try:
+            conv = convert(path, source, work, max_bytes=settings.load_max_mb << 20)
+        except FileRejected as exc:
+            res = FileResult(name, source, "rejected", error=str(exc), source=source,
+                             sha256=_sha_if_small(path, settings))
+            if not dry_run:
+                res.load_id = _record_rejected(con, name, path, res.sha256, None, source, res.error, user)
+            return res
+        total = FileResult(name, conv.source, "loaded", source=conv.source, counts=dict(conv.counts),
+                           unused=dict(conv.unused), conversion=conv.summary())
+        # One transaction for the whole file: every kind it became, and its quarantine, or nothing.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _load_parts(con, root, path, conv, total, work, user, report, dry_run, settings)
+            if dry_run:
+                con.execute("ROLLBACK")
+            else:
+                con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return total
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _load_parts(con, root: Path, path: Path, conv, total: FileResult, work: Path, user: str, report,
+                dry_run: bool, settings: Settings) -> None:
+    name = path.name
+    for kind_name in sorted(conv.files, key=lambda k: (_PART_ORDER + (k,)).index(k)):
+        _keep_new(con, kind_name, conv.files[kind_name], conv.source)
+        prep = prepare(conv.files[kind_name], work, kind_name, settings.load_max_mb << 20)
+        prep.source = path  # the person's file names the load, not the converted copy
+        part = _load_one(con, root, prep, user, lambda s, x, k=kind_name: report(f"{name} ({k})", s, x),
+                         dry_run, outer=True)
+        part.unknown_columns = []  # the reader's own columns; `unused` names what was not used
+        total.parts.append(part)
+    quarantined = conv.quarantined
+    added = False
+    first = next((p for p in total.parts if p.load_id is not None), None)
+    if quarantined and not dry_run:
+        if first is None:
+            first = FileResult(name, conv.source, "partial")
+            first.load_id = _record_rejected(con, name, path, _sha_if_small(path, settings), None,
+                                             conv.source, "no item of the file could be read", user)
+            con.execute("UPDATE loads SET status = 'partial', error = NULL WHERE load_id = ?", [first.load_id])
+            total.parts.append(first)
+        rows = pl.DataFrame({
+            "line": [_place_line(q.place) for q in quarantined],
+            "raw_text": [q.raw_text for q in quarantined],
+            "reasons": [[f"{q.place}: {r}" for r in q.reasons] for q in quarantined],
+        }, schema={"line": pl.Int64, "raw_text": pl.String, "reasons": pl.List(pl.String)})
+        con.register("converter_rows", rows)
+        try:
+            con.execute("INSERT INTO quarantine SELECT $id, $kind, $file, line, raw_text, reasons "
+                        "FROM converter_rows", {"id": first.load_id, "kind": first.kind, "file": name})
+        finally:
+            con.unregister("converter_rows")
+        con.execute("UPDATE loads SET quarantined = quarantined + ?, status = 'partial' WHERE load_id = ?",
+                    [len(quarantined), first.load_id])
+        first.quarantined += len(quarantined)
+        first.status = "partial"
+        added = True
+    for p in total.parts:
+        for f in ("rows_read", "loaded", "duplicates", "quarantined"):
+            setattr(total, f, getattr(total, f) + getattr(p, f))
+    if not added:
+        total.quarantined += len(quarantined)
+    total.rows_read += len(quarantined)
+    groups: dict[str, list] = {}
+    for q in quarantined:
+        for r in q.reasons:
+            g = groups.setdefault(r, [0, []])
+            g[0] += 1
+            if len(g[1]) < REASON_LINES and _place_line(q.place) is not None:
+                g[1].append(_place_line(q.place))
+    reasons = [(r, n, lines) for r, (n, lines) in groups.items()]
+    for p in total.parts:
+        reasons.extend(p.reasons)
+    total.reasons = sorted(reasons, key=lambda x: (-x[1], x[0]))
+    total.top_reasons = [(r, n) for r, n, _ in total.reasons[:5]]
+    total.load_id = first.load_id if first is not None else None
+    total.already_loaded = next((p.already_loaded for p in total.parts if p.already_loaded), None)
+    total.duration_s = sum(p.duration_s for p in total.parts)
+    total.status = "partial" if total.quarantined else "loaded"
+
+
+def _is_foreign(path: Path, source: str | None, kind: str | None) -> bool:
+    if source is not None:
+        return source != "v1"
+    if kind is not None:
+        return False
+    from etl.formats import detect
+
+    return detect(path) not in (None, "v1")
+
+
 def load_files(
     root: Path,
     paths: list[Path],
@@ -784,6 +951,7 @@ def load_files(
     progress: Callable[[str, str, float], None] | None = None,
     rebuild: bool = True,
     dry_run: bool = False,
+    source: str | None = None,
 ) -> list[FileResult]:
     """Load each file in its own transaction, then rebuild and publish the marts once.
 
@@ -804,6 +972,10 @@ def load_files(
                 name = Path(path).name
                 prep = None
                 try:
+                    if _is_foreign(Path(path), source, kind):
+                        results.append(_load_foreign(con, root, Path(path), source, user, report,
+                                                     dry_run, settings))
+                        continue
                     prep = prepare(Path(path), root / "tmp", kind, settings.load_max_mb << 20)
                     res = _load_one(con, root, prep, user, lambda s, x, n=name: report(n, s, x),
                                     dry_run)
@@ -828,7 +1000,15 @@ def load_files(
             if not dry_run:
                 # A businesses file later in the same batch defines what earlier files named.
                 for res in results:
-                    if res.status != "rejected" and res.load_id is not None:
+                    for part in res.parts:
+                        if part.status != "rejected" and part.load_id is not None:
+                            _count_undefined(con, part.kind, part.load_id, part)
+                    if res.parts:
+                        res.undefined_rows = sum(p.undefined_rows for p in res.parts)
+                        res.undefined_ids = sum(p.undefined_ids for p in res.parts)
+                        res.undefined_entity = next((p.undefined_entity for p in res.parts
+                                                     if p.undefined_entity), None)
+                    elif res.status != "rejected" and res.load_id is not None:
                         _count_undefined(con, res.kind, res.load_id, res)
             if rebuild and not dry_run:
                 report("", "rebuilding marts", 0.0)

@@ -102,6 +102,18 @@ with right:
              help=f"{rev.billable_messages:,} billable messages")
     b.metric("Ad spend", f"${rev.ad_spend_usd:,.2f}")
 
+events = ui.cached(business.platform_events, wh, picked)
+if events.height:
+    st.subheader("What the platform said")
+    st.caption("Quality ratings, messaging limits, violations, restrictions, bans and template status, as "
+               "WhatsApp's webhooks reported them, newest first.")
+    st.dataframe(events.select("day", "event", "subject", "change", "detail"), hide_index=True, width="stretch",
+                 column_config={"day": st.column_config.DateColumn("Date"),
+                                "event": st.column_config.TextColumn("Event"),
+                                "subject": st.column_config.TextColumn("About"),
+                                "change": st.column_config.TextColumn("Old -> new"),
+                                "detail": st.column_config.TextColumn("Detail", width="large")})
+
 # --------------------------------------------------------------------------- the case and its decision
 st.subheader("Case")
 case = cases.active

@@ -14,8 +14,27 @@ view = ui.cached(analytics.revenue_view, wh, f)
 ui.caption(wh, f, "Messaging revenue prices each billable message at the rate card in force on its day for its "
                   "user's market; ad revenue is Status ad spend. Regions and markets are those of the user's "
                   "country.")
+
+
+def billed_beside_rate_card() -> None:
+    billed = view.billed
+    if not billed.height:
+        return
+    st.subheader("What Meta billed beside the rate card")
+    st.caption("Meta's pricing_analytics (loaded as billed pricing) for the period, beside TrustDesk's rate-card "
+               "revenue of the same billable messages, by the user's country and the category; the difference "
+               "is billed minus rate card. The region, market and category filters do not apply here.")
+    st.dataframe(billed, hide_index=True, width="stretch", column_config={
+        "country": ui.text_col("Country"), "category": ui.text_col("Category"),
+        "billable_messages": ui.int_col("Billable messages"), "ratecard_usd": ui.usd_col("Rate-card revenue"),
+        "billed_volume": ui.int_col("Billed by Meta (messages)"), "billed_usd": ui.usd_col("Billed by Meta"),
+        "difference_usd": ui.usd_col("Difference"),
+    })
+
+
 if view.empty:
     ui.no_data(wh, f, "billable messages or ad events")
+    billed_beside_rate_card()
     st.stop()
 
 now, before = view.current, view.previous
@@ -65,3 +84,5 @@ with right:
         "revenue_usd": ui.usd_col("Revenue"), "previous_revenue_usd": ui.usd_col("Revenue before"),
         "revenue_change": ui.pct_col("Change"),
     })
+
+billed_beside_rate_card()

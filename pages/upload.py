@@ -14,15 +14,17 @@ except ValueError as exc:
     st.text(str(exc))
     st.stop()
 st.caption(
-    f"Log exports in format v1: CSV, or CSV compressed as .csv.gz, up to {limit.words()}. Nothing is "
-    "written until you press Load. The kind of each file is detected from its header; you can change it."
+    f"Log exports in format v1 (CSV), WhatsApp Cloud API webhook bodies (.json, .jsonl, .ndjson), Twilio message "
+    f"exports (Console CSV, BulkExport day files) and Meta pricing_analytics responses, plain or .gz, up to "
+    f"{limit.words()}. Nothing is written until you press Load. The format of each file is recognised from its "
+    "content; you can change it."
 )
 batch = st.session_state.setdefault(f"upload_batch:{root}", uploads.UploadBatch(root))
 # A finished load starts a fresh uploader: the loaded files leave the browser session's memory and
 # cannot be loaded twice by a second click.
 ROUND = "upload_round"
 uploader_key = f"upload_files_{st.session_state[ROUND]}" if st.session_state.get(ROUND) else "upload_files"
-files = st.file_uploader("Files to load", type=["csv", "gz"], accept_multiple_files=True,
+files = st.file_uploader("Files to load", type=["csv", "gz", "json", "jsonl", "ndjson", "txt"], accept_multiple_files=True,
                          max_upload_size=limit.widget_mb, key=uploader_key)
 
 
@@ -50,10 +52,41 @@ def reasons(result) -> None:
     })
 
 
+def guidance(key: str) -> None:
+    st.info("TrustDesk reads these formats; each document maps it field by field, and each sample file "
+            "shows its shape:", icon=":material/help:")
+    for i, f in enumerate(uploads.accepted_formats()):
+        a, b = st.columns([3, 2])
+        a.text(f"{f['title']} ({f['name']}): {f['doc']}")
+        if f["sample_bytes"]:
+            b.download_button(f"Sample: {f['sample_name']}", f["sample_bytes"], file_name=f["sample_name"],
+                              key=f"sample-{key}-{i}")
+
+
+def mapping(r) -> None:
+    """A foreign file: the format found, what becomes a message, an opt-out, a platform event,
+    and what was not used."""
+    st.text("\n".join(r.conversion))
+    if r.parts:
+        st.dataframe(pl.DataFrame([{"kind": p.kind, "rows": p.rows_read, "loaded": p.loaded,
+                                    "duplicates": p.duplicates, "quarantined": p.quarantined} for p in r.parts]),
+                     hide_index=True, column_config={
+                         "kind": st.column_config.TextColumn("Becomes"),
+                         "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                         "loaded": st.column_config.NumberColumn("Would load", format="localized"),
+                         "duplicates": st.column_config.NumberColumn("Duplicates", format="localized"),
+                         "quarantined": st.column_config.NumberColumn("Quarantined", format="localized")})
+    if r.unused:
+        st.caption("Not used (counted, never an error): " + ", ".join(
+            f"{k} ({n:,})" for k, n in sorted(r.unused.items(), key=lambda kv: (-kv[1], kv[0]))))
+
+
 def show(check: uploads.FileCheck) -> None:
     r = check.result
     if check.rejected:
         refused(r.error)
+        if uploads.matches_nothing(check):
+            guidance(check.staged.key)
     elif r.status == "skipped":
         st.text(f"Skipped: {r.note}")
     else:
@@ -64,6 +97,8 @@ def show(check: uploads.FileCheck) -> None:
         cols[3].metric("Would be quarantined", f"{r.quarantined:,}")
         if r.loaded == 0:
             st.warning(uploads.loads_nothing(r), icon=":material/block:")
+        if r.conversion:
+            mapping(r)
         if r.already_loaded:
             st.text(f"Note: {r.already_loaded}.")
         if r.unknown_columns:
@@ -87,9 +122,9 @@ try:
                 with st.spinner("Checking the file against the loaded data…"):
                     detected = batch.check(viewer, s).result.kind
                 choice = st.selectbox(
-                    "Kind", ["auto", *uploads.KIND_NAMES], key=f"kind-{s.key}",
-                    format_func=lambda k, d=detected: (
-                        k if k != "auto" else f"detect from the header ({d or 'no kind matches'})"),
+                    "Kind", ["auto", *uploads.KIND_NAMES, *uploads.FORMAT_CHOICES], key=f"kind-{s.key}",
+                    help="The kind of a log format v1 file, or the format of a foreign file (docs/formats)",
+                    format_func=lambda k, d=detected: uploads.choice_label(k, d),
                 )
                 kinds[s.key] = None if choice == "auto" else choice
                 with st.spinner("Checking the file against the loaded data…"):
@@ -115,7 +150,7 @@ if results:
     # The command line's pointer to `trustdesk quarantine` is replaced by links to the pages.
     st.code("\n".join(line for line in summary_lines(results) if not line.lstrip().startswith("see them")),
             language=None)
-    for r in results:
+    for r in [p for r in results for p in (r.parts or [r])]:
         if r.quarantined and r.load_id is not None:
             st.page_link("pages/quarantine.py", icon=":material/warning:", query_params={"load": str(r.load_id)},
                          label=f"See the {r.quarantined:,} quarantined rows of load {r.load_id} on the Quarantine page")

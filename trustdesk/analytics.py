@@ -404,6 +404,8 @@ class RevenueView:
     daily: pl.DataFrame  # day, stream, revenue_usd, billable_messages
     current: dict
     previous: dict
+    # What Meta billed beside the rate card, by country and category (`billed_vs_ratecard`).
+    billed: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def empty(self) -> bool:
@@ -465,6 +467,7 @@ def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
         regions=lambda: revenue_by_region(wh, f),
         daily=lambda: daily_revenue(wh, f),
         active=lambda: run(wh, "active_businesses", f.params()),
+        billed=lambda: billed_vs_ratecard(wh, f),
     )
     if earlier is not None:
         jobs.update(
@@ -515,7 +518,8 @@ def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
              .sort("day", "stream"))
     previous = (_revenue_totals(regions_before, active_before) if earlier is not None
                 else dict.fromkeys(REVENUE_TOTALS))
-    return RevenueView(f, by_region, by_market, by_stream, trend, _revenue_totals(regions, active), previous)
+    return RevenueView(f, by_region, by_market, by_stream, trend, _revenue_totals(regions, active), previous,
+                       r["billed"])
 
 
 # --------------------------------------------------------------------------- messaging health
@@ -606,3 +610,16 @@ def health_view(wh: Warehouse, f: Filters) -> HealthView:
         previous=previous,
         categories=_by_category(r["businesses"]),
     )
+
+
+def billed_vs_ratecard(wh: Warehouse, f: Filters) -> pl.DataFrame:
+    """What Meta billed (a loaded `pricing_analytics` response) beside TrustDesk's rate-card revenue
+    of the period, by country and category: country, category, billable_messages, ratecard_usd,
+    billed_volume, billed_usd, difference_usd (billed - rate card). Empty when nothing billed
+    was loaded for the period."""
+    from trustdesk.business import has_table
+
+    if not has_table(wh, "billed_pricing"):
+        return pl.DataFrame(schema={"country": pl.String, "category": pl.String})
+    rows = run(wh, "billed_vs_ratecard", {"date_from": f.period.date_from, "date_to": f.period.date_to})
+    return rows if rows.height and rows["billed_volume"].sum() else rows.clear()

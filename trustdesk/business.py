@@ -139,6 +139,33 @@ def view(wh: Warehouse, business_id: str, period: Period, settings: Settings | N
     )
 
 
+def has_table(wh: Warehouse, name: str) -> bool:
+    """A warehouse built before the table existed lacks it until its next build."""
+    return bool(wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name", {"name": name}))
+
+
+PLATFORM_EVENTS_LIMIT = 200
+PLATFORM_SIGNAL_DAYS = 30
+
+
+def platform_events(wh: Warehouse, business_id: str, limit: int = PLATFORM_EVENTS_LIMIT) -> pl.DataFrame:
+    """What the platform said about the business (webhook quality, limit, violation, restriction,
+    ban and template events), newest first: day, occurred_at, event, scope, subject, change
+    ("old -> new"), old_value, new_value, detail. Empty when no such event was loaded."""
+    if not has_table(wh, "platform_events"):
+        return pl.DataFrame(schema={c: pl.String for c in ("day", "event", "change", "detail")})
+    return run(wh, "business_platform_events", business_id=business_id, limit=limit)
+
+
+def platform_signals(wh: Warehouse, as_of: date, days: int = PLATFORM_SIGNAL_DAYS) -> pl.DataFrame:
+    """Per business, the platform events of the `days` days up to `as_of`, for the review queue:
+    business_id, platform_events, last_event_at, last_event, reason (one sentence to show)."""
+    if not has_table(wh, "platform_events"):
+        return pl.DataFrame(schema={"business_id": pl.String, "platform_events": pl.Int64,
+                                    "last_event": pl.String, "reason": pl.String})
+    return run(wh, "platform_signals", as_of=as_of, days=days)
+
+
 def reported_messages(wh: Warehouse, viewer: Principal, business_id: str, period: Period,
                       limit: int = REPORTED_LIMIT) -> pl.DataFrame:
     """The reported messages' texts, newest first: personal data, for moderators only."""

@@ -109,16 +109,37 @@ def _print_results(results, fmt: str) -> None:
         click.echo(line)
 
 
+FOLD_SECONDS = 60
+
+
+def _source_choices() -> list[str]:
+    from etl.formats import FORMAT_NAMES
+
+    return ["auto", *FORMAT_NAMES]
+
+
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=False, type=click.Path(dir_okay=False))
 @click.option("--kind", type=click.Choice(KIND_CHOICES), default=None, help="Kind of records, instead of detecting it from the header.")
+@click.option("--source", type=click.Choice(_source_choices()), default="auto", show_default=True,
+              help="Format of the files (docs/formats), instead of recognising it from their content.")
+@click.option("--inbox", is_flag=True, default=False,
+              help="Fold the webhook receiver's inbox into the store, exactly once per body.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def load(ctx, files, kind, fmt) -> None:
-    """Validate FILES and load them into the data directory (exit 0 clean, 1 rows quarantined, 2 a file rejected)."""
+def load(ctx, files, kind, source, inbox, fmt) -> None:
+    """Validate FILES and load them into the data directory (exit 0 clean, 1 rows quarantined, 2 a file rejected).
+
+    Log format v1 CSV, WhatsApp Cloud API webhook bodies (.json, .jsonl, .ndjson), Twilio message
+    exports (CSV, BulkExport JSON lines) and Meta pricing_analytics responses, plain or .gz."""
     from etl.load import exit_code, load_files
 
     root = _root(ctx)
+    source = None if source == "auto" else source
+    if not files and not inbox:
+        raise UserError("name the files to load, or --inbox to fold the webhook receiver's inbox")
+    if kind and source and source != "v1":
+        raise UserError(f"--kind is for log format v1 files; --source {source} decides the kinds itself")
     paths = [Path(f) for f in files]
     # `trustdesk generate` writes truth.csv beside the logs, so `trustdesk load world/*.csv` names
     # it too: it is not a log, and is passed over with a note rather than rejected.
@@ -136,11 +157,72 @@ def load(ctx, files, kind, fmt) -> None:
                 base = state["i"] - 1 if file else len(todo)
                 update(base + frac, len(todo) + 1, f"{file or 'marts'}: {stage}")
 
-            results = _guard(lambda: load_files(root, todo, kind=kind, progress=report))
+            results = _guard(lambda: load_files(root, todo, kind=kind, progress=report, source=source))
     loaded = iter(results)
     results = [skipped_result(p, skipped[p]) if p in skipped else next(loaded) for p in paths]
+    if inbox:
+        from trustdesk.webhook.fold import fold
+
+        folded: list = []
+        outcome = _guard(lambda: fold(root, folded))
+        results.extend(folded)
+        if fmt == "text":
+            click.echo(f"inbox: {outcome.bodies:,} bodies folded in {len(outcome.batches):,} batches"
+                       + (f" ({len(outcome.replayed):,} replayed)" if outcome.replayed else ""))
     _print_results(results, fmt)
+    if fmt == "text":
+        _print_guidance(paths, results)
     ctx.exit(exit_code(results))
+
+
+def _print_guidance(paths: list[Path], results) -> None:
+    """A file rejected without matching any format: the formats TrustDesk reads, once."""
+    from etl.formats import FORMATS, detect
+
+    lost = [p for p, r in zip(paths, results) if r.status == "rejected" and r.source is None
+            and p.is_file() and detect(p) is None]
+    if lost:
+        click.echo("The formats TrustDesk reads (--source NAME forces one; docs/formats/README.md describes them):")
+        for f in FORMATS.values():
+            click.echo(f"  {f.name}: {f.title} ({f.doc}, sample {f.sample})")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8787, show_default=True, type=int, help="Port to listen on (0 picks a free one).")
+@click.option("--fold-every", "fold_seconds", default=FOLD_SECONDS, show_default=True, type=click.IntRange(min=0),
+              help="Fold the inbox into the store every this many seconds (0: only `trustdesk load --inbox` folds).")
+@click.pass_context
+def webhook(ctx, host, port, fold_seconds) -> None:
+    """Receive WhatsApp Cloud API webhooks on /webhook into the inbox, and fold it into the store.
+
+    Secrets from TRUSTDESK_WEBHOOK_VERIFY_TOKEN and TRUSTDESK_APP_SECRET (or .streamlit/secrets.toml),
+    never from the command line. Folds the inbox into the store every --fold-every seconds, exactly
+    once per body, as `trustdesk load --inbox` does."""
+    import threading
+
+    from trustdesk.webhook import WebhookConfigError, fold_every, load_secrets, serve
+    from trustdesk.webhook.fold import load_batch
+
+    root = _root(ctx)
+    try:
+        secrets = load_secrets()
+    except WebhookConfigError as exc:
+        raise UserError(str(exc).removeprefix("trustdesk webhook: ")) from exc
+    stop = threading.Event()
+    if fold_seconds > 0:
+        def complain(exc: Exception) -> None:
+            click.echo(f"trustdesk webhook: folding the inbox failed ({exc}); it is retried", err=True)
+
+        threading.Thread(target=fold_every, name="trustdesk-fold", daemon=True,
+                         args=(root, lambda batch: load_batch(root, batch), fold_seconds, stop),
+                         kwargs={"on_error": complain}).start()
+    try:
+        serve(host, port, root, secrets=secrets, announce=click.echo)
+    except WebhookConfigError as exc:
+        raise UserError(str(exc).removeprefix("trustdesk webhook: ")) from exc
+    finally:
+        stop.set()
 
 
 def _is_truth_file(path: Path) -> bool:

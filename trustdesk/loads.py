@@ -125,6 +125,12 @@ def summary_lines(results) -> list[str]:
             f"{r.file}: {r.kind}, {r.rows_read:,} rows read, {r.loaded:,} loaded, "
             f"{r.duplicates:,} duplicates skipped, {r.quarantined:,} quarantined (load {r.load_id})"
         )
+        # A foreign file: the format found, what it held and became, what was not used, per kind.
+        for sentence in getattr(r, "conversion", None) or []:
+            out.append(f"  {sentence}")
+        for p in getattr(r, "parts", None) or []:
+            out.append(f"  -> {p.kind}: {p.rows_read:,} rows, {p.loaded:,} loaded, {p.duplicates:,} duplicates "
+                       f"skipped, {p.quarantined:,} quarantined (load {p.load_id})")
         if r.already_loaded:
             out.append(f"  note: {r.already_loaded}")
         if r.unknown_columns:

@@ -36,6 +36,7 @@ from filelock import FileLock, Timeout
 
 from etl import store
 from etl.contract import KINDS
+from etl.formats import FORMAT_NAMES
 from etl.load import FileResult, load_files
 from trustdesk import auth
 from trustdesk.auth import Principal
@@ -55,6 +56,53 @@ FRAMING_BYTES = 64 << 10
 PREVIEW_ROWS = 10
 PREVIEW_BYTES = 1 << 18
 KIND_NAMES = tuple(KINDS)
+# The formats other than v1 (etl/formats): chosen in the same select box as a v1 kind, and passed to
+# the loader as its `source`.
+FORMAT_CHOICES = tuple(n for n in FORMAT_NAMES if n != "v1")
+
+
+def kind_and_source(choice: str | None) -> tuple[str | None, str | None]:
+    """The select box's choice (None: recognise it) as the loader's (kind, source)."""
+    return (None, choice) if choice in FORMAT_CHOICES else (choice, None)
+
+
+def choice_label(choice: str, detected: str | None = None) -> str:
+    from etl.formats import FORMATS
+
+    if choice == "auto":
+        if detected in FORMATS:
+            return f"detect from the content ({FORMATS[detected].title})"
+        return f"detect from the header ({detected or 'no kind matches'})"
+    if choice in FORMATS:
+        return FORMATS[choice].title
+    return choice
+
+
+def accepted_formats() -> list[dict]:
+    """Every format TrustDesk reads: name, title, its document and its sample file (paths from the
+    repository root, and the sample's bytes for a download button); for the guidance a file that
+    matches nothing gets."""
+    from etl.formats import FORMATS
+    from trustdesk.config import REPO_ROOT
+
+    out = []
+    for f in FORMATS.values():
+        sample = REPO_ROOT / f.sample
+        out.append({"name": f.name, "title": f.title, "doc": f.doc, "sample": f.sample,
+                    "sample_name": sample.name, "sample_bytes": sample.read_bytes() if sample.is_file() else b""})
+    return out
+
+
+def matches_nothing(check: "FileCheck") -> bool:
+    """A file rejected without being recognised as any format: it gets the formats' guidance."""
+    if not check.rejected or check.result.source is not None or check.staged.path is None:
+        return False
+    from etl.formats import detect
+
+    try:
+        return detect(check.staged.path) is None
+    except OSError:
+        return True
 ACTION = "upload files"
 
 Progress = Callable[[float, str], None]
@@ -371,9 +419,10 @@ def check(root: Path, principal: Principal | None, staged: Staged, kind: str | N
     if not hold(staged):
         return FileCheck(staged, kind, _gone(staged))
     report = progress or (lambda f, t: None)
+    k, source = kind_and_source(kind)
     [result] = _guard(lambda: load_files(
-        root, [staged.path], kind=kind, user=who.name, dry_run=True,
-        progress=lambda f, s, x: report(x, s),
+        root, [staged.path], kind=k, user=who.name, dry_run=True,
+        progress=lambda f, s, x: report(x, s), source=source,
     ))
     result.file = staged.name
     return FileCheck(staged, kind, result, preview(staged.path))
@@ -454,9 +503,10 @@ def load(root: Path, principal: Principal | None, staged: list[Staged],
     try:
         for i, (k, members) in enumerate(groups):
             last = i == len(groups) - 1
+            kind_, source = kind_and_source(k)
             results = _guard(lambda: load_files(
-                root, [s.path for s in members], kind=k, user=who.name, rebuild=last,
-                progress=on_progress,
+                root, [s.path for s in members], kind=kind_, user=who.name, rebuild=last,
+                progress=on_progress, source=source,
             ))
             for s, r in zip(members, results):
                 by_name[s.key] = r
@@ -467,8 +517,8 @@ def load(root: Path, principal: Principal | None, staged: list[Staged],
 
 
 def _check_kind(kind: str | None) -> None:
-    if kind is not None and kind not in KINDS:
-        raise UploadError(f"unknown kind '{kind}'; choose one of {', '.join(KIND_NAMES)}")
+    if kind is not None and kind not in KINDS and kind not in FORMAT_CHOICES:
+        raise UploadError(f"unknown kind '{kind}'; choose one of {', '.join(KIND_NAMES + FORMAT_CHOICES)}")
 
 
 def _guard(fn):

@@ -16,75 +16,14 @@ they do not know, and the load summary names them); every written file ends with
 
 from __future__ import annotations
 
-from etl.contract import KINDS, Column, Kind
+from etl.contract import (EXTRA_KINDS, GRANULARITIES, KINDS, PLATFORM_EVENT_SCOPES, STATUS_EVENTS,
+                          Kind)
 
-PLATFORM_EVENT_SCOPES = ("account", "phone_number", "template")
-GRANULARITIES = ("half_hour", "daily", "monthly")
+# The definitions live in the contract, which the loader reads; these names stay for the readers.
+PLATFORM_EVENTS = EXTRA_KINDS["platform_events"]
+BILLED_PRICING = EXTRA_KINDS["billed_pricing"]
+MESSAGE_STATUSES = EXTRA_KINDS["message_statuses"]
 PRICING_TYPES = ("regular", "free_customer_service", "free_entry_point")
-STATUS_EVENTS = ("sent", "delivered", "read", "failed")
-
-
-def _c(name, type_, required=False, values=()):
-    return Column(name, type_, required, tuple(values))
-
-
-PLATFORM_EVENTS = Kind(
-    "platform_events", "event_id", "occurred_at",
-    (
-        _c("event_id", "id", True),
-        _c("occurred_at", "timestamp", True),
-        _c("business_id", "id", True),
-        # Meta adds event names over time; a closed list would refuse the next one. Lower case,
-        # e.g. phone_number_flagged, template_quality_changed, account_violation (docs/formats).
-        _c("event", "text", True),
-        _c("account_id", "id"),
-        _c("scope", "enum", False, PLATFORM_EVENT_SCOPES),
-        _c("subject", "text"),
-        _c("old_value", "text"),
-        _c("new_value", "text"),
-        _c("detail", "text"),
-    ),
-)
-
-BILLED_PRICING = Kind(
-    "billed_pricing", "billed_id", "period_start",
-    (
-        _c("billed_id", "id", True),
-        _c("period_start", "timestamp", True),
-        _c("period_end", "timestamp", True),
-        _c("granularity", "enum", True, GRANULARITIES),
-        _c("volume", "int_pos", True),
-        _c("account_id", "id"),
-        _c("country", "country"),
-        _c("pricing_category", "text"),
-        _c("category", "enum", False, ("marketing", "utility", "authentication", "service")),
-        _c("pricing_type", "text"),
-        _c("phone_number", "text"),
-        _c("tier", "text"),
-        _c("cost", "money"),
-        _c("currency", "text"),
-    ),
-    is_dimension=True,
-)
-
-MESSAGE_STATUSES = Kind(
-    "message_statuses", "status_id", "occurred_at",
-    (
-        _c("status_id", "id", True),
-        _c("message_id", "id", True),
-        _c("occurred_at", "timestamp", True),
-        _c("business_id", "id", True),
-        _c("user_id", "id", True),
-        _c("status", "enum", True, STATUS_EVENTS),
-        _c("pricing_category", "text"),
-        _c("pricing_type", "text"),
-        _c("billable", "bool"),
-        _c("error_codes", "text"),
-        _c("error_titles", "text"),
-    ),
-)
-
-EXTRA_KINDS: dict[str, Kind] = {k.name: k for k in (PLATFORM_EVENTS, BILLED_PRICING, MESSAGE_STATUSES)}
 
 
 def kind(name: str) -> Kind:

@@ -1,9 +1,22 @@
 -- One row per loaded message with the policy flags of spec/metrics.md computed once.
 -- Temporary (lives only during a build): marts aggregate it, pages never read it.
-with source as (
-    select message_id, sent_at, business_id, user_id, direction, user_country, category,
-           template, status
-    from raw_messages
+-- An outbound message's status is the furthest its webhook statuses reached (sent < delivered <
+-- read; failed), when any were loaded: a later archive adds statuses (raw_message_statuses)
+-- instead of changing a loaded message; without statuses it is the message's own.
+with furthest as (
+    select message_id,
+           arg_max(status, case status when 'sent' then 1 when 'delivered' then 2
+                                       when 'read' then 3 when 'failed' then 4 end) as status
+    from raw_message_statuses
+    group by message_id
+),
+
+source as (
+    select m.message_id, m.sent_at, m.business_id, m.user_id, m.direction, m.user_country, m.category,
+           m.template,
+           case when m.direction = 'outbound' then coalesce(f.status, m.status) else m.status end as status
+    from raw_messages as m
+    left join furthest as f using (message_id)
 ),
 
 windows as (
