@@ -346,3 +346,26 @@ def test_a_foreign_file_loads_all_its_kinds_or_none(tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "_load_one", real)
     [res] = load_files(root, [WEBHOOK])
     assert res.status == "loaded" and res.loaded == 25
+
+
+def test_the_review_queue_says_what_the_platform_said(sample_store):
+    """A flagged business about which the platform sent violations has them among its reasons."""
+    import polars as pl
+
+    from tests.worlds import Clock
+    from trustdesk import auth, review
+    from trustdesk.risk import QueueResult
+
+    root, _ = sample_store
+    auth.upsert_account(root, "mona", "moderator", "correct horse battery")
+    mona = auth.sign_in(root, "mona", "correct horse battery")
+    wh = open_current(root)
+    as_of = wh.date_range()[1]
+    table = pl.DataFrame({"rank": [1, 2], "business_id": [PHONE_ID, "someone-else"], "name": ["A", "B"],
+                          "risk_score": [80.0, 70.0], "rating": ["LOW", "HIGH"],
+                          "reasons": ["block rate 9.0%", "report rate 3.0%"]})
+    queue = review.open_queue(wh, mona, flagged=lambda wh, settled, settings: QueueResult(as_of, 30, table),
+                              clock=Clock())
+    reasons = dict(zip(queue.table["business_id"], queue.table["reasons"]))
+    assert reasons[PHONE_ID].startswith("block rate 9.0%; platform: ") and "account_violation" in reasons[PHONE_ID]
+    assert reasons["someone-else"] == "report rate 3.0%"

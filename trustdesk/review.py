@@ -16,7 +16,7 @@ from typing import Callable
 
 import polars as pl
 
-from trustdesk import moderation, risk
+from trustdesk import business, moderation, risk
 from trustdesk.auth import Principal, require, utcnow
 from trustdesk.config import Settings
 from trustdesk.metrics import Period
@@ -105,7 +105,8 @@ def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=u
     with Store(wh.root, clock) as store:
         opened = store.sync(who, result.table, result.as_of) if result.table.height else 0
         cases = _cases_frame(store.cases(ACTIVE), clock(), settings.claim_minutes)
-    table = result.table.join(cases.drop("case_risk_score", "case_reasons"), on="business_id", how="left")
+    table = _with_platform_said(wh, result)
+    table = table.join(cases.drop("case_risk_score", "case_reasons"), on="business_id", how="left")
     first = ["rank", "business_id", "name", "risk_score", "rating", "reasons", "case_id", "status",
              "claimed_by", "snoozed_until"]
     table = table.select(first + [c for c in table.columns if c not in first]).sort("rank")
@@ -114,6 +115,20 @@ def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=u
         .sort(["status", "case_risk_score"], descending=[False, True], nulls_last=True)
     )
     return ReviewQueue(result.as_of, result.lookback, settings.risk_flag_score, table, elsewhere, opened)
+
+
+def _with_platform_said(wh: Warehouse, result) -> pl.DataFrame:
+    """Each flagged business's reasons end with what the platform itself said about it lately
+    (quality downgrades, violations, restrictions), where webhook data loaded any."""
+    said = business.platform_signals(wh, result.as_of).select("business_id", pl.col("reason").alias("platform_said"))
+    if said.is_empty() or result.table.is_empty():
+        return result.table.with_columns(pl.lit(None, pl.String).alias("platform_said"))
+    return (
+        result.table.join(said, on="business_id", how="left")
+        .with_columns(pl.when(pl.col("platform_said").is_not_null())
+                      .then(pl.concat_str([pl.col("reasons"), pl.lit("; "), pl.col("platform_said")]))
+                      .otherwise(pl.col("reasons")).alias("reasons"))
+    )
 
 
 def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -> pl.DataFrame:
