@@ -47,6 +47,8 @@ with st.form("settings"):
                                help=doc.get("load_max_mb"))
     memory = st.text_input("Memory DuckDB may use while loading", current["duckdb_memory_limit"],
                            help=doc.get("duckdb_memory_limit"), key="duckdb_memory_limit")
+    fold = st.number_input("Seconds between webhook inbox folds (0: only on demand)", 0, 24 * 3600,
+                           current["webhook_fold_seconds"], help=doc.get("webhook_fold_seconds"))
     st.subheader("Sessions")
     idle = st.number_input("Sign-out after idle minutes", 1, 24 * 60, current["session_idle_minutes"],
                            help=doc.get("session_idle_minutes"))
@@ -58,7 +60,7 @@ with st.form("settings"):
                 "risk_window_days": int(window), "risk_lookback_days": int(lookback),
                 "risk_flag_score": float(flag_score), "claim_minutes": int(claim),
                 "upload_max_mb": int(upload), "load_max_mb": int(load_max), "duckdb_memory_limit": memory,
-                "session_idle_minutes": int(idle),
+                "session_idle_minutes": int(idle), "webhook_fold_seconds": int(fold),
             })
         except ValueError as exc:
             st.error(f"Not saved: {exc}.")

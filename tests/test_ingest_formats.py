@@ -369,3 +369,16 @@ def test_the_review_queue_says_what_the_platform_said(sample_store):
     reasons = dict(zip(queue.table["business_id"], queue.table["reasons"]))
     assert reasons[PHONE_ID].startswith("block rate 9.0%; platform: ") and "account_violation" in reasons[PHONE_ID]
     assert reasons["someone-else"] == "report rate 3.0%"
+
+
+def test_the_fold_interval_is_a_setting_the_receiver_reads(tmp_path):
+    from trustdesk import admin
+    from trustdesk.auth import Principal
+    from trustdesk.config import Settings
+
+    root = tmp_path / "data"
+    ada = Principal("ada", "admin")
+    assert Settings.load(root).webhook_fold_seconds == 60
+    assert admin.save_settings(root, ada, {"webhook_fold_seconds": 5}).webhook_fold_seconds == 5
+    with pytest.raises(ValueError, match="0 or more"):
+        admin.save_settings(root, ada, {"webhook_fold_seconds": -1})

@@ -113,6 +113,8 @@ def save_settings(root: Path, viewer: auth.Principal, values: dict) -> Settings:
     new = Settings(**current)
     if not 0 < new.quality_medium_from < new.quality_low_from < 1:
         raise ValueError("the thresholds must satisfy 0 < MEDIUM from < LOW from < 1")
+    if new.webhook_fold_seconds < 0:
+        raise ValueError("the webhook fold interval is a number of seconds, 0 or more")
     if new.quality_min_reached < 1 or new.upload_max_mb < 1 or new.load_max_mb < 1:
         raise ValueError("counts and sizes must be at least 1")
     new.duckdb_memory_limit = memory_limit(new.duckdb_memory_limit)

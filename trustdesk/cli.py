@@ -109,7 +109,6 @@ def _print_results(results, fmt: str) -> None:
         click.echo(line)
 
 
-FOLD_SECONDS = 60
 
 
 def _source_choices() -> list[str]:
@@ -190,8 +189,9 @@ def _print_guidance(paths: list[Path], results) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8787, show_default=True, type=int, help="Port to listen on (0 picks a free one).")
-@click.option("--fold-every", "fold_seconds", default=FOLD_SECONDS, show_default=True, type=click.IntRange(min=0),
-              help="Fold the inbox into the store every this many seconds (0: only `trustdesk load --inbox` folds).")
+@click.option("--fold-every", "fold_seconds", default=None, type=click.IntRange(min=0),
+              help="Fold the inbox into the store every this many seconds (0: only `trustdesk load --inbox` "
+                   "folds); default: the webhook_fold_seconds setting.")
 @click.pass_context
 def webhook(ctx, host, port, fold_seconds) -> None:
     """Receive WhatsApp Cloud API webhooks on /webhook into the inbox, and fold it into the store.
@@ -205,6 +205,8 @@ def webhook(ctx, host, port, fold_seconds) -> None:
     from trustdesk.webhook.fold import load_batch
 
     root = _root(ctx)
+    if fold_seconds is None:
+        fold_seconds = config.Settings.load(root).webhook_fold_seconds
     try:
         secrets = load_secrets()
     except WebhookConfigError as exc:

@@ -46,6 +46,7 @@ class Settings:
     risk_lookback_days: int = 30
     risk_flag_score: float = 40.0
     claim_minutes: int = 30
+    webhook_fold_seconds: int = 60
 
     @classmethod
     def load(cls, root: Path) -> "Settings":
