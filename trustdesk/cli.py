@@ -289,7 +289,7 @@ def status(ctx, fmt) -> None:
     click.echo(f"data from {info['first_day']} to {info['last_day']}")
     click.echo(f"loads: {info['loads']:,}, quarantined rows: {info['quarantined']:,}")
     for kind, n in info["rows"].items():
-        click.echo(f"  {kind:<13} {n:>12,}")
+        click.echo(f"  {kind:<17} {n:>12,}")
     for warning in info["warnings"]:
         click.echo(f"warning: {warning}")
 
