@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from etl import store
-from etl.build import build_warehouse
 from etl.generate import generate_world
-from etl.load import ensure_schema, exit_code, load_files
+from etl.load import exit_code, load_files
 from trustdesk.cli import cli
+from trustdesk.maintenance import rebuild_marts
 from trustdesk.warehouse import open_current
 
 START = date(2026, 9, 1)
@@ -93,13 +93,7 @@ def shuffled(world, tmp_path_factory) -> Path:
 
 
 def _rebuild(root: Path) -> None:
-    with store.load_lock(root):
-        con = store.connect_ingest(root)
-        try:
-            ensure_schema(con)
-            build_warehouse(root, con, force=True)
-        finally:
-            con.close()
+    rebuild_marts(root)
 
 
 @pytest.mark.parametrize("name", list(MONEY_COLUMNS))

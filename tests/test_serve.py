@@ -3,6 +3,7 @@ server and frees the port (issue 10), and its options are checked before it star
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -51,13 +52,7 @@ def test_a_signal_to_trustdesk_serve_stops_the_server(tmp_path, sig):
             time.sleep(0.3)
         assert not _port_open(port), "a child process still serves the port"
     finally:
-        if proc.poll() is None:
-            import os
-
-            os.killpg(proc.pid, signal.SIGKILL)
         try:
-            import os
-
             os.killpg(proc.pid, signal.SIGKILL)  # nothing of the group may be left behind
         except ProcessLookupError:
             pass

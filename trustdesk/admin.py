@@ -19,6 +19,7 @@ import polars as pl
 
 from etl.validate import exact_money
 from trustdesk import auth
+from trustdesk.maintenance import rebuild_marts
 from trustdesk.config import REPO_ROOT, Settings, reference_file
 
 # DuckDB's memory_limit: a number and a unit (it also takes KiB, MiB, GiB, TiB).
@@ -226,23 +227,13 @@ def check_rate_card(data: bytes) -> list[dict]:
 
 def replace_rate_card(root: Path, viewer: auth.Principal, data: bytes) -> int:
     """Install a new rate card in the data directory and rebuild the marts with it."""
-    from etl import store
-    from etl.build import build_warehouse
-    from etl.load import ensure_schema
-
     auth.require(viewer, "admin", "replace the rate card")
     rows = check_rate_card(data)
     tmp = root / "rate_card.csv.tmp"
     tmp.write_bytes(data)
     tmp.replace(root / "rate_card.csv")
     _record(root, viewer, "rate card replaced", f"{len(rows)} rows")
-    with store.load_lock(root):
-        con = store.connect_ingest(root)
-        try:
-            ensure_schema(con)
-            build_warehouse(root, con, force=True)
-        finally:
-            con.close()
+    rebuild_marts(root)
     return len(rows)
 
 

@@ -513,10 +513,6 @@ def end_session(root: Path, principal: Principal, why: str = "signed out", clock
         con.close()
 
 
-def record_sign_out(root: Path, principal: Principal, why: str = "signed out", clock: Clock = utcnow) -> None:
-    end_session(root, principal, why, clock)
-
-
 LOCKED_FOR_GOOD = "9999-12-31T00:00:00+00:00"
 
 
@@ -550,13 +546,17 @@ def _set_lock(root: Path, name: str, until: str | None, event: str, actor: str, 
 
 
 def _revoke(con, sid: str, why: str, at: str) -> None:
-    con.execute("UPDATE sessions SET revoked_at = ?, revoked_why = ?, ticket_hash = NULL, cookie_hash = NULL "
-                "WHERE id = ? AND revoked_at IS NULL", (at, why, sid))
+    _revoke_where(con, "id", sid, why, at)
 
 
 def _revoke_all(con, name: str, why: str, at: str) -> None:
-    con.execute("UPDATE sessions SET revoked_at = ?, revoked_why = ?, ticket_hash = NULL, cookie_hash = NULL "
-                "WHERE account = ? AND revoked_at IS NULL", (at, why, name))
+    _revoke_where(con, "account", name, why, at)
+
+
+def _revoke_where(con, column: str, value: str, why: str, at: str) -> None:
+    # `column` is one of two fixed names above, never input; the values are bound.
+    con.execute(f"UPDATE sessions SET revoked_at = ?, revoked_why = ?, ticket_hash = NULL, cookie_hash = NULL "
+                f"WHERE {column} = ? AND revoked_at IS NULL", (at, why, value))
 
 
 # --------------------------------------------------------------------------- masking

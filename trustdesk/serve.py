@@ -34,8 +34,8 @@ def parse_options(args: list[str]) -> dict:
         word = words.pop(0)
         if not word.startswith("--"):
             raise OptionError(f"unexpected argument '{word}'; options look like --server.port 8600")
-        key, _, value = word[2:].partition("=")
-        if not _:
+        key, sep, value = word[2:].partition("=")
+        if not sep:
             if not words:
                 raise OptionError(f"option --{key} needs a value")
             value = words.pop(0)

@@ -12,7 +12,7 @@ import streamlit as st
 from trustdesk import auth, config, uploadgate
 
 
-def data_root():
+def data_root() -> Path:
     return config.data_dir()
 
 

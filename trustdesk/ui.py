@@ -13,14 +13,14 @@ from typing import Callable
 
 import streamlit as st
 
-from trustdesk import charts, colors, config
+from trustdesk import charts, colors
 from trustdesk.analytics import Coverage, Filters, choices, coverage
 from trustdesk.analytics import change as relative_change
 from trustdesk.export import safe_csv
 from trustdesk.metrics import REGIONS, Period
 from trustdesk.warehouse import NoData, Warehouse, WarehouseCache
 from trustdesk.session import (  # noqa: F401  (pages call these through ui)
-    account_box, hide_sidebar, principal, require, sign_in_form, sign_out, single_sign_on,
+    account_box, data_root, hide_sidebar, principal, require, sign_in_form, sign_out, single_sign_on,
 )
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}
@@ -29,10 +29,6 @@ PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}
 @st.cache_resource
 def _warehouses() -> WarehouseCache:
     return WarehouseCache()
-
-
-def data_root() -> Path:
-    return config.data_dir()
 
 
 def warehouse() -> Warehouse | None:

@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trustdesk import auth, config, uploadgate, uploads
+from trustdesk.session import data_root
 
 log = logging.getLogger("trustdesk.web")
 
@@ -56,10 +57,6 @@ SECURITY_HEADERS = {
         "frame-ancestors 'none'"
     ),
 }
-
-
-def data_root():
-    return config.data_dir()
 
 
 # --------------------------------------------------------------------------- session cookie
