@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from trustdesk import ui
-from trustdesk.navigation import pages_for
+from trustdesk.web import ui
+from trustdesk.web.navigation import pages_for
 
 who = ui.principal() or ui.single_sign_on()
 st.set_page_config(page_title="TrustDesk", page_icon=":material/shield:", layout="wide",

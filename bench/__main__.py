@@ -18,10 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from etl.generate import generate_world
-from etl.load import load_files
-from trustdesk.config import REPO_ROOT
-from trustdesk.metrics import METRICS, Period, compute
+from etl.synth.generate import generate_world
+from etl.ingest.load import load_files
+from etl.settings import REPO_ROOT
+from trustdesk.analytics.metrics import METRICS, Period, compute
 from trustdesk.warehouse import open_current
 
 OUT = REPO_ROOT / "bench" / "out"

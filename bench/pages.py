@@ -24,10 +24,11 @@ from pathlib import Path
 import duckdb
 import streamlit
 
-from etl.generate import generate_world
-from etl.load import load_files
-from trustdesk.auth import Principal
-from trustdesk.config import REPO_ROOT
+from etl.synth.generate import generate_world
+from etl.ingest.load import load_files
+from trustdesk.accounts.auth import Principal
+from etl.settings import REPO_ROOT
+from trustdesk.web.navigation import page_path
 
 OUT = REPO_ROOT / "bench" / "out"
 DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
@@ -59,7 +60,7 @@ def prepare(n: int, days: int, seed: int, reuse: bool) -> tuple[Path, dict]:
 def app_test(page: str):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(REPO_ROOT / "pages" / f"{page}.py"), default_timeout=300)
+    at = AppTest.from_file(str(page_path(page)), default_timeout=300)
     at.session_state["principal"] = Principal("bench", "analyst")
     return at
 

@@ -19,8 +19,8 @@ import duckdb
 
 from etl import store
 from etl.contract import KIND_NAMES, MONEY_TYPE
-from etl.validate import exact_money
-from trustdesk.config import Settings, reference_file
+from etl.contract import exact_money
+from etl.settings import Settings, reference_file
 
 # The marts' layout: a warehouse built with another one is rebuilt, never copied forward (2: money
 # as DECIMAL instead of DOUBLE).
@@ -152,10 +152,10 @@ def _meta(con, root: Path, version: int, ref: str) -> dict:
 def build_warehouse(root: Path, con: duckdb.DuckDBPyConnection, settings: Settings | None = None,
                     force: bool = False, progress: Callable[[str, float], None] | None = None) -> dict:
     """Caller holds the load lock and `con` is the ingest connection."""
-    from etl.load import store_version
+
 
     report = progress or (lambda s, x: None)
-    version = store_version(con)
+    version = store.store_version(con)
     ref = reference_hash(root)
     previous = store.read_pointer(root)
     target = store.new_warehouse_path(root)

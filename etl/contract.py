@@ -1,4 +1,4 @@
-"""Log export format v1 (`spec/log-format.md`) as data: kinds, columns, value types, enums.
+"""Log export format v1 (`docs/log-format.md`) as data: kinds, columns, value types, enums.
 
 Everything else (generator, validator, loader, upload page) reads the contract from here.
 """
@@ -6,11 +6,12 @@ Everything else (generator, validator, loader, upload page) reads the contract f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 FORMAT_VERSION = 1
 MAX_ID_LENGTH = 128
 
-# Money is a decimal (spec/log-format.md "Value types"), stored and summed exactly, never as a
+# Money is a decimal (docs/log-format.md "Value types"), stored and summed exactly, never as a
 # binary float: a float sum depends on the order it adds in, so two builds of the same data would
 # differ in the last digits. 9 decimal places (nano-dollars) keep every rate-card price and per-event
 # cost exact; 29 digits before the point leave sums of any realistic size room to grow. An amount
@@ -18,6 +19,7 @@ MAX_ID_LENGTH = 128
 MONEY_PRECISION = 38  # DuckDB's widest DECIMAL
 MONEY_SCALE = 9
 MONEY_TYPE = f"DECIMAL({MONEY_PRECISION}, {MONEY_SCALE})"
+MONEY_MAX_DIGITS = MONEY_PRECISION - MONEY_SCALE
 
 BUSINESS_CATEGORIES = (
     "retail", "food", "travel", "finance", "health", "education", "government",
@@ -237,3 +239,23 @@ LOAD_KINDS: dict[str, Kind] = {**KINDS, **EXTRA_KINDS}
 # Detection order matters only when a header satisfies two kinds at once; the kind with more
 # required columns present is the more specific match. Names every stored kind (status, counts).
 KIND_NAMES = tuple(LOAD_KINDS)
+
+
+def exact_money(text: str) -> Decimal:
+    """An amount from a reference file (the rate card's price_usd) as the exact decimal it is
+    stored as. Accepts what the rate card always accepted ('0.0107', '0.10', '1e-3', ' 2 ');
+    ValueError naming the problem for anything money cannot hold exactly."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number") from None
+    if "_" in text or not value.is_finite():
+        raise ValueError(f"'{text}' is not a number")
+    _, digits, exponent = value.as_tuple()
+    if any(digits) and value.adjusted() >= MONEY_MAX_DIGITS:
+        raise ValueError(f"'{text}' is too large (at most {MONEY_MAX_DIGITS} digits before the decimal point)")
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if any(digits) and exponent + zeros < -MONEY_SCALE:
+        raise ValueError(f"'{text}' has more than {MONEY_SCALE} decimal places "
+                         f"(amounts are kept exactly, to {MONEY_SCALE} places)")
+    return value

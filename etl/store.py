@@ -183,3 +183,8 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def store_version(con) -> int:
+    """The event store's version: it grows with every load that changes the events."""
+    return con.execute("SELECT version FROM store_meta").fetchall()[0][0]

@@ -1,7 +1,7 @@
-"""An independent reading of spec/metrics.md in Polars, straight from the CSV files.
+"""An independent reading of docs/metrics.md in Polars, straight from the CSV files.
 
-Used as the oracle for the SQL metrics: it shares no code with etl/ or trustdesk/sql/. Money is a
-decimal here too (spec/log-format.md): amounts are read as exact decimals and summed exactly, so the
+Used as the oracle for the SQL metrics: it shares no code with etl/ or trustdesk/warehouse/sql/. Money is a
+decimal here too (docs/log-format.md): amounts are read as exact decimals and summed exactly, so the
 metric tables can be compared to the last digit; ratios (CPM) are floats.
 """
 

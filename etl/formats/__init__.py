@@ -11,7 +11,7 @@
 JSON, the header for CSV. `convert` writes one CSV per kind into out_dir with the exact header of
 `etl.contract` (or `etl.formats.kinds` for the kinds v1 does not have yet), the reader's extra
 columns and `source_place`; a file that cannot be read at all raises `UnreadableFile` (a
-`etl.csvfile.FileRejected`) with one sentence naming the file and the place. A v1 file is not
+`etl.ingest.csvfile.FileRejected`) with one sentence naming the file and the place. A v1 file is not
 converted: `conv.passthrough` is set and `conv.files` names the input.
 
 docs/formats/ documents each format field by field; docs/samples/ holds a sample of each.

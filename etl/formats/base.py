@@ -21,7 +21,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
 
-from etl.csvfile import FileRejected
+from etl.ingest.csvfile import FileRejected
 from etl.formats.kinds import SOURCE_PLACE, header
 
 GZIP_MAGIC = b"\x1f\x8b"

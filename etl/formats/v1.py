@@ -1,11 +1,11 @@
-"""Log format v1 itself (spec/log-format.md): nothing to convert, the loader reads it as it is."""
+"""Log format v1 itself (docs/log-format.md): nothing to convert, the loader reads it as it is."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from etl.contract import KINDS
-from etl.csvfile import detect_kind, normalise
+from etl.ingest.csvfile import detect_kind, normalise
 from etl.formats.base import Conversion
 
 NAME = "v1"

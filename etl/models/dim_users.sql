@@ -1,5 +1,5 @@
 -- Grain: user. A user's country is the user_country of their latest message, else of their
--- latest ad event; a user with neither is in region Other (spec/metrics.md).
+-- latest ad event; a user with neither is in region Other (docs/metrics.md).
 with from_messages as (
     select user_id, arg_max(user_country, (sent_at, message_id)) as country
     from raw_messages

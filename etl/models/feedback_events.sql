@@ -1,5 +1,5 @@
 -- Grain: one block, report or opt-out. The acting user's region follows dim_users (latest
--- country), as spec/metrics.md prescribes for feedback.
+-- country), as docs/metrics.md prescribes for feedback.
 with blocks as (
     select 'block' as kind, block_id as event_id, blocked_at as at, business_id, user_id,
            reason, null::varchar as message_id

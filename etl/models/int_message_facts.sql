@@ -1,4 +1,4 @@
--- One row per loaded message with the policy flags of spec/metrics.md computed once.
+-- One row per loaded message with the policy flags of docs/metrics.md computed once.
 -- Temporary (lives only during a build): marts aggregate it, pages never read it.
 -- An outbound message's status is the furthest its webhook statuses reached (sent < delivered <
 -- read; failed), when any were loaded: a later archive adds statuses (raw_message_statuses)

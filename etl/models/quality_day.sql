@@ -1,5 +1,5 @@
 -- Grain: business x day. The quality rating's inputs over the trailing 7 days [D-6, D]
--- (spec/metrics.md), all regions; the rating itself applies the thresholds in force when read.
+-- (docs/metrics.md), all regions; the rating itself applies the thresholds in force when read.
 select
     business_id,
     day,

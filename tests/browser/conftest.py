@@ -79,9 +79,9 @@ class Server:
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory):
-    from etl.generate import generate_world
-    from etl.load import load_files
-    from trustdesk import auth
+    from etl.synth.generate import generate_world
+    from etl.ingest.load import load_files
+    from trustdesk.accounts import auth
 
     base = tmp_path_factory.mktemp("browser")
     generate_world(base / "w", seed=7, businesses=200, days=45, messages=150_000)

@@ -19,9 +19,9 @@ HEADER = "block_id,blocked_at,user_id,business_id,reason\n"
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    from etl.generate import generate_world
-    from etl.load import load_files
-    from trustdesk import auth
+    from etl.synth.generate import generate_world
+    from etl.ingest.load import load_files
+    from trustdesk.accounts import auth
 
     base = tmp_path_factory.mktemp("moderation_views")
     generate_world(base / "w", seed=7, businesses=150, days=30, messages=60_000)

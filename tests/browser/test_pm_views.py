@@ -21,10 +21,10 @@ SCALE = Decimal(10_000)
 
 @pytest.fixture(scope="module")
 def rich_server(tmp_path_factory):
-    from etl.generate import generate_world
-    from etl.load import load_files
-    from trustdesk import auth
-    from trustdesk.config import REPO_ROOT
+    from etl.synth.generate import generate_world
+    from etl.ingest.load import load_files
+    from trustdesk.accounts import auth
+    from etl.settings import REPO_ROOT
 
     base = tmp_path_factory.mktemp("pm_views")
     generate_world(base / "w", seed=13, businesses=60, days=40, messages=40_000)

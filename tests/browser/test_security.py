@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, Server, sign_in, wait_ready
-from trustdesk import auth
+from trustdesk.accounts import auth
 
 
 def td(root, *args, input=None):
@@ -166,7 +166,7 @@ def test_another_site_cannot_frame_the_sign_in_form(server, page):
 @pytest.fixture
 def broken_server(tmp_path):
     from etl import store
-    from tests.test_metrics import BUSINESSES, MESSAGES
+    from tests.worlds import BUSINESSES, MESSAGES
     from tests.worlds import build
 
     root, _ = build(tmp_path, businesses=BUSINESSES, messages=MESSAGES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.browser.conftest import shoot, sign_in, wait_ready
-from trustdesk.navigation import pages_for
+from trustdesk.web.navigation import pages_for
 
 
 def slug(title: str) -> str:

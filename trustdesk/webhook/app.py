@@ -190,7 +190,7 @@ def serve(host: str, port: int, root: Path, *, secrets: Secrets | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    from trustdesk.config import data_dir
+    from etl.settings import data_dir
 
     parser = argparse.ArgumentParser(prog="python -m trustdesk.webhook",
                                      description="Receive WhatsApp Cloud API webhooks into the inbox.")

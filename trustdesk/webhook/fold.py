@@ -15,7 +15,7 @@ def load_batch(root: Path, batch: InboxBatch, results: list | None = None) -> No
     """Load one batch (one body per line) as WhatsApp webhook bodies. A batch the reader cannot use
     at all (no WhatsApp body in it) comes back from the loader as a rejected load, recorded in the
     load history, and the fold goes on: raising would stop the inbox at that batch for good."""
-    from etl.load import load_files
+    from etl.ingest.load import load_files
 
     out = load_files(Path(root), [batch.path], source="whatsapp_webhook")
     if results is not None:

@@ -1,0 +1,1 @@
+"""trustdesk/moderation."""

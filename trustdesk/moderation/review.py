@@ -1,0 +1,346 @@
+"""The review queue as moderators work it: risk flags joined with the moderation store's cases.
+
+`flags` is pure read side on the warehouse (cacheable per warehouse version); `open_queue` syncs
+the flags into cases (a case opens for each newly flagged business) and joins each row with its
+case. The actions below are one call per button of the moderation pages: each checks the role
+itself before touching the store, which checks again. A refusal is a `ModerationError` whose text
+is one sentence for the person (`refusal` words it for the page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from trustdesk.moderation import business
+from trustdesk.moderation import cases
+from trustdesk.moderation import risk
+from trustdesk.accounts.auth import Principal, require, utcnow
+from etl.settings import Settings
+from trustdesk.analytics.metrics import Period
+from trustdesk.moderation.cases import ACTIONS, ACTIVE, ModerationError, ModeratorMetrics, Store
+from trustdesk.warehouse import Warehouse
+
+CASE_SCHEMA = {
+    "case_id": pl.Int64, "business_id": pl.String, "status": pl.String, "claimed_by": pl.String,
+    "claimed_at": pl.String, "snoozed_until": pl.String, "opened_at": pl.String, "flagged_on": pl.String,
+    "case_risk_score": pl.Float64, "case_reasons": pl.String,
+}
+
+
+@dataclass
+class ReviewQueue:
+    as_of: date
+    lookback: int
+    flag_score: float
+    table: pl.DataFrame  # rank, business_id, name, risk_score, rating, reasons, case columns, details
+    elsewhere: pl.DataFrame  # active cases whose business is not flagged now (appeals, aged-out flags)
+    opened: int  # cases this call opened
+
+    @property
+    def empty(self) -> bool:
+        return self.table.is_empty()
+
+    def counts(self, me: str) -> dict[str, int]:
+        t = self.table
+        live = t.filter(pl.col("snoozed_until").is_null())
+        return {
+            "flagged": t.height,
+            "waiting": live.filter(pl.col("claimed_by").is_null() & pl.col("status").is_in(["open", "claimed"])).height,
+            "mine": t.filter(pl.col("claimed_by") == me).height,
+            "others": live.filter(pl.col("claimed_by").is_not_null() & (pl.col("claimed_by") != me)).height,
+            "snoozed": t.height - live.height,
+        }
+
+    def workable(self) -> pl.DataFrame:
+        """Cases a decision can be taken on now: open or claimed, flagged or not."""
+        cols = ["case_id", "business_id", "status", "claimed_by", "snoozed_until"]
+        both = pl.concat([
+            self.table.select(*cols, "name", "risk_score"),
+            self.elsewhere.select(*cols, pl.lit(None, pl.String).alias("name"),
+                                  pl.col("case_risk_score").alias("risk_score")),
+        ])
+        return both.filter(pl.col("case_id").is_not_null() & pl.col("status").is_in(["open", "claimed"]))
+
+
+def flags(wh: Warehouse, settled: tuple[tuple[str, date], ...] = (), settings: Settings | None = None):
+    """The risk queue for the data's last day; `settled` (business, data date of its latest
+    decision) is a tuple so that the call can be cached."""
+    settings = settings or Settings.load(wh.root)
+    return risk.queue(wh, wh.date_range()[1], None, settings, dict(settled))
+
+
+def _cases_frame(cases: list[dict], now: datetime, claim_minutes: int) -> pl.DataFrame:
+    rows = []
+    for c in cases:
+        claimed_by = c["claimed_by"]
+        if claimed_by and c["claimed_at"] and _expired(c["claimed_at"], now, claim_minutes):
+            claimed_by = None  # a claim nobody renewed lapses: anyone may take the case
+        until = c["snoozed_until"]
+        snoozed = until if until and datetime.fromisoformat(until) > now else None
+        rows.append({
+            "case_id": c["id"], "business_id": c["business_id"], "status": c["status"], "claimed_by": claimed_by,
+            "claimed_at": c["claimed_at"], "snoozed_until": snoozed, "opened_at": c["opened_at"],
+            "flagged_on": c["flagged_on"], "case_risk_score": c["risk_score"], "case_reasons": c["reasons"],
+        })
+    return pl.DataFrame(rows, schema=CASE_SCHEMA)
+
+
+def _expired(claimed_at: str, now: datetime, minutes: int) -> bool:
+    return (now - datetime.fromisoformat(claimed_at)).total_seconds() >= minutes * 60
+
+
+def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=utcnow) -> ReviewQueue:
+    """The review queue with each business's case: syncs new flags into cases first.
+
+    `flagged(wh, settled, settings)` computes the flags; pages pass a cached `flags`.
+    """
+    require(who, "moderator", "work the review queue")
+    settings = Settings.load(wh.root)
+    with Store(wh.root, clock) as store:
+        settled = tuple(sorted(store.decided_as_of().items()))
+    result = flagged(wh, settled, settings)  # the slow part, with the store closed
+    with Store(wh.root, clock) as store:
+        opened = store.sync(who, result.table, result.as_of) if result.table.height else 0
+        cases = _cases_frame(store.cases(ACTIVE), clock(), settings.claim_minutes)
+    table = _with_platform_said(wh, result)
+    table = table.join(cases.drop("case_risk_score", "case_reasons"), on="business_id", how="left")
+    first = ["rank", "business_id", "name", "risk_score", "rating", "reasons", "case_id", "status",
+             "claimed_by", "snoozed_until"]
+    table = table.select(first + [c for c in table.columns if c not in first]).sort("rank")
+    elsewhere = (
+        cases.filter(~pl.col("business_id").is_in(result.table["business_id"].implode()))
+        .sort(["status", "case_risk_score"], descending=[False, True], nulls_last=True)
+    )
+    return ReviewQueue(result.as_of, result.lookback, settings.risk_flag_score, table, elsewhere, opened)
+
+
+def _with_platform_said(wh: Warehouse, result) -> pl.DataFrame:
+    """Each flagged business's reasons end with what the platform itself said about it lately
+    (quality downgrades, violations, restrictions), where webhook data loaded any."""
+    said = business.platform_signals(wh, result.as_of).select("business_id", pl.col("reason").alias("platform_said"))
+    if said.is_empty() or result.table.is_empty():
+        return result.table.with_columns(pl.lit(None, pl.String).alias("platform_said"))
+    return (
+        result.table.join(said, on="business_id", how="left")
+        .with_columns(pl.when(pl.col("platform_said").is_not_null())
+                      .then(pl.concat_str([pl.col("reasons"), pl.lit("; "), pl.col("platform_said")]))
+                      .otherwise(pl.col("reasons")).alias("reasons"))
+    )
+
+
+def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -> pl.DataFrame:
+    """business_id, name, risk_score and the flag's window (window_from, window_to: the trailing
+    days its riskiest flagged day was judged on) of the flagged businesses and of businesses with
+    an active case, for choosing one without opening cases. A case whose business is no longer
+    flagged gets the window of the day it was first flagged."""
+    require(who, "moderator", "see the review queue")
+    settings = Settings.load(wh.root)
+    with Store(wh.root) as store:
+        settled = tuple(sorted(store.decided_as_of().items()))
+        active = store.cases(ACTIVE)
+    table = flagged(wh, settled, settings).table
+    schema = {"business_id": pl.String, "name": pl.String, "risk_score": pl.Float64,
+              "window_from": pl.Date, "window_to": pl.Date}
+    table = (table.select(list(schema)) if "window_from" in table.columns
+             else table.select("business_id", "name", "risk_score").with_columns(
+                 pl.lit(None, pl.Date).alias("window_from"), pl.lit(None, pl.Date).alias("window_to")))
+    rows = []
+    for c in active:
+        start = end = None
+        if c["flagged_on"]:
+            start, end = risk.window_of(date.fromisoformat(str(c["flagged_on"])[:10]), settings.risk_window_days)
+        rows.append({"business_id": c["business_id"], "name": None, "risk_score": c["risk_score"],
+                     "window_from": start, "window_to": end})
+    extra = pl.DataFrame(rows, schema=schema).filter(~pl.col("business_id").is_in(table["business_id"].implode()))
+    return pl.concat([table.cast(schema), extra]).unique("business_id", keep="first", maintain_order=True)
+
+
+def flag_period(businesses: pl.DataFrame, business_id: str) -> Period | None:
+    """The days the business's flag was based on (from `queue_businesses`), or None."""
+    rows = businesses.filter(pl.col("business_id") == business_id)
+    if rows.is_empty() or rows["window_from"][0] is None:
+        return None
+    return Period(rows["window_from"][0], rows["window_to"][0])
+
+
+# --------------------------------------------------------------------------- one business's cases
+
+@dataclass
+class CaseFile:
+    cases: list[dict]  # every case of the business, oldest first
+    decisions: pl.DataFrame  # decisions and appeal decisions, oldest first
+    notes: pl.DataFrame  # notes of all its cases, oldest first
+    claim_minutes: int
+    now: datetime
+
+    @property
+    def active(self) -> dict | None:
+        """Its open, claimed or appealed case, if any (there is at most one)."""
+        live = [c for c in self.cases if c["status"] in ACTIVE]
+        return live[-1] if live else None
+
+    @property
+    def latest_decided(self) -> dict | None:
+        done = [c for c in self.cases if c["status"] == "decided"]
+        return done[-1] if done else None
+
+    def claimed_by(self, case: dict) -> str | None:
+        """Who holds the case now (a lapsed claim holds nothing)."""
+        if not case["claimed_by"] or not case["claimed_at"]:
+            return None
+        return None if _expired(case["claimed_at"], self.now, self.claim_minutes) else case["claimed_by"]
+
+    def first_decision(self, case_id: int) -> dict | None:
+        rows = self.decisions.filter((pl.col("case_id") == case_id) & (pl.col("kind") == "decision"))
+        return rows.row(0, named=True) if rows.height else None
+
+
+DECISION_SCHEMA = {
+    "case_id": pl.Int64, "kind": pl.String, "action": pl.String, "policy": pl.String, "rationale": pl.String,
+    "decided_by": pl.String, "decided_at": pl.String, "overturned": pl.Int64, "flagged_on": pl.String,
+}
+NOTE_SCHEMA = {"case_id": pl.Int64, "author": pl.String, "at": pl.String, "text": pl.String}
+
+
+def case_file(root: Path, who: Principal, business_id: str, clock=utcnow) -> CaseFile:
+    require(who, "moderator", "read a business's cases")
+    with Store(root, clock) as store:
+        cases = store.cases(business_id=business_id)
+        history = store.history(business_id)
+        notes = [n for c in cases for n in store.notes(c["id"])]
+    return CaseFile(
+        cases=cases,
+        decisions=pl.DataFrame([{k: h.get(k) for k in DECISION_SCHEMA} for h in history], schema=DECISION_SCHEMA),
+        notes=pl.DataFrame([{k: n.get(k) for k in NOTE_SCHEMA} for n in notes], schema=NOTE_SCHEMA),
+        claim_minutes=Settings.load(root).claim_minutes,
+        now=clock(),
+    )
+
+
+# --------------------------------------------------------------------------- actions
+
+def plain(text: str) -> str:
+    """Text that Markdown (st.info, st.warning, ...) shows as its characters: ids and names may
+    contain any character."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>#|~$&" else c for c in str(text))
+
+
+def refusal(exc: Exception) -> str:
+    """A store's refusal as the page shows it: one sentence, capitalised, ending with a full stop."""
+    text = str(exc).strip()
+    text = text[:1].upper() + text[1:]
+    return plain(text) + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def _chosen(action: str | None) -> None:
+    if not action:
+        raise ModerationError(f"choose a decision: {', '.join(ACTIONS)}")
+
+
+def _claim_minutes(root: Path) -> int:
+    return Settings.load(root).claim_minutes
+
+
+def next_case(root: Path, who: Principal) -> dict | None:
+    """Claim the highest-risk, then oldest, case nobody works on; None when there is none."""
+    require(who, "moderator", "claim cases")
+    with Store(root) as store:
+        return store.next_case(who, _claim_minutes(root))
+
+
+def claim(root: Path, who: Principal, case_id: int) -> dict:
+    require(who, "moderator", "claim cases")
+    with Store(root) as store:
+        return store.claim(who, case_id, _claim_minutes(root))
+
+
+def release(root: Path, who: Principal, case_id: int) -> None:
+    require(who, "moderator", "release cases")
+    with Store(root) as store:
+        store.release(who, case_id)
+
+
+def snooze(root: Path, who: Principal, case_id: int, until: date) -> datetime:
+    """Snooze until the start (00:00 UTC) of `until`, which must be a later day."""
+    require(who, "moderator", "snooze cases")
+    moment = datetime.combine(until, time(0, 0), tzinfo=timezone.utc)
+    with Store(root) as store:
+        if moment <= store.clock():
+            raise ModerationError("a case can only be snoozed until a later day")
+        store.snooze(who, case_id, moment)
+    return moment
+
+
+def decide(root: Path, who: Principal, case_id: int, action: str, policy: str | None, rationale: str,
+           as_of: date) -> int:
+    require(who, "moderator", "take decisions")
+    _chosen(action)
+    with Store(root) as store:
+        return store.decide(who, case_id, action, policy, rationale or "", as_of, _claim_minutes(root))
+
+
+def decide_many(root: Path, who: Principal, case_ids: list[int], action: str, policy: str | None,
+                rationale: str, as_of: date) -> dict[int, str]:
+    """Each case gets its own decision and audit line; case -> 'decided' or the refusal."""
+    require(who, "moderator", "take decisions")
+    if not case_ids:
+        raise ModerationError("choose at least one case")
+    _chosen(action)
+    with Store(root) as store:
+        return store.decide_many(who, list(case_ids), action, policy, rationale or "", as_of)
+
+
+def add_note(root: Path, who: Principal, case_id: int, text: str) -> None:
+    require(who, "moderator", "write notes")
+    with Store(root) as store:
+        store.add_note(who, case_id, text or "")
+
+
+def appeal(root: Path, who: Principal, case_id: int, text: str) -> None:
+    require(who, "moderator", "record appeals")
+    with Store(root) as store:
+        store.appeal(who, case_id, text or "")
+
+
+def decide_appeal(root: Path, who: Principal, case_id: int, overturn: bool, rationale: str) -> None:
+    require(who, "moderator", "decide appeals")
+    with Store(root) as store:
+        store.decide_appeal(who, case_id, overturn, rationale or "")
+
+
+@dataclass
+class AuditChoices:
+    actors: list[str]
+    events: list[str]
+    businesses: list[str]
+    total: int
+
+
+def audit_choices(root: Path, who: Principal) -> AuditChoices:
+    """What the audit log's filters offer: every actor, event and business it names."""
+    with Store(root) as store:
+        log = store.audit_log(who)
+
+    def values(col: str) -> list[str]:
+        return sorted(v for v in log[col].unique().to_list() if v is not None)
+
+    return AuditChoices(values("actor"), values("event"), values("business_id"), log.height)
+
+
+def audit_log(root: Path, who: Principal, actor: str | None = None, event: str | None = None,
+              business_id: str | None = None) -> pl.DataFrame:
+    """The moderation audit log, newest first, filtered by actor, event and business (exact)."""
+    with Store(root) as store:
+        return store.audit_log(who, actor, event, business_id)
+
+
+def moderator_metrics(root: Path, who: Principal) -> ModeratorMetrics:
+    """Decisions per moderator, time to decision, waiting cases (oldest first), overturned appeals."""
+    with Store(root) as store:
+        m = cases.moderator_metrics(store, who)
+    return replace(m, waiting=m.waiting.sort("age_hours", descending=True))

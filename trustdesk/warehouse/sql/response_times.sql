@@ -1,0 +1,33 @@
+-- docs/metrics.md "response time": inbound messages that open a new window, how many got an
+-- answer within 24 h, by day, by region, by response-time bucket and over everything.
+with windows as (
+    select s.day, s.user_region, s.bucket, s.opened, s.answered_24h, s.total_response_s
+    from response_day as s
+    left join ref_markets as m on m.country = s.user_country
+    left join dim_businesses as b using (business_id)
+    where s.day between $date_from and $date_to
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+      and ($category::varchar is null or b.category = $category)
+),
+
+grouped as (
+    select
+        case when grouping(day) = 0 then 'day'
+             when grouping(user_region) = 0 then 'region'
+             when grouping(bucket) = 0 then 'bucket'
+             else 'all' end as dimension,
+        day,
+        user_region as region,
+        bucket,
+        sum(opened)::bigint as opened,
+        sum(answered_24h)::bigint as answered_24h
+    from windows
+    group by grouping sets ((day), (user_region), (bucket), ())
+)
+
+select
+    *,
+    case when opened > 0 then answered_24h / opened end as answered_24h_share
+from grouped
+order by dimension, day, region, bucket

@@ -1,0 +1,67 @@
+-- Reports and reports per 1,000 outbound non-failed messages (the report rate of docs/metrics.md)
+-- by region, by market, by business category, and over everything (dimension 'all'). Reports
+-- follow the reporting user's country, messages the receiving user's country.
+with reports as (
+    select f.user_region as region, f.user_market as market, b.category
+    from feedback_events as f
+    left join dim_businesses as b using (business_id)
+    where f.kind = 'report'
+      and f.day between $date_from and $date_to
+      and ($region::varchar is null or f.user_region = $region)
+      and ($market::varchar is null or f.user_market = $market)
+      and ($category::varchar is null or b.category = $category)
+),
+
+messages as (
+    select s.user_region as region, s.user_market as market, b.category, s.ok
+    from business_day as s
+    left join dim_businesses as b using (business_id)
+    where s.direction = 'outbound'
+      and s.day between $date_from and $date_to
+      and ($region::varchar is null or s.user_region = $region)
+      and ($market::varchar is null or s.user_market = $market)
+      and ($category::varchar is null or b.category = $category)
+),
+
+report_counts as (
+    select
+        case when grouping(region) = 0 then 'region'
+             when grouping(market) = 0 then 'market'
+             when grouping(category) = 0 then 'category'
+             else 'all' end as dimension,
+        case when grouping(region) = 0 then region
+             when grouping(market) = 0 then market
+             when grouping(category) = 0 then category
+             else 'all' end as value,
+        count(*) as reports
+    from reports
+    group by grouping sets ((region), (market), (category), ())
+),
+
+message_counts as (
+    select
+        case when grouping(region) = 0 then 'region'
+             when grouping(market) = 0 then 'market'
+             when grouping(category) = 0 then 'category'
+             else 'all' end as dimension,
+        case when grouping(region) = 0 then region
+             when grouping(market) = 0 then market
+             when grouping(category) = 0 then category
+             else 'all' end as value,
+        sum(ok)::bigint as messages
+    from messages
+    group by grouping sets ((region), (market), (category), ())
+),
+
+final as (
+    select
+        dimension,
+        value,
+        coalesce(r.reports, 0) as reports,
+        coalesce(m.messages, 0) as messages,
+        case when m.messages > 0 then coalesce(r.reports, 0) / m.messages * 1000 end as reports_per_1000
+    from report_counts as r
+    full outer join message_counts as m using (dimension, value)
+)
+
+select * from final order by dimension, reports desc, value

@@ -1,0 +1,381 @@
+"""The Altair charts of the analytics pages, drawn one way everywhere.
+
+Each function takes the read side's frame and returns a chart, or None when there is nothing to
+draw (no rows, or only empty or zero values): the page then says so instead of drawing an empty
+frame, a flat line or an axis of "NaN". The rules every chart keeps:
+
+- money columns may be Decimal (exact sums); charts get Float64 (`plain`), Vega-Lite has no decimals;
+- counts cannot be negative: their axes start at 0, lines are straight between points (no smoothing
+  that overshoots below zero) and ticks are whole numbers;
+- money axes read "$0.05", "$250", "$18.3K", "$1.2M"; large counts "18.3K", "1.2M" (as the headlines);
+- rates that all lie near one value (88-91%) get an axis zoomed to them, drawn as dots, not bars;
+- dates read "10 Sep 2026", as in every caption.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import altair as alt
+import polars as pl
+
+from trustdesk.web import colors
+
+DATE_FORMAT = "%d %b %Y"  # d3-time-format, the same as ui.DATE_FORMAT for Python dates
+
+
+# --------------------------------------------------------------------------- building blocks
+
+def plain(df: pl.DataFrame) -> pl.DataFrame:
+    """The frame with Decimal columns as Float64, which Vega-Lite can draw."""
+    decimals = [name for name, dtype in df.schema.items() if isinstance(dtype, pl.Decimal)]
+    return df.with_columns(pl.col(decimals).cast(pl.Float64)) if decimals else df
+
+
+def _abbreviated(prefix: str, small: str) -> str:
+    """A Vega expression labelling an axis value as the headlines do: K, M, B above a thousand."""
+    v = "datum.value"
+    steps = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+    expr = f"'{prefix}' + format({v}, '{small}')"
+    for size, suffix in reversed(steps):
+        expr = f"abs({v}) >= {size:g} ? '{prefix}' + format({v} / {size:g}, '.1~f') + '{suffix}' : {expr}"
+    return expr
+
+
+MONEY_LABELS = _abbreviated("$", ",.2~f")
+COUNT_LABELS = _abbreviated("", ",d")
+
+
+# Streamlit's chart theme sets the vertical axis labels a few pixels above their grid lines, so a
+# point at 0 looked as if it were below zero; each y axis centres them on the line.
+Y_LABELS = {"labelBaseline": "middle"}
+
+
+def money_axis(title: str | None = None, **kw) -> alt.Axis:
+    return alt.Axis(title=title, labelExpr=MONEY_LABELS, **kw)
+
+
+def count_axis(title: str | None = None, **kw) -> alt.Axis:
+    """Whole-number ticks: a count of 2.5 businesses means nothing."""
+    return alt.Axis(title=title, labelExpr=COUNT_LABELS, tickMinStep=1, **kw)
+
+
+def from_zero() -> alt.Scale:
+    return alt.Scale(zero=True, domainMin=0)
+
+
+def day(field: str = "day", **kw) -> alt.X:
+    return alt.X(f"{field}:T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True), **kw)
+
+
+def day_tooltip(field: str = "day", title: str = "Day") -> alt.Tooltip:
+    return alt.Tooltip(f"{field}:T", title=title, format=DATE_FORMAT)
+
+
+def _values(df: pl.DataFrame, column: str) -> list[float]:
+    if df.is_empty() or column not in df.columns:
+        return []
+    return [float(v) for v in df[column].drop_nulls().to_list()]
+
+
+def _drawable(df: pl.DataFrame, column: str) -> bool:
+    """Something to draw: at least one value that is not null (nor NaN) and not zero."""
+    return any(v == v and v != 0 for v in _values(df, column))
+
+
+def share_scale(values: Iterable) -> alt.Scale:
+    """A 0-100% scale, or, when the shares all lie near one value, one zoomed to them (88-91% on a
+    0-100% axis is a row of equal bars)."""
+    shown = [float(v) for v in values if v is not None and v == v]
+    if not shown:
+        return alt.Scale(domain=[0, 1])
+    low, high = min(shown), max(shown)
+    spread = high - low
+    if low < 0.2 or spread > 0.3:
+        return from_zero()
+    pad = max(spread * 0.25, 0.01)
+    return alt.Scale(domain=[max(0.0, low - pad), min(1.0, high + pad)], zero=False, nice=False)
+
+
+# --------------------------------------------------------------------------- trends (Overview, Status ads)
+
+def empty_measures(trends: pl.DataFrame, order: list[str]) -> list[str]:
+    """The measures of a long trend frame (day, measure, value) with nothing to draw."""
+    return [m for m in order if not _drawable(trends.filter(pl.col("measure") == m), "value")]
+
+
+def trend_panels(trends: pl.DataFrame, order: list[str], columns: int, panel_width: int,
+                 money: Iterable[str] = ()) -> alt.ConcatChart | None:
+    """One small line chart per measure (long frame: day, measure, value), each on its own scale
+    starting at 0; measures with nothing to draw are left out (see `empty_measures`)."""
+    trends = plain(trends)
+    money = set(money)
+    skip = set(empty_measures(trends, order))
+    panels = []
+    for measure in (m for m in order if m not in skip):
+        is_money = measure in money
+        panels.append(
+            alt.Chart(trends.filter(pl.col("measure") == measure), title=measure)
+            .mark_line(point=True, interpolate="linear", color=colors.MEASURE_COLOR)
+            .encode(
+                x=day(),
+                y=alt.Y("value:Q", title=None, scale=from_zero(),
+                        axis=money_axis(**Y_LABELS) if is_money else count_axis(**Y_LABELS)),
+                tooltip=[day_tooltip(), alt.Tooltip("measure:N", title="Measure"),
+                         alt.Tooltip("value:Q", title="Value", format="$,.2f" if is_money else ",")],
+            )
+            .properties(height=150, width=panel_width)
+        )
+    if not panels:
+        return None
+    return alt.concat(*panels, columns=columns)
+
+
+# --------------------------------------------------------------------------- bars by a dimension
+
+def ranked_bars(frame: pl.DataFrame, value: str, key: str, color: alt.Color | None, title: str,
+                tooltip: list, axis: alt.Axis | None = None, height: int = 220) -> alt.Chart | None:
+    """Horizontal bars of `value` by `key`, longest first, from 0."""
+    if not _drawable(frame, value):
+        return None
+    mark = alt.Chart(plain(frame)).mark_bar(**({} if color is not None else {"color": colors.MEASURE_COLOR}))
+    encoding = dict(
+        x=alt.X(f"{value}:Q", title=title, scale=from_zero(), axis=axis or alt.Axis()),
+        y=alt.Y(f"{key}:N", sort="-x", title=None),
+        tooltip=tooltip,
+    )
+    if color is not None:
+        encoding["color"] = color
+    return mark.encode(**encoding).properties(height=height)
+
+
+def share_dots(frame: pl.DataFrame, share: str, key: str, color: alt.Color, title: str, tooltip: list,
+               height: int = 200) -> alt.Chart | None:
+    """Shares by `key` as dots on an axis zoomed to them when they are close (bars would need 0)."""
+    values = _values(frame, share)
+    if not values:
+        return None
+    return (
+        alt.Chart(plain(frame)).mark_point(filled=True, size=160)
+        .encode(
+            x=alt.X(f"{share}:Q", title=title, scale=share_scale(values), axis=alt.Axis(format="%")),
+            y=alt.Y(f"{key}:N", sort="-x", title=None),
+            color=color,
+            tooltip=tooltip,
+        )
+        .properties(height=height)
+    )
+
+
+# --------------------------------------------------------------------------- Spam reports
+
+def spam_reports(reports: pl.DataFrame, baseline: pl.DataFrame) -> alt.LayerChart | None:
+    if not _drawable(reports, "reports"):
+        return None
+    spikes = baseline.filter(pl.col("far_above")) if "far_above" in baseline.columns else baseline.clear()
+    bars = (
+        alt.Chart(plain(reports)).mark_bar()
+        .encode(
+            x=alt.X("yearmonthdate(date):T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True)),
+            y=alt.Y("sum(reports):Q", title="Reports", scale=from_zero(), axis=count_axis("Reports", **Y_LABELS)),
+            color=colors.report_reason(),
+            tooltip=[alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
+                     alt.Tooltip("reason:N", title="Reason"),
+                     alt.Tooltip("sum(reports):Q", title="Reports", format=",")],
+        )
+    )
+    line = (
+        alt.Chart(plain(baseline)).mark_line(strokeDash=[4, 3], color="#555555", interpolate="linear")
+        .encode(
+            x="yearmonthdate(date):T",
+            y=alt.Y("baseline:Q"),
+            tooltip=[alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
+                     alt.Tooltip("baseline:Q", title="Baseline (mean of the 14 days before)", format=",.1f"),
+                     alt.Tooltip("upper:Q", title="Far above from", format=",.1f")],
+        )
+    )
+    marks = (
+        alt.Chart(plain(spikes))
+        .mark_point(shape="triangle-down", size=140, filled=True, color=colors.ALERT_COLOR, yOffset=-10)
+        .encode(
+            x="yearmonthdate(date):T",
+            y=alt.Y("reports:Q"),
+            tooltip=[alt.Tooltip("yearmonthdate(date):T", title="Far above the baseline on", format=DATE_FORMAT),
+                     alt.Tooltip("reports:Q", title="Reports", format=","),
+                     alt.Tooltip("baseline:Q", title="Baseline", format=",.1f")],
+        )
+    )
+    return (bars + line + marks).properties(height=320)
+
+
+def _rate_tooltip(key: str, key_title: str) -> list:
+    return [alt.Tooltip(f"{key}:N", title=key_title), alt.Tooltip("reports:Q", title="Reports", format=","),
+            alt.Tooltip("messages:Q", title="Messages", format=","),
+            alt.Tooltip("reports_per_1000:Q", title="Per 1,000 messages", format=",.2f")]
+
+
+def report_rates_by_region(frame: pl.DataFrame) -> alt.Chart | None:
+    return ranked_bars(frame, "reports_per_1000", "region", colors.region(legend=None),
+                       "Reports per 1,000 messages", _rate_tooltip("region", "Region"))
+
+
+def report_rates_by_category(frame: pl.DataFrame) -> alt.Chart | None:
+    return ranked_bars(frame, "reports_per_1000", "category", colors.category(legend=None),
+                       "Reports per 1,000 messages", _rate_tooltip("category", "Business category"), height=300)
+
+
+# --------------------------------------------------------------------------- Block rates & quality
+
+def block_rate_distribution(businesses: pl.DataFrame) -> alt.Chart | None:
+    if not _values(businesses, "block_rate"):
+        return None
+    return (
+        alt.Chart(plain(businesses)).mark_bar()
+        .encode(
+            x=alt.X("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", axis=alt.Axis(format="%")),
+            y=alt.Y("count():Q", title="Businesses", axis=count_axis("Businesses", **Y_LABELS)),
+            color=colors.category(),
+            tooltip=[alt.Tooltip("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", format=".1%"),
+                     alt.Tooltip("category:N", title="Business category"),
+                     alt.Tooltip("count():Q", title="Businesses")],
+        )
+        .properties(height=260)
+    )
+
+
+def block_reasons(reasons: pl.DataFrame) -> alt.Chart | None:
+    return ranked_bars(
+        reasons, "blocks", "reason", colors.block_reason(legend=None), "Blocks",
+        [alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("blocks:Q", title="Blocks", format=","),
+         alt.Tooltip("blocking_users:Q", title="Users", format=","),
+         alt.Tooltip("businesses:Q", title="Businesses", format=",")],
+        axis=count_axis("Blocks"),
+    )
+
+
+def ratings_over_time(ratings: pl.DataFrame) -> alt.Chart | None:
+    if not _drawable(ratings, "businesses"):
+        return None
+    return (
+        alt.Chart(plain(ratings)).mark_area(interpolate="linear")
+        .encode(
+            x=day(),
+            y=alt.Y("businesses:Q", stack=True, title="Businesses", axis=count_axis("Businesses", **Y_LABELS)),
+            color=colors.rating(),
+            order=alt.Order("rating_order:Q"),
+            tooltip=[day_tooltip(), alt.Tooltip("rating:N", title="Rating"),
+                     alt.Tooltip("businesses:Q", title="Businesses", format=",")],
+        )
+        .transform_calculate(rating_order=f"indexof({list(colors.RATINGS)!r}, datum.rating)")
+        .properties(height=260)
+    )
+
+
+# --------------------------------------------------------------------------- Status ads
+
+def ad_reach_by_region(regions: pl.DataFrame) -> alt.Chart | None:
+    return ranked_bars(
+        regions, "reach", "region", colors.region(legend=None), "Reach",
+        [alt.Tooltip("region:N", title="Region"), alt.Tooltip("reach:Q", title="Reach", format=","),
+         alt.Tooltip("impressions:Q", title="Impressions", format=","),
+         alt.Tooltip("ctr:Q", title="CTR", format=".2%"),
+         alt.Tooltip("spend_usd:Q", title="Spend", format="$,.2f")],
+        axis=count_axis("Reach"),
+    )
+
+
+# --------------------------------------------------------------------------- Revenue
+
+def revenue_over_time(daily: pl.DataFrame) -> alt.Chart | None:
+    if not _drawable(daily, "revenue_usd"):
+        return None
+    return (
+        alt.Chart(plain(daily)).mark_bar()
+        .encode(
+            x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True)),
+            y=alt.Y("sum(revenue_usd):Q", title="Revenue (USD)", scale=from_zero(),
+                    axis=money_axis("Revenue (USD)", **Y_LABELS)),
+            color=colors.stream(),
+            tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day", format=DATE_FORMAT),
+                     alt.Tooltip("stream:N", title="Stream"),
+                     alt.Tooltip("sum(revenue_usd):Q", title="Revenue", format="$,.2f"),
+                     alt.Tooltip("sum(billable_messages):Q", title="Billable messages", format=",")],
+        )
+        .properties(height=300)
+    )
+
+
+def revenue_by_region(by_region: pl.DataFrame) -> alt.Chart | None:
+    return ranked_bars(
+        by_region, "total_revenue_usd", "region", colors.region(legend=None), "Total revenue (USD)",
+        [alt.Tooltip("region:N", title="Region"),
+         alt.Tooltip("messaging_revenue_usd:Q", title="Messaging", format="$,.2f"),
+         alt.Tooltip("ad_revenue_usd:Q", title="Ads", format="$,.2f"),
+         alt.Tooltip("total_revenue_usd:Q", title="Total", format="$,.2f"),
+         alt.Tooltip("total_revenue_change:Q", title="Change", format="+.1%")],
+        axis=money_axis("Total revenue (USD)"),
+    )
+
+
+# --------------------------------------------------------------------------- Messaging health
+
+def answered_by_day(days: pl.DataFrame) -> alt.Chart | None:
+    values = _values(days, "answered_24h_share")
+    if not values:
+        return None
+    return (
+        alt.Chart(plain(days)).mark_line(point=True, interpolate="linear", color=colors.MEASURE_COLOR)
+        .encode(
+            x=day(),
+            y=alt.Y("answered_24h_share:Q", title=None, scale=share_scale(values), axis=alt.Axis(format="%", **Y_LABELS)),
+            tooltip=[day_tooltip(),
+                     alt.Tooltip("answered_24h_share:Q", title="Answered within 24 h", format=".1%"),
+                     alt.Tooltip("opened:Q", title="Conversations opened", format=",")],
+        )
+        .properties(height=240)
+    )
+
+
+def response_time_buckets(buckets: pl.DataFrame, order: Iterable[str]) -> alt.Chart | None:
+    if not _drawable(buckets, "opened"):
+        return None
+    return (
+        alt.Chart(plain(buckets)).mark_bar(color=colors.MEASURE_COLOR)
+        .encode(
+            x=alt.X("bucket:N", sort=list(order), title="Time to the business's answer",
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("opened:Q", title="Conversations", scale=from_zero(), axis=count_axis("Conversations", **Y_LABELS)),
+            tooltip=[alt.Tooltip("bucket:N", title="Answered"),
+                     alt.Tooltip("opened:Q", title="Conversations", format=",")],
+        )
+        .properties(height=240)
+    )
+
+
+def answered_by_region(regions: pl.DataFrame) -> alt.Chart | None:
+    return share_dots(
+        regions, "answered_24h_share", "region", colors.region(legend=None), "Answered within 24 h",
+        [alt.Tooltip("region:N", title="Region"),
+         alt.Tooltip("answered_24h_share:Q", title="Answered within 24 h", format=".1%"),
+         alt.Tooltip("opened:Q", title="Conversations opened", format=",")],
+    )
+
+
+def outreach_by_category(categories: pl.DataFrame) -> alt.Chart | None:
+    frame = categories.drop_nulls(["freeform_outside_share", "cold_share"]) if not categories.is_empty() else categories
+    if frame.is_empty():
+        return None
+    return (
+        alt.Chart(plain(frame)).mark_circle(size=160)
+        .encode(
+            x=alt.X("freeform_outside_share:Q", title="Free-form outside the window (share of outbound)",
+                    axis=alt.Axis(format="%")),
+            y=alt.Y("cold_share:Q", title="Cold share of marketing", axis=alt.Axis(format="%", **Y_LABELS)),
+            color=colors.category(),
+            tooltip=[alt.Tooltip("category:N", title="Business category"),
+                     alt.Tooltip("freeform_outside:Q", title="Free-form outside", format=","),
+                     alt.Tooltip("cold_messages:Q", title="Cold marketing", format=","),
+                     alt.Tooltip("businesses:Q", title="Businesses", format=",")],
+        )
+        .properties(height=280)
+    )

@@ -1,0 +1,61 @@
+"""Every page of the dashboard, its section and the least role that may open it.
+
+`app.py` builds the navigation from this list for the signed-in person's role; each page also
+checks its role itself (`ui.require`), so a URL typed by hand is refused as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from etl.settings import REPO_ROOT
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    section: str
+    file: str
+    title: str
+    icon: str
+    role: str
+    default: bool = False
+
+
+PAGES = (
+    PageSpec("Analytics", "pages/analytics/overview.py", "Overview", ":material/dashboard:", "analyst", default=True),
+    PageSpec("Analytics", "pages/analytics/spam_reports.py", "Spam reports", ":material/report:", "analyst"),
+    PageSpec("Analytics", "pages/analytics/block_rates.py", "Block rates & quality", ":material/block:", "analyst"),
+    PageSpec("Analytics", "pages/analytics/status_ads.py", "Status ads", ":material/campaign:", "analyst"),
+    PageSpec("Analytics", "pages/analytics/revenue.py", "Revenue by region", ":material/payments:", "analyst"),
+    PageSpec("Analytics", "pages/analytics/messaging_health.py", "Messaging health", ":material/forum:", "analyst"),
+    PageSpec("Moderation", "pages/moderation/review_queue.py", "Review queue", ":material/gavel:", "moderator"),
+    PageSpec("Moderation", "pages/moderation/business.py", "Business", ":material/storefront:", "moderator"),
+    PageSpec("Moderation", "pages/moderation/audit_log.py", "Audit log", ":material/history:", "moderator"),
+    PageSpec("Moderation", "pages/moderation/moderator_metrics.py", "Moderator metrics", ":material/monitoring:", "moderator"),
+    PageSpec("Data", "pages/data/upload.py", "Upload", ":material/upload_file:", "moderator"),
+    PageSpec("Data", "pages/data/quarantine.py", "Quarantine", ":material/warning:", "moderator"),
+    PageSpec("Data", "pages/data/load_history.py", "Load history", ":material/list_alt:", "analyst"),
+    PageSpec("Data", "pages/data/data_quality.py", "Data quality", ":material/fact_check:", "analyst"),
+    PageSpec("Admin", "pages/admin/accounts.py", "Accounts", ":material/manage_accounts:", "admin"),
+    PageSpec("Admin", "pages/admin/settings.py", "Settings", ":material/settings:", "admin"),
+)
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    """The pages this role may open that exist in this build."""
+    from trustdesk.accounts.auth import RANK
+
+    return [p for p in PAGES if RANK[role] >= RANK[p.role] and (REPO_ROOT / p.file).exists()]
+
+
+def page_file(stem: str) -> str:
+    """The navigation's file of the page `stem` (its file name without `.py`), relative to app.py."""
+    for p in PAGES:
+        if Path(p.file).stem == stem:
+            return p.file
+    raise KeyError(f"no page named {stem!r} in the navigation")
+
+
+def page_path(stem: str) -> Path:
+    return REPO_ROOT / page_file(stem)
