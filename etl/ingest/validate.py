@@ -7,11 +7,19 @@ varies (enum lists, the country list, the future limit) is a bound parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pycountry
 
-from etl.contract import MAX_ID_LENGTH, MONEY_MAX_DIGITS, MONEY_SCALE, MONEY_TYPE, Column, Kind
+from etl.contract import (
+    MAX_ID_LENGTH,
+    MONEY_MAX_DIGITS,
+    MONEY_SCALE,
+    MONEY_TYPE,
+    Column,
+    Kind,
+)
 
 COUNTRY_CODES = tuple(sorted(c.alpha_2 for c in pycountry.countries))
 REASON_SEP = "\x1f"
@@ -148,19 +156,19 @@ def row_rules(kind: Kind) -> list[str]:
     if kind.name == "messages":
         cat, status = kind.column("category"), kind.column("status")
         return [
-            f"CASE WHEN v_direction = 'outbound' AND {trimmed(cat)} IS NULL "
-            "THEN 'category is required for outbound messages' END",
-            f"CASE WHEN v_direction = 'inbound' AND {trimmed(cat)} IS NOT NULL "
-            "THEN 'category must be empty for inbound messages' END",
-            f"CASE WHEN v_direction = 'outbound' AND {trimmed(status)} IS NULL "
-            "THEN 'status is required for outbound messages' END",
-            f"CASE WHEN v_direction = 'inbound' AND {trimmed(status)} IS NOT NULL "
-            "THEN 'status must be empty for inbound messages' END",
+            (f"CASE WHEN v_direction = 'outbound' AND {trimmed(cat)} IS NULL "
+             "THEN 'category is required for outbound messages' END"),
+            (f"CASE WHEN v_direction = 'inbound' AND {trimmed(cat)} IS NOT NULL "
+             "THEN 'category must be empty for inbound messages' END"),
+            (f"CASE WHEN v_direction = 'outbound' AND {trimmed(status)} IS NULL "
+             "THEN 'status is required for outbound messages' END"),
+            (f"CASE WHEN v_direction = 'inbound' AND {trimmed(status)} IS NOT NULL "
+             "THEN 'status must be empty for inbound messages' END"),
         ]
     if kind.name == "ad_campaigns":
         return [
-            "CASE WHEN v_ends_on < v_starts_on THEN "
-            "'ends_on ' || v_ends_on || ' is before starts_on ' || v_starts_on END"
+            ("CASE WHEN v_ends_on < v_starts_on THEN "
+             "'ends_on ' || v_ends_on || ' is before starts_on ' || v_starts_on END")
         ]
     return []
 
@@ -215,10 +223,6 @@ def validate_values(kind: Kind, rows: list[dict[str, str | None]], future_limit=
 
     Runs the very SQL the loader runs, on an in-memory DuckDB; used for dry runs and tests.
     """
-    import datetime as _dt
-
-    import duckdb
-
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -233,7 +237,7 @@ def validate_values(kind: Kind, rows: list[dict[str, str | None]], future_limit=
         params = dict(v.params)
         if any(c.type == "timestamp" for c in kind.columns):
             params["future_limit"] = future_limit or (
-                _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None) + _dt.timedelta(days=1)
+                datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
             )
         names = [c.name for c in kind.columns]
         out = con.execute(

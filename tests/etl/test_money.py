@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from etl import store
-from etl.synth.generate import generate_world
+from etl.synth import generate_world
 from etl.ingest.load import exit_code, load_files
 from trustdesk.cli import cli
 from trustdesk.data.maintenance import rebuild_marts
@@ -307,7 +307,8 @@ def test_a_store_written_when_money_was_double_reloads_as_duplicates(tmp_path):
 
     from etl import store as store_mod
     from etl.contract import KINDS
-    from etl.ingest.load import _raw_table, load_files
+    from etl.ingest.load import load_files
+    from etl.ingest.schema import raw_table as _raw_table
     from tests.worlds import AD_EVENTS, BUSINESSES, CAMPAIGNS
     from tests.worlds import build, write_kind
 
