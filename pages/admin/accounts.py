@@ -1,12 +1,12 @@
 import streamlit as st
 
-from trustdesk.accounts import admin
+from trustdesk import admin
 from trustdesk.accounts import auth
 from trustdesk.moderation import review
-from trustdesk.web import ui
+from trustdesk.web import session
 
-viewer = ui.require("admin")
-root = ui.data_root()
+viewer = session.require("admin")
+root = session.data_root()
 st.title("Accounts")
 FLASH = "accounts_flash"
 WHEN = "DD MMM YYYY HH:mm"  # as every table shows a moment (UTC)
@@ -16,7 +16,7 @@ def save() -> None:
     # A form's callback runs before the page does, so the table below already holds the change.
     state = st.session_state
     try:
-        what = admin.save_account(root, ui.principal(), (state["account_name"] or "").strip(), state["account_role"],
+        what = admin.save_account(root, session.principal(), (state["account_name"] or "").strip(), state["account_role"],
                                   state["account_password"], (state["account_email"] or "").strip())
     except (auth.AuthError, ValueError) as exc:
         state[FLASH] = ("error", ui_sentence(exc))
@@ -30,7 +30,7 @@ def remove() -> None:
     state = st.session_state
     name = state.get("remove_name")
     try:
-        gone = bool(name) and admin.delete_account(root, ui.principal(), name)
+        gone = bool(name) and admin.delete_account(root, session.principal(), name)
     except auth.AuthError as exc:
         state[FLASH] = ("error", ui_sentence(exc))
         return

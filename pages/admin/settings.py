@@ -1,12 +1,12 @@
 import streamlit as st
 
-from trustdesk.accounts import admin
-from trustdesk.web import ui
+from trustdesk import admin
+from trustdesk.web import session
 
-viewer = ui.require("admin")
-root = ui.data_root()
+viewer = session.require("admin")
+root = session.data_root()
 st.title("Settings")
-st.caption(f"Stored in `settings.json` in the data directory; `trustdesk` commands read the same file. Pages use "
+st.caption("Stored in `settings.json` in the data directory; `trustdesk` commands read the same file. Pages use "
            "new values on their next run.")
 current = admin.settings(root, viewer)
 doc = admin.setting_help()

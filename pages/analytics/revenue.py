@@ -1,21 +1,15 @@
 import streamlit as st
 
 from trustdesk.analytics import views
-from trustdesk.web import charts
-from trustdesk.web import ui
+from trustdesk.web import cache, charts, columns, display, filters, formats, page, session, tables
 
-viewer = ui.require("analyst")
-st.title("Revenue by region")
-wh = ui.warehouse()
-if wh is None:
-    st.stop()
-f = ui.filters(wh)
-ui.footer(wh)
-view = ui.cached(views.revenue_view, wh, f)
+viewer = session.require("analyst")
+wh, f = page.analytics("Revenue by region")
+view = cache.cached(views.revenue_view, wh, f)
 
-ui.caption(wh, f, "Messaging revenue prices each billable message at the rate card in force on its day for its "
-                  "user's market; ad revenue is Status ad spend. Regions and markets are those of the user's "
-                  "country.")
+filters.caption(wh, f, "Messaging revenue prices each billable message at the rate card in force on its day for its "
+                       "user's market; ad revenue is Status ad spend. Regions and markets are those of the user's "
+                       "country.")
 
 
 def billed_beside_rate_card() -> None:
@@ -27,64 +21,64 @@ def billed_beside_rate_card() -> None:
                "revenue of the same billable messages, by the user's country and the category; the difference "
                "is billed minus rate card. The region, market and category filters do not apply here.")
     st.dataframe(billed, hide_index=True, width="stretch", column_config={
-        "country": ui.text_col("Country"), "category": ui.text_col("Category"),
-        "billable_messages": ui.int_col("Billable messages"), "ratecard_usd": ui.usd_col("Rate-card revenue"),
-        "billed_volume": ui.int_col("Billed by Meta (messages)"), "billed_usd": ui.usd_col("Billed by Meta"),
-        "difference_usd": ui.usd_col("Difference"),
+        "country": columns.text_col("Country"), "category": columns.text_col("Category"),
+        "billable_messages": columns.int_col("Billable messages"), "ratecard_usd": columns.usd_col("Rate-card revenue"),
+        "billed_volume": columns.int_col("Billed by Meta (messages)"), "billed_usd": columns.usd_col("Billed by Meta"),
+        "difference_usd": columns.usd_col("Difference"),
     })
 
 
 if view.empty:
-    ui.no_data(wh, f, "billable messages or ad events")
+    filters.no_data(wh, f, "billable messages or ad events")
     billed_beside_rate_card()
     st.stop()
 
 now, before = view.current, view.previous
 cols = st.columns(6)
-ui.metric(cols[0], "Total revenue", now["total_revenue_usd"], "usd",
-          ui.change(now["total_revenue_usd"], before["total_revenue_usd"]))
-ui.metric(cols[1], "Messaging revenue", now["messaging_revenue_usd"], "usd",
-          ui.change(now["messaging_revenue_usd"], before["messaging_revenue_usd"]))
-ui.metric(cols[2], "Ad revenue", now["ad_revenue_usd"], "usd",
-          ui.change(now["ad_revenue_usd"], before["ad_revenue_usd"]))
-ui.metric(cols[3], "Billable messages", now["billable_messages"], "number",
-          ui.change(now["billable_messages"], before["billable_messages"]))
-ui.metric(cols[4], "Per billable message", now["revenue_per_billable_message"], "usd",
-          ui.change(now["revenue_per_billable_message"], before["revenue_per_billable_message"]), digits=4,
-          help="Messaging revenue / billable messages")
-ui.metric(cols[5], "Per active business", now["revenue_per_active_business"], "usd",
-          ui.change(now["revenue_per_active_business"], before["revenue_per_active_business"]),
-          help="Messaging revenue / active businesses (those that sent at least one outbound message "
-               f"in the period: {ui.number(now['active_businesses'])})")
+display.metric(cols[0], "Total revenue", now["total_revenue_usd"], "usd",
+               formats.change(now["total_revenue_usd"], before["total_revenue_usd"]))
+display.metric(cols[1], "Messaging revenue", now["messaging_revenue_usd"], "usd",
+               formats.change(now["messaging_revenue_usd"], before["messaging_revenue_usd"]))
+display.metric(cols[2], "Ad revenue", now["ad_revenue_usd"], "usd",
+               formats.change(now["ad_revenue_usd"], before["ad_revenue_usd"]))
+display.metric(cols[3], "Billable messages", now["billable_messages"], "number",
+               formats.change(now["billable_messages"], before["billable_messages"]))
+display.metric(cols[4], "Per billable message", now["revenue_per_billable_message"], "usd",
+               formats.change(now["revenue_per_billable_message"], before["revenue_per_billable_message"]), digits=4,
+               help="Messaging revenue / billable messages")
+display.metric(cols[5], "Per active business", now["revenue_per_active_business"], "usd",
+               formats.change(now["revenue_per_active_business"], before["revenue_per_active_business"]),
+               help="Messaging revenue / active businesses (those that sent at least one outbound message "
+                    f"in the period: {formats.number(now['active_businesses'])})")
 
 st.subheader("Revenue over time")
-ui.chart(charts.revenue_over_time(view.daily), "revenue")
+display.chart(charts.revenue_over_time(view.daily), "revenue")
 
 MONEY = {
-    "billable_messages": ui.int_col("Billable messages"),
-    "messaging_revenue_usd": ui.usd_col("Messaging revenue"), "ad_revenue_usd": ui.usd_col("Ad revenue"),
-    "total_revenue_usd": ui.usd_col("Total revenue"), "active_businesses": ui.int_col("Active businesses"),
-    "revenue_per_billable_message": ui.dec_col("Revenue per billable message ($)", digits=4),
-    "revenue_per_active_business": ui.usd_col("Messaging revenue per active business"),
-    "previous_total_revenue_usd": ui.usd_col("Total revenue before"),
-    "total_revenue_change": ui.pct_col("Change"),
+    "billable_messages": columns.int_col("Billable messages"),
+    "messaging_revenue_usd": columns.usd_col("Messaging revenue"), "ad_revenue_usd": columns.usd_col("Ad revenue"),
+    "total_revenue_usd": columns.usd_col("Total revenue"), "active_businesses": columns.int_col("Active businesses"),
+    "revenue_per_billable_message": columns.dec_col("Revenue per billable message ($)", digits=4),
+    "revenue_per_active_business": columns.usd_col("Messaging revenue per active business"),
+    "previous_total_revenue_usd": columns.usd_col("Total revenue before"),
+    "total_revenue_change": columns.pct_col("Change"),
 }
 
 st.subheader("By region")
-ui.chart(charts.revenue_by_region(view.by_region), "revenue")
-ui.table(view.by_region, "revenue_by_region", f, {"region": ui.text_col("Region"), **MONEY})
+display.chart(charts.revenue_by_region(view.by_region), "revenue")
+tables.table(view.by_region, "revenue_by_region", f, {"region": columns.text_col("Region"), **MONEY})
 
 left, right = st.columns(2)
 with left:
     st.subheader("By market")
-    ui.table(view.by_market, "revenue_by_market", f, {"market": ui.text_col("Market"), **MONEY}, height=420)
+    tables.table(view.by_market, "revenue_by_market", f, {"market": columns.text_col("Market"), **MONEY}, height=420)
 with right:
     st.subheader("By category")
     st.caption("Rate-card categories of billable messages, and Status ads.")
-    ui.table(view.by_stream, "revenue_by_stream", f, {
-        "stream": ui.text_col("Stream"), "billable_messages": ui.int_col("Billable messages"),
-        "revenue_usd": ui.usd_col("Revenue"), "previous_revenue_usd": ui.usd_col("Revenue before"),
-        "revenue_change": ui.pct_col("Change"),
+    tables.table(view.by_stream, "revenue_by_stream", f, {
+        "stream": columns.text_col("Stream"), "billable_messages": columns.int_col("Billable messages"),
+        "revenue_usd": columns.usd_col("Revenue"), "previous_revenue_usd": columns.usd_col("Revenue before"),
+        "revenue_change": columns.pct_col("Change"),
     })
 
 billed_beside_rate_card()

@@ -2,20 +2,17 @@ import functools
 
 import streamlit as st
 
-from trustdesk.web import ui
+from trustdesk.web import cache, page, session
 from trustdesk.data.loads import quarantine_csv, quarantine_facets, quarantined_rows
 
 SHOWN = 5000
 
-viewer = ui.require("moderator")
-st.title("Quarantine")
-wh = ui.warehouse()
-if wh is None:
-    st.stop()
-facets = ui.cached(quarantine_facets, wh)
+viewer = session.require("moderator")
+wh = page.start("Quarantine")
+facets = cache.cached(quarantine_facets, wh)
 if facets.total == 0:
     st.info("No row is quarantined: every row read so far was loaded or skipped as a duplicate.")
-    ui.footer(wh)
+    page.footer(wh)
     st.stop()
 
 loads = {r["load_id"]: r for r in facets.loads.iter_rows(named=True)}
@@ -48,7 +45,7 @@ if st.query_params.get("load") != wanted:
         st.query_params["load"] = wanted
     st.session_state["q_load_linked"] = wanted
 filters = dict(load_id=load_id, kind=kind, reason_contains=needle, file=file, reason=reason)
-rows = ui.cached(quarantined_rows, wh, load_id, kind, needle, SHOWN + 1, file, reason)
+rows = cache.cached(quarantined_rows, wh, load_id, kind, needle, SHOWN + 1, file, reason)
 st.caption(
     f"Quarantined rows: {facets.total:,}, from {len(loads):,} "
     f"load{'s' if len(loads) != 1 else ''}, newest load first. Each keeps its line number in the file, the "
@@ -87,4 +84,4 @@ st.download_button(
     file_name="quarantine.csv", mime="text/csv", key="q_download",
     help="Cells that a spreadsheet would run as a formula are prefixed with an apostrophe.",
 )
-ui.footer(wh)
+page.footer(wh)

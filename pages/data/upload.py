@@ -2,13 +2,13 @@ import polars as pl
 import streamlit as st
 
 from trustdesk.accounts import auth
-from trustdesk.web import ui
+from trustdesk.web import columns, session
 from trustdesk.data import uploads
 from trustdesk.data.loads import reason_table, summary_lines, undefined_sentence
 
-viewer = ui.require("moderator")
+viewer = session.require("moderator")
 st.title("Upload")
-root = ui.data_root()
+root = session.data_root()
 try:
     limit = uploads.upload_limit(root, st.get_option("server.maxUploadSize"))
 except ValueError as exc:
@@ -152,21 +152,15 @@ if results:
     # The command line's pointer to `trustdesk quarantine` is replaced by links to the pages.
     st.code("\n".join(line for line in summary_lines(results) if not line.lstrip().startswith("see them")),
             language=None)
-    for r in [p for r in results for p in (r.parts or [r])]:
-        if r.quarantined and r.load_id is not None:
-            st.page_link("pages/data/quarantine.py", icon=":material/warning:", query_params={"load": str(r.load_id)},
-                         label=f"See the {r.quarantined:,} quarantined rows of load {r.load_id} on the Quarantine page")
+    for part in [p for r in results for p in (r.parts or [r])]:
+        if part.quarantined and part.load_id is not None:
+            st.page_link("pages/data/quarantine.py", icon=":material/warning:",
+                         query_params={"load": str(part.load_id)},
+                         label=f"See the {part.quarantined:,} quarantined rows of load {part.load_id} on the "
+                               "Quarantine page")
     if any(getattr(r, "undefined_rows", 0) for r in results):
         st.page_link("pages/data/data_quality.py", icon=":material/fact_check:",
                      label="See the businesses and campaigns no file has defined on the Data quality page")
     st.dataframe(pl.DataFrame([r.as_json() for r in results]).select(
         "file", "kind", "status", "rows_read", "loaded", "duplicates", "quarantined", "load_id", "error"),
-        hide_index=True, column_config={
-            "file": "File", "kind": "Kind", "status": "Outcome",
-            "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
-            "loaded": st.column_config.NumberColumn("Loaded", format="localized"),
-            "duplicates": st.column_config.NumberColumn("Duplicates skipped", format="localized"),
-            "quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
-            "load_id": st.column_config.NumberColumn("Load", format="%d"),
-            "error": st.column_config.TextColumn("Why rejected", width="large"),
-        })
+        hide_index=True, column_config={"file": "File", "kind": "Kind", "status": "Outcome", **columns.LOAD_COUNTS})

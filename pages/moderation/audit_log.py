@@ -1,12 +1,11 @@
 import streamlit as st
 
 from trustdesk.moderation import review
-from trustdesk.web import ui
-from trustdesk.data.export import safe_csv
+from trustdesk.web import columns, session, tables
 
-who = ui.require("moderator")
+who = session.require("moderator")
 st.title("Audit log")
-root = ui.data_root()
+root = session.data_root()
 st.caption("Every moderation event, newest first: cases opened, claimed, released and snoozed, decisions, "
            "appeals and notes, with who did it and when (UTC). The log is append-only.")
 
@@ -27,14 +26,5 @@ st.caption(f"{rows.height:,} of {choices.total:,} entries.")
 if rows.is_empty():
     st.info("No entry matches these filters: set Who, Event or Business back to all.")
     st.stop()
-st.dataframe(rows, hide_index=True, width="stretch", column_config={
-    "id": st.column_config.NumberColumn("Entry", format="%d"),
-    "at": st.column_config.TextColumn("At (UTC)"),
-    "actor": st.column_config.TextColumn("Who"),
-    "case_id": st.column_config.NumberColumn("Case", format="%d"),
-    "business_id": st.column_config.TextColumn("Business"),
-    "event": st.column_config.TextColumn("Event"),
-    "detail": st.column_config.TextColumn("Detail", width="large"),
-})
-st.download_button("Download CSV", safe_csv(rows), file_name="moderation_audit_log.csv", mime="text/csv",
-                   icon=":material/download:", key="audit_csv")
+st.dataframe(rows, hide_index=True, width="stretch", column_config=columns.AUDIT_LOG)
+tables.download(rows, "moderation_audit_log.csv", key="audit_csv")

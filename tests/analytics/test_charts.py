@@ -12,17 +12,17 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.synth.generate import generate_world
+from etl.synth import generate_world
 from etl.ingest.load import load_files
 from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, ad
 from tests.worlds import build, sign_in_apptest, warehouse
 from trustdesk.analytics import views
 from trustdesk.web import charts
 from trustdesk.web import colors
-from trustdesk.web import ui
+from trustdesk.web import formats
+from trustdesk.web import tables as web_tables
 from trustdesk.analytics.views import Filters
 from trustdesk.accounts.auth import Principal
-from etl.settings import REPO_ROOT
 from trustdesk.analytics.metrics import Period
 from trustdesk.web.navigation import page_path
 
@@ -60,13 +60,13 @@ def world(tmp_path_factory):
 @pytest.fixture
 def tables(monkeypatch):
     seen: dict[str, pl.DataFrame] = {}
-    original = ui.table
+    original = web_tables.table
 
     def recording(df, name, f, *args, **kwargs):
         seen[name] = df
         return original(df, name, f, *args, **kwargs)
 
-    monkeypatch.setattr(ui, "table", recording)
+    monkeypatch.setattr(web_tables, "table", recording)
     return seen
 
 
@@ -289,18 +289,18 @@ def test_dates_read_one_way_in_text_charts_and_tables(page, world, monkeypatch):
 
 
 def test_dates_in_python_and_in_charts_have_the_same_format():
-    assert ui.day(date(2026, 9, 10)) == "10 Sep 2026"
-    assert ui.DATE_FORMAT == charts.DATE_FORMAT
-    assert ui.timestamp("2026-10-09T21:03:07+00:00") == "09 Oct 2026 21:03 UTC"
+    assert formats.day(date(2026, 9, 10)) == "10 Sep 2026"
+    assert formats.DATE_FORMAT == charts.DATE_FORMAT
+    assert formats.timestamp("2026-10-09T21:03:07+00:00") == "09 Oct 2026 21:03 UTC"
 
 
 def test_csv_names_carry_every_filter():
     f = Filters(Period(date(2026, 3, 1), date(2026, 3, 3)), "Middle East & Africa", "Rest of Africa", "retail")
-    assert ui.csv_name("block_rates", f) == "block_rates_2026-03-01_2026-03-03_middle-east-africa_rest-of-africa_retail.csv"
-    assert ui.csv_name("spam_reports", Filters(Period(date(2026, 3, 1), date(2026, 3, 3)))) == \
+    assert web_tables.csv_name("block_rates", f) == "block_rates_2026-03-01_2026-03-03_middle-east-africa_rest-of-africa_retail.csv"
+    assert web_tables.csv_name("spam_reports", Filters(Period(date(2026, 3, 1), date(2026, 3, 3)))) == \
         "spam_reports_2026-03-01_2026-03-03.csv"
     odd = Filters(Period(date(2026, 3, 1), date(2026, 3, 1)), market="Côte d'Ivoire / ../x")
-    assert re.fullmatch(r"[a-z0-9_.-]+", ui.csv_name("t", odd)) and "/" not in ui.csv_name("t", odd)
+    assert re.fullmatch(r"[a-z0-9_.-]+", web_tables.csv_name("t", odd)) and "/" not in web_tables.csv_name("t", odd)
 
 
 def test_the_pages_download_with_those_names(gaps, monkeypatch):

@@ -10,9 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
 from tests.worlds import MARKETS, build, sign_in_apptest
-from trustdesk.web import ui
+from trustdesk.web import formats
 from trustdesk.accounts.auth import Principal
-from etl.settings import REPO_ROOT
 from trustdesk.web.navigation import page_path
 
 # India marketing at $6,115,226.30 a message: the golden world's three billable India marketing
@@ -51,7 +50,7 @@ def open_page(page: str, root, monkeypatch) -> AppTest:
     (999_960, "1.0M"), (3_000_000_000, "3.0B"), (Decimal("2500000"), "2.5M"), (None, "–"),
 ])
 def test_large_counts_are_abbreviated(value, shown):
-    assert ui.short_number(value) == shown
+    assert formats.short_number(value) == shown
 
 
 @pytest.mark.parametrize("value, shown", [
@@ -59,23 +58,23 @@ def test_large_counts_are_abbreviated(value, shown):
     (Decimal("18345678.90"), "$18.3M"), (18_345.67, "$18.3K"), (None, "–"),
 ])
 def test_large_money_is_abbreviated(value, shown):
-    assert ui.short_usd(value) == shown
+    assert formats.short_usd(value) == shown
 
 
 def test_prices_keep_four_digits_only_below_a_dollar():
     # "$196.5949" (per billable message, 4 digits) was cut off at 1440 px; "$0.0123" fits.
-    assert ui.short_usd(Decimal("0.012345"), 4) == "$0.0123"
-    assert ui.short_usd(Decimal("196.5949"), 4) == "$196.59"
-    assert ui.usd(Decimal("196.5949"), 4) == "$196.5949"  # the exact value, for the help
+    assert formats.short_usd(Decimal("0.012345"), 4) == "$0.0123"
+    assert formats.short_usd(Decimal("196.5949"), 4) == "$196.59"
+    assert formats.usd(Decimal("196.5949"), 4) == "$196.5949"  # the exact value, for the help
 
 
 def test_every_format_takes_decimal_money():
     money = Decimal("1234.5678")
-    assert ui.usd(money) == "$1,234.57" and ui.usd(money, 4) == "$1,234.5678"
-    assert ui.number(Decimal("12")) == "12" and ui.percent(Decimal("0.25")) == "25.0%"
-    assert ui.change(Decimal("150"), Decimal("100")) == "+50.0%"
-    assert ui.change(Decimal("150"), 100.0) == "+50.0%"  # Decimal now, float before: no TypeError
-    assert ui.points(Decimal("0.5"), 0.25) == "+25.00 pp"
+    assert formats.usd(money) == "$1,234.57" and formats.usd(money, 4) == "$1,234.5678"
+    assert formats.number(Decimal("12")) == "12" and formats.percent(Decimal("0.25")) == "25.0%"
+    assert formats.change(Decimal("150"), Decimal("100")) == "+50.0%"
+    assert formats.change(Decimal("150"), 100.0) == "+50.0%"  # Decimal now, float before: no TypeError
+    assert formats.points(Decimal("0.5"), 0.25) == "+25.00 pp"
 
 
 def test_the_overview_abbreviates_revenue_and_gives_the_exact_value(rich, monkeypatch):

@@ -12,18 +12,19 @@ from click.testing import CliRunner
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from etl.synth.generate import generate_world
+from etl.synth import generate_world
 from etl.ingest.load import load_files
 from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
 from tests.worlds import build, msg, warehouse, sign_in_apptest
 from trustdesk.analytics import views
-from trustdesk.web import ui
+from trustdesk.web import formats
+from trustdesk.web import tables as web_tables
 from trustdesk.analytics.views import Filters
 from trustdesk.accounts.auth import Principal
 from trustdesk.cli import cli
 from etl.settings import REPO_ROOT, Settings
 from trustdesk.data.export import safe_csv
-from trustdesk.analytics.metrics import METRICS, REGIONS, Period, compute
+from trustdesk.analytics.metrics import METRICS, Period, compute
 from trustdesk.analytics.overview import headline
 from trustdesk.web.navigation import page_path
 
@@ -90,13 +91,13 @@ def spiky(tmp_path_factory):
 def tables(monkeypatch):
     """Every table a page draws, by its download name: the frame and the CSV offered for it."""
     seen: dict[str, tuple[pl.DataFrame, str]] = {}
-    original = ui.table
+    original = web_tables.table
 
     def recording(df, name, f, *args, **kwargs):
         seen[name] = (df, safe_csv(df))
         return original(df, name, f, *args, **kwargs)
 
-    monkeypatch.setattr(ui, "table", recording)
+    monkeypatch.setattr(web_tables, "table", recording)
     return seen
 
 
@@ -268,8 +269,8 @@ def test_revenue_page_shows_the_revenue_by_region_metric(world, monkeypatch, tab
     expected = compute(wh, "revenue_by_region", period)
     same(tables["revenue_by_region"][0], expected)
     got = shown(at)
-    assert got["Total revenue"] == ui.short_usd(expected["total_revenue_usd"].sum())
-    assert got["Billable messages"] == ui.short_number(expected["billable_messages"].sum())
+    assert got["Total revenue"] == formats.short_usd(expected["total_revenue_usd"].sum())
+    assert got["Billable messages"] == formats.short_number(expected["billable_messages"].sum())
     by_market = tables["revenue_by_market"][0]
     assert by_market["messaging_revenue_usd"].sum() == pytest.approx(expected["messaging_revenue_usd"].sum())
     assert by_market["ad_revenue_usd"].sum() == pytest.approx(expected["ad_revenue_usd"].sum())
@@ -443,9 +444,9 @@ def test_ratings_over_time_come_from_the_quality_day_mart(world):
 def test_pages_are_thin_and_read_marts_only():
     for page in PAGES:
         text = page_path(page).read_text()
-        assert text.count("ui.cached(") == 1, page
+        assert text.count("cache.cached(") == 1, page
         assert "select " not in text.lower() and ".query(" not in text and "unsafe_allow_html" not in text
-        assert 'viewer = ui.require("analyst")' in text
+        assert 'viewer = session.require("analyst")' in text
     for sql in (REPO_ROOT / "trustdesk").rglob("*.sql"):
         assert "raw_" not in sql.read_text(), sql.name
 

@@ -139,6 +139,37 @@ def view(wh: Warehouse, business_id: str, period: Period, settings: Settings | N
     )
 
 
+@dataclass
+class BusinessFile:
+    """Everything the business page draws from the warehouse about one business."""
+
+    view: BusinessView
+    platform_events: pl.DataFrame  # see `platform_events`
+    as_of: date | None  # the last day in the data: a decision is recorded as of it
+
+    @property
+    def exists(self) -> bool:
+        return self.view.exists
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing sent and no feedback in the period: no activity to chart."""
+        days = self.view.days
+        return days["messages_sent"].sum() == 0 and days["reports"].sum() + days["blocks"].sum() + \
+            days["opt_outs"].sum() == 0
+
+    @property
+    def reports(self) -> int:
+        """Reports about the business in the period (each has a reported message to reveal)."""
+        return int(self.view.days["reports"].sum())
+
+
+def business_file(wh: Warehouse, business_id: str, period: Period, settings: Settings | None = None) -> BusinessFile:
+    """The business's view over `period`, what the platform said about it, and the data's last day."""
+    return BusinessFile(view(wh, business_id, period, settings), platform_events(wh, business_id),
+                        wh.date_range()[1])
+
+
 def has_table(wh: Warehouse, name: str) -> bool:
     """A warehouse built before the table existed lacks it until its next build."""
     return bool(wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name", {"name": name}))

@@ -1,4 +1,4 @@
-"""The Altair charts of the analytics pages, drawn one way everywhere.
+"""The Altair charts of the dashboard's pages, drawn one way everywhere.
 
 Each function takes the read side's frame and returns a chart, or None when there is nothing to
 draw (no rows, or only empty or zero values): the page then says so instead of drawing an empty
@@ -21,7 +21,7 @@ import polars as pl
 
 from trustdesk.web import colors
 
-DATE_FORMAT = "%d %b %Y"  # d3-time-format, the same as ui.DATE_FORMAT for Python dates
+DATE_FORMAT = "%d %b %Y"  # d3-time-format, the same as formats.DATE_FORMAT for Python dates
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -378,4 +378,101 @@ def outreach_by_category(categories: pl.DataFrame) -> alt.Chart | None:
                      alt.Tooltip("businesses:Q", title="Businesses", format=",")],
         )
         .properties(height=280)
+    )
+
+
+# --------------------------------------------------------------------------- moderation
+
+def business_quality(days: pl.DataFrame, medium_from: float, low_from: float) -> alt.LayerChart:
+    """One business's 7-day negative rate per day, each day's dot in its rating's colour, and the
+    MEDIUM and LOW thresholds as dashed rules."""
+    base = alt.Chart(days).encode(x=alt.X("day:T", title=None))
+    return (
+        base.mark_line(color=colors.NEUTRAL_COLOR).encode(
+            y=alt.Y("negative_rate_7d:Q", title="Negative rate (7 days)", axis=alt.Axis(format="%")))
+        + base.mark_circle(size=60).encode(
+            y="negative_rate_7d:Q",
+            color=colors.rating(title="Rating"),
+            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("rating:N", title="Rating"),
+                     alt.Tooltip("negative_rate_7d:Q", title="Negative rate", format=".1%"),
+                     alt.Tooltip("negative_7d:Q", title="Negative users", format=","),
+                     alt.Tooltip("reached_7d:Q", title="Reached users", format=",")])
+        + alt.Chart(alt.Data(values=[{"at": medium_from}, {"at": low_from}]))
+        .mark_rule(strokeDash=[4, 3], color=colors.THRESHOLD_COLOR).encode(y="at:Q")
+    )
+
+
+def business_messages(days: pl.DataFrame) -> alt.Chart:
+    return alt.Chart(days).mark_bar(color=colors.VOLUME_COLOR).encode(
+        x=alt.X("day:T", title=None), y=alt.Y("messages_sent:Q", title="Messages sent"),
+        tooltip=[alt.Tooltip("day:T", title="Day"),
+                 alt.Tooltip("messages_sent:Q", title="Messages sent", format=","),
+                 alt.Tooltip("messages_ok:Q", title="Not failed", format=",")],
+    ).properties(height=200)
+
+
+def business_feedback(days: pl.DataFrame) -> alt.Chart:
+    """Reports, blocks and marketing opt-outs per day, one line each."""
+    return (
+        alt.Chart(days).transform_fold(["reports", "blocks", "opt_outs"], as_=["what", "count"])
+        .transform_calculate(what="datum.what == 'opt_outs' ? 'marketing opt-outs' : datum.what")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title=None), y=alt.Y("count:Q", title="Per day"),
+            color=colors.feedback(),
+            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("what:N", title="What"),
+                     alt.Tooltip("count:Q", title="Count", format=",")],
+        ).properties(height=200)
+    )
+
+
+def business_reasons(reasons: pl.DataFrame, kind: str, title: str) -> alt.Chart:
+    """The business's reports (kind "report") or blocks ("block") by reason, most first."""
+    what = f"{kind.capitalize()}s"
+    return (
+        alt.Chart(reasons, title=title).transform_filter(alt.datum.kind == kind)
+        .mark_bar(color=colors.FEEDBACK_COLORS[f"{kind}s"]).encode(
+            x=alt.X("events:Q", title=what), y=alt.Y("reason:N", sort="-x", title=None),
+            tooltip=[alt.Tooltip("reason:N", title="Reason"),
+                     alt.Tooltip("events:Q", title=what, format=","),
+                     alt.Tooltip("users:Q", title="Distinct users", format=",")],
+        ).properties(height=alt.Step(22))
+    )
+
+
+def decisions_by_moderator(by: pl.DataFrame) -> alt.Chart:
+    return alt.Chart(by).mark_bar().encode(
+        x=alt.X("decisions:Q", title="Decisions", axis=alt.Axis(format="d", tickMinStep=1)),
+        y=alt.Y("decided_by:N", sort="-x", title=None),
+        tooltip=[alt.Tooltip("decided_by:N", title="Moderator"),
+                 alt.Tooltip("decisions:Q", title="Decisions", format=","),
+                 alt.Tooltip("overturned:Q", title="Overturned on appeal", format=",")],
+    ).properties(height=max(120, 28 * by.height))
+
+
+def cases_waiting(waiting: pl.DataFrame) -> alt.Chart:
+    return alt.Chart(waiting).mark_bar().encode(
+        x=alt.X("age_hours:Q", title="Waiting for (hours)"),
+        y=alt.Y("case_id:N", sort="-x", title="Case"),
+        color=alt.Color("status:N", title="Status"),
+        tooltip=[alt.Tooltip("case_id:N", title="Case"), alt.Tooltip("business_id:N", title="Business"),
+                 alt.Tooltip("status:N", title="Status"), alt.Tooltip("claimed_by:N", title="Claimed by"),
+                 alt.Tooltip("age_hours:Q", title="Waiting for (hours)", format=",.1f")],
+    ).properties(height=alt.Step(20))
+
+
+# --------------------------------------------------------------------------- data
+
+def rows_per_day(rows_by_day: pl.DataFrame) -> alt.FacetChart:
+    """Loaded rows per day, one panel per kind, gaps, spikes and dips marked."""
+    base = alt.Chart().encode(x=alt.X("day:T", title=None), y=alt.Y("rows:Q", title=None))
+    marks = base.transform_filter("datum.flag != null").mark_point(size=60, filled=True).encode(
+        color=colors.day_flag(),
+        tooltip=[alt.Tooltip("day:T"), "kind:N", alt.Tooltip("rows:Q", format=","), "flag:N"],
+    )
+    return (
+        alt.layer(base.mark_line(), marks, data=rows_by_day)
+        .properties(height=120)
+        .facet(row=alt.Row("kind:N", title=None))
+        .resolve_scale(y="independent")
     )

@@ -68,3 +68,20 @@ def block_reason(field: str = "reason", title: str | None = "Reason", **kw) -> a
 
 def rating(field: str = "rating", title: str | None = "Quality rating", **kw) -> alt.Color:
     return alt.Color(f"{field}:N", scale=_scale(RATING_COLORS), title=title, **kw)
+
+
+# What users did about a business, on the business page: the same colour in its bars and lines.
+FEEDBACK_COLORS = {"reports": "#c62828", "blocks": "#6a1b9a", "marketing opt-outs": "#ef6c00"}
+# The data quality page's marks on a kind's rows per day.
+DAY_FLAG_COLORS = {"gap": "#c62828", "spike": "#ef6c00", "dip": "#6a1b9a"}
+NEUTRAL_COLOR = "#9e9e9e"  # a line that only joins the coloured marks
+VOLUME_COLOR = "#90caf9"  # messages sent, behind the feedback
+THRESHOLD_COLOR = "#555555"
+
+
+def feedback(field: str = "what", title: str | None = None, **kw) -> alt.Color:
+    return alt.Color(f"{field}:N", scale=_scale(FEEDBACK_COLORS), title=title, **kw)
+
+
+def day_flag(field: str = "flag", title: str | None = None, **kw) -> alt.Color:
+    return alt.Color(f"{field}:N", scale=_scale(DAY_FLAG_COLORS), title=title, **kw)

@@ -1,7 +1,7 @@
 """Every page of the dashboard, its section and the least role that may open it.
 
 `app.py` builds the navigation from this list for the signed-in person's role; each page also
-checks its role itself (`ui.require`), so a URL typed by hand is refused as well.
+checks its role itself (`session.require`), so a URL typed by hand is refused as well.
 """
 
 from __future__ import annotations

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import sys
 
-from etl.settings import REPO_ROOT
+from streamlit import config
+from streamlit.runtime.pages_manager import PagesManager
+
+from trustdesk.site import app_file
+from trustdesk.web.server import create_app
 
 
 class OptionError(ValueError):
@@ -24,8 +28,6 @@ class OptionError(ValueError):
 
 def parse_options(args: list[str]) -> dict:
     """Streamlit config options from command-line words, typed like their defaults."""
-    from streamlit import config
-
     options: dict = {}
     words = list(args)
     if words[:1] == ["run"]:  # the old launcher's form: `run <script> ...`; the script is app.py
@@ -65,16 +67,9 @@ def main() -> None:
     except OptionError as exc:
         print(f"trustdesk serve: {exc}", file=sys.stderr)
         sys.exit(2)
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-
-        PagesManager.uses_pages_directory = False
-    except (ImportError, AttributeError):  # a Streamlit without the flag routes by st.navigation anyway
-        pass
-    from trustdesk.web.server import create_app
-
+    PagesManager.uses_pages_directory = False
     # App.run anchors Streamlit (sys.path, the script-level .streamlit/ folder) at sys.argv[0].
-    sys.argv = [str(REPO_ROOT / "app.py")]
+    sys.argv = [str(app_file())]
     create_app().run(config=options)
 
 

@@ -26,6 +26,7 @@ import traceback
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from streamlit.runtime import Runtime
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,6 +36,7 @@ from trustdesk.accounts import auth
 from etl import settings as config
 from trustdesk.web import uploadgate
 from trustdesk.data import uploads
+from trustdesk.site import app_file
 from trustdesk.web.session import data_root
 
 log = logging.getLogger("trustdesk.web")
@@ -129,8 +131,6 @@ def upload_limit():
 def _held_bytes(streamlit_session: str | None = None) -> int:
     """Bytes of uploaded files Streamlit holds in memory, for one session or for all."""
     try:
-        from streamlit.runtime import Runtime
-
         mgr = Runtime.instance().uploaded_file_mgr
     except Exception:
         return 0
@@ -214,8 +214,6 @@ def report_error(exc: Exception) -> bool:
 def housekeeping(max_age_seconds: float | None = None) -> None:
     """Drop upload permissions of Streamlit sessions that ended, and sweep staged uploads."""
     try:
-        from streamlit.runtime import Runtime
-
         runtime = Runtime.instance()
         for sid in uploadgate.known():
             if not runtime.is_active_session(sid):
@@ -259,7 +257,7 @@ def _log_to_stderr() -> None:
 def create_app() -> st.App:
     _log_to_stderr()
     return st.App(
-        config.REPO_ROOT / "app.py",
+        app_file(),
         routes=[Route("/api/session", session_endpoint, methods=["POST", "DELETE"])],
         middleware=[Middleware(SecurityHeaders), Middleware(UploadGate)],
         on_script_error=report_error,

@@ -1,6 +1,6 @@
 """The signed-in person of a browser session: sign-in form, session checks, sign-out, role gate.
 
-Pages call `ui.require(role)` first; app.py asks `principal()` for the navigation.
+Pages call `session.require(role)` first; app.py asks `principal()` for the navigation.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import streamlit as st
 from trustdesk.accounts import auth
 from etl import settings as config
 from trustdesk.web import uploadgate
+import json
+from etl.store import read_pointer
+from trustdesk.data import maintenance
 
 
 def data_root() -> Path:
@@ -118,8 +121,6 @@ def cookie_bridge(who: auth.Principal) -> None:
 
 
 def _fetch_script(method: str, body: dict | None) -> str:
-    import json
-
     base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
     url = (base.rstrip("/") + COOKIE_PATH)
     payload = json.dumps(json.dumps(body)) if body is not None else "null"
@@ -178,8 +179,6 @@ def offer_single_sign_on() -> None:
 
 
 def account_box(who: auth.Principal) -> None:
-    from etl.store import read_pointer
-
     cookie_bridge(who)
     with st.sidebar:
         st.text(f"Signed in as {who.name} ({who.role})")
@@ -200,14 +199,10 @@ def account_box(who: auth.Principal) -> None:
 @st.cache_data(ttl=15, show_spinner=False)
 def _warnings(root: str, version) -> list[str]:
     # Reading the store's version opens ingest.duckdb; once per 15 s per warehouse is plenty.
-    from trustdesk.data import maintenance
-
     return maintenance.data_warnings(Path(root))
 
 
 def _rebuild_clicked(who: auth.Principal) -> None:
-    from trustdesk.data import maintenance
-
     try:
         meta = maintenance.rebuild(data_root(), who)
     except Exception as exc:  # noqa: BLE001 - one sentence for the admin; the log has the rest

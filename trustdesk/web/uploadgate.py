@@ -8,6 +8,8 @@ upload before reading its body, and checks the person's session again on each up
 
 from __future__ import annotations
 
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,10 +50,5 @@ def known() -> list[str]:
 
 def current_streamlit_session() -> str | None:
     """The id of the Streamlit session whose script is running in this thread, if any."""
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        ctx = get_script_run_ctx()
-    except ImportError:
-        return None
+    ctx = get_script_run_ctx(suppress_warning=True)
     return getattr(ctx, "session_id", None) if ctx is not None else None

@@ -1,74 +1,24 @@
-"""Helpers shared by the Streamlit pages: the warehouse connection, caching, filters, empty states.
+"""The sidebar's filters (period, region, market, business category) and the filters in words.
 
-Pages stay thin: widgets -> one call into the read side (through `cached`) -> chart or table.
+Each filter lives in the URL's query parameters, so that a link reproduces the view, and in the
+session, so that it carries to the next page. A page's widgets are its own (Streamlit keys them
+by page), so every run seeds them from the session's values: the session's value if this session
+set one, else the URL's (a link opened in a new session), else the default. A widget's change
+callback writes the new value to the session before the next run, and each run writes the URL.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from datetime import date, datetime, timezone
-from pathlib import Path
-from typing import Callable
+from datetime import date
+from collections.abc import Callable
 
 import streamlit as st
 
-from trustdesk.web import charts
-from trustdesk.web import colors
-from trustdesk.analytics.views import Coverage, Filters, choices, coverage
-from trustdesk.analytics.views import change as relative_change
-from trustdesk.data.export import safe_csv
 from trustdesk.analytics.metrics import REGIONS, Period
-from trustdesk.warehouse import NoData, Warehouse, WarehouseCache
-from trustdesk.web.session import (  # noqa: F401  (pages call these through ui)
-    account_box, data_root, hide_sidebar, principal, require, sign_in_form, sign_out, single_sign_on,
-)
-
-PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}
-
-
-@st.cache_resource
-def _warehouses() -> WarehouseCache:
-    return WarehouseCache()
-
-
-def warehouse() -> Warehouse | None:
-    """The current warehouse, or None (after drawing the empty state) when there is no data."""
-    root = data_root()
-    try:
-        return _warehouses().get(root)
-    except NoData:
-        st.info(
-            f"There is no data in `{root}` yet. Run `trustdesk demo` to load a demo world, "
-            "upload your exports on the Upload page (Data section), or run "
-            "`trustdesk load FILE...`, then reload this page."
-        )
-        return None
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached(fn_name: str, version: int, root: str, args: tuple):
-    fn = _REGISTRY[fn_name]
-    return fn(_warehouses().get(Path(root)), *args)
-
-
-_REGISTRY: dict[str, Callable] = {}
-
-
-def cached(fn: Callable, wh: Warehouse, *args):
-    """Run a read-side function once per warehouse version and arguments."""
-    name = f"{fn.__module__}.{fn.__qualname__}"
-    _REGISTRY[name] = fn
-    return _cached(name, wh.version, str(wh.root), args)
-
-
-# --------------------------------------------------------------------------- filters
-#
-# Each filter lives in the URL's query parameters, so that a link reproduces the view, and in the
-# session, so that it carries to the next page. A page's widgets are its own (Streamlit keys them
-# by page), so every run seeds them from the session's values: the session's value if this session
-# set one, else the URL's (a link opened in a new session), else the default. A widget's change
-# callback writes the new value to the session before the next run, and each run writes the URL.
+from trustdesk.analytics.views import Coverage, Filters, choices, coverage
+from trustdesk.warehouse import Warehouse
+from trustdesk.web.cache import cached
+from trustdesk.web.formats import day, markdown_plain
 
 MEMORY_KEY = "filters"
 PERIOD_CODES = {"7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days", "custom": "Custom range"}
@@ -265,7 +215,7 @@ def describe(f: Filters, cover: Coverage | None = None) -> str:
         dates += (f"; the data covers {cover.days_with_data:,} of them, {day(covered.date_from)} – "
                   f"{day(covered.date_to)}" if covered else "; the data covers none of them")
     parts = [dates + ")"]
-    parts += [v for v in (f.region, _plain(f.market or ""), f.category) if v]
+    parts += [v for v in (f.region, markdown_plain(f.market or ""), f.category) if v]
     return " · ".join(parts)
 
 
@@ -292,11 +242,6 @@ def caption(wh: Warehouse, f: Filters, more: str = "") -> None:
     st.caption(" ".join(part for part in (f"{describe(f, cover)}.", compared(cover), more) if part))
 
 
-def _plain(text: str) -> str:
-    """Text that Markdown shows as it is (market names come from a replaceable reference file)."""
-    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~$" else c for c in text)
-
-
 def no_data(wh: Warehouse, f: Filters, what: str) -> None:
     """Say that these filters select nothing, and what to change."""
     first, last = wh.date_range()
@@ -310,195 +255,3 @@ def no_data(wh: Warehouse, f: Filters, what: str) -> None:
         ("Region", ALL_REGIONS, f.region)) if value]
     advice = ", or ".join(hints) if hints else "load more data on the Upload page"
     st.info(f"No {what} for these filters ({describe(f, coverage(wh, f.period))}). To see some, {advice}.")
-
-
-# --------------------------------------------------------------------------- formats and tables
-#
-# Values may be int, float or Decimal (money is summed exactly); every format takes all three.
-
-DATE_FORMAT = "%d %b %Y"  # "10 Sep 2026" in every text; CSV files keep ISO dates
-MISSING = colors.MISSING
-
-
-def day(value: date | None) -> str:
-    return MISSING if value is None else f"{value:{DATE_FORMAT}}"
-
-
-def timestamp(value: str | None) -> str:
-    """An ISO timestamp (of the warehouse build) in the dates' format, to the minute, UTC."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return MISSING
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return f"{moment:{DATE_FORMAT} %H:%M} UTC"
-
-
-def number(value) -> str:
-    return MISSING if value is None else f"{value:,.0f}"
-
-
-def percent(value, digits: int = 1) -> str:
-    return MISSING if value is None else f"{float(value):.{digits}%}"
-
-
-def usd(value, digits: int = 2) -> str:
-    return MISSING if value is None else f"${value:,.{digits}f}"
-
-
-def per_1000(value) -> str:
-    return MISSING if value is None else f"{value:,.2f}"
-
-
-_UNITS = ((1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T"))
-
-
-def abbreviated(value) -> str:
-    """18,345,678 -> "18.3M" (one decimal; K, M, B, T), as the charts' axes label them."""
-    v = float(value)
-    unit = max((i for i, (size, _) in enumerate(_UNITS) if abs(v) >= size), default=None)
-    if unit is None:
-        return f"{v:,.0f}"
-    if round(abs(v) / _UNITS[unit][0], 1) >= 1000 and unit + 1 < len(_UNITS):
-        unit += 1  # 999,960 is "1.0M", not "1000.0K"
-    size, suffix = _UNITS[unit]
-    return f"{v / size:,.1f}{suffix}"
-
-
-# Headlines (st.metric) get about seven characters at 1440 px in a row of six; larger values are
-# abbreviated there and given exactly in the help.
-SHORT_COUNT_BELOW = 100_000
-SHORT_USD_BELOW = 1_000
-
-
-def short_number(value) -> str:
-    if value is None:
-        return MISSING
-    return number(value) if abs(float(value)) < SHORT_COUNT_BELOW else abbreviated(value)
-
-
-def short_usd(value, digits: int = 2) -> str:
-    """Cents at most from $1 up (4 digits are for prices of a fraction of a cent), then K, M, B."""
-    if value is None:
-        return MISSING
-    size = abs(float(value))
-    if size >= SHORT_USD_BELOW:
-        return "$" + abbreviated(value)
-    return usd(value, digits if size < 1 else min(digits, 2))
-
-
-_HEADLINE = {
-    "number": (short_number, number),
-    "usd": (short_usd, usd),
-    "percent": (percent, percent),
-    "per_1000": (per_1000, per_1000),
-}
-
-
-def metric(where, label: str, value, kind: str = "number", delta: str | None = None, *,
-           digits: int | None = None, help: str | None = None, delta_color: str = "normal") -> None:
-    """A headline: `value` formatted by `kind` (number, usd, percent, per_1000), abbreviated when
-    large with the exact value in the help."""
-    short, exact = _HEADLINE[kind]
-    extra = {} if digits is None else {"digits": digits}
-    shown, full = short(value, **extra), exact(value, **extra)
-    if shown != full:
-        help = f"{help}\n\nExact: {full}" if help else f"Exact: {full}"
-    where.metric(label, shown, delta, delta_color=delta_color, help=help)
-
-
-def change(now, before) -> str | None:
-    """A metric delta: the relative change against the previous period, or None (no fair
-    comparison: the views leave `before` None then)."""
-    delta = relative_change(now, before)
-    return None if delta is None else f"{delta:+.1%}"
-
-
-def points(now, before) -> str | None:
-    """A delta for rates: the change in percentage points."""
-    if now is None or before is None:
-        return None
-    return f"{(float(now) - float(before)) * 100:+.2f} pp"
-
-
-def chart(drawn, what: str) -> None:
-    """A chart of trustdesk.web.charts, or, when it has nothing to draw (None), a line saying so."""
-    if drawn is None:
-        st.info(f"No {what} in this period for these filters: nothing to chart.", icon=":material/bar_chart:")
-    else:
-        st.altair_chart(drawn, width="stretch")
-
-
-def trends(frame, order: list[str], columns: int, panel_width: int, money=()) -> None:
-    """Per-measure trend panels; the measures with nothing to draw are named instead of drawn flat."""
-    empty = charts.empty_measures(frame, order)
-    drawn = charts.trend_panels(frame, order, columns=columns, panel_width=panel_width, money=money)
-    if drawn is not None:
-        st.altair_chart(drawn, width="stretch")
-    if empty:
-        names = ", ".join(empty[:-1]) + (" or " if len(empty) > 1 else "") + empty[-1]
-        st.info(f"No {names} in this period for these filters: nothing to chart.", icon=":material/bar_chart:")
-
-
-def date_col(label: str, help: str | None = None):
-    return st.column_config.DateColumn(label, format="DD MMM YYYY", help=help)
-
-
-def int_col(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, format="localized", help=help)
-
-
-def pct_col(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, format="percent", help=help)
-
-
-def usd_col(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, format="dollar", help=help)
-
-
-def dec_col(label: str, help: str | None = None, digits: int = 2):
-    return st.column_config.NumberColumn(label, format=f"%.{digits}f", help=help)
-
-
-def text_col(label: str, help: str | None = None):
-    return st.column_config.TextColumn(label, help=help)
-
-
-def table(df, name: str, f: Filters, columns: dict | None = None, height: int | str = "auto") -> None:
-    """A table and its CSV download (the same rows and unrounded numbers, safe for spreadsheets).
-
-    The columns show in the order of `columns`, then the rest; the CSV keeps the frame's order (the
-    metric's columns first, as `trustdesk metrics` prints them)."""
-    columns = columns or {}
-    if df.is_empty():
-        st.caption("No rows for these filters.")
-        return
-    order = [c for c in columns if c in df.columns] + [c for c in df.columns if c not in columns]
-    st.dataframe(df.to_arrow(), column_config=columns, column_order=order, hide_index=True, width="stretch",
-                 height=height)
-    st.download_button(
-        "Download CSV", safe_csv(df), file_name=csv_name(name, f),
-        mime="text/csv", key=f"csv_{name}", icon=":material/download:",
-    )
-
-
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
-
-
-def csv_name(name: str, f: Filters) -> str:
-    """The download's file name: the table, its dates, and every filter that narrowed it, in
-    characters that are safe in a file name on any system."""
-    parts = [_slug(name).replace("-", "_"), f.period.date_from.isoformat(), f.period.date_to.isoformat()]
-    parts += [_slug(v) for v in (f.region, f.market, f.category) if v]
-    return "_".join(parts) + ".csv"
-
-
-def footer(wh: Warehouse) -> None:
-    first, last = wh.date_range()
-    st.sidebar.caption(
-        f"Data directory `{wh.root}` · warehouse v{wh.version} built {timestamp(wh.pointer.get('built_at'))} · "
-        f"data {day(first)} to {day(last)}"
-    )
