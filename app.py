@@ -6,8 +6,12 @@ from trustdesk.web import session
 from trustdesk.web.navigation import pages_for
 
 who = session.principal() or session.single_sign_on()
-st.set_page_config(page_title="TrustDesk", page_icon=":material/shield:", layout="wide",
-                   initial_sidebar_state="expanded" if who else "collapsed")
+st.set_page_config(
+    page_title="TrustDesk",
+    page_icon=":material/shield:",
+    layout="wide",
+    initial_sidebar_state="expanded" if who else "collapsed",
+)
 # Signed out, every page address exists but answers with the sign-in form (session.require), so a deep
 # link survives signing in; signed in, the navigation holds only the pages of the person's role.
 sections: dict[str, list] = {}

@@ -18,16 +18,16 @@ import platform
 import re
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import streamlit
 
-from etl.synth.generate import generate_world
 from etl.ingest.load import load_files
-from trustdesk.accounts.auth import Principal
 from etl.settings import REPO_ROOT
+from etl.synth import generate_world
+from trustdesk.accounts.auth import Principal
 from trustdesk.web.navigation import page_path
 
 OUT = REPO_ROOT / "bench" / "out"
@@ -89,8 +89,15 @@ def bench_page(page: str) -> dict:
     at.sidebar.selectbox(key="period").select("Last 90 days")
     period = timed_run(at)
     again = timed_run(at)
-    return {"page": page, "first": first, "region": region, "period": period, "again": again,
-            "tables": len(at.dataframe), "charts": len(at.get("vega_lite_chart"))}
+    return {
+        "page": page,
+        "first": first,
+        "region": region,
+        "period": period,
+        "again": again,
+        "tables": len(at.dataframe),
+        "charts": len(at.get("vega_lite_chart")),
+    }
 
 
 def verdict(r: dict) -> str:
@@ -104,12 +111,15 @@ def verdict(r: dict) -> str:
 
 def section(rows: list[dict], args, info: dict, mart_rows: dict, load_before, load_after) -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    made = ("an existing store" if info.get("reused") else
-            f"a world generated in {info['generate_s']:.0f} s and loaded in {info['load_s']:.0f} s")
+    made = (
+        "an existing store"
+        if info.get("reused")
+        else f"a world generated in {info['generate_s']:.0f} s and loaded in {info['load_s']:.0f} s"
+    )
     lines = [
         "## Pages",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m bench.pages --messages "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.pages --messages "
         f"{args.messages}` ({args.days} days, {made}) on {os.cpu_count()} cores, {mem:.0f} GiB, "
         f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, Streamlit {streamlit.__version__}. "
         f"Load average (1 min) {load_before:.2f} before and {load_after:.2f} after: the machine is shared, "
@@ -164,8 +174,10 @@ def main() -> None:
     from trustdesk.warehouse import open_current
 
     wh = open_current(root)
-    mart_rows = {t: wh.scalar(f"select count(*) from {t}") for t in
-                 ("business_user_day", "business_day", "response_day", "feedback_events", "ad_user_day", "quality_day")}
+    mart_rows = {
+        t: wh.scalar(f"select count(*) from {t}")
+        for t in ("business_user_day", "business_day", "response_day", "feedback_events", "ad_user_day", "quality_day")
+    }
     wh.close()
 
     load_before = os.getloadavg()[0]
@@ -173,8 +185,11 @@ def main() -> None:
     for page in PAGES:
         rows.append(bench_page(page))
         r = rows[-1]
-        print(f"{page:18} first {r['first'] * 1000:7,.0f} ms  region {r['region'] * 1000:7,.0f} ms  "
-              f"period {r['period'] * 1000:7,.0f} ms  cached {r['again'] * 1000:6,.0f} ms  {verdict(r)}", flush=True)
+        print(
+            f"{page:18} first {r['first'] * 1000:7,.0f} ms  region {r['region'] * 1000:7,.0f} ms  "
+            f"period {r['period'] * 1000:7,.0f} ms  cached {r['again'] * 1000:6,.0f} ms  {verdict(r)}",
+            flush=True,
+        )
     load_after = os.getloadavg()[0]
     text = section(rows, args, info, mart_rows, load_before, load_after)
     if args.no_write:

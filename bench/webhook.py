@@ -40,12 +40,24 @@ MAX_CLIENTS, MAX_BODIES = 64, 1_000_000
 
 # --------------------------------------------------------------------------- receiver
 
+
 def start_receiver(root: Path, env: dict, *, extra: list[str] = (), timeout: float = 30.0):
     """A receiver subprocess on a free loopback port: (process, port). Secrets come in `env`."""
-    cmd = [sys.executable, "-m", "trustdesk.webhook", "--host", "127.0.0.1", "--port", "0",
-           "--data-dir", str(root), *extra]
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=str(root.parent), text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "trustdesk.webhook",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--data-dir",
+        str(root),
+        *extra,
+    ]
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(root.parent), text=True
+    )
     deadline = time.monotonic() + timeout
     line = proc.stdout.readline()
     if "http://127.0.0.1:" not in line:
@@ -73,23 +85,47 @@ def sign(secret: str, body: bytes) -> str:
 def status_body(i: int, phone: str = "106540352242922", t0: int = 1792051200) -> bytes:
     """A distinct, realistic status delivery; `i` is readable back from the message id."""
     user = f"91987{i % 100000:05d}10"[:12]
-    body = {"object": "whatsapp_business_account", "entry": [{"id": "104996122399160", "changes": [{
-        "field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "442079460958", "phone_number_id": phone},
-            "statuses": [{"id": f"wamid.bench{i:09d}", "status": ("sent", "delivered", "read")[i % 3],
-                          "timestamp": str(t0 + i), "recipient_id": user,
-                          "pricing": {"billable": True, "pricing_model": "PMP", "category": "utility",
-                                      "type": "regular"}}]}}]}]}
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "104996122399160",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"display_phone_number": "442079460958", "phone_number_id": phone},
+                            "statuses": [
+                                {
+                                    "id": f"wamid.bench{i:09d}",
+                                    "status": ("sent", "delivered", "read")[i % 3],
+                                    "timestamp": str(t0 + i),
+                                    "recipient_id": user,
+                                    "pricing": {
+                                        "billable": True,
+                                        "pricing_model": "PMP",
+                                        "category": "utility",
+                                        "type": "regular",
+                                    },
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
     return json.dumps(body, separators=(",", ":")).encode()
 
 
 def body_index(body: bytes) -> int:
-    return int(json.loads(body)["entry"][0]["changes"][0]["value"]["statuses"][0]["id"][len("wamid.bench"):])
+    return int(json.loads(body)["entry"][0]["changes"][0]["value"]["statuses"][0]["id"][len("wamid.bench") :])
 
 
-async def _client(port: int, work: list, next_i: list, secret: str, acked: list, latencies: list,
-                  errors: Counter) -> None:
+async def _client(
+    port: int, work: list, next_i: list, secret: str, acked: list, latencies: list, errors: Counter
+) -> None:
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
     except OSError:
@@ -102,8 +138,10 @@ async def _client(port: int, work: list, next_i: list, secret: str, acked: list,
                 return
             next_i[0] = i + 1
             body, signature = work[i]
-            head = (f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\nX-Hub-Signature-256: {signature}\r\n\r\n").encode()
+            head = (
+                f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nX-Hub-Signature-256: {signature}\r\n\r\n"
+            ).encode()
             t0 = time.perf_counter()
             writer.write(head + body)
             await writer.drain()
@@ -136,8 +174,7 @@ def post_bodies(port: int, bodies: list[bytes], secret: str, clients: int) -> di
     acked, latencies, errors, next_i = [], [], Counter(), [0]
 
     async def run():
-        await asyncio.gather(*(_client(port, work, next_i, secret, acked, latencies, errors)
-                               for _ in range(clients)))
+        await asyncio.gather(*(_client(port, work, next_i, secret, acked, latencies, errors) for _ in range(clients)))
 
     t0 = time.perf_counter()
     asyncio.run(run())
@@ -169,12 +206,16 @@ def bench_receiver(n: int, clients: int, lines: list[str]) -> None:
     seen = Counter()
     fold = fold_inbox(root, lambda b: seen.update(body_index(x) for x in b.bodies()))
     once = len(seen) == len(res["acked"]) and set(seen) == set(res["acked"]) and max(seen.values(), default=1) == 1
-    lines.append(f"| receiver: {n:,} signed bodies from {clients} concurrent clients, 200 after fsync | "
-                 f"{res['seconds']:.2f} s | {len(res['acked']) / res['seconds']:,.0f} bodies/s | "
-                 f"p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms; {fsyncs} |")
-    lines.append(f"| fold of the inbox: {fold.bodies:,} bodies in {len(fold.batches)} batches | | "
-                 f"{'each acknowledged body exactly once' if once else 'MISMATCH'} | "
-                 f"errors: {dict(res['errors']) or 'none'} |")
+    lines.append(
+        f"| receiver: {n:,} signed bodies from {clients} concurrent clients, 200 after fsync | "
+        f"{res['seconds']:.2f} s | {len(res['acked']) / res['seconds']:,.0f} bodies/s | "
+        f"p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms; {fsyncs} |"
+    )
+    lines.append(
+        f"| fold of the inbox: {fold.bodies:,} bodies in {len(fold.batches)} batches | | "
+        f"{'each acknowledged body exactly once' if once else 'MISMATCH'} | "
+        f"errors: {dict(res['errors']) or 'none'} |"
+    )
     for line in lines[-2:]:
         print(line, flush=True)
     shutil.rmtree(root, ignore_errors=True)
@@ -182,19 +223,42 @@ def bench_receiver(n: int, clients: int, lines: list[str]) -> None:
 
 # --------------------------------------------------------------------------- readers
 
+
 def _webhook_file(path: Path, n: int) -> None:
     rnd = random.Random(5)
     with open(path, "w") as fh:
         for i in range(n):
             if i % 3 == 0:
-                body = {"object": "whatsapp_business_account", "entry": [{"id": "104996122399160", "changes": [{
-                    "field": "messages", "value": {
-                        "messaging_product": "whatsapp",
-                        "metadata": {"display_phone_number": "442079460958", "phone_number_id": f"1065403522{i % 50:05d}"},
-                        "contacts": [{"profile": {"name": "User"}, "wa_id": f"5511987{i % 99999:05d}"}],
-                        "messages": [{"from": f"5511987{i % 99999:05d}", "id": f"wamid.in{i:09d}",
-                                      "timestamp": str(1792051200 + i), "type": "text",
-                                      "text": {"body": f"message {i} " + "x" * rnd.randint(5, 80)}}]}}]}]}
+                body = {
+                    "object": "whatsapp_business_account",
+                    "entry": [
+                        {
+                            "id": "104996122399160",
+                            "changes": [
+                                {
+                                    "field": "messages",
+                                    "value": {
+                                        "messaging_product": "whatsapp",
+                                        "metadata": {
+                                            "display_phone_number": "442079460958",
+                                            "phone_number_id": f"1065403522{i % 50:05d}",
+                                        },
+                                        "contacts": [{"profile": {"name": "User"}, "wa_id": f"5511987{i % 99999:05d}"}],
+                                        "messages": [
+                                            {
+                                                "from": f"5511987{i % 99999:05d}",
+                                                "id": f"wamid.in{i:09d}",
+                                                "timestamp": str(1792051200 + i),
+                                                "type": "text",
+                                                "text": {"body": f"message {i} " + "x" * rnd.randint(5, 80)},
+                                            }
+                                        ],
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                }
                 fh.write(json.dumps(body, separators=(",", ":")) + "\n")
             else:
                 fh.write(status_body(i, f"1065403522{i % 50:05d}").decode() + "\n")
@@ -203,16 +267,43 @@ def _webhook_file(path: Path, n: int) -> None:
 def _twilio_csv(path: Path, n: int) -> None:
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["From", "To", "Body", "Status", "SentDate", "ApiVersion", "NumSegments", "ErrorCode",
-                    "AccountSid", "Sid", "Direction", "Price", "PriceUnit"])
+        w.writerow(
+            [
+                "From",
+                "To",
+                "Body",
+                "Status",
+                "SentDate",
+                "ApiVersion",
+                "NumSegments",
+                "ErrorCode",
+                "AccountSid",
+                "Sid",
+                "Direction",
+                "Price",
+                "PriceUnit",
+            ]
+        )
         for i in range(n):
             inbound = i % 4 == 0
             biz, user = "whatsapp:+14155238886", f"whatsapp:+55119876{i % 99999:05d}"
-            w.writerow([user if inbound else biz, biz if inbound else user, f"hello {i}",
-                        "received" if inbound else ("delivered", "read", "undelivered")[i % 3],
-                        f"2026-10-16T09:{i % 60:02d}:{i % 60:02d}-07:00", "2010-04-01", "1",
-                        "" if i % 7 else "30007", "AC3f2d5e9b8c7a6f1e0d9c8b7a6f5e4d3c", f"SM{i:032x}",
-                        "inbound" if inbound else "outbound-api", "-0.00500", "USD"])
+            w.writerow(
+                [
+                    user if inbound else biz,
+                    biz if inbound else user,
+                    f"hello {i}",
+                    "received" if inbound else ("delivered", "read", "undelivered")[i % 3],
+                    f"2026-10-16T09:{i % 60:02d}:{i % 60:02d}-07:00",
+                    "2010-04-01",
+                    "1",
+                    "" if i % 7 else "30007",
+                    "AC3f2d5e9b8c7a6f1e0d9c8b7a6f5e4d3c",
+                    f"SM{i:032x}",
+                    "inbound" if inbound else "outbound-api",
+                    "-0.00500",
+                    "USD",
+                ]
+            )
 
 
 def _twilio_bulk(path: Path, n: int) -> None:
@@ -220,29 +311,59 @@ def _twilio_bulk(path: Path, n: int) -> None:
         for i in range(n):
             inbound = i % 4 == 0
             biz, user = "whatsapp:+14155238886", f"whatsapp:+91987654{i % 9999:04d}"
-            fh.write(json.dumps({
-                "account_sid": "AC3f2d5e9b8c7a6f1e0d9c8b7a6f5e4d3c", "body": f"hello {i}",
-                "date_created": "2026-10-18T16:01:10Z", "date_sent": "2026-10-18T16:01:11Z",
-                "date_updated": "2026-10-18T16:01:14Z", "direction": "inbound" if inbound else "outbound-api",
-                "error_code": None, "from": user if inbound else biz, "to": biz if inbound else user,
-                "messaging_service_sid": None, "num_media": "0", "num_segments": "1", "price": "-0.00500",
-                "sid": f"SM{i:032x}", "status": "received" if inbound else "delivered"}, separators=(",", ":")) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "account_sid": "AC3f2d5e9b8c7a6f1e0d9c8b7a6f5e4d3c",
+                        "body": f"hello {i}",
+                        "date_created": "2026-10-18T16:01:10Z",
+                        "date_sent": "2026-10-18T16:01:11Z",
+                        "date_updated": "2026-10-18T16:01:14Z",
+                        "direction": "inbound" if inbound else "outbound-api",
+                        "error_code": None,
+                        "from": user if inbound else biz,
+                        "to": biz if inbound else user,
+                        "messaging_service_sid": None,
+                        "num_media": "0",
+                        "num_segments": "1",
+                        "price": "-0.00500",
+                        "sid": f"SM{i:032x}",
+                        "status": "received" if inbound else "delivered",
+                    },
+                    separators=(",", ":"),
+                )
+                + "\n"
+            )
 
 
 def _pricing(path: Path, n: int) -> None:
     countries = ["IN", "BR", "DE", "GB", "US", "ID", "MX", "NG"]
-    cats = [("MARKETING", "REGULAR"), ("UTILITY", "REGULAR"), ("AUTHENTICATION", "REGULAR"),
-            ("SERVICE", "FREE_CUSTOMER_SERVICE")]
+    cats = [
+        ("MARKETING", "REGULAR"),
+        ("UTILITY", "REGULAR"),
+        ("AUTHENTICATION", "REGULAR"),
+        ("SERVICE", "FREE_CUSTOMER_SERVICE"),
+    ]
     pts = []
     for i in range(n):
         start = 1791936000 + 1800 * (i // (len(countries) * len(cats)))
         c = countries[i % len(countries)]
         cat, typ = cats[(i // len(countries)) % len(cats)]
-        pts.append({"start": start, "end": start + 1800, "country": c, "pricing_category": cat,
-                    "pricing_type": typ, "volume": 1 + i % 50, "cost": round((1 + i % 50) * 0.0125, 4)})
+        pts.append(
+            {
+                "start": start,
+                "end": start + 1800,
+                "country": c,
+                "pricing_category": cat,
+                "pricing_type": typ,
+                "volume": 1 + i % 50,
+                "cost": round((1 + i % 50) * 0.0125, 4),
+            }
+        )
     with open(path, "w") as fh:
-        json.dump({"pricing_analytics": {"data": [{"data_points": pts}]}, "currency": "USD",
-                   "id": "104996122399160"}, fh)
+        json.dump(
+            {"pricing_analytics": {"data": [{"data_points": pts}]}, "currency": "USD", "id": "104996122399160"}, fh
+        )
 
 
 def _bare(sql: str, path: Path, work: Path) -> float:
@@ -284,8 +405,10 @@ def bench_readers(n: int, lines: list[str]) -> None:
             secs.append(time.perf_counter() - t0)
         best = min(secs)
         rows = sum(conv.rows.values())
-        lines.append(f"| `{name}` reader: {n:,} {unit} ({size:,.1f} MB) -> {rows:,} rows | {best:.2f} s | "
-                     f"{best / base:.1f}x bare `{reader}` ({base:.2f} s) | {n / best:,.0f} {unit}/s |")
+        lines.append(
+            f"| `{name}` reader: {n:,} {unit} ({size:,.1f} MB) -> {rows:,} rows | {best:.2f} s | "
+            f"{best / base:.1f}x bare `{reader}` ({base:.2f} s) | {n / best:,.0f} {unit}/s |"
+        )
         print(lines[-1], flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
@@ -301,10 +424,12 @@ def main() -> None:
     if not 1 <= args.bodies <= MAX_BODIES:
         parser.error(f"--bodies must be 1 to {MAX_BODIES:,}")
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"Measured {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC by `python -m bench.webhook "
-          f"--bodies {args.bodies} --clients {args.clients} --reader-rows {args.reader_rows}` on "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
-          f"load average {os.getloadavg()[0]:.2f} at the start (the machine is shared).\n")
+    print(
+        f"Measured {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC by `python -m bench.webhook "
+        f"--bodies {args.bodies} --clients {args.clients} --reader-rows {args.reader_rows}` on "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
+        f"load average {os.getloadavg()[0]:.2f} at the start (the machine is shared).\n"
+    )
     print("| what | time | rate / ratio | notes |\n| --- | --- | --- | --- |", flush=True)
     lines: list[str] = []
     if not args.no_receiver:

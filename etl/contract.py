@@ -22,8 +22,18 @@ MONEY_TYPE = f"DECIMAL({MONEY_PRECISION}, {MONEY_SCALE})"
 MONEY_MAX_DIGITS = MONEY_PRECISION - MONEY_SCALE
 
 BUSINESS_CATEGORIES = (
-    "retail", "food", "travel", "finance", "health", "education", "government",
-    "politics", "agriculture", "technology", "services", "other",
+    "retail",
+    "food",
+    "travel",
+    "finance",
+    "health",
+    "education",
+    "government",
+    "politics",
+    "agriculture",
+    "technology",
+    "services",
+    "other",
 )
 MESSAGE_CATEGORIES = ("marketing", "utility", "authentication", "service")
 BILLABLE_CATEGORIES = ("marketing", "utility", "authentication")
@@ -76,7 +86,9 @@ KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
         Kind(
-            "businesses", "business_id", None,
+            "businesses",
+            "business_id",
+            None,
             (
                 _c("business_id", "id", True),
                 _c("name", "text", True),
@@ -89,7 +101,9 @@ KINDS: dict[str, Kind] = {
             is_dimension=True,
         ),
         Kind(
-            "messages", "message_id", "sent_at",
+            "messages",
+            "message_id",
+            "sent_at",
             (
                 _c("message_id", "id", True),
                 _c("sent_at", "timestamp", True),
@@ -104,7 +118,9 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
-            "reports", "report_id", "reported_at",
+            "reports",
+            "report_id",
+            "reported_at",
             (
                 _c("report_id", "id", True),
                 _c("reported_at", "timestamp", True),
@@ -115,7 +131,9 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
-            "blocks", "block_id", "blocked_at",
+            "blocks",
+            "block_id",
+            "blocked_at",
             (
                 _c("block_id", "id", True),
                 _c("blocked_at", "timestamp", True),
@@ -125,7 +143,9 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
-            "opt_outs", "opt_out_id", "changed_at",
+            "opt_outs",
+            "opt_out_id",
+            "changed_at",
             (
                 _c("opt_out_id", "id", True),
                 _c("changed_at", "timestamp", True),
@@ -135,7 +155,9 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
-            "ad_campaigns", "campaign_id", None,
+            "ad_campaigns",
+            "campaign_id",
+            None,
             (
                 _c("campaign_id", "id", True),
                 _c("business_id", "id", True),
@@ -149,7 +171,9 @@ KINDS: dict[str, Kind] = {
             is_dimension=True,
         ),
         Kind(
-            "ad_events", "event_id", "occurred_at",
+            "ad_events",
+            "event_id",
+            "occurred_at",
             (
                 _c("event_id", "id", True),
                 _c("occurred_at", "timestamp", True),
@@ -174,7 +198,9 @@ EXTRA_KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
         Kind(
-            "platform_events", "event_id", "occurred_at",
+            "platform_events",
+            "event_id",
+            "occurred_at",
             (
                 _c("event_id", "id", True),
                 _c("occurred_at", "timestamp", True),
@@ -192,7 +218,9 @@ EXTRA_KINDS: dict[str, Kind] = {
         # What Meta billed, per period x country x pricing category x type. A dimension: Meta
         # revises recent periods, and a later fetch replaces the earlier one.
         Kind(
-            "billed_pricing", "billed_id", "period_start",
+            "billed_pricing",
+            "billed_id",
+            "period_start",
             (
                 _c("billed_id", "id", True),
                 _c("period_start", "timestamp", True),
@@ -215,7 +243,9 @@ EXTRA_KINDS: dict[str, Kind] = {
         # a later archive carrying `read` for a message loaded as `delivered` adds a row here
         # instead of conflicting with the message; the marts take the furthest status from here.
         Kind(
-            "message_statuses", "status_id", "occurred_at",
+            "message_statuses",
+            "status_id",
+            "occurred_at",
             (
                 _c("status_id", "id", True),
                 _c("message_id", "id", True),
@@ -256,6 +286,29 @@ def exact_money(text: str) -> Decimal:
         raise ValueError(f"'{text}' is too large (at most {MONEY_MAX_DIGITS} digits before the decimal point)")
     zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     if any(digits) and exponent + zeros < -MONEY_SCALE:
-        raise ValueError(f"'{text}' has more than {MONEY_SCALE} decimal places "
-                         f"(amounts are kept exactly, to {MONEY_SCALE} places)")
+        raise ValueError(
+            f"'{text}' has more than {MONEY_SCALE} decimal places (amounts are kept exactly, to {MONEY_SCALE} places)"
+        )
     return value
+
+
+class FileRejected(Exception):
+    """The whole file is refused; str(exc) is the sentence shown to the person."""
+
+
+# The header of `trustdesk generate`'s answer key (truth.csv): a file the loader passes over.
+TRUTH_COLUMNS = ("business_id", "archetype")
+
+
+def normalise(name: str) -> str:
+    """A column name as the contract spells it (case and surrounding spaces do not matter)."""
+    return name.strip().lower()
+
+
+def detect_kind(header: list[str]) -> Kind | None:
+    present = set(header)
+    matches = [k for k in KINDS.values() if set(k.required) <= present]
+    if not matches:
+        return None
+    # A header that satisfies two kinds is read as the one whose required columns it covers most.
+    return max(matches, key=lambda k: len(k.required))

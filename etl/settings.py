@@ -11,8 +11,13 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+# The checkout, when TrustDesk runs from one (`pip install -e .`, `./dev`).
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_DATA = REPO_ROOT / "data"
+# The reference data shipped with TrustDesk: `data/` of the checkout, or the copy an installed wheel
+# carries inside the package (setup.py puts it there).
+SHIPPED_DATA = (
+    REPO_ROOT / "data" if (REPO_ROOT / "data" / "markets.csv").is_file() else Path(__file__).resolve().parent / "_data"
+)
 ENV_VAR = "TRUSTDESK_DATA"
 
 
@@ -49,7 +54,7 @@ class Settings:
     webhook_fold_seconds: int = 60
 
     @classmethod
-    def load(cls, root: Path) -> "Settings":
+    def load(cls, root: Path) -> Settings:
         path = root / "settings.json"
         if not path.exists():
             return cls()

@@ -37,7 +37,7 @@ def section(text: str, heading: str) -> str:
         if m and m[2].strip("`") == heading:
             level = len(m[1])
             body = []
-            for rest in lines[i + 1:]:
+            for rest in lines[i + 1 :]:
                 n = re.match(r"(#+)\s", rest)
                 if n and len(n[1]) <= level:
                     break
@@ -72,6 +72,7 @@ def test_each_doc_says_the_spec_is_the_contract(doc):
 
 # --------------------------------------------------------------------------- log format
 
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_every_kind_has_a_section_naming_its_columns(kind):
     body = section(read_doc("log-format.md"), kind)
@@ -84,7 +85,8 @@ def test_every_kind_has_a_section_naming_its_columns(kind):
         assert documented[col.name] == col.required, f"{kind}.{col.name}: the required mark (*) is wrong"
         for value in col.values:
             assert f"`{value}`" in rows[col.name + ("*" if col.required else "")], (
-                f"{kind}.{col.name}: allowed value {value!r} is not listed")
+                f"{kind}.{col.name}: allowed value {value!r} is not listed"
+            )
     assert f"(samples/v1/{kind}.csv)" in body, f"{kind}: the section does not link its sample"
 
 
@@ -98,10 +100,15 @@ def test_every_kind_has_a_sample_with_exactly_its_columns(kind):
 
 def test_the_samples_name_only_ids_they_define():
     ids = {kind: {row[spec.key] for row in read_rows(SAMPLES / f"{kind}.csv")} for kind, spec in KINDS.items()}
-    references = [("messages", "business_id", "businesses"), ("reports", "business_id", "businesses"),
-                  ("blocks", "business_id", "businesses"), ("opt_outs", "business_id", "businesses"),
-                  ("ad_campaigns", "business_id", "businesses"), ("ad_events", "campaign_id", "ad_campaigns"),
-                  ("reports", "message_id", "messages")]
+    references = [
+        ("messages", "business_id", "businesses"),
+        ("reports", "business_id", "businesses"),
+        ("blocks", "business_id", "businesses"),
+        ("opt_outs", "business_id", "businesses"),
+        ("ad_campaigns", "business_id", "businesses"),
+        ("ad_events", "campaign_id", "ad_campaigns"),
+        ("reports", "message_id", "messages"),
+    ]
     for kind, column, defining in references:
         named = {row[column] for row in read_rows(SAMPLES / f"{kind}.csv") if row[column]}
         assert named <= ids[defining], f"{kind}.{column} names ids that {defining}.csv lacks: {named - ids[defining]}"
@@ -110,8 +117,9 @@ def test_the_samples_name_only_ids_they_define():
 def test_the_sample_rate_card_prices_every_market_and_country_of_the_samples():
     markets = {row["country"]: row["market"] for row in read_rows(SAMPLES / "markets.csv")}
     priced = {(row["market"], row["category"]) for row in read_rows(SAMPLES / "rate_card.csv")}
-    countries = {row["user_country"].upper() for kind in ("messages", "ad_events")
-                 for row in read_rows(SAMPLES / f"{kind}.csv")}
+    countries = {
+        row["user_country"].upper() for kind in ("messages", "ad_events") for row in read_rows(SAMPLES / f"{kind}.csv")
+    }
     assert countries <= set(markets), f"countries missing from markets.csv: {countries - set(markets)}"
     for market in set(markets.values()):
         for category in BILLABLE_CATEGORIES:
@@ -142,6 +150,7 @@ def test_the_log_format_links_only_samples_that_exist():
 
 
 # --------------------------------------------------------------------------- command line
+
 
 def root_group() -> click.Group:
     groups = [v for v in vars(trustdesk.cli).values() if isinstance(v, click.Group)]
@@ -186,8 +195,11 @@ def test_every_command_and_option_is_in_cli_md():
                 if param.human_readable_name not in body:
                     missing.append(f"{name}: argument {param.human_readable_name}")
                 continue
-            missing.extend(f"{name}: option {opt}" for opt in param.opts + param.secondary_opts
-                           if opt.startswith("--") and not re.search(rf"{re.escape(opt)}(?![\w-])", body))
+            missing.extend(
+                f"{name}: option {opt}"
+                for opt in param.opts + param.secondary_opts
+                if opt.startswith("--") and not re.search(rf"{re.escape(opt)}(?![\w-])", body)
+            )
     assert not missing, "docs/cli.md lacks: " + "; ".join(missing)
 
 
@@ -206,13 +218,14 @@ def test_cli_md_names_every_exit_code_of_load():
 
 # --------------------------------------------------------------------------- metrics
 
+
 @pytest.mark.parametrize("name", list(METRICS))
 def test_every_metric_has_a_section_with_its_columns_and_home(name):
     body = section(read_doc("metrics.md"), name)
     assert body, f"docs/metrics.md has no '### `{name}`' section"
     rows = table_rows(body)
     documented = [c for c in rows if c != "column"]
-    assert documented[:len(METRICS[name])] == list(METRICS[name]), f"{name}: the first columns differ from METRICS"
+    assert documented[: len(METRICS[name])] == list(METRICS[name]), f"{name}: the first columns differ from METRICS"
     home = f"trustdesk/warehouse/sql/{name}.sql"
     assert home in body, f"{name}: the section does not say where it lives ({home})"
     assert (REPO / home).is_file(), f"{home} does not exist"

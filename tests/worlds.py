@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from etl.contract import KINDS
@@ -30,7 +30,7 @@ class Clock:
     """A clock for code that takes `clock=`: starts at a fixed instant and moves only when told."""
 
     def __init__(self, start: datetime | None = None):
-        self.now = start or datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+        self.now = start or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -68,8 +68,18 @@ def warehouse(root: Path):
 
 
 def msg(mid, at, biz, user, direction, country, category="", template="", status="", text=""):
-    return dict(message_id=mid, sent_at=at, business_id=biz, user_id=user, direction=direction,
-                user_country=country, category=category, template=template, status=status, text=text)
+    return dict(
+        message_id=mid,
+        sent_at=at,
+        business_id=biz,
+        user_id=user,
+        direction=direction,
+        user_country=country,
+        category=category,
+        template=template,
+        status=status,
+        text=text,
+    )
 
 
 def sign_in_apptest(at, root: Path, who):
@@ -112,8 +122,22 @@ BLOCKS = [
     dict(block_id="k2", blocked_at="2026-03-02T16:00:00Z", user_id="u2", business_id="b1", reason="didnt_sign_up"),
 ]
 REPORTS = [
-    dict(report_id="r1", reported_at="2026-03-02T12:30:00Z", user_id="u2", business_id="b1", reason="spam", message_id="m6"),
-    dict(report_id="r2", reported_at="2026-03-03T10:00:00Z", user_id="u5", business_id="b2", reason="scam", message_id="m9"),
+    dict(
+        report_id="r1",
+        reported_at="2026-03-02T12:30:00Z",
+        user_id="u2",
+        business_id="b1",
+        reason="spam",
+        message_id="m6",
+    ),
+    dict(
+        report_id="r2",
+        reported_at="2026-03-03T10:00:00Z",
+        user_id="u5",
+        business_id="b2",
+        reason="scam",
+        message_id="m9",
+    ),
     dict(report_id="r3", reported_at="2026-03-03T11:00:00Z", user_id="u9", business_id="b1", reason="spam"),
 ]
 BUSINESSES = [
@@ -124,7 +148,9 @@ CAMPAIGNS = [dict(campaign_id="c1", business_id="b1", name="Spring", starts_on="
 
 
 def ad(eid, at, user, country, event, cost=""):
-    return dict(event_id=eid, occurred_at=at, campaign_id="c1", user_id=user, user_country=country, event=event, cost_usd=cost)
+    return dict(
+        event_id=eid, occurred_at=at, campaign_id="c1", user_id=user, user_country=country, event=event, cost_usd=cost
+    )
 
 
 AD_EVENTS = [

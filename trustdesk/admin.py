@@ -11,21 +11,31 @@ import csv
 import io
 import re
 from dataclasses import asdict, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 
 from etl.contract import exact_money
+from etl.settings import Settings, reference_file
+from trustdesk import appdb
 from trustdesk.accounts import auth
 from trustdesk.data.maintenance import rebuild_marts
-from etl.settings import REPO_ROOT, Settings, reference_file
+from trustdesk.site import site_root
 
 # DuckDB's memory_limit: a number and a unit (it also takes KiB, MiB, GiB, TiB).
 MEMORY_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
-MEMORY_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
-                "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+MEMORY_UNITS = {
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KIB": 2**10,
+    "MIB": 2**20,
+    "GIB": 2**30,
+    "TIB": 2**40,
+}
 MIN_MEMORY_BYTES = 16 * 10**6  # below this DuckDB cannot hold a loader's buffers
 
 
@@ -34,9 +44,16 @@ def accounts(root: Path, viewer: auth.Principal) -> list[dict]:
     return auth.list_accounts(root)
 
 
-ACCOUNT_SCHEMA = {"name": pl.String, "role": pl.String, "email": pl.String, "password": pl.String,
-                  "locked": pl.String, "failed_sign_ins": pl.Int64,
-                  "created_at": pl.Datetime("us", "UTC"), "updated_at": pl.Datetime("us", "UTC")}
+ACCOUNT_SCHEMA = {
+    "name": pl.String,
+    "role": pl.String,
+    "email": pl.String,
+    "password": pl.String,
+    "locked": pl.String,
+    "failed_sign_ins": pl.Int64,
+    "created_at": pl.Datetime("us", "UTC"),
+    "updated_at": pl.Datetime("us", "UTC"),
+}
 
 
 def _moment(value) -> datetime | None:
@@ -47,11 +64,11 @@ def _moment(value) -> datetime | None:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def locked_words(locked_until, now: datetime) -> str:
-    """"Locked until 14:05 UTC" (with the day when it is not today), or "" when not locked."""
+    """ "Locked until 14:05 UTC" (with the day when it is not today), or "" when not locked."""
     until = _moment(locked_until)
     if until is None or until <= now:
         return ""
@@ -65,30 +82,41 @@ def accounts_table(root: Path, viewer: auth.Principal, now: datetime | None = No
     """One row per account, as the Accounts page shows it: password yes/no, the lock in words,
     timestamps as datetimes."""
     now = now or auth.utcnow()
-    rows = [{
-        "name": a["name"], "role": a["role"], "email": a.get("email"),
-        "password": "yes" if a.get("has_password") else "no",
-        "locked": locked_words(a.get("locked_until"), now),
-        "failed_sign_ins": int(a.get("failed_count") or 0),
-        "created_at": _moment(a.get("created_at")), "updated_at": _moment(a.get("updated_at")),
-    } for a in accounts(root, viewer)]
+    rows = [
+        {
+            "name": a["name"],
+            "role": a["role"],
+            "email": a.get("email"),
+            "password": "yes" if a.get("has_password") else "no",
+            "locked": locked_words(a.get("locked_until"), now),
+            "failed_sign_ins": int(a.get("failed_count") or 0),
+            "created_at": _moment(a.get("created_at")),
+            "updated_at": _moment(a.get("updated_at")),
+        }
+        for a in accounts(root, viewer)
+    ]
     return pl.DataFrame(rows, schema=ACCOUNT_SCHEMA)
 
 
 def sign_in_log(root: Path, viewer: auth.Principal, limit: int = 500) -> pl.DataFrame:
     """The sign-in audit log, newest first, with its times as datetimes."""
     rows = auth.audit_log(root, viewer, limit=limit)
-    schema = {"id": pl.Int64, "at": pl.Datetime("us", "UTC"), "actor": pl.String, "account": pl.String,
-              "event": pl.String, "detail": pl.String}
-    return pl.DataFrame([{**{k: r.get(k) for k in schema}, "at": _moment(r.get("at"))} for r in rows],
-                        schema=schema)
+    schema = {
+        "id": pl.Int64,
+        "at": pl.Datetime("us", "UTC"),
+        "actor": pl.String,
+        "account": pl.String,
+        "event": pl.String,
+        "detail": pl.String,
+    }
+    return pl.DataFrame([{**{k: r.get(k) for k in schema}, "at": _moment(r.get("at"))} for r in rows], schema=schema)
 
 
-def save_account(root: Path, viewer: auth.Principal, name: str, role: str, password: str | None,
-                 email: str | None) -> str:
+def save_account(
+    root: Path, viewer: auth.Principal, name: str, role: str, password: str | None, email: str | None
+) -> str:
     auth.require(viewer, "admin", "manage accounts")
-    return auth.upsert_account(root, name, role, password or None, email=email or None,
-                               actor=viewer.name)
+    return auth.upsert_account(root, name, role, password or None, email=email or None, actor=viewer.name)
 
 
 def delete_account(root: Path, viewer: auth.Principal, name: str) -> bool:
@@ -137,7 +165,7 @@ def memory_limit(value: str) -> str:
     return f"{number}{canonical}"
 
 
-SETTINGS_DOC = REPO_ROOT / "docs" / "SETTINGS.md"
+SETTINGS_DOC = site_root() / "docs" / "SETTINGS.md"
 
 
 @cache
@@ -169,16 +197,24 @@ def rate_card(root: Path, viewer: auth.Principal) -> pl.DataFrame:
     auth.require(viewer, "analyst", "read the rate card")
     rows = check_rate_card(reference_file(root, "rate_card.csv").read_bytes())
     table = pl.DataFrame(
-        [{"market": r["market"], "category": r["category"], "price_usd": float(r["price_usd"]),
-          "effective_from": date.fromisoformat(r["effective_from"])} for r in rows],
+        [
+            {
+                "market": r["market"],
+                "category": r["category"],
+                "price_usd": float(r["price_usd"]),
+                "effective_from": date.fromisoformat(r["effective_from"]),
+            }
+            for r in rows
+        ],
         schema={"market": pl.String, "category": pl.String, "price_usd": pl.Float64, "effective_from": pl.Date},
     )
     latest = pl.col("effective_from") == pl.col("effective_from").max().over("market", "category")
     return table.with_columns(latest.alias("current")).sort("market", "category", "effective_from")
 
 
-def filter_rate_card(card: pl.DataFrame, market: str | None = None, category: str | None = None,
-                     history: bool = False) -> pl.DataFrame:
+def filter_rate_card(
+    card: pl.DataFrame, market: str | None = None, category: str | None = None, history: bool = False
+) -> pl.DataFrame:
     """The rate card's rows for one market and category (None: all), only the latest price of
     each unless `history`."""
     rows = card if history else card.filter(pl.col("current"))
@@ -238,8 +274,6 @@ def replace_rate_card(root: Path, viewer: auth.Principal, data: bytes) -> int:
 
 
 def _record(root: Path, viewer: auth.Principal, event: str, detail: str) -> None:
-    from trustdesk import appdb
-
     con = appdb.connect(root)
     try:
         with appdb.transaction(con):

@@ -83,9 +83,7 @@ CREATE TABLE IF NOT EXISTS address_failures (
 """
 
 # Columns added after the first release: (table, column, definition).
-MIGRATIONS = (
-    ("accounts", "version", "INTEGER NOT NULL DEFAULT 1"),
-)
+MIGRATIONS = (("accounts", "version", "INTEGER NOT NULL DEFAULT 1"),)
 
 _extra_schemas: list[str] = []
 

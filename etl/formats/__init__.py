@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from etl.formats import meta_pricing, twilio, v1, whatsapp
-from etl.formats.base import (COUNT_LABELS, Conversion, Quarantined, UnknownFormat, UnreadableFile,
-                              head_bytes)
+from etl.formats.base import COUNT_LABELS, Conversion, Quarantined, UnknownFormat, UnreadableFile, head_bytes
 from etl.formats.jsonsource import first_value
 from etl.formats.kinds import EXTRA_COLUMNS, EXTRA_KINDS, SOURCE_PLACE, header, kind
 
@@ -42,19 +41,51 @@ class Format:
     convert: Callable[..., Conversion]
 
 
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format(v1.NAME, v1.TITLE, "docs/formats/README.md", "docs/samples/v1_messages.csv",
-           ("businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events"), v1.convert),
-    Format(whatsapp.NAME, whatsapp.TITLE, "docs/formats/whatsapp_webhook.md",
-           "docs/samples/whatsapp_webhook.jsonl",
-           ("messages", "message_statuses", "opt_outs", "platform_events", "businesses"), whatsapp.convert),
-    Format(twilio.CSV_NAME, twilio.CSV_TITLE, "docs/formats/twilio_csv.md", "docs/samples/twilio_messages.csv",
-           ("messages",), twilio.convert_csv),
-    Format(twilio.BULK_NAME, twilio.BULK_TITLE, "docs/formats/twilio_bulkexport.md",
-           "docs/samples/twilio_bulkexport.jsonl.gz", ("messages",), twilio.convert_bulk),
-    Format(meta_pricing.NAME, meta_pricing.TITLE, "docs/formats/meta_pricing_analytics.md",
-           "docs/samples/meta_pricing_analytics.json", ("billed_pricing",), meta_pricing.convert),
-)}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(
+            v1.NAME,
+            v1.TITLE,
+            "docs/formats/README.md",
+            "docs/samples/v1_messages.csv",
+            ("businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events"),
+            v1.convert,
+        ),
+        Format(
+            whatsapp.NAME,
+            whatsapp.TITLE,
+            "docs/formats/whatsapp_webhook.md",
+            "docs/samples/whatsapp_webhook.jsonl",
+            ("messages", "message_statuses", "opt_outs", "platform_events", "businesses"),
+            whatsapp.convert,
+        ),
+        Format(
+            twilio.CSV_NAME,
+            twilio.CSV_TITLE,
+            "docs/formats/twilio_csv.md",
+            "docs/samples/twilio_messages.csv",
+            ("messages",),
+            twilio.convert_csv,
+        ),
+        Format(
+            twilio.BULK_NAME,
+            twilio.BULK_TITLE,
+            "docs/formats/twilio_bulkexport.md",
+            "docs/samples/twilio_bulkexport.jsonl.gz",
+            ("messages",),
+            twilio.convert_bulk,
+        ),
+        Format(
+            meta_pricing.NAME,
+            meta_pricing.TITLE,
+            "docs/formats/meta_pricing_analytics.md",
+            "docs/samples/meta_pricing_analytics.json",
+            ("billed_pricing",),
+            meta_pricing.convert,
+        ),
+    )
+}
 FORMAT_NAMES = tuple(FORMATS)
 
 
@@ -134,7 +165,20 @@ def convert(path: Path | str, source: str | None, out_dir: Path | str, **options
 
 
 __all__ = [
-    "FORMATS", "FORMAT_NAMES", "Format", "Conversion", "Quarantined", "UnreadableFile",
-    "UnknownFormat", "COUNT_LABELS", "EXTRA_KINDS", "EXTRA_COLUMNS", "SOURCE_PLACE", "detect",
-    "convert", "guidance", "header", "kind",
+    "FORMATS",
+    "FORMAT_NAMES",
+    "Format",
+    "Conversion",
+    "Quarantined",
+    "UnreadableFile",
+    "UnknownFormat",
+    "COUNT_LABELS",
+    "EXTRA_KINDS",
+    "EXTRA_COLUMNS",
+    "SOURCE_PLACE",
+    "detect",
+    "convert",
+    "guidance",
+    "header",
+    "kind",
 ]

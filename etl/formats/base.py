@@ -16,12 +16,12 @@ import os
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
 
-from etl.ingest.csvfile import FileRejected
+from etl.contract import FileRejected
 from etl.formats.kinds import SOURCE_PLACE, header
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -77,6 +77,7 @@ class Conversion:
 
     def summary(self) -> list[str]:
         """Sentences for a person: what was found, what it became, what was not used."""
+        # An import inside the method: the registry (etl.formats) imports this module first.
         from etl.formats import FORMATS
 
         title = FORMATS[self.source].title
@@ -101,10 +102,15 @@ class Conversion:
 
     def as_json(self) -> dict:
         return {
-            "file": self.file, "source": self.source,
-            "files": {k: str(p) for k, p in self.files.items()}, "rows": dict(self.rows),
-            "quarantined": [q.as_json() for q in self.quarantined], "counts": dict(self.counts),
-            "unused": dict(self.unused), "notes": list(self.notes), "passthrough": self.passthrough,
+            "file": self.file,
+            "source": self.source,
+            "files": {k: str(p) for k, p in self.files.items()},
+            "rows": dict(self.rows),
+            "quarantined": [q.as_json() for q in self.quarantined],
+            "counts": dict(self.counts),
+            "unused": dict(self.unused),
+            "notes": list(self.notes),
+            "passthrough": self.passthrough,
             "quarantine_file": str(self.quarantine_file) if self.quarantine_file else None,
         }
 
@@ -130,6 +136,7 @@ COUNT_LABELS = {
 
 
 # --------------------------------------------------------------------------- reading
+
 
 def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     """The file's content, gunzipped when it is gzip (told by its first bytes, not its name)."""
@@ -187,8 +194,7 @@ def decode_text(name: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise UnreadableFile(
-            f"{name}: line {line:,} is not UTF-8 text (byte {exc.start + 1:,}); "
-            "export it again as UTF-8"
+            f"{name}: line {line:,} is not UTF-8 text (byte {exc.start + 1:,}); export it again as UTF-8"
         ) from exc
 
 
@@ -209,10 +215,11 @@ def content_id(prefix: str, *parts) -> str:
 
 # --------------------------------------------------------------------------- values
 
+
 def iso_utc(dt: datetime) -> str:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def epoch_text(value) -> str | None:
@@ -235,7 +242,7 @@ def _epoch_text(value) -> str | None:
     if secs > 10**11:  # milliseconds
         secs = secs / 1000
     try:
-        return iso_utc(datetime.fromtimestamp(secs, timezone.utc))
+        return iso_utc(datetime.fromtimestamp(secs, UTC))
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -268,6 +275,7 @@ def text_of(value) -> str:
 
 # --------------------------------------------------------------------------- writing
 
+
 class Tables:
     """Rows per kind, kept by key until the end, then written sorted by key."""
 
@@ -293,8 +301,11 @@ class Tables:
         if conv.quarantined:
             conv.quarantined.sort(key=lambda q: (_place_key(q.place), q.reasons, q.raw_text))
             path = self.out_dir / f"{self.stem}.quarantine.csv"
-            _write_csv(path, ("place", "reasons", "raw_text"),
-                       ((q.place, "; ".join(q.reasons), q.raw_text) for q in conv.quarantined))
+            _write_csv(
+                path,
+                ("place", "reasons", "raw_text"),
+                ((q.place, "; ".join(q.reasons), q.raw_text) for q in conv.quarantined),
+            )
             conv.quarantine_file = path
 
 
@@ -325,7 +336,23 @@ def stem_of(path: Path) -> str:
 
 
 __all__ = [
-    "UnreadableFile", "UnknownFormat", "Quarantined", "Conversion", "COUNT_LABELS", "Tables",
-    "read_bytes", "head_bytes", "decode_text", "clip", "compact", "content_id", "epoch_text",
-    "any_time_text", "iso_utc", "text_of", "stem_of", "UNNAMED_TEMPLATE", "SOURCE_PLACE",
+    "UnreadableFile",
+    "UnknownFormat",
+    "Quarantined",
+    "Conversion",
+    "COUNT_LABELS",
+    "Tables",
+    "read_bytes",
+    "head_bytes",
+    "decode_text",
+    "clip",
+    "compact",
+    "content_id",
+    "epoch_text",
+    "any_time_text",
+    "iso_utc",
+    "text_of",
+    "stem_of",
+    "UNNAMED_TEMPLATE",
+    "SOURCE_PLACE",
 ]

@@ -13,8 +13,8 @@ JSON object on its own.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from etl.formats.base import UnreadableFile, clip
 

@@ -16,8 +16,7 @@ they do not know, and the load summary names them); every written file ends with
 
 from __future__ import annotations
 
-from etl.contract import (EXTRA_KINDS, GRANULARITIES, KINDS, PLATFORM_EVENT_SCOPES, STATUS_EVENTS,
-                          Kind)
+from etl.contract import EXTRA_KINDS, KINDS, Kind
 
 # The definitions live in the contract, which the loader reads; these names stay for the readers.
 PLATFORM_EVENTS = EXTRA_KINDS["platform_events"]
@@ -35,9 +34,21 @@ def kind(name: str) -> Kind:
 # every file of a kind has one header).
 EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
     "messages": (
-        "account_id", "message_type", "channel", "reply_to", "pricing_category", "pricing_type",
-        "pricing_model", "billable", "statuses_seen", "error_codes", "error_titles", "segments",
-        "price_usd", "price", "price_unit",
+        "account_id",
+        "message_type",
+        "channel",
+        "reply_to",
+        "pricing_category",
+        "pricing_type",
+        "pricing_model",
+        "billable",
+        "statuses_seen",
+        "error_codes",
+        "error_titles",
+        "segments",
+        "price_usd",
+        "price",
+        "price_unit",
     ),
     "businesses": ("account_id", "display_phone_number"),
     "opt_outs": ("account_id",),

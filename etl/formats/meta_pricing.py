@@ -12,8 +12,20 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from etl.formats.base import (Conversion, Quarantined, Tables, UnreadableFile, clip, compact,
-                              content_id, decode_text, epoch_text, read_bytes, stem_of, text_of)
+from etl.formats.base import (
+    Conversion,
+    Quarantined,
+    Tables,
+    UnreadableFile,
+    clip,
+    compact,
+    content_id,
+    decode_text,
+    epoch_text,
+    read_bytes,
+    stem_of,
+    text_of,
+)
 from etl.formats.categories import v1_category
 from etl.formats.jsonsource import NotJSON, iter_values
 from etl.formats.kinds import header
@@ -21,8 +33,7 @@ from etl.formats.kinds import header
 NAME = "meta_pricing_analytics"
 TITLE = "Meta pricing_analytics response"
 GRANULARITY_SECONDS = {1800: "half_hour", 86400: "daily"}
-_POINT_KEYS = {"start", "end", "country", "pricing_category", "pricing_type", "volume", "cost",
-               "phone_number", "tier"}
+_POINT_KEYS = {"start", "end", "country", "pricing_category", "pricing_type", "volume", "cost", "phone_number", "tier"}
 _HEADER = header("billed_pricing")
 
 
@@ -37,14 +48,22 @@ def looks_like(value) -> bool:
     if not (isinstance(data, list) and data and isinstance(data[0], dict)):
         return False
     points = data[0].get("data_points")
-    return (isinstance(points, list) and bool(points) and isinstance(points[0], dict)
-            and bool({"pricing_category", "pricing_type", "cost"} & set(points[0])))
+    return (
+        isinstance(points, list)
+        and bool(points)
+        and isinstance(points[0], dict)
+        and bool({"pricing_category", "pricing_type", "cost"} & set(points[0]))
+    )
 
 
 def _granularity(stated: str, start: int, end: int) -> str | None:
     if stated:
         g = stated.strip().lower()
-        return {"day": "daily", "month": "monthly"}.get(g, g) if g in ("half_hour", "daily", "monthly", "day", "month") else None
+        return (
+            {"day": "daily", "month": "monthly"}.get(g, g)
+            if g in ("half_hour", "daily", "monthly", "day", "month")
+            else None
+        )
     span = end - start
     if span in GRANULARITY_SECONDS:
         return GRANULARITY_SECONDS[span]
@@ -70,88 +89,139 @@ def _decimal_text(value) -> str:
     return text_of(value).strip()
 
 
-def convert(path: Path, out_dir: Path, *, max_bytes: int | None = None, **_options) -> Conversion:
-    name = path.name
-    text = decode_text(name, read_bytes(path, max_bytes))
-    counts, unused, quarantined = Counter(), Counter(), []
-    rows: dict[str, dict[tuple, str]] = {}
-    responses = 0
-    for place, value in iter_values(name, text):
-        if isinstance(value, NotJSON):
-            quarantined.append(Quarantined(place, value.raw, [f"the response {value.problem}"]))
-            continue
-        if not looks_like(value):
-            quarantined.append(Quarantined(place, clip(compact(value)), [
-                "the value is not a pricing_analytics response (no pricing_analytics.data[])"]))
-            continue
-        responses += 1
+def _point_problems(dp: dict, stated: str) -> tuple[list[str], str | None]:
+    """Why a data point cannot become a row (empty when it can), and its granularity."""
+    reasons = []
+    start, end = epoch_text(dp.get("start")), epoch_text(dp.get("end"))
+    if not start:
+        reasons.append("start is missing or not Unix seconds")
+    if not end:
+        reasons.append("end is missing or not Unix seconds")
+    volume = _number(dp.get("volume"))
+    if volume is None or volume < 0 or volume != int(volume):
+        reasons.append(f"volume {text_of(dp.get('volume'))!r} is not a whole number")
+    cost = dp.get("cost")
+    if cost is not None and (_number(cost) is None or _number(cost) < 0):
+        reasons.append(f"cost {text_of(cost)!r} is not an amount of 0 or more")
+    granularity = None
+    if start and end:
+        granularity = _granularity(stated, int(_number(dp["start"])), int(_number(dp["end"])))
+        if granularity is None:
+            reasons.append(
+                "the granularity is neither stated nor told by start and end (half an hour, a day or a month)"
+            )
+    return reasons, granularity
+
+
+def _billed_values(dp: dict, account: str, currency: str, granularity: str, unused: Counter) -> dict:
+    """The billed_pricing row of a data point that passed `_point_problems`."""
+    for k in dp:
+        if k not in _POINT_KEYS:
+            unused[f"data_points[].{k}"] += 1
+    country = text_of(dp.get("country")).upper()
+    if country and len(country) != 2:
+        unused[f"country={country} (not an ISO country)"] += 1
+        country = ""
+    raw_category = text_of(dp.get("pricing_category"))
+    cost = dp.get("cost")
+    values = {
+        "period_start": epoch_text(dp.get("start")),
+        "period_end": epoch_text(dp.get("end")),
+        "granularity": granularity,
+        "volume": str(int(_number(dp.get("volume")))),
+        "account_id": account,
+        "country": country,
+        "pricing_category": raw_category.lower(),
+        "category": v1_category(raw_category) or "",
+        "pricing_type": text_of(dp.get("pricing_type")).lower(),
+        "phone_number": text_of(dp.get("phone_number")),
+        "tier": text_of(dp.get("tier")),
+        "cost": _decimal_text(cost) if cost is not None else "",
+        "currency": currency,
+    }
+    values["billed_id"] = content_id(
+        "bp-",
+        account,
+        values["period_start"],
+        values["period_end"],
+        granularity,
+        country,
+        values["pricing_category"],
+        values["pricing_type"],
+        values["phone_number"],
+        values["tier"],
+    )
+    return values
+
+
+class _Reading:
+    """What the responses of one file add up to: candidate rows by billed_id, and what was left."""
+
+    def __init__(self):
+        self.counts, self.unused, self.quarantined = Counter(), Counter(), []
+        self.rows: dict[str, dict[tuple, str]] = {}
+        self.responses = 0
+
+    def response(self, place: str, value: dict) -> None:
+        self.responses += 1
         account = text_of(value.get("id"))
         currency = text_of(value.get("currency")).upper()
         inner = value["pricing_analytics"] if isinstance(value.get("pricing_analytics"), dict) else value
         for k in value:
             if k not in ("pricing_analytics", "id", "currency", "data", "paging"):
-                unused[k] += 1
+                self.unused[k] += 1
         if "paging" in value or "paging" in inner:
-            unused["paging (the cursors of the next page)"] += 1
+            self.unused["paging (the cursors of the next page)"] += 1
         for di, data in enumerate(inner.get("data") or ()):
             if not isinstance(data, dict):
                 continue
-            stated = text_of(data.get("granularity"))
             for k in data:
                 if k not in ("data_points", "granularity"):
-                    unused[f"data[].{k}"] += 1
+                    self.unused[f"data[].{k}"] += 1
             for pi, dp in enumerate(data.get("data_points") or ()):
-                where = f"{place}: data[{di}].data_points[{pi}]"
-                counts["data_points"] += 1
-                if not isinstance(dp, dict):
-                    quarantined.append(Quarantined(where, clip(compact(dp)), ["the data point is not an object"]))
-                    continue
-                reasons = []
-                start, end = epoch_text(dp.get("start")), epoch_text(dp.get("end"))
-                if not start:
-                    reasons.append("start is missing or not Unix seconds")
-                if not end:
-                    reasons.append("end is missing or not Unix seconds")
-                volume = _number(dp.get("volume"))
-                if volume is None or volume < 0 or volume != int(volume):
-                    reasons.append(f"volume {text_of(dp.get('volume'))!r} is not a whole number")
-                cost = dp.get("cost")
-                if cost is not None and (_number(cost) is None or _number(cost) < 0):
-                    reasons.append(f"cost {text_of(cost)!r} is not an amount of 0 or more")
-                granularity = None
-                if start and end:
-                    granularity = _granularity(stated, int(_number(dp["start"])), int(_number(dp["end"])))
-                    if granularity is None:
-                        reasons.append("the granularity is neither stated nor told by start and end "
-                                       "(half an hour, a day or a month)")
-                if reasons:
-                    quarantined.append(Quarantined(where, clip(compact(dp)), reasons))
-                    continue
-                for k in dp:
-                    if k not in _POINT_KEYS:
-                        unused[f"data_points[].{k}"] += 1
-                country = text_of(dp.get("country")).upper()
-                if country and len(country) != 2:
-                    unused[f"country={country} (not an ISO country)"] += 1
-                    country = ""
-                raw_category = text_of(dp.get("pricing_category"))
-                values = {
-                    "period_start": start, "period_end": end, "granularity": granularity,
-                    "volume": str(int(volume)), "account_id": account, "country": country,
-                    "pricing_category": raw_category.lower(), "category": v1_category(raw_category) or "",
-                    "pricing_type": text_of(dp.get("pricing_type")).lower(),
-                    "phone_number": text_of(dp.get("phone_number")), "tier": text_of(dp.get("tier")),
-                    "cost": _decimal_text(cost) if cost is not None else "", "currency": currency,
-                }
-                bid = content_id("bp-", account, start, end, granularity, country, values["pricing_category"],
-                                 values["pricing_type"], values["phone_number"], values["tier"])
-                values["billed_id"] = bid
-                core = tuple(values.get(c, "") for c in _HEADER[:-1])
-                rows.setdefault(bid, {}).setdefault(core, where)
-                counts["billed_rows"] += 1
+                self.point(
+                    f"{place}: data[{di}].data_points[{pi}]", dp, text_of(data.get("granularity")), account, currency
+                )
+
+    def point(self, where: str, dp, stated: str, account: str, currency: str) -> None:
+        self.counts["data_points"] += 1
+        if not isinstance(dp, dict):
+            self.quarantined.append(Quarantined(where, clip(compact(dp)), ["the data point is not an object"]))
+            return
+        reasons, granularity = _point_problems(dp, stated)
+        if reasons:
+            self.quarantined.append(Quarantined(where, clip(compact(dp)), reasons))
+            return
+        values = _billed_values(dp, account, currency, granularity, self.unused)
+        core = tuple(values.get(c, "") for c in _HEADER[:-1])
+        self.rows.setdefault(values["billed_id"], {}).setdefault(core, where)
+        self.counts["billed_rows"] += 1
+
+
+def convert(path: Path, out_dir: Path, *, max_bytes: int | None = None, **_options) -> Conversion:
+    name = path.name
+    text = decode_text(name, read_bytes(path, max_bytes))
+    reading = _Reading()
+    for place, value in iter_values(name, text):
+        if isinstance(value, NotJSON):
+            reading.quarantined.append(Quarantined(place, value.raw, [f"the response {value.problem}"]))
+        elif not looks_like(value):
+            reading.quarantined.append(
+                Quarantined(
+                    place,
+                    clip(compact(value)),
+                    ["the value is not a pricing_analytics response (no pricing_analytics.data[])"],
+                )
+            )
+        else:
+            reading.response(place, value)
+    counts, unused, quarantined = reading.counts, reading.unused, reading.quarantined
+    rows, responses = reading.rows, reading.responses
     if responses == 0:
-        raise UnreadableFile(f"{name}: holds no pricing_analytics response "
-                             '(a response has "pricing_analytics": {"data": [{"data_points": [...]}]})')
+        raise UnreadableFile(
+            f"{name}: holds no pricing_analytics response "
+            '(a response has "pricing_analytics": {"data": [{"data_points": [...]}]})'
+        )
     conv = Conversion(file=name, source=NAME)
     tables = Tables(out_dir, stem_of(path))
     for bid, cands in rows.items():
@@ -159,16 +229,23 @@ def convert(path: Path, out_dir: Path, *, max_bytes: int | None = None, **_optio
         tables.add("billed_pricing", bid, chosen + (cands[chosen],))
         for core, where in cands.items():
             if core != chosen:
-                quarantined.append(Quarantined(where, clip(compact(dict(zip(_HEADER, core)))), [
-                    f"the period, country, category and type of {cands[chosen]} appear again with "
-                    "other numbers"]))
+                quarantined.append(
+                    Quarantined(
+                        where,
+                        clip(compact(dict(zip(_HEADER, core)))),
+                        [f"the period, country, category and type of {cands[chosen]} appear again with other numbers"],
+                    )
+                )
     repeats = counts["billed_rows"] - sum(len(c) for c in rows.values())
     conv.quarantined = quarantined
     tables.write(conv)
-    conv.counts = {k: v for k, v in (("responses", responses), ("billed_rows", counts["billed_rows"]),
-                                     ("repeats", repeats)) if v}
+    conv.counts = {
+        k: v for k, v in (("responses", responses), ("billed_rows", counts["billed_rows"]), ("repeats", repeats)) if v
+    }
     if any(not (c[list(_HEADER).index("currency")]) for cands in rows.values() for c in cands):
-        conv.notes.append("The response does not say its currency (ask for the currency field): "
-                          "Meta reports cost in the currency of the WhatsApp Business Account.")
+        conv.notes.append(
+            "The response does not say its currency (ask for the currency field): "
+            "Meta reports cost in the currency of the WhatsApp Business Account."
+        )
     conv.unused = dict(sorted(unused.items()))
     return conv

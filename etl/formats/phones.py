@@ -8,7 +8,7 @@ US), which the summary counts separately; otherwise unknown.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 
@@ -57,13 +57,16 @@ def _international(d: str) -> phonenumbers.PhoneNumber | None:
             if len(rest) < 2 or (prefix and rest.startswith(prefix)):
                 return None  # a trunk prefix written after the calling code: parse's rules apply
             zeros = len(rest) - len(rest.lstrip("0"))
-            return phonenumbers.PhoneNumber(country_code=cc, national_number=int(rest),
-                                            italian_leading_zero=True if zeros else None,
-                                            number_of_leading_zeros=zeros if zeros > 1 else None)
+            return phonenumbers.PhoneNumber(
+                country_code=cc,
+                national_number=int(rest),
+                italian_leading_zero=True if zeros else None,
+                number_of_leading_zeros=zeros if zeros > 1 else None,
+            )
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _national_prefix(cc: int) -> str:
     meta = phonenumbers.PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_country_code(cc))
     return (meta.national_prefix or "") if meta else ""

@@ -19,8 +19,20 @@ from collections import Counter
 from itertools import repeat
 from pathlib import Path
 
-from etl.formats.base import (UNNAMED_TEMPLATE, Conversion, Quarantined, Tables, UnreadableFile,
-                              any_time_text, clip, compact, decode_text, read_bytes, stem_of, text_of)
+from etl.formats.base import (
+    UNNAMED_TEMPLATE,
+    Conversion,
+    Quarantined,
+    Tables,
+    UnreadableFile,
+    any_time_text,
+    clip,
+    compact,
+    decode_text,
+    read_bytes,
+    stem_of,
+    text_of,
+)
 from etl.formats.jsonsource import NotJSON, iter_values
 from etl.formats.kinds import header
 from etl.formats.phones import BY_CALLING_CODE, UNKNOWN, country_of
@@ -32,9 +44,15 @@ OUTBOUND = ("outbound-api", "outbound-reply", "outbound-call")
 # Twilio's statuses in v1's four words. A message Twilio accepted and has not yet reported on is
 # counted as sent (v1 has no earlier state); undelivered is a failure to deliver.
 OUTBOUND_STATUS = {
-    "accepted": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
-    "delivered": "delivered", "partially_delivered": "delivered", "read": "read",
-    "undelivered": "failed", "failed": "failed",
+    "accepted": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "partially_delivered": "delivered",
+    "read": "read",
+    "undelivered": "failed",
+    "failed": "failed",
 }
 # Never sent: not a message in the log's sense (counted as not used).
 NOT_SENT = ("canceled", "scheduled")
@@ -45,17 +63,36 @@ INBOUND_STATUS = ("received", "receiving")
 DEFAULT_BUSINESS_INITIATED_CATEGORY = "utility"
 
 CSV_COLUMNS = {  # normalised header name -> record field
-    "from": "from", "to": "to", "body": "body", "status": "status", "sentdate": "sent",
-    "apiversion": "api_version", "numsegments": "num_segments", "errorcode": "error_code",
-    "accountsid": "account_sid", "sid": "sid", "direction": "direction", "price": "price",
+    "from": "from",
+    "to": "to",
+    "body": "body",
+    "status": "status",
+    "sentdate": "sent",
+    "apiversion": "api_version",
+    "numsegments": "num_segments",
+    "errorcode": "error_code",
+    "accountsid": "account_sid",
+    "sid": "sid",
+    "direction": "direction",
+    "price": "price",
     "priceunit": "price_unit",
 }
 CSV_REQUIRED = ("from", "to", "status", "sentdate", "sid", "direction")
 BULK_FIELDS = {
-    "sid": "sid", "from": "from", "to": "to", "body": "body", "status": "status",
-    "direction": "direction", "date_sent": "sent", "date_created": "created", "error_code": "error_code",
-    "price": "price", "price_unit": "price_unit", "num_segments": "num_segments",
-    "account_sid": "account_sid", "api_version": "api_version",
+    "sid": "sid",
+    "from": "from",
+    "to": "to",
+    "body": "body",
+    "status": "status",
+    "direction": "direction",
+    "date_sent": "sent",
+    "date_created": "created",
+    "error_code": "error_code",
+    "price": "price",
+    "price_unit": "price_unit",
+    "num_segments": "num_segments",
+    "account_sid": "account_sid",
+    "api_version": "api_version",
 }
 _USED_EXTRA = ("created", "api_version")
 
@@ -70,8 +107,11 @@ def csv_header_matches(columns: list[str]) -> bool:
 
 
 def looks_like_bulk(value) -> bool:
-    return isinstance(value, dict) and "sid" in value and (
-        "account_sid" in value or {"from", "to", "direction", "status"} <= set(value))
+    return (
+        isinstance(value, dict)
+        and "sid" in value
+        and ("account_sid" in value or {"from", "to", "direction", "status"} <= set(value))
+    )
 
 
 def strip_address(value: str) -> tuple[str, str]:
@@ -93,8 +133,7 @@ class _Reader:
         self.rows: dict[str, list[tuple[tuple, str]]] = {}
         category = (options.get("twilio_category") or DEFAULT_BUSINESS_INITIATED_CATEGORY).lower()
         if category not in ("marketing", "utility", "authentication", "service"):
-            raise ValueError(f"twilio_category {category!r} is not one of marketing, utility, "
-                             "authentication, service")
+            raise ValueError(f"twilio_category {category!r} is not one of marketing, utility, authentication, service")
         self.business_category = category
 
     def record(self, place: str, rec: dict, raw) -> None:
@@ -160,13 +199,24 @@ class _Reader:
             self.counts["user_country_unknown"] += 1
         self.counts["inbound_messages" if inbound else "outbound_messages"] += 1
         values = {
-            "message_id": sid, "sent_at": at, "business_id": business, "user_id": user,
-            "direction": "inbound" if inbound else "outbound", "user_country": country,
-            "category": category, "template": template, "status": v1_status,
-            "text": rec.get("body", ""), "account_id": rec.get("account_sid", "").strip(),
-            "message_type": direction, "channel": channel, "error_codes": error,
-            "segments": rec.get("num_segments", "").strip(), "price_usd": price_usd,
-            "price": price, "price_unit": unit,
+            "message_id": sid,
+            "sent_at": at,
+            "business_id": business,
+            "user_id": user,
+            "direction": "inbound" if inbound else "outbound",
+            "user_country": country,
+            "category": category,
+            "template": template,
+            "status": v1_status,
+            "text": rec.get("body", ""),
+            "account_id": rec.get("account_sid", "").strip(),
+            "message_type": direction,
+            "channel": channel,
+            "error_codes": error,
+            "segments": rec.get("num_segments", "").strip(),
+            "price_usd": price_usd,
+            "price": price,
+            "price_unit": unit,
         }
         core = tuple(map(values.get, _CORE, repeat("", len(_CORE))))
         self.rows.setdefault(sid, []).append((core, place))
@@ -181,9 +231,15 @@ class _Reader:
             self.counts["repeats"] += len(cands) - len(first)
             for core, place in first.items():
                 if core != chosen:
-                    self.quarantined.append(Quarantined(
-                        place, clip(compact(dict(zip(_HEADER, core)))),
-                        [f"message {sid} appears again with different content (the one kept is at {first[chosen]})"]))
+                    self.quarantined.append(
+                        Quarantined(
+                            place,
+                            clip(compact(dict(zip(_HEADER, core)))),
+                            [
+                                f"message {sid} appears again with different content (the one kept is at {first[chosen]})"
+                            ],
+                        )
+                    )
 
 
 _HEADER = header("messages")
@@ -201,14 +257,22 @@ def _finish(reader: _Reader, path: Path, out_dir: Path, source: str) -> Conversi
     reader.finish(tables)
     conv.quarantined = reader.quarantined
     tables.write(conv)
-    order = ("records", "inbound_messages", "outbound_messages", "repeats", "prices_not_usd",
-             "user_country_from_calling_code", "user_country_unknown")
+    order = (
+        "records",
+        "inbound_messages",
+        "outbound_messages",
+        "repeats",
+        "prices_not_usd",
+        "user_country_from_calling_code",
+        "user_country_unknown",
+    )
     conv.counts = {k: reader.counts[k] for k in order if reader.counts[k]}
     conv.unused = dict(sorted(reader.unused.items()))
     if reader.counts["outbound_messages"]:
         conv.notes.append(
             "Twilio does not record WhatsApp's pricing category: replies (outbound-reply) are "
-            f"counted as service, other outbound messages as {reader.business_category}.")
+            f"counted as service, other outbound messages as {reader.business_category}."
+        )
     return conv
 
 
@@ -226,8 +290,10 @@ def convert_csv(path: Path, out_dir: Path, *, max_bytes: int | None = None, **op
         names = {"sentdate": "SentDate", "sid": "Sid"}
         raise UnreadableFile(
             f"{name}: is not a Twilio message log export: its header has no "
-            + ", ".join(names.get(c, c.capitalize()) for c in missing) + " column"
-            + ("s" if len(missing) > 1 else ""))
+            + ", ".join(names.get(c, c.capitalize()) for c in missing)
+            + " column"
+            + ("s" if len(missing) > 1 else "")
+        )
     fields = [CSV_COLUMNS.get(k) for k in keys]
     r = _Reader(name, options)
     unknown = [h for h, f in zip(head, fields) if f is None]
@@ -246,8 +312,9 @@ def convert_csv(path: Path, out_dir: Path, *, max_bytes: int | None = None, **op
         place = f"line {start}"
         if len(row) != len(head):
             r.counts["records"] += 1
-            r.quarantined.append(Quarantined(place, clip(_csv_line(row)), [
-                f"has {len(row)} fields, the header has {len(head)}"]))
+            r.quarantined.append(
+                Quarantined(place, clip(_csv_line(row)), [f"has {len(row)} fields, the header has {len(head)}"])
+            )
             continue
         rec = {}
         for f, v in zip(fields, row):
@@ -279,8 +346,9 @@ def convert_bulk(path: Path, out_dir: Path, *, max_bytes: int | None = None, **o
             continue
         if not looks_like_bulk(value):
             r.counts["records"] += 1
-            r.quarantined.append(Quarantined(place, clip(compact(value)),
-                                             ["the record is not a Twilio Message record (no sid)"]))
+            r.quarantined.append(
+                Quarantined(place, clip(compact(value)), ["the record is not a Twilio Message record (no sid)"])
+            )
             continue
         seen_any = True
         rec = {}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl.contract import KINDS
-from etl.ingest.csvfile import detect_kind, normalise
+from etl.contract import KINDS, detect_kind, normalise
 from etl.formats.base import Conversion
 
 NAME = "v1"
@@ -17,8 +16,9 @@ def header_kind(columns: list[str]) -> str | None:
     return kind.name if kind else None
 
 
-def convert(path: Path, out_dir: Path, *, kind: str | None = None, header: list[str] | None = None,
-            **_options) -> Conversion:
+def convert(
+    path: Path, out_dir: Path, *, kind: str | None = None, header: list[str] | None = None, **_options
+) -> Conversion:
     name = kind or (header_kind(header) if header else None)
     conv = Conversion(file=path.name, source=NAME, passthrough=True)
     if name in KINDS:

@@ -20,9 +20,21 @@ from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
-from etl.formats.base import (UNNAMED_TEMPLATE, Conversion, Quarantined, Tables, clip, compact,
-                              content_id, decode_text, epoch_text, read_bytes, stem_of, text_of,
-                              UnreadableFile)
+from etl.formats.base import (
+    UNNAMED_TEMPLATE,
+    Conversion,
+    Quarantined,
+    Tables,
+    UnreadableFile,
+    clip,
+    compact,
+    content_id,
+    decode_text,
+    epoch_text,
+    read_bytes,
+    stem_of,
+    text_of,
+)
 from etl.formats.categories import TEMPLATE_CATEGORIES, v1_category
 from etl.formats.jsonsource import NotJSON, iter_values
 from etl.formats.kinds import header
@@ -39,9 +51,14 @@ RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
 V1_STATUS = {"sent": "sent", "delivered": "delivered", "read": "read", "played": "read", "failed": "failed"}
 
 PLATFORM_FIELDS = (
-    "phone_number_quality_update", "message_template_quality_update",
-    "message_template_status_update", "template_category_update", "account_update",
-    "business_capability_update", "phone_number_name_update", "account_review_update",
+    "phone_number_quality_update",
+    "message_template_quality_update",
+    "message_template_status_update",
+    "template_category_update",
+    "account_update",
+    "business_capability_update",
+    "phone_number_name_update",
+    "account_review_update",
 )
 _VALUE_KEYS = {"messaging_product", "metadata", "contacts", "messages", "statuses", "errors"}
 _MESSAGE_KEYS = {"id", "from", "timestamp", "type", "context", "errors"}
@@ -49,7 +66,10 @@ _STATUS_KEYS = {"id", "status", "timestamp", "recipient_id", "pricing", "convers
 _PRICING_KEYS = {"billable", "category", "pricing_model", "type"}
 # The part of each message type that is the user's own words.
 _TEXT_OF_TYPE = {
-    "text": ("body",), "image": ("caption",), "video": ("caption",), "document": ("caption",),
+    "text": ("body",),
+    "image": ("caption",),
+    "video": ("caption",),
+    "document": ("caption",),
     "button": ("text",),
 }
 
@@ -57,8 +77,12 @@ _TEXT_OF_TYPE = {
 def looks_like(value) -> bool:
     return isinstance(value, dict) and (
         value.get("object") == OBJECT
-        or (isinstance(value.get("entry"), list) and value["entry"]
-            and isinstance(value["entry"][0], dict) and "changes" in value["entry"][0])
+        or (
+            isinstance(value.get("entry"), list)
+            and value["entry"]
+            and isinstance(value["entry"][0], dict)
+            and "changes" in value["entry"][0]
+        )
     )
 
 
@@ -123,8 +147,9 @@ class _Reader:
             return
         if not isinstance(value, dict) or value.get("object") != OBJECT:
             self.counts["not_webhook_bodies"] += 1
-            self.quarantine(place, value, ['the body is not a WhatsApp webhook ("object" is not '
-                                           '"whatsapp_business_account")'])
+            self.quarantine(
+                place, value, ['the body is not a WhatsApp webhook ("object" is not "whatsapp_business_account")']
+            )
             return
         entries = value.get("entry")
         if not isinstance(entries, list):
@@ -169,7 +194,7 @@ class _Reader:
         phone = text_of(meta.get("phone_number_id"))
         if phone and phone not in self.phones:
             self.phones[phone] = (text_of(meta.get("display_phone_number")), account, where)
-        for c in value.get("contacts") or ():
+        for _ in value.get("contacts") or ():
             self.unused["contacts[] (the users' profile names: personal data, not loaded)"] += 1
         return phone
 
@@ -238,12 +263,24 @@ class _Reader:
                     self.unused[f"messages[].context.{k}"] += 1
         errors = self._errors("messages[].", m.get("errors"))
         country = country_of(user)[0]
-        core = _row("messages", {
-            "message_id": mid, "sent_at": at, "business_id": phone, "user_id": user,
-            "direction": "inbound", "user_country": country, "text": text,
-            "account_id": account, "message_type": typ, "channel": "whatsapp", "reply_to": reply_to,
-            "error_codes": ";".join(c for c, _ in errors), "error_titles": ";".join(t for _, t in errors),
-        })
+        core = _row(
+            "messages",
+            {
+                "message_id": mid,
+                "sent_at": at,
+                "business_id": phone,
+                "user_id": user,
+                "direction": "inbound",
+                "user_country": country,
+                "text": text,
+                "account_id": account,
+                "message_type": typ,
+                "channel": "whatsapp",
+                "reply_to": reply_to,
+                "error_codes": ";".join(c for c, _ in errors),
+                "error_titles": ";".join(t for _, t in errors),
+            },
+        )
         self.inbound.setdefault(mid, []).append((core, where))
 
     def _country(self, number: str) -> str:
@@ -284,24 +321,45 @@ class _Reader:
             for k in conv:
                 if k != "origin":
                     self.unused[f"statuses[].conversation.{k}"] += 1
-        self.statuses.setdefault(mid, []).append(_Status(
-            status, at, user, phone, account,
-            text_of(pricing.get("category")), text_of(pricing.get("type")),
-            text_of(pricing.get("pricing_model")),
-            text_of(pricing["billable"]) if "billable" in pricing else "",
-            origin, self._errors("statuses[].", s.get("errors")), where,
-        ))
+        self.statuses.setdefault(mid, []).append(
+            _Status(
+                status,
+                at,
+                user,
+                phone,
+                account,
+                text_of(pricing.get("category")),
+                text_of(pricing.get("type")),
+                text_of(pricing.get("pricing_model")),
+                text_of(pricing["billable"]) if "billable" in pricing else "",
+                origin,
+                self._errors("statuses[].", s.get("errors")),
+                where,
+            )
+        )
 
     def value_error(self, where: str, phone: str, account: str, entry_time, err) -> None:
         at = epoch_text(entry_time)
         if not isinstance(err, dict) or not at:
             self.unused["value.errors[] (system errors without a time)"] += 1
             return
-        detail = "; ".join(x for x in (text_of(err.get("message")),
-                                       text_of((err.get("error_data") or {}).get("details"))) if x)
-        self._event(where, at, account, "messages", "phone_number", "platform_error", phone, "",
-                    text_of(err.get("code")), (text_of(err.get("title")) + (": " + detail if detail else "")),
-                    err, phone=phone)
+        detail = "; ".join(
+            x for x in (text_of(err.get("message")), text_of((err.get("error_data") or {}).get("details"))) if x
+        )
+        self._event(
+            where,
+            at,
+            account,
+            "messages",
+            "phone_number",
+            "platform_error",
+            phone,
+            "",
+            text_of(err.get("code")),
+            (text_of(err.get("title")) + (": " + detail if detail else "")),
+            err,
+            phone=phone,
+        )
 
     # ----------------------------------------------------------------- user_preferences
 
@@ -333,17 +391,28 @@ class _Reader:
             if oid in self.opt_outs:
                 self.counts["repeats"] += 1
                 continue
-            self.opt_outs[oid] = _row("opt_outs", {
-                "opt_out_id": oid, "changed_at": at, "user_id": user, "business_id": phone,
-                "action": action, "account_id": account}, place)
+            self.opt_outs[oid] = _row(
+                "opt_outs",
+                {
+                    "opt_out_id": oid,
+                    "changed_at": at,
+                    "user_id": user,
+                    "business_id": phone,
+                    "action": action,
+                    "account_id": account,
+                },
+                place,
+            )
 
     # ----------------------------------------------------------------- platform events
 
-    def _event(self, where, at, account, field, scope, event, subject, old, new, detail, value,
-               phone="", display="") -> None:
+    def _event(
+        self, where, at, account, field, scope, event, subject, old, new, detail, value, phone="", display=""
+    ) -> None:
         self.counts["platform_events"] += 1
-        self.events.append(_Event(at, account, field, scope, event, subject, old, new, detail,
-                                  phone, display, compact(value), where))
+        self.events.append(
+            _Event(at, account, field, scope, event, subject, old, new, detail, phone, display, compact(value), where)
+        )
 
     def platform_value(self, where: str, account: str, entry_time, field: str, v: dict) -> None:
         at = epoch_text(entry_time)
@@ -358,46 +427,129 @@ class _Reader:
         t = lambda k: text_of(v.get(k))  # noqa: E731
         display = digits(t("display_phone_number"))
         template = ", ".join(x for x in (t("message_template_name"), t("message_template_language")) if x)
-        template_subject = (f"{template} (id {t('message_template_id')})" if template
-                            else t("message_template_id"))
+        template_subject = f"{template} (id {t('message_template_id')})" if template else t("message_template_id")
         if field == "phone_number_quality_update":
             event = "phone_number_" + (t("event").lower() or "quality_update")
             limit = t("max_daily_conversations_per_business")
             detail = f"max_daily_conversations_per_business={limit}" if limit and t("current_limit") else ""
-            self._event(where, at, account, field, "phone_number", event, "+" + display if display else "",
-                        t("old_limit"), t("current_limit") or limit, detail, v, display=display)
+            self._event(
+                where,
+                at,
+                account,
+                field,
+                "phone_number",
+                event,
+                "+" + display if display else "",
+                t("old_limit"),
+                t("current_limit") or limit,
+                detail,
+                v,
+                display=display,
+            )
         elif field == "message_template_quality_update":
-            self._event(where, at, account, field, "template", "template_quality_changed", template_subject,
-                        t("previous_quality_score"), t("new_quality_score"), "", v)
+            self._event(
+                where,
+                at,
+                account,
+                field,
+                "template",
+                "template_quality_changed",
+                template_subject,
+                t("previous_quality_score"),
+                t("new_quality_score"),
+                "",
+                v,
+            )
         elif field == "message_template_status_update":
             other = v.get("other_info") if isinstance(v.get("other_info"), dict) else {}
-            detail = "; ".join(x for x in (t("reason") if t("reason") not in ("", "NONE") else "",
-                                           text_of(other.get("title")), text_of(other.get("description"))) if x)
-            self._event(where, at, account, field, "template", "template_" + (t("event").lower() or "status_update"),
-                        template_subject, "", t("event"), detail, v)
+            detail = "; ".join(
+                x
+                for x in (
+                    t("reason") if t("reason") not in ("", "NONE") else "",
+                    text_of(other.get("title")),
+                    text_of(other.get("description")),
+                )
+                if x
+            )
+            self._event(
+                where,
+                at,
+                account,
+                field,
+                "template",
+                "template_" + (t("event").lower() or "status_update"),
+                template_subject,
+                "",
+                t("event"),
+                detail,
+                v,
+            )
         elif field == "template_category_update":
-            self._event(where, at, account, field, "template", "template_category_changed", template_subject,
-                        t("previous_category"), t("new_category"), "", v)
+            self._event(
+                where,
+                at,
+                account,
+                field,
+                "template",
+                "template_category_changed",
+                template_subject,
+                t("previous_category"),
+                t("new_category"),
+                "",
+                v,
+            )
         elif field == "account_update":
             self.account_update(where, at, account, v)
         elif field == "business_capability_update":
             new = t("max_daily_conversations_per_business") or t("max_daily_conversation_per_phone")
             rest = {k: x for k, x in v.items() if k not in ("max_daily_conversations_per_business",)}
-            self._event(where, at, account, field, "account", "business_capability_update", account, "",
-                        new, compact(rest) if rest else "", v)
+            self._event(
+                where,
+                at,
+                account,
+                field,
+                "account",
+                "business_capability_update",
+                account,
+                "",
+                new,
+                compact(rest) if rest else "",
+                v,
+            )
         elif field == "phone_number_name_update":
             decision = t("decision")
             if decision.upper() == "APPROVED" and t("requested_verified_name") and display:
                 prev = self.verified_names.get(display)
                 if prev is None or (at, t("requested_verified_name")) > prev:
                     self.verified_names[display] = (at, t("requested_verified_name"))
-            self._event(where, at, account, field, "phone_number", "display_name_" + (decision.lower() or "update"),
-                        "+" + display if display else "", "", t("requested_verified_name"),
-                        t("rejection_reason") if t("rejection_reason") not in ("", "NONE") else "",
-                        v, display=display)
+            self._event(
+                where,
+                at,
+                account,
+                field,
+                "phone_number",
+                "display_name_" + (decision.lower() or "update"),
+                "+" + display if display else "",
+                "",
+                t("requested_verified_name"),
+                t("rejection_reason") if t("rejection_reason") not in ("", "NONE") else "",
+                v,
+                display=display,
+            )
         else:  # account_review_update
-            self._event(where, at, account, field, "account", "account_review_" + (t("decision").lower() or "update"),
-                        account, "", t("decision"), "", v)
+            self._event(
+                where,
+                at,
+                account,
+                field,
+                "account",
+                "account_review_" + (t("decision").lower() or "update"),
+                account,
+                "",
+                t("decision"),
+                "",
+                v,
+            )
 
     def account_update(self, where: str, at: str, account: str, v: dict) -> None:
         ev = text_of(v.get("event"))
@@ -406,8 +558,9 @@ class _Reader:
         if isinstance(v.get("restriction_info"), list):
             items = [r for r in v["restriction_info"] if isinstance(r, dict)]
             new = ";".join(text_of(r.get("restriction_type")) for r in items)
-            detail = "; ".join(f"{text_of(r.get('restriction_type'))} until {text_of(r.get('expiration'))}"
-                               for r in items)
+            detail = "; ".join(
+                f"{text_of(r.get('restriction_type'))} until {text_of(r.get('expiration'))}" for r in items
+            )
         if ev == "ACCOUNT_VIOLATION":
             new = text_of(info("violation_info").get("violation_type"))
         elif ev == "DISABLED_UPDATE":
@@ -423,15 +576,21 @@ class _Reader:
         elif ev == "VOLUME_BASED_PRICING_TIER_UPDATE":
             tier = info("volume_tier_info")
             new = text_of(tier.get("tier"))
-            detail = " ".join(x for x in (text_of(tier.get("pricing_category")),
-                                          ("in " + text_of(tier.get("region"))) if tier.get("region") else "",
-                                          ("from " + text_of(tier.get("effective_month"))) if tier.get("effective_month") else "")
-                              if x)
+            detail = " ".join(
+                x
+                for x in (
+                    text_of(tier.get("pricing_category")),
+                    ("in " + text_of(tier.get("region"))) if tier.get("region") else "",
+                    ("from " + text_of(tier.get("effective_month"))) if tier.get("effective_month") else "",
+                )
+                if x
+            )
         elif not new:
             rest = {k: x for k, x in v.items() if k != "event"}
             detail = compact(rest) if rest else ""
-        self._event(where, at, account, "account_update", "account", ev.lower() or "account_update",
-                    account, "", new, detail, v)
+        self._event(
+            where, at, account, "account_update", "account", ev.lower() or "account_update", account, "", new, detail, v
+        )
 
     # ----------------------------------------------------------------- the end
 
@@ -454,9 +613,14 @@ class _Reader:
             self.counts["repeats"] += len(cands) - len(first_place)
             for core, where in sorted(first_place.items(), key=lambda kv: kv[1]):
                 if core != chosen:
-                    self.quarantine(where, dict(zip(header("messages"), core)),
-                                    [f"message {mid} appears again with different content "
-                                     f"(the one kept is at {first_place[chosen]})"])
+                    self.quarantine(
+                        where,
+                        dict(zip(header("messages"), core)),
+                        [
+                            f"message {mid} appears again with different content "
+                            f"(the one kept is at {first_place[chosen]})"
+                        ],
+                    )
 
     def _finish_statuses(self, tables: Tables) -> None:
         for mid, recs in self.statuses.items():
@@ -468,8 +632,11 @@ class _Reader:
             first = recs[0]
             sides = {(r.phone, r.recipient) for r in recs}
             if len(sides) > 1:
-                self.quarantine(first.where, {"id": mid, "statuses": [r.__dict__ for r in recs]},
-                                [f"the statuses of message {mid} name different businesses or recipients"])
+                self.quarantine(
+                    first.where,
+                    {"id": mid, "statuses": [r.__dict__ for r in recs]},
+                    [f"the statuses of message {mid} name different businesses or recipients"],
+                )
                 continue
             self._status_rows(tables, mid, recs)
             self.counts["outbound_messages"] += 1
@@ -478,26 +645,44 @@ class _Reader:
             raw_category = priced[0].category if priced else next((r.origin for r in recs if r.origin), "")
             category = v1_category(raw_category)
             if category is None:
-                reason = (f"pricing.category {raw_category!r} is not a category TrustDesk knows"
-                          if raw_category else
-                          "none of its statuses has pricing.category or conversation.origin.type, "
-                          "and log format v1 needs a category for an outbound message")
-                self.quarantine(first.where, {"id": mid, "statuses": [r.__dict__ for r in recs]},
-                                [f"outbound message {mid}: {reason}"])
+                reason = (
+                    f"pricing.category {raw_category!r} is not a category TrustDesk knows"
+                    if raw_category
+                    else "none of its statuses has pricing.category or conversation.origin.type, "
+                    "and log format v1 needs a category for an outbound message"
+                )
+                self.quarantine(
+                    first.where,
+                    {"id": mid, "statuses": [r.__dict__ for r in recs]},
+                    [f"outbound message {mid}: {reason}"],
+                )
                 continue
             errors = sorted({e for r in recs for e in r.errors})
             price = priced[0] if priced else first
-            row = _row("messages", {
-                "message_id": mid, "sent_at": first.at, "business_id": first.phone,
-                "user_id": first.recipient, "direction": "outbound",
-                "user_country": self._country(first.recipient), "category": category,
-                "template": UNNAMED_TEMPLATE if category in TEMPLATE_CATEGORIES else "",
-                "status": V1_STATUS[final.status], "account_id": first.account, "channel": "whatsapp",
-                "pricing_category": raw_category, "pricing_type": price.pricing_type,
-                "pricing_model": price.pricing_model, "billable": price.billable,
-                "statuses_seen": ";".join(sorted({r.status for r in recs}, key=lambda s: (RANK[s], s))),
-                "error_codes": ";".join(c for c, _ in errors), "error_titles": ";".join(t for _, t in errors),
-            }, first.where)
+            row = _row(
+                "messages",
+                {
+                    "message_id": mid,
+                    "sent_at": first.at,
+                    "business_id": first.phone,
+                    "user_id": first.recipient,
+                    "direction": "outbound",
+                    "user_country": self._country(first.recipient),
+                    "category": category,
+                    "template": UNNAMED_TEMPLATE if category in TEMPLATE_CATEGORIES else "",
+                    "status": V1_STATUS[final.status],
+                    "account_id": first.account,
+                    "channel": "whatsapp",
+                    "pricing_category": raw_category,
+                    "pricing_type": price.pricing_type,
+                    "pricing_model": price.pricing_model,
+                    "billable": price.billable,
+                    "statuses_seen": ";".join(sorted({r.status for r in recs}, key=lambda s: (RANK[s], s))),
+                    "error_codes": ";".join(c for c, _ in errors),
+                    "error_titles": ";".join(t for _, t in errors),
+                },
+                first.where,
+            )
             tables.add("messages", mid, row)
 
     def _status_rows(self, tables: Tables, mid: str, recs: list[_Status]) -> None:
@@ -505,13 +690,28 @@ class _Reader:
             sid = f"{mid}:{V1_STATUS[r.status]}"
             if tables.has("message_statuses", sid):
                 continue
-            tables.add("message_statuses", sid, _row("message_statuses", {
-                "status_id": sid, "message_id": mid, "occurred_at": r.at, "business_id": r.phone,
-                "user_id": r.recipient, "status": V1_STATUS[r.status], "pricing_category": r.category,
-                "pricing_type": r.pricing_type, "billable": r.billable,
-                "error_codes": ";".join(c for c, _ in r.errors),
-                "error_titles": ";".join(t for _, t in r.errors), "account_id": r.account,
-            }, r.where))
+            tables.add(
+                "message_statuses",
+                sid,
+                _row(
+                    "message_statuses",
+                    {
+                        "status_id": sid,
+                        "message_id": mid,
+                        "occurred_at": r.at,
+                        "business_id": r.phone,
+                        "user_id": r.recipient,
+                        "status": V1_STATUS[r.status],
+                        "pricing_category": r.category,
+                        "pricing_type": r.pricing_type,
+                        "billable": r.billable,
+                        "error_codes": ";".join(c for c, _ in r.errors),
+                        "error_titles": ";".join(t for _, t in r.errors),
+                        "account_id": r.account,
+                    },
+                    r.where,
+                ),
+            )
 
     def _finish_events(self, tables: Tables) -> None:
         by_account: dict[str, list[str]] = {}
@@ -532,10 +732,26 @@ class _Reader:
                 if tables.has("platform_events", eid):
                     self.counts["repeats"] += 1
                     continue
-                tables.add("platform_events", eid, _row("platform_events", {
-                    "event_id": eid, "occurred_at": ev.at, "business_id": business, "event": ev.event,
-                    "account_id": ev.account, "scope": ev.scope, "subject": ev.subject,
-                    "old_value": ev.old, "new_value": ev.new, "detail": ev.detail}, ev.where))
+                tables.add(
+                    "platform_events",
+                    eid,
+                    _row(
+                        "platform_events",
+                        {
+                            "event_id": eid,
+                            "occurred_at": ev.at,
+                            "business_id": business,
+                            "event": ev.event,
+                            "account_id": ev.account,
+                            "scope": ev.scope,
+                            "subject": ev.subject,
+                            "old_value": ev.old,
+                            "new_value": ev.new,
+                            "detail": ev.detail,
+                        },
+                        ev.where,
+                    ),
+                )
 
     def _finish_businesses(self, tables: Tables) -> None:
         for phone, (display, account, where) in self.phones.items():
@@ -545,10 +761,22 @@ class _Reader:
             if not country:
                 self.counts["business_country_unknown"] += 1
             self.counts["businesses"] += 1
-            tables.add("businesses", phone, _row("businesses", {
-                "business_id": phone, "name": named[1] if named else ("+" + d if d else phone),
-                "category": "other", "country": country, "account_id": account,
-                "display_phone_number": display}, where))
+            tables.add(
+                "businesses",
+                phone,
+                _row(
+                    "businesses",
+                    {
+                        "business_id": phone,
+                        "name": named[1] if named else ("+" + d if d else phone),
+                        "category": "other",
+                        "country": country,
+                        "account_id": account,
+                        "display_phone_number": display,
+                    },
+                    where,
+                ),
+            )
 
 
 def _missing(*, phone, id, user, at, raw_at, user_field="from") -> list[str]:
@@ -560,8 +788,9 @@ def _missing(*, phone, id, user, at, raw_at, user_field="from") -> list[str]:
     if not user:
         reasons.append(f"{user_field} (the user) is missing")
     if not at:
-        reasons.append("timestamp is missing" if raw_at in (None, "") else
-                       f"timestamp {text_of(raw_at)!r} is not Unix seconds")
+        reasons.append(
+            "timestamp is missing" if raw_at in (None, "") else f"timestamp {text_of(raw_at)!r} is not Unix seconds"
+        )
     return reasons
 
 
@@ -585,15 +814,27 @@ def convert(path: Path, out_dir: Path, *, max_bytes: int | None = None, **_optio
         n = reader.counts["bodies"]
         raise UnreadableFile(
             f"{name}: none of its {n:,} JSON value{'s' if n != 1 else ''} is a WhatsApp webhook body "
-            f'(a body has "object": "whatsapp_business_account")')
+            f'(a body has "object": "whatsapp_business_account")'
+        )
     conv = Conversion(file=name, source=NAME)
     tables = Tables(out_dir, stem_of(path))
     reader.finish(tables)
     conv.quarantined = reader.quarantined
     tables.write(conv)
-    order = ("bodies", "not_webhook_bodies", "inbound_messages", "statuses", "outbound_messages",
-             "opt_outs", "platform_events", "businesses", "repeats", "user_country_from_calling_code",
-             "user_country_unknown", "business_country_unknown")
+    order = (
+        "bodies",
+        "not_webhook_bodies",
+        "inbound_messages",
+        "statuses",
+        "outbound_messages",
+        "opt_outs",
+        "platform_events",
+        "businesses",
+        "repeats",
+        "user_country_from_calling_code",
+        "user_country_unknown",
+        "business_country_unknown",
+    )
     conv.counts = {k: reader.counts[k] for k in order if reader.counts[k]}
     conv.unused = dict(sorted(reader.unused.items()))
     return conv

@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl.contract import KINDS, LOAD_KINDS, Kind
+from etl.contract import KINDS, LOAD_KINDS, TRUTH_COLUMNS, FileRejected, Kind, detect_kind, normalise
 from etl.store import private_dir
 
 SNIFF_BYTES = 1 << 16
@@ -29,10 +29,6 @@ BOMS = {
 }
 
 
-class FileRejected(Exception):
-    """The whole file is refused; str(exc) is the sentence shown to the person."""
-
-
 @dataclass
 class Prepared:
     source: Path  # what the person gave us
@@ -43,19 +39,6 @@ class Prepared:
     columns: list[str]  # the stage's column names in file order (raw_<name> or extra_<n>)
     unknown: list[str] = field(default_factory=list)
     temp: bool = False
-
-
-def normalise(name: str) -> str:
-    return name.strip().lower()
-
-
-def detect_kind(header: list[str]) -> Kind | None:
-    present = set(header)
-    matches = [k for k in KINDS.values() if set(k.required) <= present]
-    if not matches:
-        return None
-    # A header that satisfies two kinds is read as the one whose required columns it covers most.
-    return max(matches, key=lambda k: len(k.required))
 
 
 def _closest(header: list[str]) -> tuple[Kind, list[str]]:
@@ -133,8 +116,7 @@ def _read_header(name: str, head: bytes, csv_path: Path) -> list[str]:
         text = first.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileRejected(
-            f"{name}: line 1 is not UTF-8 text (byte {exc.start + 1}); "
-            "re-export the file as UTF-8"
+            f"{name}: line 1 is not UTF-8 text (byte {exc.start + 1}); re-export the file as UTF-8"
         ) from exc
     try:
         rows = list(csv.reader(io.StringIO(text), strict=True))
@@ -146,8 +128,7 @@ def _read_header(name: str, head: bytes, csv_path: Path) -> list[str]:
             ) from exc
         if "new-line character" in str(exc):
             raise FileRejected(
-                f"{name}: its lines end in a carriage return alone (old Mac style); "
-                "save it with LF or CRLF line ends"
+                f"{name}: its lines end in a carriage return alone (old Mac style); save it with LF or CRLF line ends"
             ) from exc
         raise FileRejected(f"{name}: line 1 (the header) is not valid CSV ({exc})") from exc
     if not rows or not any(c.strip() for c in rows[0]):
@@ -168,7 +149,6 @@ def _first_record(head: bytes) -> bytes:
 
 
 # The ground truth `trustdesk generate` writes beside a world's logs (`trustdesk evaluate` reads it).
-TRUTH_COLUMNS = ("business_id", "archetype")
 KNOWN_COLUMNS = frozenset(c for k in KINDS.values() for c in k.names)
 
 
@@ -179,7 +159,7 @@ def is_truth_header(header: list[str]) -> bool:
 def read_header(path: Path) -> list[str] | None:
     """The normalised header of a CSV file (plain or gzip), or None when it has none."""
     try:
-        with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as fh:
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
         return _read_header(path.name, head, path)
     except (OSError, EOFError, zlib.error, FileRejected):
@@ -188,6 +168,7 @@ def read_header(path: Path) -> list[str] | None:
 
 # A file's sentences never repeat its values (a first line may be data: a phone number, a name),
 # only names the contract itself knows, and positions.
+
 
 def _match(name: str, header: list[str], kind_name: str | None) -> tuple[Kind, list[str], list[str]]:
     if not kind_name and is_truth_header(header):
@@ -201,9 +182,7 @@ def _match(name: str, header: list[str], kind_name: str | None) -> tuple[Kind, l
     for i, col in enumerate(header):
         if col and col in seen:
             which = f"column '{col}'" if col in KNOWN_COLUMNS else "one column"
-            raise FileRejected(
-                f"{name}: the header names {which} twice (columns {seen[col] + 1} and {i + 1})"
-            )
+            raise FileRejected(f"{name}: the header names {which} twice (columns {seen[col] + 1} and {i + 1})")
         seen[col] = i
     if kind_name:
         kind = LOAD_KINDS[kind_name]
@@ -232,15 +211,13 @@ def _not_a_header(header: list[str]) -> str:
     if len(header) == 1:
         for sep, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
             if sep in header[0]:
-                return (
-                    f"its columns are separated by {word}, not commas; "
-                    "export it as comma-separated CSV"
-                )
-    return ("the first line is not a header: it names none of the columns of any kind of log; "
-            "add the header row that names the columns as the first line")
+                return f"its columns are separated by {word}, not commas; export it as comma-separated CSV"
+    return (
+        "the first line is not a header: it names none of the columns of any kind of log; "
+        "add the header row that names the columns as the first line"
+    )
 
 
 def _no_kind_sentence(header: list[str]) -> str:
     kind, missing = _closest(header)
-    return (f"its header matches no kind of log; the closest, {kind.name}, "
-            f"also needs {', '.join(missing)}")
+    return f"its header matches no kind of log; the closest, {kind.name}, also needs {', '.join(missing)}"

@@ -12,8 +12,9 @@ from pathlib import Path
 import polars as pl
 
 from etl.contract import LOAD_KINDS as KINDS
+from etl.contract import FileRejected
 from etl.formats import convert, detect
-from etl.ingest.csvfile import FileRejected, prepare
+from etl.ingest.csvfile import prepare
 from etl.ingest.rejects import REASON_LINES, record_rejected
 from etl.ingest.result import FileResult
 from etl.ingest.scan import sha_if_small
@@ -46,14 +47,19 @@ def _keep_new(con, kind_name: str, path: Path, source: str) -> None:
     if not known:
         return
     df = pl.read_csv(path, infer_schema=False)
-    keep = df.filter(~(pl.col(col).is_in(list(known)) & (
-        pl.lit(True) if kind_name == "businesses" else pl.col("direction") == "outbound")))
+    keep = df.filter(
+        ~(
+            pl.col(col).is_in(list(known))
+            & (pl.lit(True) if kind_name == "businesses" else pl.col("direction") == "outbound")
+        )
+    )
     if keep.height != df.height:
         keep.write_csv(path)
 
 
-def load_foreign(con, root: Path, path: Path, source: str | None, user: str, report,
-                 dry_run: bool, settings: Settings, load_one) -> FileResult:
+def load_foreign(
+    con, root: Path, path: Path, source: str | None, user: str, report, dry_run: bool, settings: Settings, load_one
+) -> FileResult:
     """Convert a foreign file (etl/formats) into a temporary folder under the data directory and
     load every kind it became with `load_one` (the loader's one-file step, inside this
     transaction); the converter's quarantined items go to the quarantine table with their place
@@ -64,13 +70,26 @@ def load_foreign(con, root: Path, path: Path, source: str | None, user: str, rep
         try:
             conv = convert(path, source, work, max_bytes=settings.load_max_mb << 20)
         except FileRejected as exc:
-            res = FileResult(name, source, "rejected", error=str(exc), source=source,
-                             sha256=sha_if_small(path, settings.load_max_mb << 20))
+            res = FileResult(
+                name,
+                source,
+                "rejected",
+                error=str(exc),
+                source=source,
+                sha256=sha_if_small(path, settings.load_max_mb << 20),
+            )
             if not dry_run:
                 res.load_id = record_rejected(con, name, path, res.sha256, None, source, res.error, user)
             return res
-        total = FileResult(name, conv.source, "loaded", source=conv.source, counts=dict(conv.counts),
-                           unused=dict(conv.unused), conversion=conv.summary())
+        total = FileResult(
+            name,
+            conv.source,
+            "loaded",
+            source=conv.source,
+            counts=dict(conv.counts),
+            unused=dict(conv.unused),
+            conversion=conv.summary(),
+        )
         # One transaction for the whole file: every kind it became, and its quarantine, or nothing.
         con.execute("BEGIN TRANSACTION")
         try:
@@ -87,15 +106,27 @@ def load_foreign(con, root: Path, path: Path, source: str | None, user: str, rep
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _load_parts(con, root: Path, path: Path, conv, total: FileResult, work: Path, user: str, report,
-                dry_run: bool, settings: Settings, load_one) -> None:
+def _load_parts(
+    con,
+    root: Path,
+    path: Path,
+    conv,
+    total: FileResult,
+    work: Path,
+    user: str,
+    report,
+    dry_run: bool,
+    settings: Settings,
+    load_one,
+) -> None:
     name = path.name
     for kind_name in sorted(conv.files, key=lambda k: (_PART_ORDER + (k,)).index(k)):
         _keep_new(con, kind_name, conv.files[kind_name], conv.source)
         prep = prepare(conv.files[kind_name], work, kind_name, settings.load_max_mb << 20)
         prep.source = path  # the person's file names the load, not the converted copy
-        part = load_one(con, root, prep, user, lambda s, x, k=kind_name: report(f"{name} ({k})", s, x),
-                        dry_run, outer=True)
+        part = load_one(
+            con, root, prep, user, lambda s, x, k=kind_name: report(f"{name} ({k})", s, x), dry_run, outer=True
+        )
         part.unknown_columns = []  # the reader's own columns; `unused` names what was not used
         total.parts.append(part)
     quarantined = conv.quarantined
@@ -104,23 +135,38 @@ def _load_parts(con, root: Path, path: Path, conv, total: FileResult, work: Path
     if quarantined and not dry_run:
         if first is None:
             first = FileResult(name, conv.source, "partial")
-            first.load_id = record_rejected(con, name, path, sha_if_small(path, settings.load_max_mb << 20),
-                                            None, conv.source, "no item of the file could be read", user)
+            first.load_id = record_rejected(
+                con,
+                name,
+                path,
+                sha_if_small(path, settings.load_max_mb << 20),
+                None,
+                conv.source,
+                "no item of the file could be read",
+                user,
+            )
             con.execute("UPDATE loads SET status = 'partial', error = NULL WHERE load_id = ?", [first.load_id])
             total.parts.append(first)
-        rows = pl.DataFrame({
-            "line": [_place_line(item.place) for item in quarantined],
-            "raw_text": [item.raw_text for item in quarantined],
-            "reasons": [[f"{item.place}: {r}" for r in item.reasons] for item in quarantined],
-        }, schema={"line": pl.Int64, "raw_text": pl.String, "reasons": pl.List(pl.String)})
+        rows = pl.DataFrame(
+            {
+                "line": [_place_line(item.place) for item in quarantined],
+                "raw_text": [item.raw_text for item in quarantined],
+                "reasons": [[f"{item.place}: {r}" for r in item.reasons] for item in quarantined],
+            },
+            schema={"line": pl.Int64, "raw_text": pl.String, "reasons": pl.List(pl.String)},
+        )
         con.register("converter_rows", rows)
         try:
-            con.execute("INSERT INTO quarantine SELECT $id, $kind, $file, line, raw_text, reasons "
-                        "FROM converter_rows", {"id": first.load_id, "kind": first.kind, "file": name})
+            con.execute(
+                "INSERT INTO quarantine SELECT $id, $kind, $file, line, raw_text, reasons FROM converter_rows",
+                {"id": first.load_id, "kind": first.kind, "file": name},
+            )
         finally:
             con.unregister("converter_rows")
-        con.execute("UPDATE loads SET quarantined = quarantined + ?, status = 'partial' WHERE load_id = ?",
-                    [len(quarantined), first.load_id])
+        con.execute(
+            "UPDATE loads SET quarantined = quarantined + ?, status = 'partial' WHERE load_id = ?",
+            [len(quarantined), first.load_id],
+        )
         first.quarantined += len(quarantined)
         first.status = "partial"
         added = True
@@ -156,4 +202,3 @@ def is_foreign(path: Path, source: str | None, kind: str | None) -> bool:
     if kind is not None:
         return False
     return detect(path) not in (None, "v1")
-

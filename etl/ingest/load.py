@@ -26,7 +26,8 @@ import duckdb
 from etl import store
 from etl.build import build_warehouse
 from etl.contract import LOAD_KINDS as KINDS
-from etl.ingest.csvfile import FileRejected, Prepared, prepare
+from etl.contract import FileRejected
+from etl.ingest.csvfile import Prepared, prepare
 from etl.ingest.dedupe import classify, conflict_raw_text
 from etl.ingest.foreign import is_foreign, load_foreign
 from etl.ingest.rejects import (
@@ -54,8 +55,15 @@ from etl.settings import Settings
 
 # What callers import from here (the CLI, the Upload page, the webhook fold, maintenance, tests).
 __all__ = [
-    "REASON_GROUP", "REASON_LINES", "FileRejected", "FileResult", "OutOfMemory", "current_user",
-    "ensure_schema", "exit_code", "load_files",
+    "REASON_GROUP",
+    "REASON_LINES",
+    "FileRejected",
+    "FileResult",
+    "OutOfMemory",
+    "current_user",
+    "ensure_schema",
+    "exit_code",
+    "load_files",
 ]
 
 Progress = Callable[[str, float], None]
@@ -66,8 +74,9 @@ class OutOfMemory(ValueError):
     before it are committed; the marts are not rebuilt (`trustdesk status` says so)."""
 
 
-def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
-              dry_run: bool = False, outer: bool = False) -> FileResult:
+def _load_one(
+    con, root: Path, prep: Prepared, user: str, progress: Progress, dry_run: bool = False, outer: bool = False
+) -> FileResult:
     """One file in one transaction; `outer`: inside the caller's transaction (the kinds a foreign
     file became load together), which the caller commits or rolls back."""
     kind = prep.kind
@@ -90,8 +99,7 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
     result.sha256 = facts.sha256
     try:
         prev = con.execute(
-            "SELECT load_id, started_at FROM loads WHERE sha256 = ? AND status <> 'rejected' "
-            "ORDER BY load_id LIMIT 1",
+            "SELECT load_id, started_at FROM loads WHERE sha256 = ? AND status <> 'rejected' ORDER BY load_id LIMIT 1",
             [facts.sha256],
         ).fetchall()
         prev = prev[0] if prev else None
@@ -108,8 +116,11 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
         conflict_raw_text(con, prep)
         # A dry run's rows never commit; -1 keeps the id sequence (not transactional) gap-free.
         # Below -1 for the second and later kinds of a foreign file, checked in one transaction.
-        load_id = (-1 - con.execute("SELECT count(*) FROM loads WHERE load_id < 0").fetchall()[0][0] if dry_run
-                   else con.execute("SELECT nextval('load_ids')").fetchall()[0][0])
+        load_id = (
+            -1 - con.execute("SELECT count(*) FROM loads WHERE load_id < 0").fetchall()[0][0]
+            if dry_run
+            else con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
+        )
         result.load_id = load_id
         progress("writing", 0.7)
         cols = ", ".join(q(c.name) for c in kind.columns)
@@ -175,12 +186,21 @@ def _load_one(con, root: Path, prep: Prepared, user: str, progress: Progress,
               $loaded, $dups, $quar, $unknown, NULL, $reasons, $started, $finished, $duration, $user)
             """,
             dict(
-                meta, path=str(prep.source), sha=facts.sha256, bytes=prep.size, status=result.status,
-                read=result.rows_read, loaded=result.loaded, dups=result.duplicates,
-                quar=result.quarantined, unknown=prep.unknown,
+                meta,
+                path=str(prep.source),
+                sha=facts.sha256,
+                bytes=prep.size,
+                status=result.status,
+                read=result.rows_read,
+                loaded=result.loaded,
+                dups=result.duplicates,
+                quar=result.quarantined,
+                unknown=prep.unknown,
                 reasons="; ".join(f"{r} ({n})" for r, n in result.top_reasons),
-                started=started, finished=datetime.now(UTC).replace(tzinfo=None),
-                duration=result.duration_s, user=user,
+                started=started,
+                finished=datetime.now(UTC).replace(tzinfo=None),
+                duration=result.duration_s,
+                user=user,
             ),
         )
         if result.loaded or result.quarantined:
@@ -283,12 +303,12 @@ def load_files(
                 try:
                     if is_foreign(Path(path), source, kind):
                         # The same one-file step loads each kind it became (foreign imports nothing from here).
-                        results.append(load_foreign(con, root, Path(path), source, user, report,
-                                                    dry_run, settings, _load_one))
+                        results.append(
+                            load_foreign(con, root, Path(path), source, user, report, dry_run, settings, _load_one)
+                        )
                         continue
                     prep = prepare(Path(path), root / "tmp", kind, settings.load_max_mb << 20)
-                    res = _load_one(con, root, prep, user, lambda s, x, n=name: report(n, s, x),
-                                    dry_run)
+                    res = _load_one(con, root, prep, user, lambda s, x, n=name: report(n, s, x), dry_run)
                 except duckdb.OutOfMemoryException as exc:
                     raise OutOfMemory(
                         f"DuckDB ran out of memory loading {name} (setting duckdb_memory_limit is "
@@ -296,12 +316,23 @@ def load_files(
                         "setting and load it again"
                     ) from exc
                 except FileRejected as exc:
-                    res = FileResult(name, prep.kind.name if prep else kind, "rejected", error=str(exc),
-                                     sha256=sha_if_small(Path(path), settings.load_max_mb << 20))
+                    res = FileResult(
+                        name,
+                        prep.kind.name if prep else kind,
+                        "rejected",
+                        error=str(exc),
+                        sha256=sha_if_small(Path(path), settings.load_max_mb << 20),
+                    )
                     if not dry_run:
                         res.load_id = record_rejected(
-                            con, name, Path(path), res.sha256, prep.size if prep else None,
-                            res.kind, res.error, user,
+                            con,
+                            name,
+                            Path(path),
+                            res.sha256,
+                            prep.size if prep else None,
+                            res.kind,
+                            res.error,
+                            user,
                         )
                 finally:
                     if prep is not None and prep.temp:
@@ -316,8 +347,7 @@ def load_files(
                     if res.parts:
                         res.undefined_rows = sum(p.undefined_rows for p in res.parts)
                         res.undefined_ids = sum(p.undefined_ids for p in res.parts)
-                        res.undefined_entity = next((p.undefined_entity for p in res.parts
-                                                     if p.undefined_entity), None)
+                        res.undefined_entity = next((p.undefined_entity for p in res.parts if p.undefined_entity), None)
                     elif res.status != "rejected" and res.load_id is not None:
                         _count_undefined(con, res.kind, res.load_id, res)
             if rebuild and not dry_run:

@@ -36,9 +36,7 @@ REASON_LINES = 5  # line numbers kept per reason group in a load's result
 def read_rejects(con) -> list[tuple[int, str, str, str]]:
     """DuckDB's rejected records (its line number, error type, text, message), one per line."""
     try:
-        rows = con.execute(
-            "SELECT line, error_type, csv_line, error_message FROM rej_errors ORDER BY line"
-        ).fetchall()
+        rows = con.execute("SELECT line, error_type, csv_line, error_message FROM rej_errors ORDER BY line").fetchall()
     except duckdb.CatalogException:
         return []
     out = {}
@@ -59,8 +57,7 @@ def quarantine_broken(con, meta: dict, rejects, rej_lines: dict[int, int]) -> No
             "line": [rej_lines.get(d, d) for d, _, _, _ in rejects],
             "raw_text": [t for _, _, t, _ in rejects],
             # DuckDB's own message can quote the line: only its error type is kept.
-            "why": ["line " + STRUCTURAL.get(e, f"could not be read as CSV ({e.lower()})")
-                    for _, e, _, _ in rejects],
+            "why": ["line " + STRUCTURAL.get(e, f"could not be read as CSV ({e.lower()})") for _, e, _, _ in rejects],
         },
         schema={"line": pl.Int64, "raw_text": pl.String, "why": pl.String},
     )
@@ -96,8 +93,9 @@ def reason_groups(con, load_id: int) -> list[tuple[str, int, list[int]]]:
     return [(reason, int(n), [int(x) for x in lines]) for reason, n, lines in rows]
 
 
-def record_rejected(con, name: str, path: Path, sha: str | None, size: int | None, kind: str | None,
-                     error: str, user: str) -> int:
+def record_rejected(
+    con, name: str, path: Path, sha: str | None, size: int | None, kind: str | None, error: str, user: str
+) -> int:
     now = datetime.now(UTC).replace(tzinfo=None)
     load_id = con.execute("SELECT nextval('load_ids')").fetchall()[0][0]
     con.execute(
@@ -105,7 +103,16 @@ def record_rejected(con, name: str, path: Path, sha: str | None, size: int | Non
         INSERT INTO loads VALUES ($id, $file, $path, $sha, $bytes, $kind, 'rejected', 0, 0, 0, 0,
           [], $error, NULL, $now, $now, 0, $user)
         """,
-        {"id": load_id, "file": name, "path": str(path), "sha": sha, "bytes": size, "kind": kind,
-         "error": error, "now": now, "user": user},
+        {
+            "id": load_id,
+            "file": name,
+            "path": str(path),
+            "sha": sha,
+            "bytes": size,
+            "kind": kind,
+            "error": error,
+            "now": now,
+            "user": user,
+        },
     )
     return load_id

@@ -53,4 +53,3 @@ def exit_code(results: list[FileResult]) -> int:
     if any(r.quarantined for r in results):
         return 1
     return 0
-

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from etl.ingest.csvfile import FileRejected, Prepared
+from etl.contract import FileRejected
+from etl.ingest.csvfile import Prepared
 
 # DuckDB's max_line_size and buffer_size for the files it reads: the longest line a file may have.
 MAX_LINE_BYTES = 16 << 20
@@ -98,11 +99,12 @@ def line_end_problem(path: Path) -> str | None:
             return None
         line = _count_lf(data, at) + 1
     if crlf is None:
-        return (f"line {line} holds a carriage return on its own (an old Mac line end); "
-                "save the file with LF or CRLF line ends")
+        return (
+            f"line {line} holds a carriage return on its own (an old Mac line end); "
+            "save the file with LF or CRLF line ends"
+        )
     ends = ("CRLF", "LF") if crlf else ("LF", "CRLF")
-    return (f"line {line} ends in {ends[1]} but line 1 in {ends[0]}; "
-            "save the file with one kind of line end")
+    return f"line {line} ends in {ends[1]} but line 1 in {ends[0]}; save the file with one kind of line end"
 
 
 _FIELD_EDGE = np.zeros(256, dtype=bool)
@@ -124,8 +126,9 @@ def _first_odd_line_end_fast(data, chunk: int = 1 << 24) -> tuple[int | None, bo
         a = arr[lo:hi]
         q_at = np.flatnonzero(a == 0x22)
         opening = (np.arange(len(q_at)) + inside) % 2 == 0
-        if ((~_FIELD_EDGE[_byte_before(arr, lo, hi, start, q_at[opening])]).any()
-                or (~_FIELD_EDGE[_byte_after(arr, lo, hi, q_at[~opening])]).any()):
+        if (~_FIELD_EDGE[_byte_before(arr, lo, hi, start, q_at[opening])]).any() or (
+            ~_FIELD_EDGE[_byte_after(arr, lo, hi, q_at[~opening])]
+        ).any():
             return None
         cr = np.flatnonzero(a == 0x0D)
         cr = cr[(np.searchsorted(q_at, cr) + inside) % 2 == 0]
@@ -378,7 +381,7 @@ class _Bytes:
         if not self._fill():
             return b""
         self.i += 1
-        return self.buf[self.i - 1:self.i]
+        return self.buf[self.i - 1 : self.i]
 
     def skip_past(self, *stops: bytes) -> tuple[bytes, bool]:
         """Moves past the next stop byte; returns it (b"" at the end) and whether a line break
@@ -390,7 +393,7 @@ class _Bytes:
             newline = newline or self.buf.find(b"\n", self.i, end) != -1
             self.i = end + 1 if hits else end
             if hits:
-                return self.buf[end:end + 1], newline
+                return self.buf[end : end + 1], newline
         return b"", newline
 
 
@@ -442,13 +445,18 @@ def check_read_whole(con, prep: Prepared, rejects, data_phys, data_duck, total: 
     """Refuse the file when DuckDB could not read it as CSV records: a quote that never closes
     swallows the lines after it, and a line over MAX_LINE_BYTES can vanish without a reject."""
     name = prep.source.name
-    broken = con.execute(
-        "SELECT line, min(line_byte_position) FROM rej_errors WHERE error_type = 'UNQUOTED VALUE' "
-        "GROUP BY line ORDER BY line"
-    ).fetchall() if rejects else []
-    too_long = rejects and con.execute(
-        "SELECT count(*) FROM rej_errors WHERE error_type = 'LINE SIZE OVER MAXIMUM'"
-    ).fetchall()[0][0]
+    broken = (
+        con.execute(
+            "SELECT line, min(line_byte_position) FROM rej_errors WHERE error_type = 'UNQUOTED VALUE' "
+            "GROUP BY line ORDER BY line"
+        ).fetchall()
+        if rejects
+        else []
+    )
+    too_long = (
+        rejects
+        and con.execute("SELECT count(*) FROM rej_errors WHERE error_type = 'LINE SIZE OVER MAXIMUM'").fetchall()[0][0]
+    )
     for duck_line, start in broken:
         if _runaway_quote(prep.csv_path, start):
             raise FileRejected(
@@ -469,4 +477,3 @@ def check_read_whole(con, prep: Prepared, rejects, data_phys, data_duck, total: 
             f"{name}: has {len(data_phys):,} records but only {total:,} could be read as CSV; "
             "check its quoting (a quote inside a field is written twice)"
         )
-

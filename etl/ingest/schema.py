@@ -10,9 +10,16 @@ from etl.contract import MONEY_TYPE, Kind
 from etl.ingest.validate import q
 
 DUCK_TYPES = {
-    "id": "VARCHAR", "text": "VARCHAR", "countries": "VARCHAR", "timestamp": "TIMESTAMP",
-    "date": "DATE", "country": "VARCHAR", "bool": "BOOLEAN", "money": MONEY_TYPE,
-    "enum": "VARCHAR", "int_pos": "BIGINT",
+    "id": "VARCHAR",
+    "text": "VARCHAR",
+    "countries": "VARCHAR",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+    "country": "VARCHAR",
+    "bool": "BOOLEAN",
+    "money": MONEY_TYPE,
+    "enum": "VARCHAR",
+    "int_pos": "BIGINT",
 }
 
 
@@ -47,8 +54,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for kind in KINDS.values():
         cols = ", ".join(f"{q(c.name)} {DUCK_TYPES[c.type]}" for c in kind.columns)
         con.execute(
-            f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} "
-            f"({cols}, load_id INTEGER, line BIGINT, row_hash UBIGINT)"
+            f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} ({cols}, load_id INTEGER, line BIGINT, row_hash UBIGINT)"
         )
         _money_to_decimal(con, kind)
 
@@ -59,9 +65,13 @@ def _money_to_decimal(con, kind: Kind) -> None:
     money = [c.name for c in kind.columns if c.type == "money"]
     if not money:
         return
-    types = dict(con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = ?", [raw_table(kind)]).fetchall())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ?",
+            [raw_table(kind)],
+        ).fetchall()
+    )
     stale = [m for m in money if types.get(m) == "DOUBLE"]
     if not stale:
         return
@@ -75,4 +85,3 @@ def _money_to_decimal(con, kind: Kind) -> None:
     con.execute(f"UPDATE {raw_table(kind)} SET row_hash = hash({', '.join(q(c.name) for c in kind.columns)})")
     if own:
         con.execute("COMMIT")
-

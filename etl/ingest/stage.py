@@ -8,8 +8,8 @@ from datetime import datetime
 
 import duckdb
 
-from etl.contract import Kind
-from etl.ingest.csvfile import FileRejected, Prepared
+from etl.contract import FileRejected, Kind
+from etl.ingest.csvfile import Prepared
 from etl.ingest.scan import MAX_LINE_BYTES, line_end_problem
 from etl.ingest.validate import q, validation_sql
 
@@ -77,7 +77,7 @@ def _create_typed0(con, prep: Prepared, kind: Kind, v, inner_extra: str, hashed:
         ), checked AS (
             SELECT *, {v.reasons} AS reasons FROM cast_
         )
-        SELECT {', '.join(q('v_' + c.name) for c in kind.columns)}, reasons,
+        SELECT {", ".join(q("v_" + c.name) for c in kind.columns)}, reasons,
                hash({hashed}) AS row_hash,
                CASE WHEN reasons <> '' THEN {raw_text_expr(prep)} END AS raw_text
         FROM checked
@@ -112,4 +112,3 @@ def drop_temp(con, *names: str) -> None:
     for what, name in found:
         if name in wanted:
             con.execute(f"DROP {what} IF EXISTS temp.main.{name}")
-

@@ -156,19 +156,29 @@ def row_rules(kind: Kind) -> list[str]:
     if kind.name == "messages":
         cat, status = kind.column("category"), kind.column("status")
         return [
-            (f"CASE WHEN v_direction = 'outbound' AND {trimmed(cat)} IS NULL "
-             "THEN 'category is required for outbound messages' END"),
-            (f"CASE WHEN v_direction = 'inbound' AND {trimmed(cat)} IS NOT NULL "
-             "THEN 'category must be empty for inbound messages' END"),
-            (f"CASE WHEN v_direction = 'outbound' AND {trimmed(status)} IS NULL "
-             "THEN 'status is required for outbound messages' END"),
-            (f"CASE WHEN v_direction = 'inbound' AND {trimmed(status)} IS NOT NULL "
-             "THEN 'status must be empty for inbound messages' END"),
+            (
+                f"CASE WHEN v_direction = 'outbound' AND {trimmed(cat)} IS NULL "
+                "THEN 'category is required for outbound messages' END"
+            ),
+            (
+                f"CASE WHEN v_direction = 'inbound' AND {trimmed(cat)} IS NOT NULL "
+                "THEN 'category must be empty for inbound messages' END"
+            ),
+            (
+                f"CASE WHEN v_direction = 'outbound' AND {trimmed(status)} IS NULL "
+                "THEN 'status is required for outbound messages' END"
+            ),
+            (
+                f"CASE WHEN v_direction = 'inbound' AND {trimmed(status)} IS NOT NULL "
+                "THEN 'status must be empty for inbound messages' END"
+            ),
         ]
     if kind.name == "ad_campaigns":
         return [
-            ("CASE WHEN v_ends_on < v_starts_on THEN "
-             "'ends_on ' || v_ends_on || ' is before starts_on ' || v_starts_on END")
+            (
+                "CASE WHEN v_ends_on < v_starts_on THEN "
+                "'ends_on ' || v_ends_on || ' is before starts_on ' || v_starts_on END"
+            )
         ]
     return []
 
@@ -236,22 +246,17 @@ def validate_values(kind: Kind, rows: list[dict[str, str | None]], future_limit=
         v = validation_sql(kind)
         params = dict(v.params)
         if any(c.type == "timestamp" for c in kind.columns):
-            params["future_limit"] = future_limit or (
-                datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
-            )
+            params["future_limit"] = future_limit or (datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1))
         names = [c.name for c in kind.columns]
         out = con.execute(
             f"""
             WITH trimmed AS (SELECT *, {v.trimmed} FROM src),
                  cast_ AS (SELECT *, {v.typed} FROM trimmed),
                  checked AS (SELECT *, {v.reasons} AS reasons FROM cast_)
-            SELECT {', '.join(q('v_' + n) for n in names)}, reasons FROM checked ORDER BY rec
+            SELECT {", ".join(q("v_" + n) for n in names)}, reasons FROM checked ORDER BY rec
             """,
             params,
         ).fetchall()
     finally:
         con.close()
-    return [
-        (dict(zip(names, r[:-1])), [x for x in r[-1].split(REASON_SEP) if x])
-        for r in out
-    ]
+    return [(dict(zip(names, r[:-1])), [x for x in r[-1].split(REASON_SEP) if x]) for r in out]

@@ -47,8 +47,7 @@ def ad_slice(plan: Plan, rng: np.random.Generator, T0: float, T1: float, end: in
     ev_cid = np.concatenate([cid, cid[ci], cid[ri]])
     ev_u = np.concatenate([user, user[ci], user[ri]])
     ev_t = np.concatenate([t, t_click, t_reply])
-    ev_kind = np.concatenate([np.zeros(n, np.int64), np.ones(len(ci), np.int64),
-                              np.full(len(ri), 2, np.int64)])
+    ev_kind = np.concatenate([np.zeros(n, np.int64), np.ones(len(ci), np.int64), np.full(len(ri), 2, np.int64)])
     cpc = cp.cpc[cid[ci]]
     ev_cost = np.concatenate([cost, np.where(cpc > 0, cpc, np.nan), np.full(len(ri), np.nan)])
     limit = np.minimum(cp.e[ev_cid] * 3600, end)
@@ -58,8 +57,7 @@ def ad_slice(plan: Plan, rng: np.random.Generator, T0: float, T1: float, end: in
     ads = (ev_cid[order], ev_u[order], ev_t[order], ev_kind[order], ev_cost[order])
     # the reply opens a chat: the user writes to the advertiser a few seconds later
     keep_r = t_reply < np.minimum(cp.e[cid[ri]] * 3600, end)
-    seeds = (cp.b[cid[ri]][keep_r], user[ri][keep_r],
-             t_reply[keep_r] + rng.integers(3, 60, int(keep_r.sum())))
+    seeds = (cp.b[cid[ri]][keep_r], user[ri][keep_r], t_reply[keep_r] + rng.integers(3, 60, int(keep_r.sum())))
     return ads, seeds
 
 
@@ -71,14 +69,16 @@ def ad_frame(plan: Plan, lk: Lookups, ads, counters: dict[str, int]):
     counters["ad_event"] += len(t)
 
     def build() -> pl.DataFrame:
-        return pl.DataFrame([
-            id_series("event_id", "e", num, 10),
-            ts_series(lk, t, "occurred_at"),
-            gather(lk.e_campaign, cid, "campaign_id"),
-            user_series(plan, u),
-            gather(lk.e_country, user_country(plan, u, t), "user_country"),
-            gather(lk.e_event, kind, "event"),
-            pl.Series("cost_usd", cost, nan_to_null=True),
-        ])
+        return pl.DataFrame(
+            [
+                id_series("event_id", "e", num, 10),
+                ts_series(lk, t, "occurred_at"),
+                gather(lk.e_campaign, cid, "campaign_id"),
+                user_series(plan, u),
+                gather(lk.e_country, user_country(plan, u, t), "user_country"),
+                gather(lk.e_event, kind, "event"),
+                pl.Series("cost_usd", cost, nan_to_null=True),
+            ]
+        )
 
     return len(t), build

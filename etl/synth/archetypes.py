@@ -52,36 +52,55 @@ Users: 0.5% change country once during the period (their later rows carry the ne
 # business categories: share among normal businesses, and their message mix (conversations,
 # utility, authentication, marketing); spammers and large senders pick from their own short lists
 CATEGORY_SHARE = {
-    "retail": 0.22, "food": 0.12, "travel": 0.07, "finance": 0.08, "health": 0.08,
-    "education": 0.08, "government": 0.03, "politics": 0.02, "agriculture": 0.04,
-    "technology": 0.09, "services": 0.12, "other": 0.05,
+    "retail": 0.22,
+    "food": 0.12,
+    "travel": 0.07,
+    "finance": 0.08,
+    "health": 0.08,
+    "education": 0.08,
+    "government": 0.03,
+    "politics": 0.02,
+    "agriculture": 0.04,
+    "technology": 0.09,
+    "services": 0.12,
+    "other": 0.05,
 }
 CATEGORY_MIX = {
-    "retail": (0.45, 0.25, 0.05, 0.25), "food": (0.50, 0.30, 0.02, 0.18),
-    "travel": (0.40, 0.40, 0.05, 0.15), "finance": (0.30, 0.25, 0.35, 0.10),
-    "health": (0.55, 0.35, 0.03, 0.07), "education": (0.55, 0.30, 0.05, 0.10),
-    "government": (0.35, 0.50, 0.13, 0.02), "politics": (0.45, 0.15, 0.01, 0.39),
-    "agriculture": (0.60, 0.25, 0.01, 0.14), "technology": (0.30, 0.20, 0.40, 0.10),
-    "services": (0.55, 0.30, 0.05, 0.10), "other": (0.50, 0.25, 0.05, 0.20),
+    "retail": (0.45, 0.25, 0.05, 0.25),
+    "food": (0.50, 0.30, 0.02, 0.18),
+    "travel": (0.40, 0.40, 0.05, 0.15),
+    "finance": (0.30, 0.25, 0.35, 0.10),
+    "health": (0.55, 0.35, 0.03, 0.07),
+    "education": (0.55, 0.30, 0.05, 0.10),
+    "government": (0.35, 0.50, 0.13, 0.02),
+    "politics": (0.45, 0.15, 0.01, 0.39),
+    "agriculture": (0.60, 0.25, 0.01, 0.14),
+    "technology": (0.30, 0.20, 0.40, 0.10),
+    "services": (0.55, 0.30, 0.05, 0.10),
+    "other": (0.50, 0.25, 0.05, 0.20),
 }
 SPAM_CATEGORIES = ("retail", "other", "services", "technology", "education", "health")
 LARGE_CATEGORIES = ("retail", "finance", "technology", "travel", "food", "services")
 
 # feedback reason profiles, picked per stream by the archetype of its business
-REPORT_PROFILES = np.array([
-    # spam scam offensive political other
-    [0.50, 0.05, 0.07, 0.03, 0.35],  # normal
-    [0.35, 0.02, 0.10, 0.33, 0.20],  # normal politics business
-    [0.80, 0.08, 0.03, 0.01, 0.08],  # spammer
-    [0.20, 0.70, 0.02, 0.01, 0.07],  # scammer
-    [0.35, 0.02, 0.05, 0.55, 0.03],  # election spammer
-])
-BLOCK_PROFILES = np.array([
-    # no_longer_needed didnt_sign_up spam offensive other (none)
-    [0.35, 0.10, 0.12, 0.03, 0.12, 0.28],
-    [0.30, 0.12, 0.15, 0.10, 0.10, 0.23],
-    [0.03, 0.35, 0.45, 0.02, 0.05, 0.10],
-    [0.03, 0.25, 0.42, 0.05, 0.15, 0.10],
-    [0.05, 0.28, 0.35, 0.15, 0.05, 0.12],
-])
+REPORT_PROFILES = np.array(
+    [
+        # spam scam offensive political other
+        [0.50, 0.05, 0.07, 0.03, 0.35],  # normal
+        [0.35, 0.02, 0.10, 0.33, 0.20],  # normal politics business
+        [0.80, 0.08, 0.03, 0.01, 0.08],  # spammer
+        [0.20, 0.70, 0.02, 0.01, 0.07],  # scammer
+        [0.35, 0.02, 0.05, 0.55, 0.03],  # election spammer
+    ]
+)
+BLOCK_PROFILES = np.array(
+    [
+        # no_longer_needed didnt_sign_up spam offensive other (none)
+        [0.35, 0.10, 0.12, 0.03, 0.12, 0.28],
+        [0.30, 0.12, 0.15, 0.10, 0.10, 0.23],
+        [0.03, 0.35, 0.45, 0.02, 0.05, 0.10],
+        [0.03, 0.25, 0.42, 0.05, 0.15, 0.10],
+        [0.05, 0.28, 0.35, 0.15, 0.05, 0.12],
+    ]
+)
 PROFILE_BY_ARCHETYPE = {NORMAL: 0, LARGE: 0, NEW: 0, SPAMMER: 2, SCAMMER: 3, ELECTION: 4}

@@ -29,30 +29,30 @@ from etl.synth.geography import N_COUNTRIES, USER_W, country_choice
 class Businesses:
     """Per business (index 0..n-1): what it is and how it behaves. Times of `created` are seconds
     from the period start; windows are hours of the period."""
+
     n: int
     arch: np.ndarray
     country: np.ndarray
     cat: list[str]
-    family: np.ndarray         # content family: its category, or spammer / scammer / election
+    family: np.ndarray  # content family: its category, or spammer / scammer / election
     employees: np.ndarray
     verified: np.ndarray
     created: np.ndarray
-    win_a: np.ndarray          # active from creation (or the period start) to the end
+    win_a: np.ndarray  # active from creation (or the period start) to the end
     win_e: np.ndarray
-    bad_a: np.ndarray          # the bad actors' campaign window
+    bad_a: np.ndarray  # the bad actors' campaign window
     bad_e: np.ndarray
-    weight: np.ndarray         # relative volume
-    new_msgs: np.ndarray       # fixed volume of new businesses
-    cold_share: np.ndarray     # share of marketing sent cold by normal businesses
-    fb_mult: np.ndarray        # feedback rate multiplier
+    weight: np.ndarray  # relative volume
+    new_msgs: np.ndarray  # fixed volume of new businesses
+    cold_share: np.ndarray  # share of marketing sent cold by normal businesses
+    fb_mult: np.ndarray  # feedback rate multiplier
     fail: np.ndarray
-    phi: np.ndarray            # share of foreign customer slots
-    late: np.ndarray           # share of answers given after 24 h
-    answer: np.ndarray         # share of customer conversations answered
+    phi: np.ndarray  # share of foreign customer slots
+    late: np.ndarray  # share of answers given after 24 h
+    answer: np.ndarray  # share of customer conversations answered
 
 
-def plan_businesses(rng: np.random.Generator, n_b: int, days: int, n_messages: int,
-                    pool_n: np.ndarray) -> Businesses:
+def plan_businesses(rng: np.random.Generator, n_b: int, days: int, n_messages: int, pool_n: np.ndarray) -> Businesses:
     arch = _archetypes(rng, n_b)
     country, cat, family = _countries_and_categories(rng, arch)
     employees, verified = _size(rng, arch)
@@ -62,10 +62,23 @@ def plan_businesses(rng: np.random.Generator, n_b: int, days: int, n_messages: i
     bad_a, bad_e = _bad_windows(rng, arch, win_a, win_e, days)
     weight, new_msgs = _volumes(rng, arch, country, pool_n, n_messages)
     behaviour = _behaviour(rng, arch, cat)
-    return Businesses(n=n_b, arch=arch, country=country, cat=cat, family=family,
-                      employees=employees, verified=verified, created=created, win_a=win_a,
-                      win_e=win_e, bad_a=bad_a, bad_e=bad_e, weight=weight, new_msgs=new_msgs,
-                      **behaviour)
+    return Businesses(
+        n=n_b,
+        arch=arch,
+        country=country,
+        cat=cat,
+        family=family,
+        employees=employees,
+        verified=verified,
+        created=created,
+        win_a=win_a,
+        win_e=win_e,
+        bad_a=bad_a,
+        bad_e=bad_e,
+        weight=weight,
+        new_msgs=new_msgs,
+        **behaviour,
+    )
 
 
 def _archetypes(rng: np.random.Generator, n_b: int) -> np.ndarray:
@@ -79,13 +92,12 @@ def _archetypes(rng: np.random.Generator, n_b: int) -> np.ndarray:
     order = rng.permutation(n_b)
     pos = 0
     for a in (SPAMMER, SCAMMER, ELECTION, LARGE, NEW):
-        arch[order[pos:pos + counts[a]]] = a
+        arch[order[pos : pos + counts[a]]] = a
         pos += counts[a]
     return arch
 
 
-def _countries_and_categories(rng: np.random.Generator,
-                              arch: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
+def _countries_and_categories(rng: np.random.Generator, arch: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
     n_b = len(arch)
     b_country = country_choice(rng, n_b, power=0.7)
     b_country = np.where(arch == LARGE, country_choice(rng, n_b, power=1.2), b_country)
@@ -116,13 +128,14 @@ def _size(rng: np.random.Generator, arch: np.ndarray) -> tuple[np.ndarray, np.nd
     n_b = len(arch)
     employees = np.clip(np.round(rng.lognormal(np.log(12), 1.6, n_b)), 1, 250_000).astype(np.int64)
     employees = np.where(arch == LARGE, rng.integers(2_000, 80_000, n_b), employees)
-    employees = np.where(np.isin(arch, (SPAMMER, SCAMMER, NEW)),
-                         rng.integers(1, 15, n_b), employees)
+    employees = np.where(np.isin(arch, (SPAMMER, SCAMMER, NEW)), rng.integers(1, 15, n_b), employees)
     employees = np.where(arch == ELECTION, rng.integers(5, 300, n_b), employees)
     p_ver = np.clip(0.03 + 0.14 * np.log10(employees), 0.02, 0.8)
     p_ver = np.select(
         [arch == LARGE, arch == SPAMMER, arch == SCAMMER, arch == NEW, arch == ELECTION],
-        [1.0, 0.08, 0.0, 0.05, 0.3], p_ver)
+        [1.0, 0.08, 0.0, 0.05, 0.3],
+        p_ver,
+    )
     verified = rng.random(n_b) < p_ver
     return employees, verified
 
@@ -142,8 +155,9 @@ def _created(rng: np.random.Generator, arch: np.ndarray, period: int) -> np.ndar
     return np.where(arch == NEW, rng.integers(new_lo, new_hi, n_b), created)
 
 
-def _bad_windows(rng: np.random.Generator, arch: np.ndarray, win_a: np.ndarray,
-                 win_e: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray]:
+def _bad_windows(
+    rng: np.random.Generator, arch: np.ndarray, win_a: np.ndarray, win_e: np.ndarray, days: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The window in which a bad actor sends: often part of the period; an election burst of days."""
     bad_window_a = win_a.copy()
     bad_window_e = win_e.copy()
@@ -165,8 +179,9 @@ def _bad_windows(rng: np.random.Generator, arch: np.ndarray, win_a: np.ndarray,
     return bad_window_a, bad_window_e
 
 
-def _volumes(rng: np.random.Generator, arch: np.ndarray, b_country: np.ndarray,
-             pool_n: np.ndarray, n_messages: int) -> tuple[np.ndarray, np.ndarray]:
+def _volumes(
+    rng: np.random.Generator, arch: np.ndarray, b_country: np.ndarray, pool_n: np.ndarray, n_messages: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Heavy-tailed weights, bad actors of varied size, large_legit above every normal business;
     new businesses get a fixed number of messages instead."""
     n_b = len(arch)
@@ -185,8 +200,7 @@ def _volumes(rng: np.random.Generator, arch: np.ndarray, b_country: np.ndarray,
     w = np.where(arch == SPAMMER, med * rng.lognormal(np.log(2.5), 0.7, n_b), w)
     w = np.where(arch == SCAMMER, med * rng.lognormal(np.log(2.0), 0.7, n_b), w)
     w = np.where(arch == ELECTION, med * rng.lognormal(np.log(3.5), 0.5, n_b), w)
-    new_msgs = np.where(arch == NEW, np.minimum(rng.integers(90, 200, n_b), 0.004 * n_messages),
-                        0.0)
+    new_msgs = np.where(arch == NEW, np.minimum(rng.integers(90, 200, n_b), 0.004 * n_messages), 0.0)
     w = np.where(arch == NEW, 0.0, w)
     # cold senders draw strangers from their country: keep them from flooding a small one
     bad = np.isin(arch, (SPAMMER, SCAMMER, ELECTION))
@@ -196,28 +210,39 @@ def _volumes(rng: np.random.Generator, arch: np.ndarray, b_country: np.ndarray,
     return w, new_msgs
 
 
-def _behaviour(rng: np.random.Generator, arch: np.ndarray,
-               b_cat: list[str]) -> dict[str, np.ndarray]:
+def _behaviour(rng: np.random.Generator, arch: np.ndarray, b_cat: list[str]) -> dict[str, np.ndarray]:
     """Cold marketing, feedback, failure, foreign-customer, late-answer and answer rates."""
     n_b = len(arch)
     elevated = (arch == NORMAL) & (rng.random(n_b) < 0.07)  # noisy but legitimate
     cold_some = (arch == NORMAL) & ~elevated & (rng.random(n_b) < 0.2)
-    cold_share = np.where(elevated, rng.uniform(0.15, 0.35, n_b),
-                          np.where(cold_some, rng.uniform(0.02, 0.08, n_b), 0.0))
+    cold_share = np.where(
+        elevated, rng.uniform(0.15, 0.35, n_b), np.where(cold_some, rng.uniform(0.02, 0.08, n_b), 0.0)
+    )
     fb_mult = np.clip(rng.lognormal(0.0, 0.4, n_b), 0.4, 2.0)
     fb_mult = np.where(elevated, np.minimum(fb_mult * rng.uniform(2.0, 3.5, n_b), 4.0), fb_mult)
     fb_mult = np.where(arch == LARGE, 0.5 * rng.uniform(0.8, 1.2, n_b), fb_mult)
 
-    b_fail = np.select([arch == SPAMMER, arch == SCAMMER], [rng.uniform(0.04, 0.1, n_b),
-                       rng.uniform(0.05, 0.12, n_b)], rng.uniform(0.01, 0.03, n_b))
+    b_fail = np.select(
+        [arch == SPAMMER, arch == SCAMMER],
+        [rng.uniform(0.04, 0.1, n_b), rng.uniform(0.05, 0.12, n_b)],
+        rng.uniform(0.01, 0.03, n_b),
+    )
     b_phi = rng.beta(1.2, 20, n_b)
     b_phi = np.where(np.array([c == "travel" for c in b_cat]), np.minimum(0.6, b_phi * 3), b_phi)
-    b_late = np.where(elevated, rng.uniform(0.02, 0.05, n_b),
-                      np.exp(rng.uniform(np.log(0.002), np.log(0.01), n_b)))
-    b_late = np.select([arch == SPAMMER, arch == SCAMMER, arch == LARGE],
-                       [rng.uniform(0.03, 0.08, n_b), rng.uniform(0.05, 0.12, n_b),
-                        np.full(n_b, 0.002)], b_late)
-    b_answer = np.select([arch == SPAMMER, arch == SCAMMER], [np.full(n_b, 0.4), np.full(n_b, 0.8)],
-                         rng.uniform(0.9, 0.98, n_b))
-    return {"cold_share": cold_share, "fb_mult": fb_mult, "fail": b_fail, "phi": b_phi,
-            "late": b_late, "answer": b_answer}
+    b_late = np.where(elevated, rng.uniform(0.02, 0.05, n_b), np.exp(rng.uniform(np.log(0.002), np.log(0.01), n_b)))
+    b_late = np.select(
+        [arch == SPAMMER, arch == SCAMMER, arch == LARGE],
+        [rng.uniform(0.03, 0.08, n_b), rng.uniform(0.05, 0.12, n_b), np.full(n_b, 0.002)],
+        b_late,
+    )
+    b_answer = np.select(
+        [arch == SPAMMER, arch == SCAMMER], [np.full(n_b, 0.4), np.full(n_b, 0.8)], rng.uniform(0.9, 0.98, n_b)
+    )
+    return {
+        "cold_share": cold_share,
+        "fb_mult": fb_mult,
+        "fail": b_fail,
+        "phi": b_phi,
+        "late": b_late,
+        "answer": b_answer,
+    }

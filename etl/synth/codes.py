@@ -14,6 +14,6 @@ assert MESSAGE_CATEGORIES[:4] == ("marketing", "utility", "authentication", "ser
 assert STATUSES == ("sent", "delivered", "read", "failed")
 assert DIRECTIONS == ("inbound", "outbound")
 
-P_IN = 0.55   # inbound messages per conversation ~ geometric(0.55), mean 1.82
-P_OUT = 0.5   # answers per answered conversation ~ geometric(0.5), mean 2
+P_IN = 0.55  # inbound messages per conversation ~ geometric(0.55), mean 1.82
+P_OUT = 0.5  # answers per answered conversation ~ geometric(0.5), mean 2
 DAY = 86_400

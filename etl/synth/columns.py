@@ -32,7 +32,7 @@ def id_matrix(prefix: str, values: np.ndarray, width: int) -> np.ndarray:
         v, r = np.divmod(v, 10_000)
         words[:, g] = _DIGITS4_U32[r]
     out = np.empty((n, p + width), dtype=np.uint8)
-    out[:, p:] = words.view(np.uint8)[:, groups * 4 - width:]
+    out[:, p:] = words.view(np.uint8)[:, groups * 4 - width :]
     if p:
         out[:, :p] = np.frombuffer(prefix.encode(), dtype=np.uint8)
     return out

@@ -13,8 +13,11 @@ import numpy as np
 import polars as pl
 from faker import Faker
 
-from etl.contract import AD_OBJECTIVES, KINDS
-from etl.ingest.csvfile import TRUTH_COLUMNS  # the loader recognises truth.csv by this header
+from etl.contract import (
+    AD_OBJECTIVES,
+    KINDS,
+    TRUTH_COLUMNS,  # the loader recognises truth.csv by this header
+)
 from etl.synth.archetypes import SPAMMER
 from etl.synth.businesses import Businesses
 from etl.synth.campaigns import Campaigns
@@ -41,8 +44,7 @@ _UNORDERED_CITIES = {"it_IT"}
 _FAKER_PROVIDERS = ["faker.providers.company", "faker.providers.person", "faker.providers.address"]
 
 
-def _business_names(seed: int, countries: np.ndarray, categories: list[str],
-                     arch: np.ndarray) -> list[str]:
+def _business_names(seed: int, countries: np.ndarray, categories: list[str], arch: np.ndarray) -> list[str]:
     fakers: dict[str, Faker] = {}
     names = []
     rng = make_rng(seed, "business-names")
@@ -60,8 +62,7 @@ def _business_names(seed: int, countries: np.ndarray, categories: list[str],
         if cat == "government":
             name = f"{city()} {suffix}"
         elif cat == "politics":
-            name = (f"{fake.last_name()} for {city()}" if style < 0.4
-                    else f"{city()} {suffix}")
+            name = f"{fake.last_name()} for {city()}" if style < 0.4 else f"{city()} {suffix}"
         elif style < 0.35:
             name = fake.company()
         elif style < 0.55:
@@ -71,7 +72,7 @@ def _business_names(seed: int, countries: np.ndarray, categories: list[str],
         elif style < 0.76:
             name = f"{fake.last_name()} & Sons {suffix}"
         elif style < 0.82:
-            name = f"{fake.first_name()}'s \"{fake.last_name()}\" {suffix}"
+            name = f'{fake.first_name()}\'s "{fake.last_name()}" {suffix}'
         elif style < 0.90:
             name = f"{city()} {suffix}"
         else:
@@ -111,6 +112,7 @@ def _campaign_names(seed: int, n: int) -> list[str]:
 @dataclass
 class DimensionRows:
     """What the dimension files hold, as the plan drew it."""
+
     seed: int
     start: dt.date
     epoch_start: int
@@ -122,24 +124,29 @@ class DimensionRows:
 
     def frames(self) -> dict[str, pl.DataFrame]:
         biz, cp, start = self.biz, self.campaigns, self.start
-        businesses = pl.DataFrame({
-            "business_id": self.b_ids,
-            "name": _business_names(self.seed, biz.country, biz.cat, biz.arch),
-            "category": biz.cat,
-            "country": [COUNTRY_CODES[c] for c in biz.country],
-            "employees": biz.employees,
-            "verified": ["true" if v else "false" for v in biz.verified],
-            "created_at": _fmt_ts(self.epoch_start, biz.created),
-        })
-        campaigns = pl.DataFrame({
-            "campaign_id": self.campaign_ids,
-            "business_id": [self.b_ids[b] for b in cp.b],
-            "name": _campaign_names(self.seed, cp.n),
-            "starts_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in cp.start_day],
-            "ends_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in cp.end_day],
-            "objective": [AD_OBJECTIVES[o] for o in cp.objective],
-            "budget_usd": [f"{x:.2f}" for x in cp.budget],
-            "countries": [";".join(COUNTRY_CODES[c] for c in cs) for cs in cp.countries],
-        }, schema={k: pl.String for k in KINDS["ad_campaigns"].names})
+        businesses = pl.DataFrame(
+            {
+                "business_id": self.b_ids,
+                "name": _business_names(self.seed, biz.country, biz.cat, biz.arch),
+                "category": biz.cat,
+                "country": [COUNTRY_CODES[c] for c in biz.country],
+                "employees": biz.employees,
+                "verified": ["true" if v else "false" for v in biz.verified],
+                "created_at": _fmt_ts(self.epoch_start, biz.created),
+            }
+        )
+        campaigns = pl.DataFrame(
+            {
+                "campaign_id": self.campaign_ids,
+                "business_id": [self.b_ids[b] for b in cp.b],
+                "name": _campaign_names(self.seed, cp.n),
+                "starts_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in cp.start_day],
+                "ends_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in cp.end_day],
+                "objective": [AD_OBJECTIVES[o] for o in cp.objective],
+                "budget_usd": [f"{x:.2f}" for x in cp.budget],
+                "countries": [";".join(COUNTRY_CODES[c] for c in cs) for cs in cp.countries],
+            },
+            schema={k: pl.String for k in KINDS["ad_campaigns"].names},
+        )
         truth = pl.DataFrame(self.truth_rows, schema=list(TRUTH_COLUMNS), orient="row")
         return {"businesses": businesses, "ad_campaigns": campaigns, "truth": truth}

@@ -37,9 +37,9 @@ def big_primes() -> list[int]:
         limit = 46_341
         sieve = np.ones(limit + 1, dtype=bool)
         sieve[:2] = False
-        for i in range(2, int(limit ** 0.5) + 1):
+        for i in range(2, int(limit**0.5) + 1):
             if sieve[i]:
-                sieve[i * i::i] = False
+                sieve[i * i :: i] = False
         small = np.flatnonzero(sieve)
         n = (1 << 31) - 1
         while len(_PRIMES) < 64:

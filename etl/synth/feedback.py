@@ -20,8 +20,15 @@ _REPORT_CUM[:, -1] = 1.0
 _BLOCK_CUM[:, -1] = 1.0
 
 
-def feedback_chunk(plan: Plan, lk: Lookups, rng: np.random.Generator, rows: Rows,
-                   msg_num: np.ndarray, end: int, counters: dict[str, int]) -> Chunk:
+def feedback_chunk(
+    plan: Plan,
+    lk: Lookups,
+    rng: np.random.Generator,
+    rows: Rows,
+    msg_num: np.ndarray,
+    end: int,
+    counters: dict[str, int],
+) -> Chunk:
     """The reports, blocks and opt-outs of the slice's messages (rows, numbered msg_num)."""
     o = np.flatnonzero((rows.d == 1) & (rows.st != FAILED))
     s = rows.src[o]
@@ -53,11 +60,16 @@ class _Out:
         self.counters[counter] += len(keep)
         return keep, num
 
-    def event_columns(self, id_name: str, prefix: str, num: np.ndarray, t: np.ndarray,
-                      time_name: str, u: np.ndarray, b: np.ndarray) -> list[pl.Series]:
+    def event_columns(
+        self, id_name: str, prefix: str, num: np.ndarray, t: np.ndarray, time_name: str, u: np.ndarray, b: np.ndarray
+    ) -> list[pl.Series]:
         """The id, time, user and business columns every feedback file starts with."""
-        return [id_series(id_name, prefix, num, 9), ts_series(self.lk, t, time_name),
-                user_series(self.plan, u), gather(self.lk.e_business, b, "business_id")]
+        return [
+            id_series(id_name, prefix, num, 9),
+            ts_series(self.lk, t, time_name),
+            user_series(self.plan, u),
+            gather(self.lk.e_business, b, "business_id"),
+        ]
 
 
 def _delay(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
@@ -65,8 +77,7 @@ def _delay(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.
     return np.minimum(rng.lognormal(np.log(median), sigma, n), 3 * DAY).astype(np.int64)
 
 
-def _reports(out: _Out, rng: np.random.Generator, rows: Rows, msg_num: np.ndarray,
-             r: np.ndarray):
+def _reports(out: _Out, rng: np.random.Generator, rows: Rows, msg_num: np.ndarray, r: np.ndarray):
     """Reports of rows r; 85% name the message. Also each row's report time, for the blocks."""
     t_rep = rows.t[r] + 2 + _delay(rng, 300.0, 1.3, len(r))
     reason = pick(_REPORT_CUM[out.plan.s_profile[rows.src[r]]], rng.random(len(r)))
@@ -78,20 +89,24 @@ def _reports(out: _Out, rng: np.random.Generator, rows: Rows, msg_num: np.ndarra
     def build() -> pl.DataFrame:
         msg_ids = id_series("message_id", "m", msg_num[r[kr]], 10)
         msg_ids = pl.select(pl.when(pl.Series(with_msg[kr])).then(msg_ids)).to_series()
-        return pl.DataFrame([
-            *out.event_columns("report_id", "r", nr, t_rep[kr], "reported_at", rows.u[r[kr]],
-                               rows.b[r[kr]]),
-            gather(out.lk.e_report, reason[kr], "reason"), msg_ids.alias("message_id"),
-        ])
+        return pl.DataFrame(
+            [
+                *out.event_columns("report_id", "r", nr, t_rep[kr], "reported_at", rows.u[r[kr]], rows.b[r[kr]]),
+                gather(out.lk.e_report, reason[kr], "reason"),
+                msg_ids.alias("message_id"),
+            ]
+        )
 
     return (len(kr), build), t_rep_by_row
 
 
-def _blocks(out: _Out, rng: np.random.Generator, rows: Rows, bi: np.ndarray,
-            also_rep: np.ndarray, t_rep_by_row: np.ndarray):
+def _blocks(
+    out: _Out, rng: np.random.Generator, rows: Rows, bi: np.ndarray, also_rep: np.ndarray, t_rep_by_row: np.ndarray
+):
     """Blocks of rows bi: right after the report when both, else on their own."""
-    t_blk = np.where(also_rep, t_rep_by_row[bi] + rng.integers(2, 30, len(bi)),
-                     rows.t[bi] + 2 + _delay(rng, 240.0, 1.4, len(bi)))
+    t_blk = np.where(
+        also_rep, t_rep_by_row[bi] + rng.integers(2, 30, len(bi)), rows.t[bi] + 2 + _delay(rng, 240.0, 1.4, len(bi))
+    )
     b_reason = pick(_BLOCK_CUM[out.plan.s_profile[rows.src[bi]]], rng.random(len(bi)))
     # a user blocks a business once: keep the earliest block per pair in the slice
     key = rows.b[bi] * out.plan.n_users + rows.u[bi]
@@ -103,11 +118,12 @@ def _blocks(out: _Out, rng: np.random.Generator, rows: Rows, bi: np.ndarray,
     kb, nb = out.number(t_blk, "block")
 
     def build() -> pl.DataFrame:
-        return pl.DataFrame([
-            *out.event_columns("block_id", "k", nb, t_blk[kb], "blocked_at", rows.u[bi[kb]],
-                               rows.b[bi[kb]]),
-            gather(out.lk.e_block, b_reason[kb], "reason"),
-        ])
+        return pl.DataFrame(
+            [
+                *out.event_columns("block_id", "k", nb, t_blk[kb], "blocked_at", rows.u[bi[kb]], rows.b[bi[kb]]),
+                gather(out.lk.e_block, b_reason[kb], "reason"),
+            ]
+        )
 
     return len(kb), build
 
@@ -124,9 +140,11 @@ def _opt_outs(out: _Out, rng: np.random.Generator, rows: Rows, oi: np.ndarray):
     ko, no = out.number(op_t, "opt_out")
 
     def build() -> pl.DataFrame:
-        return pl.DataFrame([
-            *out.event_columns("opt_out_id", "o", no, op_t[ko], "changed_at", op_u[ko], op_b[ko]),
-            gather(out.lk.e_action, op_a[ko], "action"),
-        ])
+        return pl.DataFrame(
+            [
+                *out.event_columns("opt_out_id", "o", no, op_t[ko], "changed_at", op_u[ko], op_b[ko]),
+                gather(out.lk.e_action, op_a[ko], "action"),
+            ]
+        )
 
     return len(ko), build

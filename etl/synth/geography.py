@@ -70,15 +70,41 @@ _WEEKEND = np.array([c[3] for c in COUNTRIES])
 CPM = np.array([c[5] for c in COUNTRIES])
 
 # local hour-of-day activity (0h..23h): quiet nights, a midday plateau, an evening peak
-_HOUR_PROFILE = np.array([
-    0.30, 0.16, 0.09, 0.06, 0.05, 0.07, 0.15, 0.35, 0.62, 0.85, 0.98, 1.00,
-    0.97, 0.93, 0.92, 0.93, 0.95, 0.98, 1.02, 1.08, 1.10, 0.98, 0.75, 0.50,
-])
+_HOUR_PROFILE = np.array(
+    [
+        0.30,
+        0.16,
+        0.09,
+        0.06,
+        0.05,
+        0.07,
+        0.15,
+        0.35,
+        0.62,
+        0.85,
+        0.98,
+        1.00,
+        0.97,
+        0.93,
+        0.92,
+        0.93,
+        0.95,
+        0.98,
+        1.02,
+        1.08,
+        1.10,
+        0.98,
+        0.75,
+        0.50,
+    ]
+)
 # weekday factors Monday..Sunday for Sat/Sun weekends and for Fri/Sat weekends
-_WEEKDAY_PROFILE = np.array([
-    [1.00, 1.02, 1.00, 1.00, 0.97, 0.78, 0.70],
-    [1.00, 1.00, 1.00, 1.02, 0.70, 0.80, 1.00],
-])
+_WEEKDAY_PROFILE = np.array(
+    [
+        [1.00, 1.02, 1.00, 1.00, 0.97, 0.78, 0.70],
+        [1.00, 1.00, 1.00, 1.02, 0.70, 0.80, 1.00],
+    ]
+)
 
 _GUIDE = 8  # guide table entries per hour
 
@@ -87,6 +113,7 @@ _GUIDE = 8  # guide table entries per hour
 class ActivityCurves:
     """Per country, the cumulative normalised intensity at each hour edge 0..hours (flattened), and
     a guide table for the inverse: the hour in which each 1/(8 * hours) quantile step starts."""
+
     hours: int
     cum: np.ndarray
     guide: np.ndarray
@@ -105,8 +132,7 @@ def activity_curves(start: dt.date, hours: int) -> ActivityCurves:
     cum /= cum[:, -1:]
     steps = np.arange(_GUIDE * hours) / (_GUIDE * hours)
     guide = np.stack([np.searchsorted(row, steps, side="right") - 1 for row in cum])
-    return ActivityCurves(hours=hours, cum=cum.reshape(-1),
-                          guide=np.clip(guide, 0, hours - 1).reshape(-1))
+    return ActivityCurves(hours=hours, cum=cum.reshape(-1), guide=np.clip(guide, 0, hours - 1).reshape(-1))
 
 
 def lam(curves: ActivityCurves, c: np.ndarray, t_hours: np.ndarray) -> np.ndarray:
@@ -134,7 +160,7 @@ def lam_inv(curves: ActivityCurves, c: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def country_choice(rng: np.random.Generator, n: int, power: float = 1.0) -> np.ndarray:
-    p = USER_W ** power
+    p = USER_W**power
     return rng.choice(N_COUNTRIES, size=n, p=p / p.sum())
 
 

@@ -28,13 +28,14 @@ from etl.synth.plan import Plan
 @dataclass
 class Lookups:
     """Per-business pool offsets and the Enum sources the columns are gathered from."""
+
     b_in_off: np.ndarray
     b_in_cnt: np.ndarray
     b_srv_off: np.ndarray
     b_srv_cnt: np.ndarray
     ff_off: np.ndarray
     ff_cnt: np.ndarray
-    reply_off: np.ndarray      # by reply pool: normal, bad
+    reply_off: np.ndarray  # by reply pool: normal, bad
     reply_cnt: np.ndarray
     ad_off: int
     ad_cnt: int
@@ -59,12 +60,12 @@ def build_lookups(plan: Plan, content: Content) -> Lookups:
     po, pc = content.pool_off, content.pool_cnt
     b_in_off = np.array([po[f"in:{c}"] for c in cats], dtype=np.int64)
     b_in_cnt = np.array([pc[f"in:{c}"] for c in cats], dtype=np.int64)
-    srv_keys = [f"ff:{f}" if f in (FAM_SPAM, FAM_SCAM) else f"service:{c}"
-                for f, c in zip(plan.b_family, cats)]
-    ff_keys = [f"ff:{f}" if f in (FAM_SPAM, FAM_SCAM) else f"ff:{FAM_SPAM}"
-               for f in plan.b_family]
-    day_tab = np.array([list((plan.start + dt.timedelta(days=d)).isoformat().encode() + b"T")
-                        for d in range(plan.days)], dtype=np.uint8)
+    srv_keys = [f"ff:{f}" if f in (FAM_SPAM, FAM_SCAM) else f"service:{c}" for f, c in zip(plan.b_family, cats)]
+    ff_keys = [f"ff:{f}" if f in (FAM_SPAM, FAM_SCAM) else f"ff:{FAM_SPAM}" for f in plan.b_family]
+    day_tab = np.array(
+        [list((plan.start + dt.timedelta(days=d)).isoformat().encode() + b"T") for d in range(plan.days)],
+        dtype=np.uint8,
+    )
     sec = np.arange(DAY)
     tod = np.empty((DAY, 9), dtype=np.uint8)
     tod[:, 0:2] = DIGITS4[sec // 3600][:, 2:]
@@ -74,15 +75,18 @@ def build_lookups(plan: Plan, content: Content) -> Lookups:
     tod[:, 6:8] = DIGITS4[sec % 60][:, 2:]
     tod[:, 8] = ord("Z")
     return Lookups(
-        b_in_off=b_in_off, b_in_cnt=b_in_cnt,
+        b_in_off=b_in_off,
+        b_in_cnt=b_in_cnt,
         b_srv_off=np.array([po[k] for k in srv_keys], dtype=np.int64),
         b_srv_cnt=np.array([pc[k] for k in srv_keys], dtype=np.int64),
         ff_off=np.array([po[k] for k in ff_keys], dtype=np.int64),
         ff_cnt=np.array([pc[k] for k in ff_keys], dtype=np.int64),
         reply_off=np.array([po["in:reply_normal"], po["in:reply_bad"]], dtype=np.int64),
         reply_cnt=np.array([pc["in:reply_normal"], pc["in:reply_bad"]], dtype=np.int64),
-        ad_off=po["in:ad"], ad_cnt=pc["in:ad"],
-        day_tab=day_tab, tod_tab=tod,
+        ad_off=po["in:ad"],
+        ad_cnt=pc["in:ad"],
+        day_tab=day_tab,
+        tod_tab=tod,
         e_business=enum_source(plan.b_ids, with_null=False),
         e_campaign=enum_source(plan.campaign_ids, with_null=False),
         e_country=enum_source(COUNTRY_CODES, with_null=False),

@@ -30,16 +30,17 @@ from etl.synth.streams import plan_streams
 class Plan(ActivityCurves):
     """What the slices need, as flat arrays for vectorised lookups (hours, cum and guide come from
     ActivityCurves, so that `lam` and `lam_inv` take the plan itself)."""
+
     days: int
     start: dt.date
     n_users: int
     # users
-    home: np.ndarray           # home country per user
-    moved_at: np.ndarray       # second of the period from which the user has new_country
+    home: np.ndarray  # home country per user
+    moved_at: np.ndarray  # second of the period from which the user has new_country
     new_country: np.ndarray
-    pool_start: np.ndarray     # users are laid out by home country
+    pool_start: np.ndarray  # users are laid out by home country
     pool_n: np.ndarray
-    user_ids: np.ndarray       # (n_users, 10) uint8
+    user_ids: np.ndarray  # (n_users, 10) uint8
     # businesses
     n_b: int
     b_ids: list[str]
@@ -47,35 +48,35 @@ class Plan(ActivityCurves):
     b_country: np.ndarray
     b_family: np.ndarray
     b_fail: np.ndarray
-    b_phi: np.ndarray          # share of foreign customer slots
+    b_phi: np.ndarray  # share of foreign customer slots
     b_off: np.ndarray
     b_stride: np.ndarray
     b_off2: np.ndarray
     b_stride2: np.ndarray
-    b_K: np.ndarray            # conversational customer slots
-    b_conv: np.ndarray         # CONV stream of the business
-    b_late: np.ndarray         # share of answers given after 24 h
-    b_answer: np.ndarray       # share of customer conversations answered
+    b_K: np.ndarray  # conversational customer slots
+    b_conv: np.ndarray  # CONV stream of the business
+    b_late: np.ndarray  # share of answers given after 24 h
+    b_answer: np.ndarray  # share of customer conversations answered
     # streams
     s_kind: np.ndarray
     s_b: np.ndarray
-    s_c: np.ndarray            # country whose rhythm the stream follows
-    s_a: np.ndarray            # active window in hours [a, e)
+    s_c: np.ndarray  # country whose rhythm the stream follows
+    s_a: np.ndarray  # active window in hours [a, e)
     s_e: np.ndarray
     s_La: np.ndarray
     s_Le: np.ndarray
-    s_units: np.ndarray        # expected units over the window (conversations or templates)
-    s_cat_cum: np.ndarray      # (S, 4) cumulative category probabilities of template streams
-    s_slots: np.ndarray        # slot range of SLOT streams
-    s_target: np.ndarray       # COLD: target country
-    s_psi: np.ndarray          # COLD: share of recipients drawn from all countries
-    s_reply: np.ndarray        # probability a recipient answers a template
-    s_reply_answer: np.ndarray # probability the business answers that reply
+    s_units: np.ndarray  # expected units over the window (conversations or templates)
+    s_cat_cum: np.ndarray  # (S, 4) cumulative category probabilities of template streams
+    s_slots: np.ndarray  # slot range of SLOT streams
+    s_target: np.ndarray  # COLD: target country
+    s_psi: np.ndarray  # COLD: share of recipients drawn from all countries
+    s_reply: np.ndarray  # probability a recipient answers a template
+    s_reply_answer: np.ndarray  # probability the business answers that reply
     s_p_block: np.ndarray
     s_p_report: np.ndarray
     s_p_opt: np.ndarray
-    s_profile: np.ndarray      # feedback reason profile
-    s_reply_pool: np.ndarray   # 0 normal, 1 bad
+    s_profile: np.ndarray  # feedback reason profile
+    s_reply_pool: np.ndarray  # 0 normal, 1 bad
     # campaigns
     campaigns: Campaigns
     # output rows of the dimensions
@@ -113,17 +114,38 @@ def plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date) 
     cwidth = max(5, len(str(camps.n)))
     campaign_ids = [f"c{i + 1:0{cwidth}d}" for i in range(camps.n)]
     truth_rows = [(b_ids[i], ARCHETYPES[biz.arch[i]]) for i in range(n_b) if biz.arch[i] != NORMAL]
-    dims = DimensionRows(seed=seed, start=start, epoch_start=epoch_start, b_ids=b_ids, biz=biz,
-                         campaign_ids=campaign_ids, campaigns=camps, truth_rows=truth_rows)
+    dims = DimensionRows(
+        seed=seed,
+        start=start,
+        epoch_start=epoch_start,
+        b_ids=b_ids,
+        biz=biz,
+        campaign_ids=campaign_ids,
+        campaigns=camps,
+        truth_rows=truth_rows,
+    )
     business_fields = _business_fields(rng, biz, primes)
     return Plan(
-        hours=hours, cum=curves.cum, guide=curves.guide, days=days, start=start,
-        n_users=users.n, home=users.home, moved_at=users.moved_at,
-        new_country=users.new_country, pool_start=users.pool_start,
-        pool_n=users.pool_n.astype(np.int64), user_ids=users.user_ids,
-        n_b=n_b, b_ids=b_ids, **business_fields,
-        **streams.plan_fields(curves), campaigns=camps,
-        b_cat=biz.cat, campaign_ids=campaign_ids, n_truth=len(truth_rows),
+        hours=hours,
+        cum=curves.cum,
+        guide=curves.guide,
+        days=days,
+        start=start,
+        n_users=users.n,
+        home=users.home,
+        moved_at=users.moved_at,
+        new_country=users.new_country,
+        pool_start=users.pool_start,
+        pool_n=users.pool_n.astype(np.int64),
+        user_ids=users.user_ids,
+        n_b=n_b,
+        b_ids=b_ids,
+        **business_fields,
+        **streams.plan_fields(curves),
+        campaigns=camps,
+        b_cat=biz.cat,
+        campaign_ids=campaign_ids,
+        n_truth=len(truth_rows),
         dimensions=dims.frames,
     )
 
@@ -151,21 +173,37 @@ def _plan_users(seed: int, n_messages: int, period: int) -> _Users:
     dest = country_choice(urng, n_movers)
     dest = np.where(dest == home[movers], (home[movers] + shift) % N_COUNTRIES, dest)
     new_country[movers] = dest
-    return _Users(n=n_users, pool_n=pool_n, pool_start=pool_start, home=home, user_ids=user_ids,
-                  moved_at=moved_at, new_country=new_country)
+    return _Users(
+        n=n_users,
+        pool_n=pool_n,
+        pool_start=pool_start,
+        home=home,
+        user_ids=user_ids,
+        moved_at=moved_at,
+        new_country=new_country,
+    )
 
 
-def _business_fields(rng: np.random.Generator, biz: Businesses,
-                     primes: np.ndarray) -> dict[str, np.ndarray]:
+def _business_fields(rng: np.random.Generator, biz: Businesses, primes: np.ndarray) -> dict[str, np.ndarray]:
     """The businesses' columns of the plan; their slot permutations are the plan's last draws."""
     n_b = biz.n
     b_off = rng.integers(0, 1 << 40, n_b)
     b_stride = primes[rng.integers(0, len(primes), n_b)]
     b_off2 = rng.integers(0, 1 << 40, n_b)
     b_stride2 = primes[rng.integers(0, len(primes), n_b)]
-    return dict(b_arch=biz.arch, b_country=biz.country.astype(np.int64), b_family=biz.family,
-                b_fail=biz.fail, b_phi=biz.phi, b_off=b_off, b_stride=b_stride, b_off2=b_off2,
-                b_stride2=b_stride2, b_late=biz.late, b_answer=biz.answer)
+    return dict(
+        b_arch=biz.arch,
+        b_country=biz.country.astype(np.int64),
+        b_family=biz.family,
+        b_fail=biz.fail,
+        b_phi=biz.phi,
+        b_off=b_off,
+        b_stride=b_stride,
+        b_off2=b_off2,
+        b_stride2=b_stride2,
+        b_late=biz.late,
+        b_answer=biz.answer,
+    )
 
 
 def user_series(plan: Plan, u: np.ndarray, name: str = "user_id") -> pl.Series:

@@ -26,6 +26,7 @@ def seg_positions(counts: np.ndarray) -> np.ndarray:
 @dataclass
 class Rows:
     """Message rows as column arrays (t in seconds since the period start)."""
+
     t: np.ndarray
     b: np.ndarray
     u: np.ndarray
@@ -36,8 +37,17 @@ class Rows:
     txt: np.ndarray
     src: np.ndarray
 
-    _DTYPES = {"t": np.int64, "b": np.int32, "u": np.int32, "d": np.int8, "cat": np.int8,
-               "tpl": np.int32, "st": np.int8, "txt": np.int32, "src": np.int32}
+    _DTYPES = {
+        "t": np.int64,
+        "b": np.int32,
+        "u": np.int32,
+        "d": np.int8,
+        "cat": np.int8,
+        "tpl": np.int32,
+        "st": np.int8,
+        "txt": np.int32,
+        "src": np.int32,
+    }
 
     def __post_init__(self) -> None:
         for f, dtype in self._DTYPES.items():
@@ -45,12 +55,15 @@ class Rows:
 
     @staticmethod
     def concat(parts: list[Rows]) -> Rows:
-        return Rows(*(np.concatenate([getattr(p, f) for p in parts])
-                       for f in ("t", "b", "u", "d", "cat", "tpl", "st", "txt", "src")))
+        return Rows(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("t", "b", "u", "d", "cat", "tpl", "st", "txt", "src")
+            )
+        )
 
     def take(self, idx: np.ndarray) -> Rows:
-        return Rows(*(getattr(self, f)[idx]
-                       for f in ("t", "b", "u", "d", "cat", "tpl", "st", "txt", "src")))
+        return Rows(*(getattr(self, f)[idx] for f in ("t", "b", "u", "d", "cat", "tpl", "st", "txt", "src")))
 
 
 # per file: the number of rows, and a function that formats them. The random draws and the ids are

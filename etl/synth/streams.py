@@ -25,8 +25,25 @@ from etl.synth.codes import COLD, CONV, P_IN, P_OUT, SLOT, WARM
 from etl.synth.geography import ActivityCurves, lam
 
 _LEGIT = (NORMAL, LARGE, NEW)
-_FIELDS = ("kind", "b", "c", "a", "e", "msgs", "cat", "slots", "target", "psi", "reply",
-           "reply_answer", "p_block", "p_report", "p_opt", "profile", "reply_pool")
+_FIELDS = (
+    "kind",
+    "b",
+    "c",
+    "a",
+    "e",
+    "msgs",
+    "cat",
+    "slots",
+    "target",
+    "psi",
+    "reply",
+    "reply_answer",
+    "p_block",
+    "p_report",
+    "p_opt",
+    "profile",
+    "reply_pool",
+)
 
 
 def conv_len(answer):
@@ -40,20 +57,49 @@ class Streams:
     def __init__(self, biz: Businesses) -> None:
         self.biz = biz
         self.cols: dict[str, list] = {k: [] for k in _FIELDS}
-        self.b_K = np.zeros(biz.n, dtype=np.int64)     # conversational customer slots
+        self.b_K = np.zeros(biz.n, dtype=np.int64)  # conversational customer slots
         self.b_conv = np.zeros(biz.n, dtype=np.int64)  # CONV stream of the business
 
-    def add(self, kind, b, a, e, msgs, cat=(0, 0, 0, 0), slots=0, target=-1, psi=0.0, reply=0.0,
-            reply_answer=0.0, p_block=0.0, p_report=0.0, p_opt=0.0, reply_pool=0) -> int:
+    def add(
+        self,
+        kind,
+        b,
+        a,
+        e,
+        msgs,
+        cat=(0, 0, 0, 0),
+        slots=0,
+        target=-1,
+        psi=0.0,
+        reply=0.0,
+        reply_answer=0.0,
+        p_block=0.0,
+        p_report=0.0,
+        p_opt=0.0,
+        reply_pool=0,
+    ) -> int:
         prof = PROFILE_BY_ARCHETYPE[int(self.biz.arch[b])]
         if prof == 0 and self.biz.cat[b] == "politics":
             prof = 1
-        for key, val in (("kind", kind), ("b", b), ("c", self.biz.country[b]),
-                         ("a", a), ("e", e), ("msgs", msgs), ("cat", cat), ("slots", slots),
-                         ("target", target), ("psi", psi), ("reply", reply),
-                         ("reply_answer", reply_answer), ("p_block", p_block),
-                         ("p_report", p_report), ("p_opt", p_opt), ("profile", prof),
-                         ("reply_pool", reply_pool)):
+        for key, val in (
+            ("kind", kind),
+            ("b", b),
+            ("c", self.biz.country[b]),
+            ("a", a),
+            ("e", e),
+            ("msgs", msgs),
+            ("cat", cat),
+            ("slots", slots),
+            ("target", target),
+            ("psi", psi),
+            ("reply", reply),
+            ("reply_answer", reply_answer),
+            ("p_block", p_block),
+            ("p_report", p_report),
+            ("p_opt", p_opt),
+            ("profile", prof),
+            ("reply_pool", reply_pool),
+        ):
             self.cols[key].append(val)
         return len(self.cols["kind"]) - 1
 
@@ -66,12 +112,20 @@ class Streams:
         cat_cum = np.cumsum(np.array(S["cat"], dtype=float), axis=1)
         cat_cum[:, -1] = np.where(cat_cum[:, -1] > 0, 1.0, 0.0)
         return dict(
-            b_K=self.b_K, b_conv=self.b_conv,
-            s_kind=np.array(S["kind"], dtype=np.int64), s_b=np.array(S["b"], dtype=np.int64),
-            s_c=s_c, s_a=s_a, s_e=s_e, s_La=lam(curves, s_c, s_a), s_Le=lam(curves, s_c, s_e),
-            s_units=np.array(S["msgs"], dtype=float), s_cat_cum=cat_cum,
+            b_K=self.b_K,
+            b_conv=self.b_conv,
+            s_kind=np.array(S["kind"], dtype=np.int64),
+            s_b=np.array(S["b"], dtype=np.int64),
+            s_c=s_c,
+            s_a=s_a,
+            s_e=s_e,
+            s_La=lam(curves, s_c, s_a),
+            s_Le=lam(curves, s_c, s_e),
+            s_units=np.array(S["msgs"], dtype=float),
+            s_cat_cum=cat_cum,
             s_slots=np.array(S["slots"], dtype=np.int64),
-            s_target=np.array(S["target"], dtype=np.int64), s_psi=np.array(S["psi"], dtype=float),
+            s_target=np.array(S["target"], dtype=np.int64),
+            s_psi=np.array(S["psi"], dtype=float),
             s_reply=np.array(S["reply"], dtype=float),
             s_reply_answer=np.array(S["reply_answer"], dtype=float),
             s_p_block=np.array(S["p_block"], dtype=float),
@@ -82,8 +136,7 @@ class Streams:
         )
 
 
-def plan_streams(rng: np.random.Generator, biz: Businesses, n_messages: int,
-                 ad_conv_units: float) -> Streams:
+def plan_streams(rng: np.random.Generator, biz: Businesses, n_messages: int, ad_conv_units: float) -> Streams:
     streams = Streams(biz)
     w = biz.weight
     total_w = float(w.sum())
@@ -129,8 +182,7 @@ def _feedback_rates(A: int, m: float) -> dict[int, tuple]:
     return {CONV: conv_p, SLOT: slot_p, WARM: warm_p, COLD: cold_p}
 
 
-def _add_conversations(rng: np.random.Generator, streams: Streams, b: int, conv_msgs: float,
-                       A: int) -> int:
+def _add_conversations(rng: np.random.Generator, streams: Streams, b: int, conv_msgs: float, A: int) -> int:
     """The CONV stream: K customer slots first write to the business once, then come back."""
     biz = streams.biz
     n_conv = conv_msgs / conv_len(biz.answer[b])
@@ -140,13 +192,13 @@ def _add_conversations(rng: np.random.Generator, streams: Streams, b: int, conv_
         K = 1
     streams.b_K[b] = K
     conv_p = _feedback_rates(A, biz.fb_mult[b])[CONV]
-    streams.b_conv[b] = streams.add(CONV, b, biz.win_a[b], biz.win_e[b], n_conv, slots=K,
-                                    p_block=conv_p[0], p_report=conv_p[1])
+    streams.b_conv[b] = streams.add(
+        CONV, b, biz.win_a[b], biz.win_e[b], n_conv, slots=K, p_block=conv_p[0], p_report=conv_p[1]
+    )
     return K
 
 
-def _add_legit_templates(rng: np.random.Generator, streams: Streams, b: int, V: float,
-                         mix: tuple, K: int) -> None:
+def _add_legit_templates(rng: np.random.Generator, streams: Streams, b: int, V: float, mix: tuple, K: int) -> None:
     """Utility/authentication to its audience, warm marketing, and some cold marketing."""
     biz = streams.biz
     _, util_f, auth_f, mkt_f = mix
@@ -160,24 +212,56 @@ def _add_legit_templates(rng: np.random.Generator, streams: Streams, b: int, V: 
         # the audience of utility/authentication templates: the conversational customers
         # and more (app users), each getting a handful of templates over the period
         slots = max(5.0, K * rng.uniform(1.5, 4.0), V * ua / rng.uniform(3.0, 6.0))
-        streams.add(SLOT, b, a, e, V * ua / per_msg,
-                    cat=(0, 1 - p_auth, p_auth, 0), slots=int(math.ceil(slots)),
-                    reply=reply, reply_answer=ans, p_block=rates[SLOT][0], p_report=rates[SLOT][1])
+        streams.add(
+            SLOT,
+            b,
+            a,
+            e,
+            V * ua / per_msg,
+            cat=(0, 1 - p_auth, p_auth, 0),
+            slots=int(math.ceil(slots)),
+            reply=reply,
+            reply_answer=ans,
+            p_block=rates[SLOT][0],
+            p_report=rates[SLOT][1],
+        )
     mkt_warm = V * mkt_f * (1 - biz.cold_share[b])
     mkt_cold = V * mkt_f * biz.cold_share[b]
     if mkt_warm > 0:
         warm_p = rates[WARM]
-        streams.add(WARM, b, a, e, mkt_warm / per_msg, cat=(1, 0, 0, 0), reply=reply,
-                    reply_answer=ans, p_block=warm_p[0], p_report=warm_p[1], p_opt=warm_p[2])
+        streams.add(
+            WARM,
+            b,
+            a,
+            e,
+            mkt_warm / per_msg,
+            cat=(1, 0, 0, 0),
+            reply=reply,
+            reply_answer=ans,
+            p_block=warm_p[0],
+            p_report=warm_p[1],
+            p_opt=warm_p[2],
+        )
     if mkt_cold > 0:
         cold_p = rates[COLD]
-        streams.add(COLD, b, a, e, mkt_cold / per_msg, cat=(1, 0, 0, 0),
-                    target=int(biz.country[b]), psi=0.1, reply=reply, reply_answer=ans,
-                    p_block=cold_p[0], p_report=cold_p[1], p_opt=cold_p[2])
+        streams.add(
+            COLD,
+            b,
+            a,
+            e,
+            mkt_cold / per_msg,
+            cat=(1, 0, 0, 0),
+            target=int(biz.country[b]),
+            psi=0.1,
+            reply=reply,
+            reply_answer=ans,
+            p_block=cold_p[0],
+            p_report=cold_p[1],
+            p_opt=cold_p[2],
+        )
 
 
-def _add_bad_templates(rng: np.random.Generator, streams: Streams, b: int, V: float,
-                       mix: tuple, K: int) -> None:
+def _add_bad_templates(rng: np.random.Generator, streams: Streams, b: int, V: float, mix: tuple, K: int) -> None:
     """Cold outreach in the bad actor's window, and for spammers a little utility traffic."""
     biz = streams.biz
     A = int(biz.arch[b])
@@ -186,21 +270,39 @@ def _add_bad_templates(rng: np.random.Generator, streams: Streams, b: int, V: fl
     ans = {SPAMMER: 0.15, SCAMMER: 0.7, ELECTION: 0.1}[A]
     per_msg = 1 + (1 - biz.fail[b]) * reply * conv_len(ans)
     cold_f = 1 - conv_f - util_f
-    cat = {SPAMMER: (0.93, 0, 0, 0.07), SCAMMER: (0.45, 0.35, 0, 0.20),
-           ELECTION: (1.0, 0, 0, 0)}[A]
+    cat = {SPAMMER: (0.93, 0, 0, 0.07), SCAMMER: (0.45, 0.35, 0, 0.20), ELECTION: (1.0, 0, 0, 0)}[A]
     # every archetype's rate is drawn, then the business's own is kept: the draw order is fixed
-    p_block = {SPAMMER: rng.uniform(0.06, 0.14), SCAMMER: rng.uniform(0.05, 0.12),
-               ELECTION: rng.uniform(0.04, 0.1)}[A]
-    p_report = {SPAMMER: rng.uniform(0.03, 0.08), SCAMMER: rng.uniform(0.04, 0.1),
-                ELECTION: rng.uniform(0.03, 0.07)}[A]
-    p_opt = {SPAMMER: rng.uniform(0.05, 0.12), SCAMMER: rng.uniform(0.02, 0.05),
-             ELECTION: rng.uniform(0.05, 0.1)}[A]
+    p_block = {SPAMMER: rng.uniform(0.06, 0.14), SCAMMER: rng.uniform(0.05, 0.12), ELECTION: rng.uniform(0.04, 0.1)}[A]
+    p_report = {SPAMMER: rng.uniform(0.03, 0.08), SCAMMER: rng.uniform(0.04, 0.1), ELECTION: rng.uniform(0.03, 0.07)}[A]
+    p_opt = {SPAMMER: rng.uniform(0.05, 0.12), SCAMMER: rng.uniform(0.02, 0.05), ELECTION: rng.uniform(0.05, 0.1)}[A]
     psi = {SPAMMER: 0.1, SCAMMER: 0.05, ELECTION: 0.0}[A]
-    streams.add(COLD, b, biz.bad_a[b], biz.bad_e[b], V * cold_f / per_msg,
-                cat=cat, target=int(biz.country[b]), psi=psi, reply=reply,
-                reply_answer=ans, p_block=p_block, p_report=p_report, p_opt=p_opt,
-                reply_pool=1)
+    streams.add(
+        COLD,
+        b,
+        biz.bad_a[b],
+        biz.bad_e[b],
+        V * cold_f / per_msg,
+        cat=cat,
+        target=int(biz.country[b]),
+        psi=psi,
+        reply=reply,
+        reply_answer=ans,
+        p_block=p_block,
+        p_report=p_report,
+        p_opt=p_opt,
+        reply_pool=1,
+    )
     if util_f > 0:
-        streams.add(SLOT, b, biz.win_a[b], biz.win_e[b], V * util_f / per_msg, cat=(0, 1, 0, 0),
-                    slots=max(5, K), reply=reply, reply_answer=ans,
-                    p_block=p_block / 3, p_report=p_report / 3)
+        streams.add(
+            SLOT,
+            b,
+            biz.win_a[b],
+            biz.win_e[b],
+            V * util_f / per_msg,
+            cat=(0, 1, 0, 0),
+            slots=max(5, K),
+            reply=reply,
+            reply_answer=ans,
+            p_block=p_block / 3,
+            p_report=p_report / 3,
+        )

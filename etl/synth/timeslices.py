@@ -45,25 +45,34 @@ _SENT_P = 0.04
 def _statuses(rng: np.random.Generator, cat: np.ndarray, fail: np.ndarray) -> np.ndarray:
     u = rng.random(len(cat))
     read_cut = fail + _SENT_P + (1 - fail - _SENT_P) * _READ_P[cat]
-    return np.where(u < fail, FAILED, np.where(u < fail + _SENT_P, 0,
-                    np.where(u < read_cut, 2, 1))).astype(np.int64)
+    return np.where(u < fail, FAILED, np.where(u < fail + _SENT_P, 0, np.where(u < read_cut, 2, 1))).astype(np.int64)
 
 
 def _pool_pick(content: Content, u: np.ndarray, off: np.ndarray, cnt: np.ndarray) -> np.ndarray:
     return content.pool_items[off + (u * cnt).astype(np.int64)]
 
 
-def _conversations(plan: Plan, content: Content, lk: Lookups, rng: np.random.Generator,
-                   b: np.ndarray, u: np.ndarray, t0: np.ndarray, in_off: np.ndarray,
-                   in_cnt: np.ndarray, answer: np.ndarray) -> Rows:
+def _conversations(
+    plan: Plan,
+    content: Content,
+    lk: Lookups,
+    rng: np.random.Generator,
+    b: np.ndarray,
+    u: np.ndarray,
+    t0: np.ndarray,
+    in_off: np.ndarray,
+    in_cnt: np.ndarray,
+    answer: np.ndarray,
+) -> Rows:
     """Users write first (1+ inbound messages); most conversations get 1+ free-form answers."""
     n = len(b)
     n_in = rng.geometric(P_IN, n)
     answered = rng.random(n) < answer
     n_out = np.where(answered, rng.geometric(P_OUT, n), 0)
     late = rng.random(n) < plan.b_late[b]
-    first = np.where(late, rng.uniform(24.2 * 3600, 72 * 3600, n),
-                     np.minimum(rng.lognormal(np.log(420.0), 1.4, n), 20 * 3600.0))
+    first = np.where(
+        late, rng.uniform(24.2 * 3600, 72 * 3600, n), np.minimum(rng.lognormal(np.log(420.0), 1.4, n), 20 * 3600.0)
+    )
 
     def expand(counts, t_first, gap_median):
         pos = seg_positions(counts)
@@ -83,12 +92,13 @@ def _conversations(plan: Plan, content: Content, lk: Lookups, rng: np.random.Gen
     txt_out = _pool_pick(content, rng.random(m_out), lk.b_srv_off[bo], lk.b_srv_cnt[bo])
     cat_out = np.full(m_out, SERV, dtype=np.int64)
     return Rows(
-        t=np.concatenate([ti, to]), b=np.concatenate([bi, bo]), u=np.concatenate([u[ci], u[co]]),
+        t=np.concatenate([ti, to]),
+        b=np.concatenate([bi, bo]),
+        u=np.concatenate([u[ci], u[co]]),
         d=np.concatenate([np.zeros(m_in, np.int64), np.ones(m_out, np.int64)]),
         cat=np.concatenate([np.full(m_in, NULLCAT, np.int64), cat_out]),
         tpl=np.full(m_in + m_out, -1, dtype=np.int64),
-        st=np.concatenate([np.full(m_in, NULLSTATUS, np.int64),
-                           _statuses(rng, cat_out, plan.b_fail[bo])]),
+        st=np.concatenate([np.full(m_in, NULLSTATUS, np.int64), _statuses(rng, cat_out, plan.b_fail[bo])]),
         txt=np.concatenate([txt_in, txt_out]),
         src=plan.b_conv[np.concatenate([bi, bo])],
     )
@@ -104,20 +114,22 @@ def _stream_g(plan: Plan, T: float) -> np.ndarray:
 @dataclass
 class _Units:
     """The units drawn from the streams in a slice: returning conversations and template messages."""
-    sid: np.ndarray            # stream
+
+    sid: np.ndarray  # stream
     b: np.ndarray
-    user: np.ndarray           # -1: nobody to write to (yet)
-    t: np.ndarray              # seconds
-    conv: np.ndarray           # a returning customer's conversation
-    early: np.ndarray          # warm marketing before anybody wrote: sent as utility instead
+    user: np.ndarray  # -1: nobody to write to (yet)
+    t: np.ndarray  # seconds
+    conv: np.ndarray  # a returning customer's conversation
+    early: np.ndarray  # warm marketing before anybody wrote: sent as utility instead
 
     @property
     def valid(self) -> np.ndarray:
         return self.user >= 0
 
 
-def make_chunk(plan: Plan, content: Content, lk: Lookups, seed: int, k: int, T0: float,
-               T1: float, counters: dict[str, int]) -> Chunk:
+def make_chunk(
+    plan: Plan, content: Content, lk: Lookups, seed: int, k: int, T0: float, T1: float, counters: dict[str, int]
+) -> Chunk:
     """Slice k, hours [T0, T1) of the period; counters number the rows across slices."""
     rng = make_rng(seed, "slice", k)
     end = plan.days * DAY
@@ -141,23 +153,21 @@ def make_chunk(plan: Plan, content: Content, lk: Lookups, seed: int, k: int, T0:
     return chunk
 
 
-def _stream_units(plan: Plan, rng: np.random.Generator, G0: np.ndarray,
-                  G1: np.ndarray) -> _Units:
+def _stream_units(plan: Plan, rng: np.random.Generator, G0: np.ndarray, G1: np.ndarray) -> _Units:
     """Units of every stream in the slice, placed in time along the stream's activity curve (warm
     marketing grows with the customers who wrote so far), and the user each goes to."""
     S = len(plan.s_kind)
     kind = plan.s_kind
     span = plan.s_Le - plan.s_La
     K_s = plan.b_K[plan.s_b]
-    rate = np.where(kind == WARM, plan.s_units * (G1 ** 2 - G0 ** 2), plan.s_units * (G1 - G0))
+    rate = np.where(kind == WARM, plan.s_units * (G1**2 - G0**2), plan.s_units * (G1 - G0))
     rate = np.where(kind == CONV, np.maximum(plan.s_units - K_s, 0) * (G1 - G0), rate)
     cnt = rng.poisson(np.maximum(rate, 0))
     sid = np.repeat(np.arange(S), cnt)
     n = len(sid)
     u1 = rng.random(n)
     dG = (G1 - G0)[sid]
-    g = np.where(kind[sid] == WARM, np.sqrt(G0[sid] ** 2 + u1 * (G1 ** 2 - G0 ** 2)[sid]),
-                 G0[sid] + u1 * dG)
+    g = np.where(kind[sid] == WARM, np.sqrt(G0[sid] ** 2 + u1 * (G1**2 - G0**2)[sid]), G0[sid] + u1 * dG)
     t_h = lam_inv(plan, plan.s_c[sid], plan.s_La[sid] + g * span[sid])
     sb = plan.s_b[sid]
     sk = kind[sid]
@@ -201,8 +211,7 @@ def _cold_recipients(plan: Plan, rng: np.random.Generator, sid: np.ndarray) -> n
     return np.where(rng.random(len(sid)) < plan.s_psi[sid], anywhere, local)
 
 
-def _new_customers(plan: Plan, G0: np.ndarray,
-                   G1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _new_customers(plan: Plan, G0: np.ndarray, G1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The slots whose first contact falls in this slice: (business, user, time in seconds)."""
     kind = plan.s_kind
     span = plan.s_Le - plan.s_La
@@ -221,8 +230,7 @@ def _new_customers(plan: Plan, G0: np.ndarray,
     return bb, slot_users(plan, bb, jj), t_new
 
 
-def _template_messages(plan: Plan, content: Content, lk: Lookups, rng: np.random.Generator,
-                       units: _Units) -> Rows:
+def _template_messages(plan: Plan, content: Content, lk: Lookups, rng: np.random.Generator, units: _Units) -> Rows:
     """The template (and free-form outreach) messages among the units, with their status."""
     ti = np.flatnonzero(units.valid & ~units.conv)
     ts, tb, tu, tt = units.sid[ti], units.b[ti], units.user[ti], units.t[ti]
@@ -235,16 +243,25 @@ def _template_messages(plan: Plan, content: Content, lk: Lookups, rng: np.random
     tpl = np.where(free, -1, content.fam_tpl[choice])
     tpl_safe = np.maximum(tpl, 0)
     u5 = rng.random(m)
-    txt = np.where(free, _pool_pick(content, u5, lk.ff_off[tb], lk.ff_cnt[tb]),
-                   _pool_pick(content, u5, content.tpl_pool_off[tpl_safe],
-                              content.tpl_pool_cnt[tpl_safe]))
+    txt = np.where(
+        free,
+        _pool_pick(content, u5, lk.ff_off[tb], lk.ff_cnt[tb]),
+        _pool_pick(content, u5, content.tpl_pool_off[tpl_safe], content.tpl_pool_cnt[tpl_safe]),
+    )
     tst = _statuses(rng, tcat, plan.b_fail[tb])
-    return Rows(t=tt, b=tb, u=tu, d=np.ones(m, np.int64), cat=tcat, tpl=tpl, st=tst, txt=txt,
-                src=ts)
+    return Rows(t=tt, b=tb, u=tu, d=np.ones(m, np.int64), cat=tcat, tpl=tpl, st=tst, txt=txt, src=ts)
 
 
-def _slice_conversations(plan: Plan, content: Content, lk: Lookups, rng: np.random.Generator,
-                         units: _Units, new: tuple, templates: Rows, ad_seeds: tuple) -> Rows:
+def _slice_conversations(
+    plan: Plan,
+    content: Content,
+    lk: Lookups,
+    rng: np.random.Generator,
+    units: _Units,
+    new: tuple,
+    templates: Rows,
+    ad_seeds: tuple,
+) -> Rows:
     """Conversations opened by new customers, returning customers, replies to templates and to ads."""
     bb, u_new, t_new = new
     ri = np.flatnonzero(units.valid & units.conv)
@@ -257,28 +274,27 @@ def _slice_conversations(plan: Plan, content: Content, lk: Lookups, rng: np.rand
     c_u = np.concatenate([u_new, user[ri], tu[rep], ad_u])
     delay = rng.lognormal(np.log(1200.0), 1.2, int(rep.sum())).astype(np.int64) + 5
     c_t = np.concatenate([t_new, t_s[ri], tt[rep] + delay, ad_t])
-    c_in_off = np.concatenate([lk.b_in_off[bb], lk.b_in_off[sb[ri]], lk.reply_off[rp],
-                               np.full(len(ad_b), lk.ad_off)])
-    c_in_cnt = np.concatenate([lk.b_in_cnt[bb], lk.b_in_cnt[sb[ri]], lk.reply_cnt[rp],
-                               np.full(len(ad_b), lk.ad_cnt)])
-    c_ans = np.concatenate([plan.b_answer[bb], plan.b_answer[sb[ri]], plan.s_reply_answer[ts[rep]],
-                            np.full(len(ad_b), 0.9)])
+    c_in_off = np.concatenate([lk.b_in_off[bb], lk.b_in_off[sb[ri]], lk.reply_off[rp], np.full(len(ad_b), lk.ad_off)])
+    c_in_cnt = np.concatenate([lk.b_in_cnt[bb], lk.b_in_cnt[sb[ri]], lk.reply_cnt[rp], np.full(len(ad_b), lk.ad_cnt)])
+    c_ans = np.concatenate(
+        [plan.b_answer[bb], plan.b_answer[sb[ri]], plan.s_reply_answer[ts[rep]], np.full(len(ad_b), 0.9)]
+    )
     return _conversations(plan, content, lk, rng, c_b, c_u, c_t, c_in_off, c_in_cnt, c_ans)
 
 
-def _messages_frame(plan: Plan, content: Content, lk: Lookups, rows: Rows,
-                    msg_num: np.ndarray) -> pl.DataFrame:
+def _messages_frame(plan: Plan, content: Content, lk: Lookups, rows: Rows, msg_num: np.ndarray) -> pl.DataFrame:
     country = user_country(plan, rows.u, rows.t)
-    return pl.DataFrame([
-        id_series("message_id", "m", msg_num, 10),
-        ts_series(lk, rows.t, "sent_at"),
-        gather(lk.e_business, rows.b, "business_id"),
-        user_series(plan, rows.u),
-        gather(lk.e_direction, rows.d, "direction"),
-        gather(lk.e_country, country, "user_country"),
-        gather(lk.e_category, rows.cat, "category"),
-        gather(lk.e_template, np.where(rows.tpl < 0, len(content.templates), rows.tpl),
-               "template"),
-        gather(lk.e_status, rows.st, "status"),
-        gather(lk.e_text, rows.txt, "text"),
-    ])
+    return pl.DataFrame(
+        [
+            id_series("message_id", "m", msg_num, 10),
+            ts_series(lk, rows.t, "sent_at"),
+            gather(lk.e_business, rows.b, "business_id"),
+            user_series(plan, rows.u),
+            gather(lk.e_direction, rows.d, "direction"),
+            gather(lk.e_country, country, "user_country"),
+            gather(lk.e_category, rows.cat, "category"),
+            gather(lk.e_template, np.where(rows.tpl < 0, len(content.templates), rows.tpl), "template"),
+            gather(lk.e_status, rows.st, "status"),
+            gather(lk.e_text, rows.txt, "text"),
+        ]
+    )

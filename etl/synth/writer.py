@@ -17,8 +17,10 @@ from typing import BinaryIO
 
 import polars as pl
 
-from etl.contract import KINDS
-from etl.ingest.csvfile import TRUTH_COLUMNS  # the loader recognises truth.csv by this header
+from etl.contract import (
+    KINDS,
+    TRUTH_COLUMNS,  # the loader recognises truth.csv by this header
+)
 from etl.synth.content import Content, build_content
 from etl.synth.lookups import Lookups, build_lookups
 from etl.synth.plan import Plan, plan_world
@@ -28,15 +30,29 @@ from etl.synth.timeslices import make_chunk
 CHUNK_MESSAGES = 250_000
 MAX_QUEUED = 2  # slices generated but not yet written
 OUTPUT_FILES = (
-    "businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events", "truth",
+    "businesses",
+    "messages",
+    "reports",
+    "blocks",
+    "opt_outs",
+    "ad_campaigns",
+    "ad_events",
+    "truth",
 )
 
 Progress = Callable[[int, int], None]
 
 
-def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days: int = 60,
-                   messages: int = 500_000, start: dt.date = dt.date(2026, 9, 1),
-                   progress: Progress | None = None) -> dict[str, int]:
+def generate_world(
+    out_dir: Path,
+    *,
+    seed: int = 42,
+    businesses: int = 300,
+    days: int = 60,
+    messages: int = 500_000,
+    start: dt.date = dt.date(2026, 9, 1),
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Write a synthetic world as log-format v1 CSV files (plus truth.csv) into out_dir.
 
     Returns the number of data rows written per file (keys: the kinds and "truth"). progress, when
@@ -65,9 +81,16 @@ def generate_world(out_dir: Path, *, seed: int = 42, businesses: int = 300, days
     return counts
 
 
-def _write_slices(plan: Plan, content: Content, lk: Lookups, seed: int, messages: int,
-                  handles: dict[str, BinaryIO], counts: dict[str, int],
-                  progress: Progress | None) -> None:
+def _write_slices(
+    plan: Plan,
+    content: Content,
+    lk: Lookups,
+    seed: int,
+    messages: int,
+    handles: dict[str, BinaryIO],
+    counts: dict[str, int],
+    progress: Progress | None,
+) -> None:
     """The dimensions, then every slice in order, each written while the next is generated."""
     counters = {"messages": 1, "report": 1, "block": 1, "opt_out": 1, "ad_event": 1}
 
@@ -84,13 +107,11 @@ def _write_slices(plan: Plan, content: Content, lk: Lookups, seed: int, messages
     n_slices = max(1, min(hours, math.ceil(messages / CHUNK_MESSAGES)))
     bounds = [round(k * hours / n_slices) for k in range(n_slices + 1)]
     with ThreadPoolExecutor(max_workers=1) as writer:
-        dims = {"businesses": (plan.n_b, None), "ad_campaigns": (plan.campaigns.n, None),
-                "truth": (plan.n_truth, None)}
+        dims = {"businesses": (plan.n_b, None), "ad_campaigns": (plan.campaigns.n, None), "truth": (plan.n_truth, None)}
         queue: deque[tuple[Future, Chunk]] = deque()
         queue.append((writer.submit(write_dimensions), dims))
         for k in range(n_slices):
-            chunk = make_chunk(plan, content, lk, seed, k, float(bounds[k]),
-                               float(bounds[k + 1]), counters)
+            chunk = make_chunk(plan, content, lk, seed, k, float(bounds[k]), float(bounds[k + 1]), counters)
             queue.append((writer.submit(write_chunk, chunk), chunk))
             while len(queue) > MAX_QUEUED:  # bounded memory: wait for the writer
                 _finish(queue.popleft(), counts, messages, progress)
@@ -108,8 +129,7 @@ def _write(fh: BinaryIO, df: pl.DataFrame, **kw) -> None:
         df.write_csv(fh, include_header=False, **kw)
 
 
-def _finish(pending: tuple[Future, Chunk], counts: dict[str, int], planned: int,
-            progress: Progress | None) -> None:
+def _finish(pending: tuple[Future, Chunk], counts: dict[str, int], planned: int, progress: Progress | None) -> None:
     future, chunk = pending
     future.result()
     for name, (rows, _) in chunk.items():

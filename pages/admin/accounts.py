@@ -16,8 +16,14 @@ def save() -> None:
     # A form's callback runs before the page does, so the table below already holds the change.
     state = st.session_state
     try:
-        what = admin.save_account(root, session.principal(), (state["account_name"] or "").strip(), state["account_role"],
-                                  state["account_password"], (state["account_email"] or "").strip())
+        what = admin.save_account(
+            root,
+            session.principal(),
+            (state["account_name"] or "").strip(),
+            state["account_role"],
+            state["account_password"],
+            (state["account_email"] or "").strip(),
+        )
     except (auth.AuthError, ValueError) as exc:
         state[FLASH] = ("error", ui_sentence(exc))
         return
@@ -50,16 +56,21 @@ table = admin.accounts_table(root, viewer)
 if table.is_empty():
     st.info("No accounts yet.")
 else:
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "name": st.column_config.TextColumn("Name"),
-        "role": st.column_config.TextColumn("Role"),
-        "email": st.column_config.TextColumn("E-mail (single sign-on)"),
-        "password": st.column_config.TextColumn("Password", help="Whether the account can sign in with a password"),
-        "locked": st.column_config.TextColumn("Locked", help="After repeated failed sign-ins (UTC)"),
-        "failed_sign_ins": st.column_config.NumberColumn("Failed sign-ins", format="%d"),
-        "created_at": st.column_config.DatetimeColumn("Created (UTC)", format=WHEN),
-        "updated_at": st.column_config.DatetimeColumn("Changed (UTC)", format=WHEN),
-    })
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": st.column_config.TextColumn("Name"),
+            "role": st.column_config.TextColumn("Role"),
+            "email": st.column_config.TextColumn("E-mail (single sign-on)"),
+            "password": st.column_config.TextColumn("Password", help="Whether the account can sign in with a password"),
+            "locked": st.column_config.TextColumn("Locked", help="After repeated failed sign-ins (UTC)"),
+            "failed_sign_ins": st.column_config.NumberColumn("Failed sign-ins", format="%d"),
+            "created_at": st.column_config.DatetimeColumn("Created (UTC)", format=WHEN),
+            "updated_at": st.column_config.DatetimeColumn("Changed (UTC)", format=WHEN),
+        },
+    )
 
 with st.form("account"):
     st.subheader("Add or update an account")
@@ -81,11 +92,16 @@ if log.is_empty():
     st.caption("Nothing recorded yet.")
 else:
     st.caption(f"The newest {log.height:,} entries: sign-ins, failures, lockouts and account changes.")
-    st.dataframe(log, hide_index=True, width="stretch", column_config={
-        "id": st.column_config.NumberColumn("Entry", format="%d"),
-        "at": st.column_config.DatetimeColumn("At (UTC)", format=WHEN),
-        "actor": st.column_config.TextColumn("Who"),
-        "account": st.column_config.TextColumn("Account"),
-        "event": st.column_config.TextColumn("Event"),
-        "detail": st.column_config.TextColumn("Detail", width="large"),
-    })
+    st.dataframe(
+        log,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.NumberColumn("Entry", format="%d"),
+            "at": st.column_config.DatetimeColumn("At (UTC)", format=WHEN),
+            "actor": st.column_config.TextColumn("Who"),
+            "account": st.column_config.TextColumn("Account"),
+            "event": st.column_config.TextColumn("Event"),
+            "detail": st.column_config.TextColumn("Detail", width="large"),
+        },
+    )

@@ -6,8 +6,10 @@ from trustdesk.web import session
 viewer = session.require("admin")
 root = session.data_root()
 st.title("Settings")
-st.caption("Stored in `settings.json` in the data directory; `trustdesk` commands read the same file. Pages use "
-           "new values on their next run.")
+st.caption(
+    "Stored in `settings.json` in the data directory; `trustdesk` commands read the same file. Pages use "
+    "new values on their next run."
+)
 current = admin.settings(root, viewer)
 doc = admin.setting_help()
 FLASH = "settings_flash"
@@ -24,45 +26,98 @@ if kind:
 
 with st.form("settings"):
     st.subheader("Quality rating")
-    min_reached = st.number_input("Reached users below which a business is UNKNOWN", 1, 100_000,
-                                  current["quality_min_reached"], help=doc.get("quality_min_reached"))
-    medium = st.number_input("Negative rate from which the rating is MEDIUM (%)", 0.0, 100.0,
-                             percent("quality_medium_from"), step=0.5, format="%.1f",
-                             help=doc.get("quality_medium_from"))
-    low = st.number_input("Negative rate from which the rating is LOW (%)", 0.0, 100.0, percent("quality_low_from"),
-                          step=0.5, format="%.1f", help=doc.get("quality_low_from"))
+    min_reached = st.number_input(
+        "Reached users below which a business is UNKNOWN",
+        1,
+        100_000,
+        current["quality_min_reached"],
+        help=doc.get("quality_min_reached"),
+    )
+    medium = st.number_input(
+        "Negative rate from which the rating is MEDIUM (%)",
+        0.0,
+        100.0,
+        percent("quality_medium_from"),
+        step=0.5,
+        format="%.1f",
+        help=doc.get("quality_medium_from"),
+    )
+    low = st.number_input(
+        "Negative rate from which the rating is LOW (%)",
+        0.0,
+        100.0,
+        percent("quality_low_from"),
+        step=0.5,
+        format="%.1f",
+        help=doc.get("quality_low_from"),
+    )
     st.subheader("Review queue")
-    window = st.number_input("Trailing days each day is judged on", 1, 90, current["risk_window_days"],
-                             help=doc.get("risk_window_days"))
-    lookback = st.number_input("Days a flag keeps a business in the queue", 1, 3650, current["risk_lookback_days"],
-                               help=doc.get("risk_lookback_days"))
-    flag_score = st.number_input("Risk score from which a business is flagged", 0.0, 100.0,
-                                 float(current["risk_flag_score"]), step=1.0, format="%.1f",
-                                 help=doc.get("risk_flag_score"))
-    claim = st.number_input("Minutes a claim lasts without activity", 1, 24 * 60, current["claim_minutes"],
-                            help=doc.get("claim_minutes"))
+    window = st.number_input(
+        "Trailing days each day is judged on", 1, 90, current["risk_window_days"], help=doc.get("risk_window_days")
+    )
+    lookback = st.number_input(
+        "Days a flag keeps a business in the queue",
+        1,
+        3650,
+        current["risk_lookback_days"],
+        help=doc.get("risk_lookback_days"),
+    )
+    flag_score = st.number_input(
+        "Risk score from which a business is flagged",
+        0.0,
+        100.0,
+        float(current["risk_flag_score"]),
+        step=1.0,
+        format="%.1f",
+        help=doc.get("risk_flag_score"),
+    )
+    claim = st.number_input(
+        "Minutes a claim lasts without activity", 1, 24 * 60, current["claim_minutes"], help=doc.get("claim_minutes")
+    )
     st.subheader("Loads")
-    upload = st.number_input("Largest upload (MiB)", 1, 100_000, current["upload_max_mb"],
-                             help=doc.get("upload_max_mb"))
-    load_max = st.number_input("Largest file the loader accepts (MiB)", 1, 1_000_000, current["load_max_mb"],
-                               help=doc.get("load_max_mb"))
-    memory = st.text_input("Memory DuckDB may use while loading", current["duckdb_memory_limit"],
-                           help=doc.get("duckdb_memory_limit"), key="duckdb_memory_limit")
-    fold = st.number_input("Seconds between webhook inbox folds (0: only on demand)", 0, 24 * 3600,
-                           current["webhook_fold_seconds"], help=doc.get("webhook_fold_seconds"))
+    upload = st.number_input(
+        "Largest upload (MiB)", 1, 100_000, current["upload_max_mb"], help=doc.get("upload_max_mb")
+    )
+    load_max = st.number_input(
+        "Largest file the loader accepts (MiB)", 1, 1_000_000, current["load_max_mb"], help=doc.get("load_max_mb")
+    )
+    memory = st.text_input(
+        "Memory DuckDB may use while loading",
+        current["duckdb_memory_limit"],
+        help=doc.get("duckdb_memory_limit"),
+        key="duckdb_memory_limit",
+    )
+    fold = st.number_input(
+        "Seconds between webhook inbox folds (0: only on demand)",
+        0,
+        24 * 3600,
+        current["webhook_fold_seconds"],
+        help=doc.get("webhook_fold_seconds"),
+    )
     st.subheader("Sessions")
-    idle = st.number_input("Sign-out after idle minutes", 1, 24 * 60, current["session_idle_minutes"],
-                           help=doc.get("session_idle_minutes"))
+    idle = st.number_input(
+        "Sign-out after idle minutes", 1, 24 * 60, current["session_idle_minutes"], help=doc.get("session_idle_minutes")
+    )
     if st.form_submit_button("Save", type="primary"):
         try:
-            admin.save_settings(root, viewer, {
-                "quality_min_reached": int(min_reached),
-                "quality_medium_from": round(float(medium) / 100, 6), "quality_low_from": round(float(low) / 100, 6),
-                "risk_window_days": int(window), "risk_lookback_days": int(lookback),
-                "risk_flag_score": float(flag_score), "claim_minutes": int(claim),
-                "upload_max_mb": int(upload), "load_max_mb": int(load_max), "duckdb_memory_limit": memory,
-                "session_idle_minutes": int(idle), "webhook_fold_seconds": int(fold),
-            })
+            admin.save_settings(
+                root,
+                viewer,
+                {
+                    "quality_min_reached": int(min_reached),
+                    "quality_medium_from": round(float(medium) / 100, 6),
+                    "quality_low_from": round(float(low) / 100, 6),
+                    "risk_window_days": int(window),
+                    "risk_lookback_days": int(lookback),
+                    "risk_flag_score": float(flag_score),
+                    "claim_minutes": int(claim),
+                    "upload_max_mb": int(upload),
+                    "load_max_mb": int(load_max),
+                    "duckdb_memory_limit": memory,
+                    "session_idle_minutes": int(idle),
+                    "webhook_fold_seconds": int(fold),
+                },
+            )
         except ValueError as exc:
             st.error(f"Not saved: {exc}.")
         else:
@@ -81,16 +136,25 @@ st.caption(
 left, middle, right = st.columns(3)
 market = left.selectbox("Market", markets, index=None, placeholder="All markets", key="rate_market")
 category = middle.selectbox("Category", categories, index=None, placeholder="All categories", key="rate_category")
-history = right.toggle("Every price since the first", value=False, key="rate_history",
-                       help="Off: only the latest price of each market and category")
+history = right.toggle(
+    "Every price since the first",
+    value=False,
+    key="rate_history",
+    help="Off: only the latest price of each market and category",
+)
 shown = admin.filter_rate_card(card, market, category, history)
-st.dataframe(shown, hide_index=True, width="stretch", column_order=("market", "category", "price_usd",
-                                                                     "effective_from"), column_config={
-    "market": st.column_config.TextColumn("Market"),
-    "category": st.column_config.TextColumn("Category"),
-    "price_usd": st.column_config.NumberColumn("Price per message (USD)", format="$%.4f"),
-    "effective_from": st.column_config.DateColumn("In force from", format="DD MMM YYYY"),
-})
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_order=("market", "category", "price_usd", "effective_from"),
+    column_config={
+        "market": st.column_config.TextColumn("Market"),
+        "category": st.column_config.TextColumn("Category"),
+        "price_usd": st.column_config.NumberColumn("Price per message (USD)", format="$%.4f"),
+        "effective_from": st.column_config.DateColumn("In force from", format="DD MMM YYYY"),
+    },
+)
 st.caption(f"{shown.height:,} of {card.height:,} prices. Sort by any column by clicking its header.")
 
 new = st.file_uploader("Replace the rate card (market,category,price_usd,effective_from)", type=["csv"])

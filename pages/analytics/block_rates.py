@@ -2,11 +2,10 @@ import streamlit as st
 
 from trustdesk.analytics import views
 from trustdesk.web import cache, charts, columns, display, filters, formats, page, session, tables
-from etl import settings as config
 
 viewer = session.require("analyst")
 wh, f = page.analytics("Block rates & quality")
-settings = config.Settings.load(wh.root)
+settings = views.settings_of(wh)
 view = cache.cached(views.block_view, wh, f, settings)
 
 filters.caption(wh, f, "Blocks, reports and opt-outs count by the acting user's country.")
@@ -22,47 +21,98 @@ if view.empty:
 
 total, before = view.total, view.previous
 cols = st.columns(4)
-display.metric(cols[0], "Businesses with reached users", total["businesses"], "number",
-               formats.change(total["businesses"], before["businesses"]))
-display.metric(cols[1], "Block rate, all businesses", total["block_rate"], "percent",
-               formats.points(total["block_rate"], before["block_rate"]), digits=2, delta_color="inverse",
-               help="Blocking users / reached users, both summed over the businesses in the table")
-display.metric(cols[2], "Businesses with a block", total["businesses_blocked"], "number",
-               formats.change(total["businesses_blocked"], before["businesses_blocked"]), delta_color="inverse")
+display.metric(
+    cols[0],
+    "Businesses with reached users",
+    total["businesses"],
+    "number",
+    formats.change(total["businesses"], before["businesses"]),
+)
+display.metric(
+    cols[1],
+    "Block rate, all businesses",
+    total["block_rate"],
+    "percent",
+    formats.points(total["block_rate"], before["block_rate"]),
+    digits=2,
+    delta_color="inverse",
+    help="Blocking users / reached users, both summed over the businesses in the table",
+)
+display.metric(
+    cols[2],
+    "Businesses with a block",
+    total["businesses_blocked"],
+    "number",
+    formats.change(total["businesses_blocked"], before["businesses_blocked"]),
+    delta_color="inverse",
+)
 display.metric(cols[3], f"Rated LOW on {formats.day(view.rating_day)}", total["low_rated"], "number", delta_color="off")
 
 st.subheader("Distribution of block rates")
 display.chart(charts.block_rate_distribution(view.businesses), "block rates")
 
 st.subheader("Businesses")
-st.caption(f"Highest block rate first. Quality rating and negative rate for the 7 days ending "
-           f"{formats.day(view.rating_day)}. Changes are in rate points against the previous period.")
-tables.table(view.businesses, "block_rates", f, {
-    "business_id": columns.text_col("Business"), "name": columns.text_col("Name"), "category": columns.text_col("Category"),
-    "rating": columns.text_col("Quality rating"), "reached_users": columns.int_col("Reached users"), "blocking_users": columns.int_col("Blocking users"),
-    "block_rate": columns.pct_col("Block rate"), "reports": columns.int_col("Reports"),
-    "report_rate": columns.dec_col("Reports per 1,000 messages"), "outbound_messages": columns.int_col("Messages"),
-    "marketing_users": columns.int_col("Marketing recipients"), "opted_out_users": columns.int_col("Opted out"),
-    "opt_out_rate": columns.pct_col("Opt-out rate"), "negative_rate": columns.pct_col("Negative rate (7 days)"),
-    "previous_block_rate": columns.pct_col("Block rate before"),
-    "previous_report_rate": columns.dec_col("Report rate before"),
-    "block_rate_change": columns.pct_col("Block rate change"), "report_rate_change": columns.dec_col("Report rate change"),
-}, height=420)
+st.caption(
+    f"Highest block rate first. Quality rating and negative rate for the 7 days ending "
+    f"{formats.day(view.rating_day)}. Changes are in rate points against the previous period."
+)
+tables.table(
+    view.businesses,
+    "block_rates",
+    f,
+    {
+        "business_id": columns.text_col("Business"),
+        "name": columns.text_col("Name"),
+        "category": columns.text_col("Category"),
+        "rating": columns.text_col("Quality rating"),
+        "reached_users": columns.int_col("Reached users"),
+        "blocking_users": columns.int_col("Blocking users"),
+        "block_rate": columns.pct_col("Block rate"),
+        "reports": columns.int_col("Reports"),
+        "report_rate": columns.dec_col("Reports per 1,000 messages"),
+        "outbound_messages": columns.int_col("Messages"),
+        "marketing_users": columns.int_col("Marketing recipients"),
+        "opted_out_users": columns.int_col("Opted out"),
+        "opt_out_rate": columns.pct_col("Opt-out rate"),
+        "negative_rate": columns.pct_col("Negative rate (7 days)"),
+        "previous_block_rate": columns.pct_col("Block rate before"),
+        "previous_report_rate": columns.dec_col("Report rate before"),
+        "block_rate_change": columns.pct_col("Block rate change"),
+        "report_rate_change": columns.dec_col("Report rate change"),
+    },
+    height=420,
+)
 
 left, right = st.columns(2)
 with left:
     st.subheader("Block reasons")
     display.chart(charts.block_reasons(view.reasons), "blocks")
-    tables.table(view.reasons, "block_reasons", f, {
-        "reason": columns.text_col("Reason"), "blocks": columns.int_col("Blocks"),
-        "blocking_users": columns.int_col("Users"), "businesses": columns.int_col("Businesses"),
-    })
+    tables.table(
+        view.reasons,
+        "block_reasons",
+        f,
+        {
+            "reason": columns.text_col("Reason"),
+            "blocks": columns.int_col("Blocks"),
+            "blocking_users": columns.int_col("Users"),
+            "businesses": columns.int_col("Businesses"),
+        },
+    )
 with right:
     st.subheader("Businesses by quality rating")
-    st.caption("Every region and market (the daily rating is kept for the whole platform); the business "
-               "category filter applies.")
+    st.caption(
+        "Every region and market (the daily rating is kept for the whole platform); the business "
+        "category filter applies."
+    )
     display.chart(charts.ratings_over_time(view.ratings), "rated businesses")
-    tables.table(view.ratings, "ratings_by_day", f, {
-        "day": columns.date_col("Day"), "rating": columns.text_col("Rating"),
-        "businesses": columns.int_col("Businesses"),
-    }, height=220)
+    tables.table(
+        view.ratings,
+        "ratings_by_day",
+        f,
+        {
+            "day": columns.date_col("Day"),
+            "rating": columns.text_col("Rating"),
+            "businesses": columns.int_col("Businesses"),
+        },
+        height=220,
+    )

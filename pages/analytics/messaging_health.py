@@ -7,27 +7,60 @@ viewer = session.require("analyst")
 wh, f = page.analytics("Messaging health")
 view = cache.cached(views.health_view, wh, f)
 
-page.described(wh, f, view.empty, "messages",
-               "A conversation opens when a user writes to a business after 24 h without writing to it; it "
-               "is answered when the business's next message to that user comes within 24 h.")
+page.described(
+    wh,
+    f,
+    view.empty,
+    "messages",
+    "A conversation opens when a user writes to a business after 24 h without writing to it; it "
+    "is answered when the business's next message to that user comes within 24 h.",
+)
 
 total, before = view.total, view.previous
 cols = st.columns(5)
-display.metric(cols[0], "Answered within 24 h", total["answered_24h_share"], "percent",
-               formats.points(total["answered_24h_share"], before["answered_24h_share"]))
-display.metric(cols[1], "Conversations opened by users", total["opened"], "number",
-               formats.change(total["opened"], before["opened"]))
-display.metric(cols[2], "Free-form outside window", total["freeform_outside"], "number",
-               formats.change(total["freeform_outside"], before["freeform_outside"]), delta_color="inverse",
-               help="Outbound messages without a template sent outside the 24 h customer-service window: "
-                    f"{formats.percent(total['freeform_outside_share'], 2)} of outbound messages")
-display.metric(cols[3], "Free-form share", total["freeform_outside_share"], "percent",
-               formats.points(total["freeform_outside_share"], before["freeform_outside_share"]), digits=2,
-               delta_color="inverse")
-display.metric(cols[4], "Cold marketing", total["cold_messages"], "number",
-               formats.change(total["cold_messages"], before["cold_messages"]), delta_color="inverse",
-               help="Marketing messages to users who had never written to the business before: "
-                    f"{formats.percent(total['cold_share'])} of marketing messages")
+display.metric(
+    cols[0],
+    "Answered within 24 h",
+    total["answered_24h_share"],
+    "percent",
+    formats.points(total["answered_24h_share"], before["answered_24h_share"]),
+)
+display.metric(
+    cols[1],
+    "Conversations opened by users",
+    total["opened"],
+    "number",
+    formats.change(total["opened"], before["opened"]),
+)
+display.metric(
+    cols[2],
+    "Free-form outside window",
+    total["freeform_outside"],
+    "number",
+    formats.change(total["freeform_outside"], before["freeform_outside"]),
+    delta_color="inverse",
+    help="Outbound messages without a template sent outside the 24 h customer-service window: "
+    f"{formats.percent(total['freeform_outside_share'], 2)} of outbound messages",
+)
+display.metric(
+    cols[3],
+    "Free-form share",
+    total["freeform_outside_share"],
+    "percent",
+    formats.points(total["freeform_outside_share"], before["freeform_outside_share"]),
+    digits=2,
+    delta_color="inverse",
+)
+display.metric(
+    cols[4],
+    "Cold marketing",
+    total["cold_messages"],
+    "number",
+    formats.change(total["cold_messages"], before["cold_messages"]),
+    delta_color="inverse",
+    help="Marketing messages to users who had never written to the business before: "
+    f"{formats.percent(total['cold_share'])} of marketing messages",
+)
 
 left, right = st.columns(2)
 with left:
@@ -38,8 +71,11 @@ with right:
     buckets = view.buckets
     display.chart(charts.response_time_buckets(buckets, views.RESPONSE_BUCKETS), "conversations opened by users")
 
-SHARE = {"opened": columns.int_col("Conversations opened"), "answered_24h": columns.int_col("Answered within 24 h"),
-         "answered_24h_share": columns.pct_col("Share answered within 24 h")}
+SHARE = {
+    "opened": columns.int_col("Conversations opened"),
+    "answered_24h": columns.int_col("Answered within 24 h"),
+    "answered_24h_share": columns.pct_col("Share answered within 24 h"),
+}
 st.subheader("By region")
 regions = view.by("region")
 display.chart(charts.answered_by_region(regions), "conversations opened by users")
@@ -47,20 +83,36 @@ tables.table(regions, "response_by_region", f, {"region": columns.text_col("Regi
 tables.table(buckets, "response_time_distribution", f, {"bucket": columns.text_col("Answered"), **SHARE})
 
 OUTREACH = {
-    "outbound_messages": columns.int_col("Outbound messages"), "freeform_outside": columns.int_col("Free-form outside the window"),
-    "freeform_outside_share": columns.pct_col("Free-form share"), "marketing_messages": columns.int_col("Marketing messages"),
-    "cold_messages": columns.int_col("Cold marketing"), "cold_share": columns.pct_col("Cold share of marketing"),
-    "windows_opened": columns.int_col("Conversations opened"), "answered_24h": columns.int_col("Answered within 24 h"),
+    "outbound_messages": columns.int_col("Outbound messages"),
+    "freeform_outside": columns.int_col("Free-form outside the window"),
+    "freeform_outside_share": columns.pct_col("Free-form share"),
+    "marketing_messages": columns.int_col("Marketing messages"),
+    "cold_messages": columns.int_col("Cold marketing"),
+    "cold_share": columns.pct_col("Cold share of marketing"),
+    "windows_opened": columns.int_col("Conversations opened"),
+    "answered_24h": columns.int_col("Answered within 24 h"),
     "answered_24h_share": columns.pct_col("Share answered within 24 h"),
 }
 st.subheader("Free-form outside the window and cold outreach, by business category")
 categories = view.categories
 display.chart(charts.outreach_by_category(categories), "outbound or marketing messages")
-tables.table(categories, "outreach_by_category", f,
-             {"category": columns.text_col("Business category"), "businesses": columns.int_col("Businesses"), **OUTREACH})
+tables.table(
+    categories,
+    "outreach_by_category",
+    f,
+    {"category": columns.text_col("Business category"), "businesses": columns.int_col("Businesses"), **OUTREACH},
+)
 
 st.subheader("By business")
-tables.table(view.businesses, "outreach_by_business", f, {
-    "business_id": columns.text_col("Business"), "name": columns.text_col("Name"), "category": columns.text_col("Category"),
-    **OUTREACH,
-}, height=420)
+tables.table(
+    view.businesses,
+    "outreach_by_business",
+    f,
+    {
+        "business_id": columns.text_col("Business"),
+        "name": columns.text_col("Name"),
+        "category": columns.text_col("Category"),
+        **OUTREACH,
+    },
+    height=420,
+)

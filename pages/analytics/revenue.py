@@ -7,9 +7,13 @@ viewer = session.require("analyst")
 wh, f = page.analytics("Revenue by region")
 view = cache.cached(views.revenue_view, wh, f)
 
-filters.caption(wh, f, "Messaging revenue prices each billable message at the rate card in force on its day for its "
-                       "user's market; ad revenue is Status ad spend. Regions and markets are those of the user's "
-                       "country.")
+filters.caption(
+    wh,
+    f,
+    "Messaging revenue prices each billable message at the rate card in force on its day for its "
+    "user's market; ad revenue is Status ad spend. Regions and markets are those of the user's "
+    "country.",
+)
 
 
 def billed_beside_rate_card() -> None:
@@ -17,15 +21,25 @@ def billed_beside_rate_card() -> None:
     if not billed.height:
         return
     st.subheader("What Meta billed beside the rate card")
-    st.caption("Meta's pricing_analytics (loaded as billed pricing) for the period, beside TrustDesk's rate-card "
-               "revenue of the same billable messages, by the user's country and the category; the difference "
-               "is billed minus rate card. The region, market and category filters do not apply here.")
-    st.dataframe(billed, hide_index=True, width="stretch", column_config={
-        "country": columns.text_col("Country"), "category": columns.text_col("Category"),
-        "billable_messages": columns.int_col("Billable messages"), "ratecard_usd": columns.usd_col("Rate-card revenue"),
-        "billed_volume": columns.int_col("Billed by Meta (messages)"), "billed_usd": columns.usd_col("Billed by Meta"),
-        "difference_usd": columns.usd_col("Difference"),
-    })
+    st.caption(
+        "Meta's pricing_analytics (loaded as billed pricing) for the period, beside TrustDesk's rate-card "
+        "revenue of the same billable messages, by the user's country and the category; the difference "
+        "is billed minus rate card. The region, market and category filters do not apply here."
+    )
+    st.dataframe(
+        billed,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "country": columns.text_col("Country"),
+            "category": columns.text_col("Category"),
+            "billable_messages": columns.int_col("Billable messages"),
+            "ratecard_usd": columns.usd_col("Rate-card revenue"),
+            "billed_volume": columns.int_col("Billed by Meta (messages)"),
+            "billed_usd": columns.usd_col("Billed by Meta"),
+            "difference_usd": columns.usd_col("Difference"),
+        },
+    )
 
 
 if view.empty:
@@ -35,29 +49,58 @@ if view.empty:
 
 now, before = view.current, view.previous
 cols = st.columns(6)
-display.metric(cols[0], "Total revenue", now["total_revenue_usd"], "usd",
-               formats.change(now["total_revenue_usd"], before["total_revenue_usd"]))
-display.metric(cols[1], "Messaging revenue", now["messaging_revenue_usd"], "usd",
-               formats.change(now["messaging_revenue_usd"], before["messaging_revenue_usd"]))
-display.metric(cols[2], "Ad revenue", now["ad_revenue_usd"], "usd",
-               formats.change(now["ad_revenue_usd"], before["ad_revenue_usd"]))
-display.metric(cols[3], "Billable messages", now["billable_messages"], "number",
-               formats.change(now["billable_messages"], before["billable_messages"]))
-display.metric(cols[4], "Per billable message", now["revenue_per_billable_message"], "usd",
-               formats.change(now["revenue_per_billable_message"], before["revenue_per_billable_message"]), digits=4,
-               help="Messaging revenue / billable messages")
-display.metric(cols[5], "Per active business", now["revenue_per_active_business"], "usd",
-               formats.change(now["revenue_per_active_business"], before["revenue_per_active_business"]),
-               help="Messaging revenue / active businesses (those that sent at least one outbound message "
-                    f"in the period: {formats.number(now['active_businesses'])})")
+display.metric(
+    cols[0],
+    "Total revenue",
+    now["total_revenue_usd"],
+    "usd",
+    formats.change(now["total_revenue_usd"], before["total_revenue_usd"]),
+)
+display.metric(
+    cols[1],
+    "Messaging revenue",
+    now["messaging_revenue_usd"],
+    "usd",
+    formats.change(now["messaging_revenue_usd"], before["messaging_revenue_usd"]),
+)
+display.metric(
+    cols[2], "Ad revenue", now["ad_revenue_usd"], "usd", formats.change(now["ad_revenue_usd"], before["ad_revenue_usd"])
+)
+display.metric(
+    cols[3],
+    "Billable messages",
+    now["billable_messages"],
+    "number",
+    formats.change(now["billable_messages"], before["billable_messages"]),
+)
+display.metric(
+    cols[4],
+    "Per billable message",
+    now["revenue_per_billable_message"],
+    "usd",
+    formats.change(now["revenue_per_billable_message"], before["revenue_per_billable_message"]),
+    digits=4,
+    help="Messaging revenue / billable messages",
+)
+display.metric(
+    cols[5],
+    "Per active business",
+    now["revenue_per_active_business"],
+    "usd",
+    formats.change(now["revenue_per_active_business"], before["revenue_per_active_business"]),
+    help="Messaging revenue / active businesses (those that sent at least one outbound message "
+    f"in the period: {formats.number(now['active_businesses'])})",
+)
 
 st.subheader("Revenue over time")
 display.chart(charts.revenue_over_time(view.daily), "revenue")
 
 MONEY = {
     "billable_messages": columns.int_col("Billable messages"),
-    "messaging_revenue_usd": columns.usd_col("Messaging revenue"), "ad_revenue_usd": columns.usd_col("Ad revenue"),
-    "total_revenue_usd": columns.usd_col("Total revenue"), "active_businesses": columns.int_col("Active businesses"),
+    "messaging_revenue_usd": columns.usd_col("Messaging revenue"),
+    "ad_revenue_usd": columns.usd_col("Ad revenue"),
+    "total_revenue_usd": columns.usd_col("Total revenue"),
+    "active_businesses": columns.int_col("Active businesses"),
     "revenue_per_billable_message": columns.dec_col("Revenue per billable message ($)", digits=4),
     "revenue_per_active_business": columns.usd_col("Messaging revenue per active business"),
     "previous_total_revenue_usd": columns.usd_col("Total revenue before"),
@@ -75,10 +118,17 @@ with left:
 with right:
     st.subheader("By category")
     st.caption("Rate-card categories of billable messages, and Status ads.")
-    tables.table(view.by_stream, "revenue_by_stream", f, {
-        "stream": columns.text_col("Stream"), "billable_messages": columns.int_col("Billable messages"),
-        "revenue_usd": columns.usd_col("Revenue"), "previous_revenue_usd": columns.usd_col("Revenue before"),
-        "revenue_change": columns.pct_col("Change"),
-    })
+    tables.table(
+        view.by_stream,
+        "revenue_by_stream",
+        f,
+        {
+            "stream": columns.text_col("Stream"),
+            "billable_messages": columns.int_col("Billable messages"),
+            "revenue_usd": columns.usd_col("Revenue"),
+            "previous_revenue_usd": columns.usd_col("Revenue before"),
+            "revenue_change": columns.pct_col("Change"),
+        },
+    )
 
 billed_beside_rate_card()

@@ -7,32 +7,67 @@ viewer = session.require("analyst")
 wh, f = page.analytics("Spam reports")
 view = cache.cached(views.spam_view, wh, f)
 
-page.described(wh, f, view.empty, "spam reports or messages",
-               "Reports count by the reporting user's country; messages are outbound and not failed.")
+page.described(
+    wh,
+    f,
+    view.empty,
+    "spam reports or messages",
+    "Reports count by the reporting user's country; messages are outbound and not failed.",
+)
 
 total, before = view.total, view.previous
 spikes = view.baseline.filter(view.baseline["far_above"])
 cols = st.columns(4)
-display.metric(cols[0], "Spam reports", total["reports"], "number", formats.change(total["reports"], before["reports"]),
-               delta_color="inverse")
-display.metric(cols[1], "Reports per 1,000 messages", total["reports_per_1000"], "per_1000",
-               formats.change(total["reports_per_1000"], before["reports_per_1000"]), delta_color="inverse")
-display.metric(cols[2], "Messages (outbound, not failed)", total["messages"], "number",
-               formats.change(total["messages"], before["messages"]))
-display.metric(cols[3], "Days far above the baseline", spikes.height, "number",
-               help="More than 3 standard deviations (at least the Poisson noise) above the mean of the "
-                    f"14 days before, with at least {views.BASELINE_MIN_REPORTS} reports")
+display.metric(
+    cols[0],
+    "Spam reports",
+    total["reports"],
+    "number",
+    formats.change(total["reports"], before["reports"]),
+    delta_color="inverse",
+)
+display.metric(
+    cols[1],
+    "Reports per 1,000 messages",
+    total["reports_per_1000"],
+    "per_1000",
+    formats.change(total["reports_per_1000"], before["reports_per_1000"]),
+    delta_color="inverse",
+)
+display.metric(
+    cols[2],
+    "Messages (outbound, not failed)",
+    total["messages"],
+    "number",
+    formats.change(total["messages"], before["messages"]),
+)
+display.metric(
+    cols[3],
+    "Days far above the baseline",
+    spikes.height,
+    "number",
+    help="More than 3 standard deviations (at least the Poisson noise) above the mean of the "
+    f"14 days before, with at least {views.BASELINE_MIN_REPORTS} reports",
+)
 
 st.subheader("Reports over time, by reason")
 display.chart(charts.spam_reports(view.reports, view.baseline), "spam reports")
 st.caption("Dashed line: the baseline, the mean of the 14 days before each day. Red marks: days far above it.")
-tables.table(view.reports, "spam_reports", f, {
-    "date": columns.date_col("Day"), "reason": columns.text_col("Reason"), "reports": columns.int_col("Reports"),
-})
+tables.table(
+    view.reports,
+    "spam_reports",
+    f,
+    {
+        "date": columns.date_col("Day"),
+        "reason": columns.text_col("Reason"),
+        "reports": columns.int_col("Reports"),
+    },
+)
 
 st.subheader("Reports per 1,000 messages")
 RATE_COLUMNS = {
-    "reports": columns.int_col("Reports"), "messages": columns.int_col("Messages"),
+    "reports": columns.int_col("Reports"),
+    "messages": columns.int_col("Messages"),
     "reports_per_1000": columns.dec_col("Reports per 1,000 messages"),
 }
 by_region, by_market, by_category = st.tabs(["By region", "By market", "By business category"])
@@ -50,16 +85,32 @@ with by_category:
 left, right = st.columns(2)
 with left:
     st.subheader("Most reported businesses")
-    tables.table(view.top_businesses, "most_reported_businesses", f, {
-        "business_id": columns.text_col("Business"), "name": columns.text_col("Name"),
-        "category": columns.text_col("Category"), "reports": columns.int_col("Reports"),
-        "reporting_users": columns.int_col("Reporting users"), "outbound_messages": columns.int_col("Messages"),
-        "report_rate": columns.dec_col("Reports per 1,000 messages"),
-    })
+    tables.table(
+        view.top_businesses,
+        "most_reported_businesses",
+        f,
+        {
+            "business_id": columns.text_col("Business"),
+            "name": columns.text_col("Name"),
+            "category": columns.text_col("Category"),
+            "reports": columns.int_col("Reports"),
+            "reporting_users": columns.int_col("Reporting users"),
+            "outbound_messages": columns.int_col("Messages"),
+            "report_rate": columns.dec_col("Reports per 1,000 messages"),
+        },
+    )
 with right:
     st.subheader("Most reported templates")
-    tables.table(view.top_templates, "most_reported_templates", f, {
-        "template": columns.text_col("Template", help=f"{colors.NO_TEMPLATE}: a free-form message (no template), "
-                                                 "or a report that names no message"),
-        "reports": columns.int_col("Reports"), "businesses": columns.int_col("Businesses"),
-    })
+    tables.table(
+        view.top_templates,
+        "most_reported_templates",
+        f,
+        {
+            "template": columns.text_col(
+                "Template",
+                help=f"{colors.NO_TEMPLATE}: a free-form message (no template), or a report that names no message",
+            ),
+            "reports": columns.int_col("Reports"),
+            "businesses": columns.int_col("Businesses"),
+        },
+    )

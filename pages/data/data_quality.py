@@ -1,4 +1,3 @@
-import polars as pl
 import streamlit as st
 
 from trustdesk.data.dataquality import SPIKE_FACTOR, report
@@ -15,8 +14,11 @@ cols[1].metric("Last day", formats.day(dq.last_day))
 cols[2].metric("Warehouse version", f"{dq.version}")
 built = formats.timestamp(dq.built_at)
 st.caption(f"Warehouse version {dq.version} was built {'at an unknown time' if built == MISSING else built}.")
-st.dataframe(pl.DataFrame({"kind": list(dq.rows), "loaded rows": list(dq.rows.values())}),
-             hide_index=True, column_config=columns.LOADED_ROWS)
+st.dataframe(
+    dq.rows_table,
+    hide_index=True,
+    column_config=columns.LOADED_ROWS,
+)
 
 st.subheader("Rows per day")
 st.caption(
@@ -49,6 +51,9 @@ st.caption(
     "Pricing markets with no rate_card.csv price for a billable category, or a first price after "
     "the data's first day: outbound messages of that category earn nothing until then."
 )
-tables.checked(dq.markets_without_price, columns.MARKETS_WITHOUT_PRICE,
-               "Every market has a price for every billable category from the first day of data.")
+tables.checked(
+    dq.markets_without_price,
+    columns.MARKETS_WITHOUT_PRICE,
+    "Every market has a price for every billable category from the first day of data.",
+)
 page.footer(wh)

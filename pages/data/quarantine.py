@@ -2,8 +2,8 @@ import functools
 
 import streamlit as st
 
-from trustdesk.web import cache, page, session
 from trustdesk.data.loads import quarantine_csv, quarantine_facets, quarantined_rows
+from trustdesk.web import cache, page, session
 
 SHOWN = 5000
 
@@ -25,16 +25,20 @@ if linked != st.session_state.get("q_load_linked"):
     elif linked is not None:
         st.sidebar.warning("The link's load has no quarantined row; all loads are shown.")
 load_id = st.sidebar.selectbox(
-    "Load", [None, *loads], key="q_load",
-    format_func=lambda i: "All loads" if i is None else
-    f"load {i} · {loads[i]['file']} · {loads[i]['rows']:,} rows",
+    "Load",
+    [None, *loads],
+    key="q_load",
+    format_func=lambda i: "All loads" if i is None else f"load {i} · {loads[i]['file']} · {loads[i]['rows']:,} rows",
 )
-file = st.sidebar.selectbox("File", [None, *facets.files["file"]], key="q_file",
-                            format_func=lambda f: "All files" if f is None else f)
-kind = st.sidebar.selectbox("Kind", [None, *facets.kinds["kind"]], key="q_kind",
-                            format_func=lambda k: "All kinds" if k is None else k)
-reason = st.sidebar.selectbox("Reason", [None, *facets.reasons["reason"]], key="q_reason",
-                              format_func=lambda r: "All reasons" if r is None else r)
+file = st.sidebar.selectbox(
+    "File", [None, *facets.files["file"]], key="q_file", format_func=lambda f: "All files" if f is None else f
+)
+kind = st.sidebar.selectbox(
+    "Kind", [None, *facets.kinds["kind"]], key="q_kind", format_func=lambda k: "All kinds" if k is None else k
+)
+reason = st.sidebar.selectbox(
+    "Reason", [None, *facets.reasons["reason"]], key="q_reason", format_func=lambda r: "All reasons" if r is None else r
+)
 needle = st.sidebar.text_input("Reason contains", key="q_needle").strip() or None
 
 wanted = None if load_id is None else str(load_id)
@@ -57,11 +61,17 @@ if rows.is_empty():
 if rows.height > SHOWN:
     st.caption(f"The first {SHOWN:,} matching rows are shown; the download holds all of them.")
 else:
-    st.caption(f"{rows.height:,} of {facets.total:,} quarantined rows match"
-               + (f" in load {load_id}." if load_id is not None else "."))
+    st.caption(
+        f"{rows.height:,} of {facets.total:,} quarantined rows match"
+        + (f" in load {load_id}." if load_id is not None else ".")
+    )
 shown = rows.head(SHOWN)
 table = st.dataframe(
-    shown, hide_index=True, key="q_table", on_select="rerun", selection_mode="single-row",
+    shown,
+    hide_index=True,
+    key="q_table",
+    on_select="rerun",
+    selection_mode="single-row",
     column_config={
         "load_id": st.column_config.NumberColumn("Load", format="%d"),
         "file": st.column_config.TextColumn("File"),
@@ -80,8 +90,11 @@ if picked:
             st.text(f"• {reason}")
         st.code(row["raw_text"] or "", language=None, wrap_lines=True)
 st.download_button(
-    "Download as CSV", data=functools.partial(quarantine_csv, wh, **filters),
-    file_name="quarantine.csv", mime="text/csv", key="q_download",
+    "Download as CSV",
+    data=functools.partial(quarantine_csv, wh, **filters),
+    file_name="quarantine.csv",
+    mime="text/csv",
+    key="q_download",
     help="Cells that a spreadsheet would run as a formula are prefixed with an apostrophe.",
 )
 page.footer(wh)

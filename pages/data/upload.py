@@ -1,10 +1,9 @@
-import polars as pl
 import streamlit as st
 
 from trustdesk.accounts import auth
-from trustdesk.web import columns, session
 from trustdesk.data import uploads
 from trustdesk.data.loads import reason_table, summary_lines, undefined_sentence
+from trustdesk.web import columns, session
 
 viewer = session.require("moderator")
 st.title("Upload")
@@ -26,8 +25,13 @@ batch = st.session_state.setdefault(f"upload_batch:{root}", uploads.UploadBatch(
 # cannot be loaded twice by a second click.
 ROUND = "upload_round"
 uploader_key = f"upload_files_{st.session_state[ROUND]}" if st.session_state.get(ROUND) else "upload_files"
-files = st.file_uploader("Files to load", type=["csv", "gz", "json", "jsonl", "ndjson", "txt"], accept_multiple_files=True,
-                         max_upload_size=limit.widget_mb, key=uploader_key)
+files = st.file_uploader(
+    "Files to load",
+    type=["csv", "gz", "json", "jsonl", "ndjson", "txt"],
+    accept_multiple_files=True,
+    max_upload_size=limit.widget_mb,
+    key=uploader_key,
+)
 
 
 def failed(exc: Exception) -> None:
@@ -47,22 +51,30 @@ def reasons(result) -> None:
     table = reason_table(result)
     if table.is_empty():
         return
-    st.dataframe(table.select("reason", "rows", "first_lines"), hide_index=True, width="stretch", column_config={
-        "reason": st.column_config.TextColumn("Why rows would be quarantined", width="large"),
-        "rows": st.column_config.NumberColumn("Rows", format="localized"),
-        "first_lines": st.column_config.TextColumn("First lines in the file"),
-    })
+    st.dataframe(
+        table.select("reason", "rows", "first_lines"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "reason": st.column_config.TextColumn("Why rows would be quarantined", width="large"),
+            "rows": st.column_config.NumberColumn("Rows", format="localized"),
+            "first_lines": st.column_config.TextColumn("First lines in the file"),
+        },
+    )
 
 
 def guidance(key: str) -> None:
-    st.info("TrustDesk reads these formats; each document maps it field by field, and each sample file "
-            "shows its shape:", icon=":material/help:")
+    st.info(
+        "TrustDesk reads these formats; each document maps it field by field, and each sample file shows its shape:",
+        icon=":material/help:",
+    )
     for i, f in enumerate(uploads.accepted_formats()):
         a, b = st.columns([3, 2])
         a.text(f"{f['title']} ({f['name']}): {f['doc']}")
         if f["sample_bytes"]:
-            b.download_button(f"Sample: {f['sample_name']}", f["sample_bytes"], file_name=f["sample_name"],
-                              key=f"sample-{key}-{i}")
+            b.download_button(
+                f"Sample: {f['sample_name']}", f["sample_bytes"], file_name=f["sample_name"], key=f"sample-{key}-{i}"
+            )
 
 
 def mapping(r) -> None:
@@ -70,17 +82,22 @@ def mapping(r) -> None:
     and what was not used."""
     st.text("\n".join(r.conversion))
     if r.parts:
-        st.dataframe(pl.DataFrame([{"kind": p.kind, "rows": p.rows_read, "loaded": p.loaded,
-                                    "duplicates": p.duplicates, "quarantined": p.quarantined} for p in r.parts]),
-                     hide_index=True, column_config={
-                         "kind": st.column_config.TextColumn("Becomes"),
-                         "rows": st.column_config.NumberColumn("Rows", format="localized"),
-                         "loaded": st.column_config.NumberColumn("Would load", format="localized"),
-                         "duplicates": st.column_config.NumberColumn("Duplicates", format="localized"),
-                         "quarantined": st.column_config.NumberColumn("Quarantined", format="localized")})
+        st.dataframe(
+            uploads.parts_table(r),
+            hide_index=True,
+            column_config={
+                "kind": st.column_config.TextColumn("Becomes"),
+                "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                "loaded": st.column_config.NumberColumn("Would load", format="localized"),
+                "duplicates": st.column_config.NumberColumn("Duplicates", format="localized"),
+                "quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
+            },
+        )
     if r.unused:
-        st.caption("Not used (counted, never an error): " + ", ".join(
-            f"{k} ({n:,})" for k, n in sorted(r.unused.items(), key=lambda kv: (-kv[1], kv[0]))))
+        st.caption(
+            "Not used (counted, never an error): "
+            + ", ".join(f"{k} ({n:,})" for k, n in sorted(r.unused.items(), key=lambda kv: (-kv[1], kv[0])))
+        )
 
 
 def show(check: uploads.FileCheck) -> None:
@@ -124,7 +141,9 @@ try:
                 with st.spinner("Checking the file against the loaded data…"):
                     detected = batch.check(viewer, s).result.kind
                 choice = st.selectbox(
-                    "Kind", ["auto", *uploads.KIND_NAMES, *uploads.FORMAT_CHOICES], key=f"kind-{s.key}",
+                    "Kind",
+                    ["auto", *uploads.KIND_NAMES, *uploads.FORMAT_CHOICES],
+                    key=f"kind-{s.key}",
                     help="The kind of a log format v1 file, or the format of a foreign file (docs/formats)",
                     format_func=lambda k, d=detected: uploads.choice_label(k, d),
                 )
@@ -136,11 +155,17 @@ try:
         why_not = uploads.nothing_to_load(checks)
         if why_not:
             st.warning(why_not, icon=":material/block:")
-        if st.button("Load", type="secondary" if why_not else "primary", key="load",
-                     disabled=not staged or bool(why_not), help=why_not):
+        if st.button(
+            "Load",
+            type="secondary" if why_not else "primary",
+            key="load",
+            disabled=not staged or bool(why_not),
+            help=why_not,
+        ):
             bar = st.progress(0.0, text="starting")
             st.session_state["upload_results"] = batch.load(
-                viewer, kinds, progress=lambda done, text: bar.progress(done, text=text))
+                viewer, kinds, progress=lambda done, text: bar.progress(done, text=text)
+            )
             st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
             st.rerun()
 except (uploads.UploadError, auth.AuthError) as exc:
@@ -150,17 +175,25 @@ results = st.session_state.get("upload_results")
 if results:
     st.subheader("Last load")
     # The command line's pointer to `trustdesk quarantine` is replaced by links to the pages.
-    st.code("\n".join(line for line in summary_lines(results) if not line.lstrip().startswith("see them")),
-            language=None)
+    st.code(
+        "\n".join(line for line in summary_lines(results) if not line.lstrip().startswith("see them")), language=None
+    )
     for part in [p for r in results for p in (r.parts or [r])]:
         if part.quarantined and part.load_id is not None:
-            st.page_link("pages/data/quarantine.py", icon=":material/warning:",
-                         query_params={"load": str(part.load_id)},
-                         label=f"See the {part.quarantined:,} quarantined rows of load {part.load_id} on the "
-                               "Quarantine page")
+            st.page_link(
+                "pages/data/quarantine.py",
+                icon=":material/warning:",
+                query_params={"load": str(part.load_id)},
+                label=f"See the {part.quarantined:,} quarantined rows of load {part.load_id} on the Quarantine page",
+            )
     if any(getattr(r, "undefined_rows", 0) for r in results):
-        st.page_link("pages/data/data_quality.py", icon=":material/fact_check:",
-                     label="See the businesses and campaigns no file has defined on the Data quality page")
-    st.dataframe(pl.DataFrame([r.as_json() for r in results]).select(
-        "file", "kind", "status", "rows_read", "loaded", "duplicates", "quarantined", "load_id", "error"),
-        hide_index=True, column_config={"file": "File", "kind": "Kind", "status": "Outcome", **columns.LOAD_COUNTS})
+        st.page_link(
+            "pages/data/data_quality.py",
+            icon=":material/fact_check:",
+            label="See the businesses and campaigns no file has defined on the Data quality page",
+        )
+    st.dataframe(
+        uploads.results_table(results),
+        hide_index=True,
+        column_config={"file": "File", "kind": "Kind", "status": "Outcome", **columns.LOAD_COUNTS},
+    )

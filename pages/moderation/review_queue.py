@@ -36,13 +36,23 @@ if q.opened:
     st.info(f"{q.opened:,} newly flagged {'business' if q.opened == 1 else 'businesses'} got a case.")
 
 counts = q.counts(who.name)
-HEADLINES = {"flagged": "Flagged businesses", "waiting": "Waiting for a moderator", "mine": "Claimed by you",
-             "others": "Claimed by others", "snoozed": "Snoozed"}
+HEADLINES = {
+    "flagged": "Flagged businesses",
+    "waiting": "Waiting for a moderator",
+    "mine": "Claimed by you",
+    "others": "Claimed by others",
+    "snoozed": "Snoozed",
+}
 for col, (count, title) in zip(st.columns(5), HEADLINES.items(), strict=True):
     col.metric(title, f"{counts[count]:,}")
 
-if st.button("Next case", type="primary", key="next_case", icon=":material/play_arrow:",
-             help="Claim the highest-risk, then oldest, case nobody is working on and open its business page"):
+if st.button(
+    "Next case",
+    type="primary",
+    key="next_case",
+    icon=":material/play_arrow:",
+    help="Claim the highest-risk, then oldest, case nobody is working on and open its business page",
+):
     case = review.next_case(root, who)
     if case is None:
         state[FLASH] = ("info", "No case is waiting: every case is decided, claimed by someone else or snoozed.")
@@ -58,16 +68,20 @@ if q.empty:
 else:
     hide = st.toggle("Hide snoozed cases", value=False, key="hide_snoozed")
     table = shown.snoozed_hidden if hide else q.table
-    st.dataframe(table.select(*columns.REVIEW_QUEUE), hide_index=True, width="stretch",
-                 column_config=columns.REVIEW_QUEUE)
+    st.dataframe(
+        table.select(*columns.REVIEW_QUEUE), hide_index=True, width="stretch", column_config=columns.REVIEW_QUEUE
+    )
     tables.download(table, f"review_queue_{q.as_of}.csv")
 
 if not q.elsewhere.is_empty():
     st.subheader("Other active cases")
-    st.caption("Cases whose business is not flagged in the current window: appeals waiting for a second "
-               "moderator, and flags that have aged out. Decide appeals on the business page.")
-    st.dataframe(q.elsewhere.select(*columns.OTHER_CASES), hide_index=True, width="stretch",
-                 column_config=columns.OTHER_CASES)
+    st.caption(
+        "Cases whose business is not flagged in the current window: appeals waiting for a second "
+        "moderator, and flags that have aged out. Decide appeals on the business page."
+    )
+    st.dataframe(
+        q.elsewhere.select(*columns.OTHER_CASES), hide_index=True, width="stretch", column_config=columns.OTHER_CASES
+    )
 
 every_case = shown.cases
 if not every_case:
@@ -85,19 +99,41 @@ st.text(f"Reasons: {row.get('reasons') or row.get('case_reasons') or '–'}")
 left, middle, right = st.columns(3)
 if left.button("Open the business page", icon=":material/storefront:", key="open_business"):
     open_business(row["business_id"])
-middle.button("Claim", icon=":material/pan_tool:", key="claim", help="Nobody else may decide it while your claim lasts",
-              on_click=lambda: act(f"You claimed case {state['case']}.", review.claim, state["case"]))
-right.button("Release", icon=":material/undo:", key="release", help="Give the case back to the queue",
-             on_click=lambda: act(f"Case {state['case']} is back in the queue.", review.release, state["case"]))
+middle.button(
+    "Claim",
+    icon=":material/pan_tool:",
+    key="claim",
+    help="Nobody else may decide it while your claim lasts",
+    on_click=lambda: act(f"You claimed case {state['case']}.", review.claim, state["case"]),
+)
+right.button(
+    "Release",
+    icon=":material/undo:",
+    key="release",
+    help="Give the case back to the queue",
+    on_click=lambda: act(f"Case {state['case']} is back in the queue.", review.release, state["case"]),
+)
 with st.form("snooze"):
     tomorrow = date.today() + timedelta(days=1)
-    st.date_input("Snooze until (00:00 UTC of that day)", key="snooze_until", value=tomorrow, min_value=tomorrow,
-                  format="YYYY-MM-DD")
+    st.date_input(
+        "Snooze until (00:00 UTC of that day)",
+        key="snooze_until",
+        value=tomorrow,
+        min_value=tomorrow,
+        format="YYYY-MM-DD",
+    )
     st.form_submit_button(
-        "Snooze", icon=":material/snooze:", key="snooze",
-        on_click=lambda: act(lambda moment: f"Case {state['case']} is snoozed until {moment:%Y-%m-%d %H:%M} "
-                                            "UTC; Next case skips it until then.",
-                             review.snooze, state["case"], state["snooze_until"]),
+        "Snooze",
+        icon=":material/snooze:",
+        key="snooze",
+        on_click=lambda: act(
+            lambda moment: (
+                f"Case {state['case']} is snoozed until {moment:%Y-%m-%d %H:%M} UTC; Next case skips it until then."
+            ),
+            review.snooze,
+            state["case"],
+            state["snooze_until"],
+        ),
     )
 
 st.subheader("Decide several cases")
@@ -106,16 +142,37 @@ if shown.workable.is_empty():
     st.stop()
 with st.form("bulk"):
     st.multiselect("Cases", shown.workable["case_id"].to_list(), format_func=label, key="bulk_cases")
-    st.selectbox("Decision", ACTIONS, index=None, format_func=ACTION_WORDS.get, key="bulk_action",
-                 placeholder="Choose a decision")
-    st.selectbox("Policy", POLICIES, index=None, placeholder="Choose the policy broken (not needed to dismiss)",
-                 key="bulk_policy")
-    st.text_area("Rationale", key="bulk_rationale",
-                 help="Every decision but dismiss needs a written rationale; each case gets its own decision and "
-                      "audit line")
+    st.selectbox(
+        "Decision",
+        ACTIONS,
+        index=None,
+        format_func=ACTION_WORDS.get,
+        key="bulk_action",
+        placeholder="Choose a decision",
+    )
+    st.selectbox(
+        "Policy",
+        POLICIES,
+        index=None,
+        placeholder="Choose the policy broken (not needed to dismiss)",
+        key="bulk_policy",
+    )
+    st.text_area(
+        "Rationale",
+        key="bulk_rationale",
+        help="Every decision but dismiss needs a written rationale; each case gets its own decision and audit line",
+    )
     st.form_submit_button(
-        "Record the decision", type="primary", key="bulk_decide",
-        on_click=lambda: act(lambda outcome: casework.bulk_outcome(state["bulk_action"], outcome),
-                             review.decide_many, state["bulk_cases"], state["bulk_action"], state["bulk_policy"],
-                             state["bulk_rationale"], q.as_of),
+        "Record the decision",
+        type="primary",
+        key="bulk_decide",
+        on_click=lambda: act(
+            lambda outcome: casework.bulk_outcome(state["bulk_action"], outcome),
+            review.decide_many,
+            state["bulk_cases"],
+            state["bulk_action"],
+            state["bulk_policy"],
+            state["bulk_rationale"],
+            q.as_of,
+        ),
     )

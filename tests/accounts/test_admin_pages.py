@@ -5,16 +5,16 @@ the rate card as a table."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from etl.settings import Settings
 from tests.worlds import sign_in_apptest
-from trustdesk.accounts import admin
+from trustdesk import admin
 from trustdesk.accounts import auth
 from trustdesk.accounts.auth import Principal
-from etl.settings import REPO_ROOT, Settings
 from trustdesk.web.navigation import page_path
 
 ADA = Principal("ada", "admin")
@@ -68,9 +68,10 @@ def test_accounts_say_password_lock_and_times_in_words(root, monkeypatch):
     assert shown.loc["ada", "password"] == "yes" and shown.loc["sso", "password"] == "no"
     (stored,) = [a["locked_until"] for a in auth.list_accounts(root) if a["name"] == "lockie"]
     until = datetime.fromisoformat(stored)
-    today = until.date() == datetime.now(timezone.utc).date()
-    assert shown.loc["lockie", "locked"] == (f"Locked until {until:%H:%M} UTC" if today else
-                                             f"Locked until {until:%d %b %Y %H:%M} UTC")
+    today = until.date() == datetime.now(UTC).date()
+    assert shown.loc["lockie", "locked"] == (
+        f"Locked until {until:%H:%M} UTC" if today else f"Locked until {until:%d %b %Y %H:%M} UTC"
+    )
     assert shown.loc["ada", "locked"] == ""
     assert "has_password" not in shown.columns and "locked_until" not in shown.columns
     config = columns(at.dataframe[0])
@@ -82,8 +83,7 @@ def test_accounts_say_password_lock_and_times_in_words(root, monkeypatch):
     assert columns(log)["at"]["type_config"] == {"type": "datetime", "format": WHEN}
     assert str(log.value["at"].dtype).startswith("datetime64")
     # an account locked with no end is said so, not as the year 9999
-    assert admin.locked_words("9999-12-31T00:00:00+00:00", datetime.now(timezone.utc)) == \
-        "Locked until an admin unlocks it"
+    assert admin.locked_words("9999-12-31T00:00:00+00:00", datetime.now(UTC)) == "Locked until an admin unlocks it"
     assert admin.locked_words((until - timedelta(hours=1)).isoformat(), until) == ""
 
 
@@ -119,8 +119,9 @@ def test_every_setting_is_on_the_page_with_its_documentation(root, monkeypatch):
     at.text_input(key="duckdb_memory_limit").input("lots")
     at.button[0].click().run()
     assert not at.exception
-    assert at.error[0].value == ("Not saved: the DuckDB memory limit must be a number and a unit, such as 4GB, "
-                                 "512MB or 2GiB.")
+    assert at.error[0].value == (
+        "Not saved: the DuckDB memory limit must be a number and a unit, such as 4GB, 512MB or 2GiB."
+    )
     assert Settings.load(root).duckdb_memory_limit == "512MiB"
 
 

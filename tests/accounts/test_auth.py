@@ -7,19 +7,17 @@ import json
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.worlds import BLOCKS, BUSINESSES, MESSAGES, REPORTS
-from tests.worlds import Clock, build, sign_in_apptest
-from trustdesk import appdb
-from trustdesk.accounts import admin
+from etl.settings import REPO_ROOT
+from tests.worlds import BLOCKS, BUSINESSES, MESSAGES, REPORTS, Clock, build, sign_in_apptest
+from trustdesk import admin, appdb
 from trustdesk.accounts import auth
 from trustdesk.accounts.auth import AuthError, PermissionDenied, Principal
-from etl.settings import REPO_ROOT
 from trustdesk.data.export import neutralise, safe_csv
 from trustdesk.web.navigation import PAGES, pages_for
 
@@ -115,8 +113,12 @@ def test_settings_validation(root):
 
 def test_rate_card_check_names_the_line():
     with pytest.raises(ValueError, match="line 3: category"):
-        admin.check_rate_card(b"market,category,price_usd,effective_from\nIndia,marketing,0.01,2026-01-01\nIndia,spam,1,2026-01-01\n")
-    assert len(admin.check_rate_card(b"market,category,price_usd,effective_from\nIndia,utility,0.001,2026-01-01\n")) == 1
+        admin.check_rate_card(
+            b"market,category,price_usd,effective_from\nIndia,marketing,0.01,2026-01-01\nIndia,spam,1,2026-01-01\n"
+        )
+    assert (
+        len(admin.check_rate_card(b"market,category,price_usd,effective_from\nIndia,utility,0.001,2026-01-01\n")) == 1
+    )
 
 
 def test_masking_hides_user_ids_from_analysts_only(root):
@@ -137,16 +139,27 @@ def test_sso_maps_email_to_account(root):
         auth.sign_in(root, "sso-user", "")  # no password set: password sign-in impossible
 
 
-@pytest.mark.parametrize("cell, expected", [
-    ("=1+1", "'=1+1"), ("+33 6 12", "'+33 6 12"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tcmd", "'\tcmd"), ("\rcmd", "'\rcmd"), ("plain", "plain"), ("a=b", "a=b"), ("", ""), (None, None),
-])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+33 6 12", "'+33 6 12"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (None, None),
+    ],
+)
 def test_formula_neutralisation(cell, expected):
     assert neutralise(cell) == expected
 
 
 def test_safe_csv_neutralises_text_but_not_numbers():
-    df = pl.DataFrame({"name": ["=HYPERLINK(\"http://evil\")", "ok"], "delta": [-5, 3], "reasons": [["=x", "y"], ["z"]]})
+    df = pl.DataFrame({"name": ['=HYPERLINK("http://evil")', "ok"], "delta": [-5, 3], "reasons": [["=x", "y"], ["z"]]})
     out = safe_csv(df).splitlines()
     assert out[1].startswith("\"'=HYPERLINK") and out[1].split(",")[-2] == "-5"
     assert "'=x; y" in out[1]
@@ -154,10 +167,12 @@ def test_safe_csv_neutralises_text_but_not_numbers():
 
 # ----------------------------------------------------------------------------- pages and roles
 
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    root, _ = build(tmp_path_factory.mktemp("roles"), businesses=BUSINESSES, messages=MESSAGES,
-                    blocks=BLOCKS, reports=REPORTS)
+    root, _ = build(
+        tmp_path_factory.mktemp("roles"), businesses=BUSINESSES, messages=MESSAGES, blocks=BLOCKS, reports=REPORTS
+    )
     auth.upsert_account(root, "ana", "analyst", PASSWORD)
     return root
 
@@ -215,8 +230,10 @@ def test_idle_session_expires(world, monkeypatch):
     at = AppTest.from_file(str(REPO_ROOT / "pages/analytics/overview.py"), default_timeout=60)
     who = sign_in_apptest(at, world, Principal("ana", "analyst"))
     con = appdb.connect(world)
-    con.execute("UPDATE sessions SET last_seen = ? WHERE id = ?",
-                ((datetime.now(timezone.utc) - timedelta(minutes=61)).isoformat(), who.session))
+    con.execute(
+        "UPDATE sessions SET last_seen = ? WHERE id = ?",
+        ((datetime.now(UTC) - timedelta(minutes=61)).isoformat(), who.session),
+    )
     con.close()
     at.run()
     assert [t.label for t in at.text_input] == ["Name", "Password"]
@@ -233,9 +250,15 @@ def test_sign_out_button(world, monkeypatch):
 
 # ----------------------------------------------------------------------------- command line
 
+
 def td(root, *args, input=None):
-    return subprocess.run([sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
-                          capture_output=True, text=True, input=input, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=120,
+    )
 
 
 def test_users_command(tmp_path):
@@ -267,9 +290,15 @@ def test_dashboard_connections_cannot_touch_files(world):
     from trustdesk.warehouse import open_current
 
     wh = open_current(world)
-    for sql in ("SELECT * FROM read_csv('/etc/passwd')", "COPY (SELECT 1) TO '/tmp/x.csv'",
-                "ATTACH '/tmp/other.duckdb' AS o", "SET enable_external_access = true"):
+    for sql in (
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "COPY (SELECT 1) TO '/tmp/x.csv'",
+        "ATTACH '/tmp/other.duckdb' AS o",
+        "SET enable_external_access = true",
+    ):
         with pytest.raises(Exception) as exc:
             wh.query(sql)
-        assert any(w in str(exc.value).lower() for w in ("disabled", "read-only", "cannot", "permission")), str(exc.value)
+        assert any(w in str(exc.value).lower() for w in ("disabled", "read-only", "cannot", "permission")), str(
+            exc.value
+        )
     wh.close()

@@ -9,13 +9,12 @@ import threading
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.worlds import Clock
-from trustdesk import appdb
-from trustdesk.accounts import admin
-from trustdesk.accounts import auth
-from trustdesk.moderation import cases
-from trustdesk.accounts.auth import AuthError, PermissionDenied, Principal, SessionEnded
 from etl.settings import REPO_ROOT
+from tests.worlds import Clock
+from trustdesk import admin, appdb
+from trustdesk.accounts import auth
+from trustdesk.accounts.auth import AuthError, PermissionDenied, Principal, SessionEnded
+from trustdesk.moderation import cases
 
 PASSWORD = "correct horse battery"
 
@@ -34,6 +33,7 @@ def signed_in(root, name, address=None, clock=auth.utcnow):
 
 
 # ----------------------------------------------------------------------------- revocation
+
 
 def test_a_removed_admin_loses_power_in_an_open_session(root):
     eve, _ = signed_in(root, "eve")
@@ -136,6 +136,7 @@ def test_a_session_principal_cannot_borrow_another_role(root):
 
 # ----------------------------------------------------------------------------- pages
 
+
 def page(root, monkeypatch, file, who):
     from tests.worlds import sign_in_apptest
 
@@ -175,6 +176,7 @@ def test_a_principal_without_a_session_is_not_signed_in(root, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- sign-in
+
 
 def test_the_password_check_holds_no_write_lock(root, monkeypatch):
     """A decision must never wait behind an Argon2 check: while the hash is verified, another

@@ -12,24 +12,33 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.synth import generate_world
 from etl.ingest.load import load_files
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, ad
-from tests.worlds import build, sign_in_apptest, warehouse
-from trustdesk.analytics import views
-from trustdesk.web import charts
-from trustdesk.web import colors
-from trustdesk.web import formats
-from trustdesk.web import tables as web_tables
-from trustdesk.analytics.views import Filters
+from etl.synth import generate_world
+from tests.worlds import (
+    AD_EVENTS,
+    BLOCKS,
+    BUSINESSES,
+    CAMPAIGNS,
+    MESSAGES,
+    REPORTS,
+    ad,
+    build,
+    sign_in_apptest,
+    warehouse,
+)
 from trustdesk.accounts.auth import Principal
+from trustdesk.analytics import views
 from trustdesk.analytics.metrics import Period
+from trustdesk.analytics.views import Filters
+from trustdesk.web import charts, colors, formats
+from trustdesk.web import tables as web_tables
 from trustdesk.web.navigation import page_path
 
 PAGES = ("overview", "spam_reports", "block_rates", "status_ads", "revenue", "messaging_health")
 
 
 # --------------------------------------------------------------------------- worlds
+
 
 @pytest.fixture(scope="module")
 def gaps(tmp_path_factory):
@@ -38,13 +47,31 @@ def gaps(tmp_path_factory):
     - k3: a block without a reason (of b2 by u6, so b2's block rate, 2/2, passes b1's, 1/2);
     - r4: a report of m4, a free-form message (no template); r3 already names no message;
     - a7: a click on 03 Mar, the only ad event that day (03 Mar: campaign events, reach 0)."""
-    blocks = [*BLOCKS, dict(block_id="k3", blocked_at="2026-03-03T12:00:00Z", user_id="u6", business_id="b2",
-                            reason="")]
-    reports = [*REPORTS, dict(report_id="r4", reported_at="2026-03-02T16:00:00Z", user_id="u1",
-                              business_id="b1", reason="spam", message_id="m4")]
+    blocks = [
+        *BLOCKS,
+        dict(block_id="k3", blocked_at="2026-03-03T12:00:00Z", user_id="u6", business_id="b2", reason=""),
+    ]
+    reports = [
+        *REPORTS,
+        dict(
+            report_id="r4",
+            reported_at="2026-03-02T16:00:00Z",
+            user_id="u1",
+            business_id="b1",
+            reason="spam",
+            message_id="m4",
+        ),
+    ]
     events = [*AD_EVENTS, ad("a7", "2026-03-03T10:00:00Z", "u1", "IN", "click", "0")]
-    root, _ = build(tmp_path_factory.mktemp("gaps"), businesses=BUSINESSES, messages=MESSAGES, blocks=blocks,
-                    reports=reports, ad_campaigns=CAMPAIGNS, ad_events=events)
+    root, _ = build(
+        tmp_path_factory.mktemp("gaps"),
+        businesses=BUSINESSES,
+        messages=MESSAGES,
+        blocks=blocks,
+        reports=reports,
+        ad_campaigns=CAMPAIGNS,
+        ad_events=events,
+    )
     return root
 
 
@@ -118,6 +145,7 @@ def infos(at) -> str:
 
 # --------------------------------------------------------------------------- empty states
 
+
 def test_a_measure_with_nothing_to_draw_is_named_not_drawn_flat(gaps, monkeypatch):
     # finance (b2) has messages and a block but no Status ads: the ad reach panel would be a flat
     # line at 0 with a "NaN" axis.
@@ -145,14 +173,32 @@ def test_chart_functions_return_nothing_for_empty_frames():
     assert charts.trend_panels(zeros, ["Messages", "Blocks"], columns=1, panel_width=100) is None
     assert charts.empty_measures(zeros, ["Messages", "Blocks"]) == ["Messages", "Blocks"]
     assert charts.block_reasons(pl.DataFrame(schema={"reason": pl.String, "blocks": pl.Int64})) is None
-    assert charts.answered_by_day(pl.DataFrame({"day": [date(2026, 3, 1)], "answered_24h_share": [None],
-                                                "opened": [0]}, schema_overrides={"answered_24h_share": pl.Float64})) is None
-    assert charts.revenue_over_time(pl.DataFrame(schema={"day": pl.Date, "stream": pl.String,
-                                                         "revenue_usd": pl.Decimal(38, 9),
-                                                         "billable_messages": pl.Int64})) is None
+    assert (
+        charts.answered_by_day(
+            pl.DataFrame(
+                {"day": [date(2026, 3, 1)], "answered_24h_share": [None], "opened": [0]},
+                schema_overrides={"answered_24h_share": pl.Float64},
+            )
+        )
+        is None
+    )
+    assert (
+        charts.revenue_over_time(
+            pl.DataFrame(
+                schema={
+                    "day": pl.Date,
+                    "stream": pl.String,
+                    "revenue_usd": pl.Decimal(38, 9),
+                    "billable_messages": pl.Int64,
+                }
+            )
+        )
+        is None
+    )
 
 
 # --------------------------------------------------------------------------- one label for a missing value
+
 
 def test_a_block_without_a_reason_has_one_label_in_chart_and_table(gaps, monkeypatch, tables):
     at = open_page("block_rates", gaps, monkeypatch)
@@ -161,8 +207,12 @@ def test_a_block_without_a_reason_has_one_label_in_chart_and_table(gaps, monkeyp
     assert colors.NO_REASON in reasons["reason"].to_list() and reasons["reason"].null_count() == 0
     shown = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert colors.NO_REASON in list(shown["reason"])
-    reason_colours = [u["encoding"]["color"]["scale"]["domain"] for spec in specs(at) for u in units(spec)
-                      if u["encoding"].get("color", {}).get("field") == "reason"]
+    reason_colours = [
+        u["encoding"]["color"]["scale"]["domain"]
+        for spec in specs(at)
+        for u in units(spec)
+        if u["encoding"].get("color", {}).get("field") == "reason"
+    ]
     assert reason_colours and all(colors.NO_REASON in domain for domain in reason_colours)
 
 
@@ -174,6 +224,7 @@ def test_a_report_without_a_template_has_one_label(gaps, monkeypatch, tables):
 
 # --------------------------------------------------------------------------- axes
 
+
 def test_line_charts_of_counts_are_straight_and_start_at_zero(world, monkeypatch):
     at = open_page("overview", world, monkeypatch)
     lines = [u for spec in specs(at) for u in units(spec) if u["mark"]["type"] == "line"]
@@ -183,8 +234,16 @@ def test_line_charts_of_counts_are_straight_and_start_at_zero(world, monkeypatch
         assert line["encoding"]["y"]["scale"]["domainMin"] == 0
 
 
-COUNT_PANELS = {"Messages", "Active businesses", "Spam reports", "Blocks", "Status ad reach (users that day)",
-                "Reach (users that day)", "Impressions", "Clicks"}
+COUNT_PANELS = {
+    "Messages",
+    "Active businesses",
+    "Spam reports",
+    "Blocks",
+    "Status ad reach (users that day)",
+    "Reach (users that day)",
+    "Impressions",
+    "Clicks",
+}
 
 
 def count_axes(spec: dict) -> list[dict]:
@@ -194,8 +253,9 @@ def count_axes(spec: dict) -> list[dict]:
     for u in axis_units(spec):
         for channel in ("x", "y"):
             enc = u["encoding"].get(channel, {})
-            if enc.get("type") == "quantitative" and (enc.get("field") in counts or enc.get("aggregate") == "count"
-                                                     or u.get("title") in COUNT_PANELS):
+            if enc.get("type") == "quantitative" and (
+                enc.get("field") in counts or enc.get("aggregate") == "count" or u.get("title") in COUNT_PANELS
+            ):
                 found.append(enc)
     return found
 
@@ -211,8 +271,13 @@ def test_count_axes_have_whole_ticks(page, world, monkeypatch):
 
 def test_revenue_axes_use_the_money_format(world, monkeypatch):
     at = open_page("revenue", world, monkeypatch)
-    money = [enc for spec in specs(at) for u in units(spec) for enc in u["encoding"].values()
-             if isinstance(enc, dict) and "revenue" in str(enc.get("field", "")) and "axis" in enc]
+    money = [
+        enc
+        for spec in specs(at)
+        for u in units(spec)
+        for enc in u["encoding"].values()
+        if isinstance(enc, dict) and "revenue" in str(enc.get("field", "")) and "axis" in enc
+    ]
     assert len(money) == 2
     for enc in money:
         assert enc["axis"]["labelExpr"] == charts.MONEY_LABELS and "format" not in enc["axis"]
@@ -227,8 +292,13 @@ def test_the_money_axis_expression_labels_like_the_headlines():
 
 
 def test_shares_near_one_value_get_a_zoomed_axis():
-    regions = pl.DataFrame({"region": ["Europe", "Asia Pacific", "Other"], "answered_24h_share": [0.88, 0.91, 0.895],
-                            "opened": [100, 120, 90]})
+    regions = pl.DataFrame(
+        {
+            "region": ["Europe", "Asia Pacific", "Other"],
+            "answered_24h_share": [0.88, 0.91, 0.895],
+            "opened": [100, 120, 90],
+        }
+    )
     drawn = charts.answered_by_region(regions).to_dict()
     scale = drawn["encoding"]["x"]["scale"]
     assert scale["zero"] is False and 0.85 <= scale["domain"][0] < 0.88 and 0.91 < scale["domain"][1] <= 0.95
@@ -241,15 +311,25 @@ def test_the_answered_by_region_chart_is_zoomed_to_its_data(world, monkeypatch, 
     at = open_page("messaging_health", world, monkeypatch)
     shares = tables["response_by_region"]["answered_24h_share"].drop_nulls().to_list()
     expected = charts.share_scale(shares).to_dict()
-    x = next(u["encoding"]["x"] for spec in specs(at) for u in units(spec)
-             if u["encoding"].get("x", {}).get("field") == "answered_24h_share")
+    x = next(
+        u["encoding"]["x"]
+        for spec in specs(at)
+        for u in units(spec)
+        if u["encoding"].get("x", {}).get("field") == "answered_24h_share"
+    )
     assert x["scale"] == expected
 
 
 def test_charts_take_decimal_money():
-    daily = pl.DataFrame({"day": [date(2026, 3, 1), date(2026, 3, 2)], "stream": ["marketing", "ads"],
-                          "revenue_usd": ["581.8959", "0.05"], "billable_messages": [3, 0]},
-                         schema_overrides={"revenue_usd": pl.Decimal(38, 9)})
+    daily = pl.DataFrame(
+        {
+            "day": [date(2026, 3, 1), date(2026, 3, 2)],
+            "stream": ["marketing", "ads"],
+            "revenue_usd": ["581.8959", "0.05"],
+            "billable_messages": [3, 0],
+        },
+        schema_overrides={"revenue_usd": pl.Decimal(38, 9)},
+    )
     drawn = charts.revenue_over_time(daily)
     values = list(drawn.to_dict()["datasets"].values())[0]
     assert [v["revenue_usd"] for v in values] == [pytest.approx(581.8959), pytest.approx(0.05)]
@@ -257,6 +337,7 @@ def test_charts_take_decimal_money():
 
 
 # --------------------------------------------------------------------------- tables, dates, downloads
+
 
 def test_businesses_are_listed_highest_block_rate_first(gaps, world, monkeypatch, tables):
     open_page("block_rates", gaps, monkeypatch)
@@ -272,8 +353,9 @@ ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 @pytest.mark.parametrize("page", PAGES)
 def test_dates_read_one_way_in_text_charts_and_tables(page, world, monkeypatch):
     at = open_page(page, world, monkeypatch, {"from": "2026-09-05", "to": "2026-09-15"})
-    texts = [e.value for kind in ("caption", "markdown", "text", "info", "warning", "subheader")
-             for e in getattr(at, kind)] + [m.label for m in at.metric]
+    texts = [
+        e.value for kind in ("caption", "markdown", "text", "info", "warning", "subheader") for e in getattr(at, kind)
+    ] + [m.label for m in at.metric]
     assert not [t for t in texts if ISO_DATE.search(t)]
     assert "05 Sep 2026 – 15 Sep 2026" in at.sidebar.caption[0].value
     for spec in specs(at):
@@ -296,9 +378,14 @@ def test_dates_in_python_and_in_charts_have_the_same_format():
 
 def test_csv_names_carry_every_filter():
     f = Filters(Period(date(2026, 3, 1), date(2026, 3, 3)), "Middle East & Africa", "Rest of Africa", "retail")
-    assert web_tables.csv_name("block_rates", f) == "block_rates_2026-03-01_2026-03-03_middle-east-africa_rest-of-africa_retail.csv"
-    assert web_tables.csv_name("spam_reports", Filters(Period(date(2026, 3, 1), date(2026, 3, 3)))) == \
-        "spam_reports_2026-03-01_2026-03-03.csv"
+    assert (
+        web_tables.csv_name("block_rates", f)
+        == "block_rates_2026-03-01_2026-03-03_middle-east-africa_rest-of-africa_retail.csv"
+    )
+    assert (
+        web_tables.csv_name("spam_reports", Filters(Period(date(2026, 3, 1), date(2026, 3, 3))))
+        == "spam_reports_2026-03-01_2026-03-03.csv"
+    )
     odd = Filters(Period(date(2026, 3, 1), date(2026, 3, 1)), market="Côte d'Ivoire / ../x")
     assert re.fullmatch(r"[a-z0-9_.-]+", web_tables.csv_name("t", odd)) and "/" not in web_tables.csv_name("t", odd)
 
@@ -314,8 +401,12 @@ def test_the_pages_download_with_those_names(gaps, monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(streamlit, "download_button", recording)
-    open_page("spam_reports", gaps, monkeypatch, {"from": "2026-03-01", "to": "2026-03-03",
-                                                  "region": "Asia Pacific", "market": "India", "category": "retail"})
+    open_page(
+        "spam_reports",
+        gaps,
+        monkeypatch,
+        {"from": "2026-03-01", "to": "2026-03-03", "region": "Asia Pacific", "market": "India", "category": "retail"},
+    )
     assert "spam_reports_2026-03-01_2026-03-03_asia-pacific_india_retail.csv" in names
     assert all(n.endswith("_2026-03-01_2026-03-03_asia-pacific_india_retail.csv") for n in names), names
 
@@ -334,7 +425,8 @@ def test_vertical_axis_labels_sit_on_their_grid_lines():
 
     from trustdesk.web import charts
 
-    trends = pl.DataFrame({"day": [date(2026, 3, 1), date(2026, 3, 2)], "measure": ["Messages", "Messages"],
-                           "value": [0, 4]})
+    trends = pl.DataFrame(
+        {"day": [date(2026, 3, 1), date(2026, 3, 2)], "measure": ["Messages", "Messages"], "value": [0, 4]}
+    )
     spec = charts.trend_panels(trends, ["Messages"], columns=1, panel_width=200).to_dict()
     assert spec["concat"][0]["encoding"]["y"]["axis"]["labelBaseline"] == "middle"

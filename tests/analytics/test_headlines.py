@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
-from tests.worlds import MARKETS, build, sign_in_apptest
-from trustdesk.web import formats
+from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MARKETS, MESSAGES, REPORTS, build, sign_in_apptest
 from trustdesk.accounts.auth import Principal
+from trustdesk.web import formats
 from trustdesk.web.navigation import page_path
 
 # India marketing at $6,115,226.30 a message: the golden world's three billable India marketing
@@ -31,8 +30,16 @@ def rich(tmp_path_factory):
     (tmp / "data").mkdir()
     (tmp / "data" / "markets.csv").write_text(MARKETS)
     (tmp / "data" / "rate_card.csv").write_text(RICH_RATE_CARD)
-    root, _ = build(tmp, reference=False, businesses=BUSINESSES, messages=MESSAGES, blocks=BLOCKS,
-                    reports=REPORTS, ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS)
+    root, _ = build(
+        tmp,
+        reference=False,
+        businesses=BUSINESSES,
+        messages=MESSAGES,
+        blocks=BLOCKS,
+        reports=REPORTS,
+        ad_campaigns=CAMPAIGNS,
+        ad_events=AD_EVENTS,
+    )
     return root
 
 
@@ -45,18 +52,36 @@ def open_page(page: str, root, monkeypatch) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("value, shown", [
-    (0, "0"), (999, "999"), (99_999, "99,999"), (100_000, "100.0K"), (1_234_567, "1.2M"),
-    (999_960, "1.0M"), (3_000_000_000, "3.0B"), (Decimal("2500000"), "2.5M"), (None, "–"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (0, "0"),
+        (999, "999"),
+        (99_999, "99,999"),
+        (100_000, "100.0K"),
+        (1_234_567, "1.2M"),
+        (999_960, "1.0M"),
+        (3_000_000_000, "3.0B"),
+        (Decimal("2500000"), "2.5M"),
+        (None, "–"),
+    ],
+)
 def test_large_counts_are_abbreviated(value, shown):
     assert formats.short_number(value) == shown
 
 
-@pytest.mark.parametrize("value, shown", [
-    (0, "$0.00"), (Decimal("581.8959"), "$581.90"), (999.99, "$999.99"), (1_000, "$1.0K"),
-    (Decimal("18345678.90"), "$18.3M"), (18_345.67, "$18.3K"), (None, "–"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (0, "$0.00"),
+        (Decimal("581.8959"), "$581.90"),
+        (999.99, "$999.99"),
+        (1_000, "$1.0K"),
+        (Decimal("18345678.90"), "$18.3M"),
+        (18_345.67, "$18.3K"),
+        (None, "–"),
+    ],
+)
 def test_large_money_is_abbreviated(value, shown):
     assert formats.short_usd(value) == shown
 

@@ -10,11 +10,17 @@ from trustdesk.analytics.metrics import MetricError, Period, compute
 
 P = Period(date(2026, 3, 1), date(2026, 3, 3))
 
+
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory):
     root, results = build(
-        tmp_path_factory.mktemp("golden"), businesses=BUSINESSES, messages=MESSAGES, blocks=BLOCKS,
-        reports=REPORTS, ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS,
+        tmp_path_factory.mktemp("golden"),
+        businesses=BUSINESSES,
+        messages=MESSAGES,
+        blocks=BLOCKS,
+        reports=REPORTS,
+        ad_campaigns=CAMPAIGNS,
+        ad_events=AD_EVENTS,
     )
     assert all(r.status == "loaded" for r in results), results
     w = warehouse(root)
@@ -35,7 +41,13 @@ def test_block_and_report_rates(wh):
     assert got["b1"]["report_rate"] == pytest.approx(2 / 5 * 1000)
     assert got["b2"]["report_rate"] == pytest.approx(1 / 3 * 1000)
     assert list(compute(wh, "block_rates", P).columns[:6]) == [
-        "business_id", "reached_users", "blocking_users", "block_rate", "reports", "report_rate"]
+        "business_id",
+        "reached_users",
+        "blocking_users",
+        "block_rate",
+        "reports",
+        "report_rate",
+    ]
 
 
 def test_region_filter_uses_message_country_for_messages_and_latest_country_for_feedback(wh):
@@ -101,7 +113,10 @@ def test_revenue_region_filter(wh):
 def test_spam_reports_by_day_and_reason(wh):
     got = compute(wh, "spam_reports", P)
     assert [(str(r["date"]), r["reason"], r["reports"]) for r in got.to_dicts()] == [
-        ("2026-03-02", "spam", 1), ("2026-03-03", "scam", 1), ("2026-03-03", "spam", 1)]
+        ("2026-03-02", "spam", 1),
+        ("2026-03-03", "scam", 1),
+        ("2026-03-03", "spam", 1),
+    ]
     other = compute(wh, "spam_reports", P, "Other")
     assert [(r["reason"], r["reports"]) for r in other.to_dicts()] == [("spam", 1)]
 
@@ -116,7 +131,8 @@ def test_quality_small_senders_are_unknown(wh):
 def test_customer_service_window_flags(wh):
     day = wh.query(
         "SELECT business_id, sum(freeform_outside)::int AS ff, sum(cold)::int AS cold, "
-        "sum(inside_csw)::int AS inside FROM business_day GROUP BY 1 ORDER BY 1").to_dicts()
+        "sum(inside_csw)::int AS inside FROM business_day GROUP BY 1 ORDER BY 1"
+    ).to_dicts()
     assert day == [
         # m5, m6 and m7: the definition counts failed sends too
         {"business_id": "b1", "ff": 1, "cold": 3, "inside": 1},
@@ -124,7 +140,8 @@ def test_customer_service_window_flags(wh):
     ]
     resp = wh.query(
         "SELECT bucket, sum(opened)::int AS opened, sum(answered_24h)::int AS answered, "
-        "sum(total_response_s)::int AS secs FROM response_day GROUP BY 1 ORDER BY 1").to_dicts()
+        "sum(total_response_s)::int AS secs FROM response_day GROUP BY 1 ORDER BY 1"
+    ).to_dicts()
     assert resp == [
         {"bucket": "4-24 h", "opened": 1, "answered": 1, "secs": 86399},
         {"bucket": "no answer", "opened": 1, "answered": 0, "secs": None},
@@ -138,12 +155,16 @@ def test_dimension_and_unknown_business(wh):
 
 # ----------------------------------------------------------------------------- quality thresholds
 
+
 def test_quality_medium_then_unknown_when_window_moves(tmp_path):
     users = [f"u{i}" for i in range(100)]
-    messages = [msg(f"m{i}", "2026-03-05T10:00:00Z", "b3", u, "outbound", "IN", "utility", "t", "read")
-                for i, u in enumerate(users)]
-    blocks = [dict(block_id=f"k{i}", blocked_at="2026-03-06T10:00:00Z", user_id=users[i], business_id="b3")
-              for i in range(3)]
+    messages = [
+        msg(f"m{i}", "2026-03-05T10:00:00Z", "b3", u, "outbound", "IN", "utility", "t", "read")
+        for i, u in enumerate(users)
+    ]
+    blocks = [
+        dict(block_id=f"k{i}", blocked_at="2026-03-06T10:00:00Z", user_id=users[i], business_id="b3") for i in range(3)
+    ]
     blocks.append(dict(block_id="old", blocked_at="2026-03-04T10:00:00Z", user_id=users[50], business_id="b3"))
     messages.append(msg("late", "2026-03-12T10:00:00Z", "b4", "u1", "inbound", "IN"))  # data runs to 03-12
     root, _ = build(tmp_path, messages=messages, blocks=blocks)

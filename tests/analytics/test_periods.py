@@ -8,14 +8,14 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.synth.generate import generate_world
 from etl.ingest.load import load_files
-from tests.worlds import sign_in_apptest, warehouse
-from trustdesk.analytics import views
-from trustdesk.analytics.views import Coverage, Filters
-from trustdesk.accounts.auth import Principal
 from etl.settings import REPO_ROOT
+from etl.synth import generate_world
+from tests.worlds import sign_in_apptest, warehouse
+from trustdesk.accounts.auth import Principal
+from trustdesk.analytics import views
 from trustdesk.analytics.metrics import Period
+from trustdesk.analytics.views import Coverage, Filters
 from trustdesk.web.navigation import page_file, page_path
 
 PAGES = ("overview", "spam_reports", "block_rates", "status_ads", "revenue", "messaging_health")
@@ -51,6 +51,7 @@ def deltas(at) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the rule, once
+
 
 def test_the_world_covers_the_dates_these_tests_assume(world):
     assert warehouse(world).date_range() == (FIRST, LAST)
@@ -89,13 +90,16 @@ def test_views_leave_the_previous_numbers_empty_without_a_fair_comparison(world)
 
 # --------------------------------------------------------------------------- the pages
 
+
 @pytest.mark.parametrize("page", PAGES)
 def test_no_change_is_shown_against_days_the_data_does_not_cover(page, world, monkeypatch):
     at = open_page(page, world, monkeypatch)  # last 30 days: the 30 before hold 10 days of data
     assert deltas(at) == []
     text = page_caption(at)
-    assert ("No changes shown: the 30 days before (12 Aug 2026 – 10 Sep 2026) have data on only 10 of them "
-            "(the data starts on 01 Sep 2026).") in text
+    assert (
+        "No changes shown: the 30 days before (12 Aug 2026 – 10 Sep 2026) have data on only 10 of them "
+        "(the data starts on 01 Sep 2026)."
+    ) in text
     assert "compared with" not in text
 
 
@@ -117,6 +121,7 @@ def test_a_period_longer_than_the_data_says_how_much_of_it_the_data_covers(page,
 
 
 # --------------------------------------------------------------------------- dates from links and the picker
+
 
 def test_a_link_from_year_one_is_narrowed_to_the_data_and_the_next_page_works(world, monkeypatch):
     # #15.5: /spam_reports?from=0001-01-01 raised OverflowError in Period.previous, and the date

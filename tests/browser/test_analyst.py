@@ -8,7 +8,7 @@ import io
 import math
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.browser.conftest import sign_in, wait_ready
 
@@ -22,7 +22,9 @@ def pick(page, label: str, option: str) -> None:
 
 
 def no_exception(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+        '[data-testid="stException"]'
+    ).first.inner_text()
 
 
 def test_every_analytics_page_opens(server, page):
@@ -66,9 +68,26 @@ def test_filters_survive_a_page_change_and_a_reload_and_the_download_matches_the
 
     last = open_current(world / "data").date_range()[1]
     first = last - timedelta(days=6)
-    res = subprocess.run([sys.executable, "-m", "trustdesk.cli", "--data-dir", str(world / "data"), "metrics",
-                          "block_rates", "--from", str(first), "--to", str(last), "--region", "Asia Pacific"],
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trustdesk.cli",
+            "--data-dir",
+            str(world / "data"),
+            "metrics",
+            "block_rates",
+            "--from",
+            str(first),
+            "--to",
+            str(last),
+            "--region",
+            "Asia Pacific",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     want = {r["business_id"]: r for r in csv.DictReader(io.StringIO(res.stdout))}
     got_by_id = {r["business_id"]: r for r in got}
     assert set(got_by_id) == set(want) and want

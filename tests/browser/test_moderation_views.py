@@ -19,8 +19,8 @@ HEADER = "block_id,blocked_at,user_id,business_id,reason\n"
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    from etl.synth.generate import generate_world
     from etl.ingest.load import load_files
+    from etl.synth import generate_world
     from trustdesk.accounts import auth
 
     base = tmp_path_factory.mktemp("moderation_views")
@@ -119,8 +119,11 @@ def test_nothing_to_load_turns_load_off_and_a_load_links_to_its_quarantine(small
     assert page.get_by_role("button", name="Load", exact=True).is_disabled()
 
     mixed = tmp_path / "mixed.csv"
-    mixed.write_text(HEADER + "km1,2026-09-10T10:00:00Z,u1,b00001,spam\n"
-                     + "".join(f"km{i},never,u{i},b00001,spam\n" for i in range(2, 5)))
+    mixed.write_text(
+        HEADER
+        + "km1,2026-09-10T10:00:00Z,u1,b00001,spam\n"
+        + "".join(f"km{i},never,u{i},b00001,spam\n" for i in range(2, 5))
+    )
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(mixed)])
     page.get_by_text("mixed.csv · ").wait_for()
     wait_ready(page)

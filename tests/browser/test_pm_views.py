@@ -8,7 +8,6 @@ import csv
 import io
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -21,10 +20,10 @@ SCALE = Decimal(10_000)
 
 @pytest.fixture(scope="module")
 def rich_server(tmp_path_factory):
-    from etl.synth.generate import generate_world
     from etl.ingest.load import load_files
-    from trustdesk.accounts import auth
     from etl.settings import REPO_ROOT
+    from etl.synth import generate_world
+    from trustdesk.accounts import auth
 
     base = tmp_path_factory.mktemp("pm_views")
     generate_world(base / "w", seed=13, businesses=60, days=40, messages=40_000)
@@ -86,7 +85,9 @@ MONEY_LABEL = re.compile(r"\$(\d{1,3}(,\d{3})*(\.\d{1,2})?|\d+(\.\d)?[KMB])")
 
 
 def axes(page, at_least: int) -> list[dict]:
-    page.wait_for_function(f"() => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] g.role-axis').length >= {at_least}")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] g.role-axis').length >= {at_least}"
+    )
     return page.evaluate(AXES)
 
 

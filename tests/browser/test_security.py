@@ -18,8 +18,13 @@ from trustdesk.accounts import auth
 
 
 def td(root, *args, input=None):
-    return subprocess.run([sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
-                          capture_output=True, text=True, input=input, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=120,
+    )
 
 
 def signed_out(page) -> None:
@@ -33,6 +38,7 @@ def nav(page, title: str) -> None:
 
 
 # ----------------------------------------------------------------------------- sessions
+
 
 def test_a_reload_and_a_new_tab_stay_signed_in_until_sign_out(server, page):
     sign_in(page, server.url + "/spam_reports", "analyst")
@@ -98,6 +104,7 @@ def test_a_demoted_moderator_loses_the_queue_in_an_open_tab(server, page):
 
 # ----------------------------------------------------------------------------- uploads
 
+
 async def _anonymous_session(url: str) -> tuple[str, str]:
     """Open Streamlit's websocket as a script would, never signing in: (session id, xsrf cookie)."""
     import websockets
@@ -105,10 +112,13 @@ async def _anonymous_session(url: str) -> tuple[str, str]:
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     with urllib.request.urlopen(url + "/_stcore/health", timeout=30) as r:
-        xsrf = [h.split(";")[0].split("=", 1)[1] for h in r.headers.get_all("set-cookie") if h.startswith("_streamlit_xsrf")][0]
+        xsrf = [
+            h.split(";")[0].split("=", 1)[1] for h in r.headers.get_all("set-cookie") if h.startswith("_streamlit_xsrf")
+        ][0]
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
-    async with websockets.connect(ws_url, subprotocols=["streamlit", xsrf], origin=url,
-                                  additional_headers={"Cookie": f"_streamlit_xsrf={xsrf}"}) as ws:
+    async with websockets.connect(
+        ws_url, subprotocols=["streamlit", xsrf], origin=url, additional_headers={"Cookie": f"_streamlit_xsrf={xsrf}"}
+    ) as ws:
         back = BackMsg()
         back.rerun_script.query_string = ""
         await ws.send(back.SerializeToString())
@@ -122,12 +132,25 @@ async def _anonymous_session(url: str) -> tuple[str, str]:
 
 def _put(url: str, session_id: str, xsrf: str, size: int) -> tuple[int, str]:
     boundary = "trustdesk-test"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n"
-            f"Content-Type: text/csv\r\n\r\n").encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
-    req = urllib.request.Request(f"{url}/_stcore/upload_file/{session_id}/file-1", data=body, method="PUT",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                                          "X-Xsrftoken": xsrf, "Cookie": f"_streamlit_xsrf={xsrf}",
-                                          "Origin": url})
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + b"x" * size
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    req = urllib.request.Request(
+        f"{url}/_stcore/upload_file/{session_id}/file-1",
+        data=body,
+        method="PUT",
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "X-Xsrftoken": xsrf,
+            "Cookie": f"_streamlit_xsrf={xsrf}",
+            "Origin": url,
+        },
+    )
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
             return r.status, r.read().decode()
@@ -148,6 +171,7 @@ def test_a_session_that_never_signed_in_cannot_upload(server):
 
 # ----------------------------------------------------------------------------- headers and errors
 
+
 def test_pages_send_framing_and_sniffing_protection(server):
     with urllib.request.urlopen(server.url + "/", timeout=30) as r:
         headers = {k.lower(): v for k, v in r.headers.items()}
@@ -166,8 +190,7 @@ def test_another_site_cannot_frame_the_sign_in_form(server, page):
 @pytest.fixture
 def broken_server(tmp_path):
     from etl import store
-    from tests.worlds import BUSINESSES, MESSAGES
-    from tests.worlds import build
+    from tests.worlds import BUSINESSES, MESSAGES, build
 
     root, _ = build(tmp_path, businesses=BUSINESSES, messages=MESSAGES)
     auth.upsert_account(root, "analyst", "analyst", PASSWORD)
@@ -189,7 +212,7 @@ def test_a_page_error_shows_an_id_and_no_traceback(broken_server, page):
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Something went wrong on this page (error", exact=False)).to_be_visible()
     body = page.locator('[data-testid="stMain"]').inner_text()
-    assert "Traceback" not in body and ".py" not in body and "File \"" not in body
+    assert "Traceback" not in body and ".py" not in body and 'File "' not in body
     error_id = body.split("(error ")[1].split(")")[0]
     for _ in range(100):
         if f"page error {error_id}" in srv.log.read_text():

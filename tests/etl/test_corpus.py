@@ -16,8 +16,10 @@ from tests.corpus import CASES, LONG_ID
 
 UTF8_HINT = "re-export the file as UTF-8"
 EMPTY = "is empty; an export needs a header row and data rows"
-QUOTE = ("opens a quoted field that is never closed, so the rest of the file cannot be read as CSV; "
-         "close the quote (a quote inside a field is written twice) and load it again")
+QUOTE = (
+    "opens a quoted field that is never closed, so the rest of the file cannot be read as CSV; "
+    "close the quote (a quote inside a field is written twice) and load it again"
+)
 SEPARATED = "its columns are separated by {}, not commas; export it as comma-separated CSV"
 TOO_LONG = "is 17.0 MB long, more than the 16 MB a line may have; shorten or remove that line"
 TS = "is not a timestamp (ISO 8601 like 2026-03-01T14:05:00Z, or Unix seconds)"
@@ -25,8 +27,10 @@ COUNTRY = "is not an ISO 3166-1 alpha-2 country code"
 MONEY = "is not an amount in US dollars (like 12.50)"
 LONE_CR = "holds a carriage return on its own (an old Mac line end); save the file with LF or CRLF line ends"
 MIXED = "ends in CRLF but line 1 in LF; save the file with one kind of line end"
-NOT_A_HEADER = ("the first line is not a header: it names none of the columns of any kind of log; "
-                "add the header row that names the columns as the first line")
+NOT_A_HEADER = (
+    "the first line is not a header: it names none of the columns of any kind of log; "
+    "add the header row that names the columns as the first line"
+)
 
 # The file's sentence after "<file name>: ".
 REJECTED = {
@@ -40,7 +44,7 @@ REJECTED = {
     "latin1_header.csv": f"line 1 is not UTF-8 text (byte 66); {UTF8_HINT}",
     "latin1_row.csv": f"line 3 is not UTF-8 text; {UTF8_HINT}",
     "unknown_header.csv": "its header matches no kind of log; the closest, businesses, also needs business_id, "
-                          "category, country",
+    "category, country",
     # The first line is data: no value of it is repeated (it may hold a phone number or a name).
     "no_header.csv": NOT_A_HEADER,
     "missing_column.csv": "its header matches no kind of log; the closest, messages, also needs user_country",
@@ -63,14 +67,14 @@ REJECTED = {
     "no_header_personal.csv": NOT_A_HEADER,
     "no_header_repeated_value.csv": NOT_A_HEADER,
     "truth.csv": "is the ground truth that `trustdesk generate` writes (business_id, archetype), not a log "
-                 "export; score the review queue with it: trustdesk evaluate --truth FILE",
+    "export; score the review queue with it: trustdesk evaluate --truth FILE",
     "unterminated_quote.csv": f"line 3 {QUOTE}",
     "unterminated_quote_last.csv": f"line 3 {QUOTE}",
     "unterminated_after_multiline.csv": f"line 4 {QUOTE}",
     "bom_unterminated_quote.csv": f"line 2 {QUOTE}",
     "gzip_broken.csv.gz": "is not a readable gzip file (Error -3 while decompressing data: invalid code lengths set)",
     "gzip_truncated.csv.gz": "is not a readable gzip file (Compressed file ended before the end-of-stream marker "
-                             "was reached)",
+    "was reached)",
     "gzip_binary.csv.gz": "is a binary file, not CSV text",
     "huge_line.csv": f"line 3 {TOO_LONG}",
     "huge_line_dropped.csv": f"line 3 {TOO_LONG}",
@@ -88,50 +92,107 @@ LOADED = {
     "no_final_newline.csv": ("loaded", 1, 1, 0, 0, {}),
     "injection.csv": ("loaded", 5, 5, 0, 0, {}),
     "bom_crlf_quoted.csv": ("partial", 2, 1, 0, 1, {5: [f"sent_at: 'not a time' {TS}"]}),
-    "ragged.csv": ("partial", 4, 1, 0, 3, {
-        2: ["line has fewer fields than the header"],
-        3: ["line has more fields than the header"],
-        5: ["line has fewer fields than the header"],
-    }),
-    "broken_quoting.csv": ("partial", 2, 1, 0, 1, {
-        2: ["line has a quoted field followed by other characters (broken quoting)"],
-    }),
+    "ragged.csv": (
+        "partial",
+        4,
+        1,
+        0,
+        3,
+        {
+            2: ["line has fewer fields than the header"],
+            3: ["line has more fields than the header"],
+            5: ["line has fewer fields than the header"],
+        },
+    ),
+    "broken_quoting.csv": (
+        "partial",
+        2,
+        1,
+        0,
+        1,
+        {
+            2: ["line has a quoted field followed by other characters (broken quoting)"],
+        },
+    ),
     "blank_lines.csv": ("partial", 2, 1, 0, 1, {6: ["user_id is empty"]}),
     "stray_quote_then_multiline.csv": ("partial", 3, 2, 0, 1, {5: [f"user_country: 'XX' {COUNTRY}"]}),
-    "bad_businesses.csv": ("partial", 6, 2, 0, 4, {
-        3: ["business_id is empty"],
-        4: ["name is empty",
-            "category: 'toys' is not one of retail, food, travel, finance, health, education, government, "
-            "politics, agriculture, technology, services, other",
-            f"country: 'XX' {COUNTRY}",
-            "employees: '0' is less than 1",
-            "verified: 'maybe' is not a boolean (true/false, 1/0, yes/no)",
-            f"created_at: 'last week' {TS}"],
-        5: ["business_id is longer than 128 characters (129)", "employees: 'many' is not a whole number"],
-        7: ["created_at: '2099-01-01T00:00:00Z' is more than 1 day in the future"],
-    }),
-    "bad_messages.csv": ("partial", 6, 1, 0, 5, {
-        3: ["category is required for outbound messages", "status is required for outbound messages"],
-        4: ["category must be empty for inbound messages", "status must be empty for inbound messages"],
-        5: ["direction: 'sideways' is not one of inbound, outbound"],
-        6: [f"sent_at: '2026-13-01T10:00:00Z' {TS}", "user_id is empty", f"user_country: 'ZZ' {COUNTRY}"],
-        7: ["category: 'spam' is not one of marketing, utility, authentication, service",
-            "status: 'lost' is not one of sent, delivered, read, failed"],
-    }),
-    "bad_campaigns.csv": ("partial", 4, 1, 0, 3, {
-        3: ["ends_on 2026-03-01 is before starts_on 2026-03-31"],
-        4: ["starts_on: '01/03/2026' is not a date (YYYY-MM-DD)", "ends_on: '2026-02-30' is not a date (YYYY-MM-DD)",
-            "objective: 'fame' is not one of awareness, traffic, messages", "budget_usd: '-5' is negative"],
-        5: [f"budget_usd: '1e3' {MONEY}"],
-    }),
-    "bad_ad_events.csv": ("partial", 4, 2, 0, 2, {
-        3: ["event: 'view' is not one of impression, click, reply", "cost_usd: '-0.5' is negative"],
-        4: [f"user_country: 'India' {COUNTRY}", f"cost_usd: '$1' {MONEY}"],
-    }),
-    "bad_reports_optouts.csv": ("partial", 3, 1, 0, 2, {
-        3: ["reason: 'annoying' is not one of spam, scam, offensive, political, other"],
-        4: ["message_id is longer than 128 characters (129)"],
-    }),
+    "bad_businesses.csv": (
+        "partial",
+        6,
+        2,
+        0,
+        4,
+        {
+            3: ["business_id is empty"],
+            4: [
+                "name is empty",
+                "category: 'toys' is not one of retail, food, travel, finance, health, education, government, "
+                "politics, agriculture, technology, services, other",
+                f"country: 'XX' {COUNTRY}",
+                "employees: '0' is less than 1",
+                "verified: 'maybe' is not a boolean (true/false, 1/0, yes/no)",
+                f"created_at: 'last week' {TS}",
+            ],
+            5: ["business_id is longer than 128 characters (129)", "employees: 'many' is not a whole number"],
+            7: ["created_at: '2099-01-01T00:00:00Z' is more than 1 day in the future"],
+        },
+    ),
+    "bad_messages.csv": (
+        "partial",
+        6,
+        1,
+        0,
+        5,
+        {
+            3: ["category is required for outbound messages", "status is required for outbound messages"],
+            4: ["category must be empty for inbound messages", "status must be empty for inbound messages"],
+            5: ["direction: 'sideways' is not one of inbound, outbound"],
+            6: [f"sent_at: '2026-13-01T10:00:00Z' {TS}", "user_id is empty", f"user_country: 'ZZ' {COUNTRY}"],
+            7: [
+                "category: 'spam' is not one of marketing, utility, authentication, service",
+                "status: 'lost' is not one of sent, delivered, read, failed",
+            ],
+        },
+    ),
+    "bad_campaigns.csv": (
+        "partial",
+        4,
+        1,
+        0,
+        3,
+        {
+            3: ["ends_on 2026-03-01 is before starts_on 2026-03-31"],
+            4: [
+                "starts_on: '01/03/2026' is not a date (YYYY-MM-DD)",
+                "ends_on: '2026-02-30' is not a date (YYYY-MM-DD)",
+                "objective: 'fame' is not one of awareness, traffic, messages",
+                "budget_usd: '-5' is negative",
+            ],
+            5: [f"budget_usd: '1e3' {MONEY}"],
+        },
+    ),
+    "bad_ad_events.csv": (
+        "partial",
+        4,
+        2,
+        0,
+        2,
+        {
+            3: ["event: 'view' is not one of impression, click, reply", "cost_usd: '-0.5' is negative"],
+            4: [f"user_country: 'India' {COUNTRY}", f"cost_usd: '$1' {MONEY}"],
+        },
+    ),
+    "bad_reports_optouts.csv": (
+        "partial",
+        3,
+        1,
+        0,
+        2,
+        {
+            3: ["reason: 'annoying' is not one of spam, scam, offensive, political, other"],
+            4: ["message_id is longer than 128 characters (129)"],
+        },
+    ),
     "duplicates.csv": ("partial", 5, 2, 2, 1, {5: ["block_id k1 conflicts with line 2 of this file"]}),
     "conflicts_with_store.csv": ("partial", 2, 0, 1, 1, {3: ["block_id k2 conflicts with the row loaded on "]}),
     "huge_field.csv": ("partial", 2, 1, 0, 1, {3: ["user_id is longer than 128 characters (200)"]}),
@@ -159,8 +220,9 @@ def outcomes(tmp_path_factory):
         [res] = load_files(root, [path], kind=kind, user="corpus", rebuild=False)
         con = duckdb.connect(str(root / store.INGEST_FILE), read_only=True)
         try:
-            q = con.execute("SELECT line, reasons, raw_text FROM quarantine WHERE load_id = ? ORDER BY line",
-                            [res.load_id]).fetchall()
+            q = con.execute(
+                "SELECT line, reasons, raw_text FROM quarantine WHERE load_id = ? ORDER BY line", [res.load_id]
+            ).fetchall()
             loads = con.execute("SELECT status, error FROM loads WHERE load_id = ?", [res.load_id]).fetchall()
         finally:
             con.close()
@@ -189,7 +251,13 @@ def test_refused_whole_with_one_sentence(outcomes, name):
 def test_loaded_with_exact_counts_lines_and_reasons(outcomes, name):
     res, quarantined, _, _ = outcomes[name]
     status, read, loaded, dups, quar, reasons = LOADED[name]
-    assert (res.status, res.rows_read, res.loaded, res.duplicates, res.quarantined) == (status, read, loaded, dups, quar)
+    assert (res.status, res.rows_read, res.loaded, res.duplicates, res.quarantined) == (
+        status,
+        read,
+        loaded,
+        dups,
+        quar,
+    )
     assert res.loaded + res.duplicates + res.quarantined == res.rows_read
     assert res.error is None
     got = {line: list(r) for line, r, _ in quarantined}
@@ -229,26 +297,34 @@ def test_values_are_stored_as_data(outcomes):
         ("b2", "<script>alert(1)</script><img src=x onerror=alert(2)>"),
         ("b3", "=cmd|' /C calc'!A0"),
         ("b4", "**bold** [link](http://x) ![img](http://x/p.png)"),
-        ("b5", "\U0001F600 مرحبا שלום"),
+        ("b5", "\U0001f600 مرحبا שלום"),
     ]
     [(text, line)] = _raw(outcomes, "bom_crlf_quoted.csv", "SELECT text, line FROM raw_messages")
     assert (text, line) == ('multi\r\nline, with "quotes"', 2)
-    assert _raw(outcomes, "stray_quote_then_multiline.csv", "SELECT user_id, text, line FROM raw_messages ORDER BY line") == [
-        ('u"1', None, 2), ("u2", "multi\nline", 3)]
+    assert _raw(
+        outcomes, "stray_quote_then_multiline.csv", "SELECT user_id, text, line FROM raw_messages ORDER BY line"
+    ) == [('u"1', None, 2), ("u2", "multi\nline", 3)]
     assert _raw(outcomes, "broken_quoting.csv", "SELECT user_id FROM raw_blocks") == [('u"2',)]
     assert _raw(outcomes, "nul_after_64k.csv", "SELECT user_id, line FROM raw_blocks WHERE block_id = 'z1'") == [
-        ("u\x001", 3002)]
+        ("u\x001", 3002)
+    ]
     assert _raw(outcomes, "lf_file_quoted_crs.csv", "SELECT user_id, line FROM raw_blocks ORDER BY line") == [
-        ("u\r\n1", 2), ("\ru2\r", 4)]
+        ("u\r\n1", 2),
+        ("\ru2\r", 4),
+    ]
     assert _raw(outcomes, "crlf_file_quoted_lf.csv", "SELECT user_id, line FROM raw_blocks ORDER BY line") == [
-        ("u\n1", 2), ("u\r2", 4)]
+        ("u\n1", 2),
+        ("u\r2", 4),
+    ]
     [(size,)] = _raw(outcomes, "huge_field.csv", "SELECT length(text) FROM raw_messages")
     assert size == 1 << 20
     assert outcomes["bom_crlf_quoted.csv"][0].unknown_columns == ["shoe_size"]
     assert outcomes["empty_header_name.csv"][0].unknown_columns == [""]
     # Same block written another way (epoch seconds, upper case) is the same row.
     assert _raw(outcomes, "duplicates.csv", "SELECT block_id, reason FROM raw_blocks ORDER BY line") == [
-        ("k1", "spam"), ("k2", "spam")]
+        ("k1", "spam"),
+        ("k2", "spam"),
+    ]
 
 
 def test_the_whole_corpus_through_the_command_never_shows_a_traceback(tmp_path):
@@ -260,9 +336,20 @@ def test_the_whole_corpus_through_the_command_never_shows_a_traceback(tmp_path):
             (src / name).write_bytes(data)
             paths.append(str(src / name))
     res = subprocess.run(
-        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(tmp_path / "data"), "load", *paths,
-         "--format", "json"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "trustdesk.cli",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "load",
+            *paths,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert res.returncode == 2 and "Traceback" not in res.stderr and res.stderr == ""
     results = {r["file"]: r for r in json.loads(res.stdout)}
@@ -274,6 +361,10 @@ def test_the_whole_corpus_through_the_command_never_shows_a_traceback(tmp_path):
             assert r["status"] == "rejected" and r["error"] == f"{name}: {REJECTED[name]}"
         else:
             assert r["loaded"] + r["duplicates"] + r["quarantined"] == r["rows_read"]
-    status = subprocess.run([sys.executable, "-m", "trustdesk.cli", "--data-dir", str(tmp_path / "data"),
-                             "status", "--format", "json"], capture_output=True, text=True, timeout=120)
+    status = subprocess.run(
+        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(tmp_path / "data"), "status", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert json.loads(status.stdout)["loads"] == len(paths) - 1

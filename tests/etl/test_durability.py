@@ -3,7 +3,6 @@ and a reader sees new data on its next query without reopening by hand."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -26,30 +25,33 @@ N = 400_000
 def big_messages(path: Path, n: int, prefix: str = "m") -> Path:
     rng = np.random.default_rng(1)
     i = np.arange(n)
-    pl.DataFrame({
-        "message_id": [f"{prefix}{k}" for k in i],
-        "sent_at": (1772323200 + rng.integers(0, 86400 * 5, n)).astype(str),
-        "business_id": [f"b{k % 50}" for k in i],
-        "user_id": [f"u{k % 20011}" for k in i],
-        "direction": "inbound",
-        "user_country": "IN",
-    }).write_csv(path)
+    pl.DataFrame(
+        {
+            "message_id": [f"{prefix}{k}" for k in i],
+            "sent_at": (1772323200 + rng.integers(0, 86400 * 5, n)).astype(str),
+            "business_id": [f"b{k % 50}" for k in i],
+            "user_id": [f"u{k % 20011}" for k in i],
+            "direction": "inbound",
+            "user_country": "IN",
+        }
+    ).write_csv(path)
     return path
 
 
 def trustdesk(root: Path, *args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
     )
 
 
 def ingest_count(root: Path, prefix: str = "m") -> int:
     con = duckdb.connect(str(root / store.INGEST_FILE), read_only=True)
     try:
-        return con.execute(
-            "SELECT count(*) FROM raw_messages WHERE starts_with(message_id, ?)", [prefix]
-        ).fetchone()[0]
+        return con.execute("SELECT count(*) FROM raw_messages WHERE starts_with(message_id, ?)", [prefix]).fetchone()[0]
     except duckdb.CatalogException:
         return 0
     finally:
@@ -99,11 +101,15 @@ def test_lock_waits_for_a_live_holder(tmp_path):
     root = tmp_path / "data"
     root.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from etl.store import load_lock\n"
-         "with load_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(2)",
-         str(root)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from etl.store import load_lock\n"
+            "with load_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(2)",
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     t0 = time.monotonic()

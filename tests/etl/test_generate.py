@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from etl.contract import KINDS
-from etl.synth.generate import BAD_ARCHETYPES, HARD_NEGATIVES, OUTPUT_FILES, generate_world
+from etl.synth import BAD_ARCHETYPES, HARD_NEGATIVES, OUTPUT_FILES, generate_world
 
 SEED = 7
 START = dt.date(2026, 9, 1)
@@ -22,8 +22,13 @@ MESSAGES = 60_000
 BUSINESSES = 100
 SMALL = dict(seed=SEED, businesses=BUSINESSES, days=DAYS, messages=MESSAGES, start=START)
 
-TIME_COLUMNS = {"messages": "sent_at", "reports": "reported_at", "blocks": "blocked_at",
-                "opt_outs": "changed_at", "ad_events": "occurred_at"}
+TIME_COLUMNS = {
+    "messages": "sent_at",
+    "reports": "reported_at",
+    "blocks": "blocked_at",
+    "opt_outs": "changed_at",
+    "ad_events": "occurred_at",
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,18 +60,16 @@ def test_same_arguments_give_identical_bytes(world, tmp_path):
 def test_bytes_do_not_depend_on_hash_seed_or_threads(tmp_path):
     # Python's string hashing and polars' thread count change per process: run two processes
     script = (
-        "import sys, datetime as dt; from pathlib import Path; from etl.synth.generate import generate_world;"
+        "import sys, datetime as dt; from pathlib import Path; from etl.synth import generate_world;"
         "generate_world(Path(sys.argv[1]), seed=3, businesses=400, days=5, messages=20_000,"
         " start=dt.date(2026, 9, 1))"
     )
     root = Path(__file__).resolve().parents[2]
     for n, (hash_seed, threads) in enumerate((("1", "1"), ("2", "2"))):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "POLARS_MAX_THREADS": threads}
-        subprocess.run([sys.executable, "-c", script, str(tmp_path / str(n))], cwd=root, env=env,
-                       check=True)
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / str(n))], cwd=root, env=env, check=True)
     for name in OUTPUT_FILES:
-        assert (tmp_path / "0" / f"{name}.csv").read_bytes() == \
-            (tmp_path / "1" / f"{name}.csv").read_bytes(), name
+        assert (tmp_path / "0" / f"{name}.csv").read_bytes() == (tmp_path / "1" / f"{name}.csv").read_bytes(), name
 
 
 def test_another_seed_gives_another_world(world, tmp_path):
@@ -187,15 +190,22 @@ def test_ad_events_stay_inside_their_campaign(frames):
     imps = counts.filter(pl.col("event") == "impression")["count"].sum()
     clicks = counts.filter(pl.col("event") == "click")["count"].sum()
     assert 0.005 < clicks / imps < 0.04
-    reach = ev.filter(pl.col("event") == "impression").group_by("campaign_id").agg(
-        freq=pl.len() / pl.col("user_id").n_unique(), n=pl.len())
+    reach = (
+        ev.filter(pl.col("event") == "impression")
+        .group_by("campaign_id")
+        .agg(freq=pl.len() / pl.col("user_id").n_unique(), n=pl.len())
+    )
     assert reach.filter(pl.col("n") > 200)["freq"].median() > 1.3
     assert 0.05 < ev.height / frames["messages"].height < 0.3
 
 
 def test_feedback_comes_from_users_the_business_reached(frames):
-    out = frames["messages"].filter(pl.col("direction") == "outbound").group_by(
-        "business_id", "user_id").agg(first=pl.col("sent_at").min())
+    out = (
+        frames["messages"]
+        .filter(pl.col("direction") == "outbound")
+        .group_by("business_id", "user_id")
+        .agg(first=pl.col("sent_at").min())
+    )
     for name in ("reports", "blocks", "opt_outs"):
         df = frames[name]
         joined = df.join(out, on=["business_id", "user_id"], how="left")
@@ -211,13 +221,14 @@ def test_truth_lists_every_planted_archetype(frames):
 def block_rates(frames) -> pl.DataFrame:
     m = frames["messages"]
     delivered = m.filter((pl.col("direction") == "outbound") & (pl.col("status") != "failed"))
-    reached = delivered.group_by("business_id").agg(reached=pl.col("user_id").n_unique(),
-                                                    messages=pl.len())
+    reached = delivered.group_by("business_id").agg(reached=pl.col("user_id").n_unique(), messages=pl.len())
     blockers = frames["blocks"].group_by("business_id").agg(blockers=pl.col("user_id").n_unique())
-    return (reached.join(blockers, on="business_id", how="left")
-            .join(frames["truth"], on="business_id", how="left")
-            .with_columns(pl.col("blockers").fill_null(0), pl.col("archetype").fill_null("normal"))
-            .with_columns(rate=pl.col("blockers") / pl.col("reached")))
+    return (
+        reached.join(blockers, on="business_id", how="left")
+        .join(frames["truth"], on="business_id", how="left")
+        .with_columns(pl.col("blockers").fill_null(0), pl.col("archetype").fill_null("normal"))
+        .with_columns(rate=pl.col("blockers") / pl.col("reached"))
+    )
 
 
 def test_spammers_block_rate_is_far_above_normal(frames):
@@ -237,22 +248,32 @@ def test_hard_negatives_look_like_their_archetype(frames):
     assert large["rate"].max() < 0.01
     new = rates.filter(pl.col("archetype") == "new_business")
     assert (new["reached"] < 50).all()
-    created = frames["businesses"].join(frames["truth"], on="business_id").filter(
-        pl.col("archetype") == "new_business")["created_at"]
+    created = (
+        frames["businesses"]
+        .join(frames["truth"], on="business_id")
+        .filter(pl.col("archetype") == "new_business")["created_at"]
+    )
     assert (created >= (START + dt.timedelta(days=DAYS - 7)).isoformat()).all()
 
 
 def test_spammers_write_cold_and_normal_businesses_warm(frames):
     m = frames["messages"]
-    first_in = m.filter(pl.col("direction") == "inbound").group_by("business_id", "user_id").agg(
-        first_in=pl.col("sent_at").min())
+    first_in = (
+        m.filter(pl.col("direction") == "inbound")
+        .group_by("business_id", "user_id")
+        .agg(first_in=pl.col("sent_at").min())
+    )
     marketing = m.filter((pl.col("direction") == "outbound") & (pl.col("category") == "marketing"))
-    cold = (marketing.join(first_in, on=["business_id", "user_id"], how="left")
-            .join(frames["truth"], on="business_id", how="left")
-            .with_columns(pl.col("archetype").fill_null("normal"),
-                          cold=pl.col("first_in").is_null()
-                          | (pl.col("first_in") >= pl.col("sent_at")))
-            .group_by("archetype").agg(share=pl.col("cold").mean()))
+    cold = (
+        marketing.join(first_in, on=["business_id", "user_id"], how="left")
+        .join(frames["truth"], on="business_id", how="left")
+        .with_columns(
+            pl.col("archetype").fill_null("normal"),
+            cold=pl.col("first_in").is_null() | (pl.col("first_in") >= pl.col("sent_at")),
+        )
+        .group_by("archetype")
+        .agg(share=pl.col("cold").mean())
+    )
     share = dict(cold.iter_rows())
     assert share["spammer"] > 0.9
     assert share["normal"] < 0.15
@@ -261,8 +282,9 @@ def test_spammers_write_cold_and_normal_businesses_warm(frames):
 
 def test_election_spammer_bursts_into_one_country(frames):
     truth = frames["truth"].filter(pl.col("archetype") == "election_spammer")
-    m = frames["messages"].filter(pl.col("business_id").is_in(truth["business_id"].implode())
-                                  & (pl.col("category") == "marketing"))
+    m = frames["messages"].filter(
+        pl.col("business_id").is_in(truth["business_id"].implode()) & (pl.col("category") == "marketing")
+    )
     for (bid,), g in m.group_by("business_id"):
         days = g["sent_at"].str.slice(0, 10).n_unique()
         assert days <= 5, bid

@@ -16,10 +16,10 @@ from streamlit.testing.v1 import AppTest
 
 from etl import store
 from etl.ingest.load import exit_code, load_files
+from etl.settings import REPO_ROOT
 from tests.webhook.test_webhook_fold import fill
 from tests.worlds import sign_in_apptest
 from trustdesk.accounts.auth import Principal
-from etl.settings import REPO_ROOT
 from trustdesk.warehouse import open_current
 
 SAMPLES = REPO_ROOT / "docs" / "samples"
@@ -30,8 +30,12 @@ RAW = ("businesses", "messages", "message_statuses", "opt_outs", "platform_event
 
 
 def td(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def ingest(root: Path, sql: str, params=None) -> list[tuple]:
@@ -65,7 +69,12 @@ def test_every_sample_loads_with_exit_0_and_says_what_it_became(sample_store):
     wa = results["whatsapp_webhook.jsonl"]
     assert wa["source"] == "whatsapp_webhook"
     assert {p["kind"]: p["loaded"] for p in wa["parts"]} == {
-        "businesses": 1, "messages": 8, "message_statuses": 9, "opt_outs": 2, "platform_events": 5}
+        "businesses": 1,
+        "messages": 8,
+        "message_statuses": 9,
+        "opt_outs": 2,
+        "platform_events": 5,
+    }
     assert wa["unused"] and any("Not used" in s for s in wa["conversion"])
     assert wa["ignored"] == sum(wa["unused"].values()) > 0
     assert results["meta_pricing_analytics.json"]["parts"][0]["kind"] == "billed_pricing"
@@ -118,8 +127,11 @@ def test_a_malformed_body_is_quarantined_with_its_place_and_the_others_load(tmp_
 
 
 def _failed(root: Path) -> int:
-    return int(open_current(root).query(
-        "SELECT coalesce(sum(failed), 0)::int AS n FROM business_day WHERE business_id = $b", {"b": PHONE_ID})["n"][0])
+    return int(
+        open_current(root).query(
+            "SELECT coalesce(sum(failed), 0)::int AS n FROM business_day WHERE business_id = $b", {"b": PHONE_ID}
+        )["n"][0]
+    )
 
 
 def test_a_later_status_for_a_loaded_message_reaches_the_marts_without_a_conflict(tmp_path):
@@ -143,8 +155,7 @@ def test_a_later_status_for_a_loaded_message_reaches_the_marts_without_a_conflic
 def test_a_webhook_never_overwrites_a_richer_business_row(tmp_path):
     root = tmp_path / "data"
     biz = tmp_path / "businesses.csv"
-    biz.write_text("business_id,name,category,country\n"
-                   f"{PHONE_ID},Harbour Couriers,services,GB\n", encoding="utf-8")
+    biz.write_text(f"business_id,name,category,country\n{PHONE_ID},Harbour Couriers,services,GB\n", encoding="utf-8")
     assert exit_code(load_files(root, [biz])) == 0
     [res] = load_files(root, [WEBHOOK])
     assert res.status == "loaded"
@@ -197,15 +208,25 @@ def test_a_batch_without_any_whatsapp_body_is_recorded_and_the_fold_goes_on(tmp_
 
 
 def test_the_receiver_refuses_to_start_without_its_secrets(tmp_path):
-    env = {k: v for k, v in __import__("os").environ.items()
-           if k not in ("TRUSTDESK_WEBHOOK_VERIFY_TOKEN", "TRUSTDESK_APP_SECRET")}
-    out = subprocess.run([sys.executable, "-m", "trustdesk.cli", "--data-dir", str(tmp_path), "webhook",
-                          "--port", "0"], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    env = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if k not in ("TRUSTDESK_WEBHOOK_VERIFY_TOKEN", "TRUSTDESK_APP_SECRET")
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(tmp_path), "webhook", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert out.stderr.count("\n") == 1 and "TRUSTDESK_APP_SECRET" in out.stderr
 
 
 # --------------------------------------------------------------------------- pages
+
 
 def _page(path: str, root: Path, monkeypatch, who: Principal, **params) -> AppTest:
     monkeypatch.setenv("TRUSTDESK_DATA", str(root))
@@ -244,8 +265,7 @@ def test_upload_page_says_the_format_and_how_it_maps_and_guides_a_file_it_cannot
     sign_in_apptest(at, root, Principal("maria", "moderator"))
     at.run()
     at.switch_page("pages/data/upload.py").run()
-    at.file_uploader(key="upload_files").set_value(
-        [("hooks.jsonl", WEBHOOK.read_bytes(), "application/json")]).run()
+    at.file_uploader(key="upload_files").set_value([("hooks.jsonl", WEBHOOK.read_bytes(), "application/json")]).run()
     assert not at.exception, at.exception
     shown = "\n".join(str(t.value) for t in at.text)
     assert "WhatsApp Cloud API webhook bodies" in shown and "Not used" in shown
@@ -254,7 +274,8 @@ def test_upload_page_says_the_format_and_how_it_maps_and_guides_a_file_it_cannot
     assert "whatsapp_webhook" in box.options or any("WhatsApp" in o for o in box.options)
     # the issue's file: a Twilio message-log export, recognised and mapped
     at.file_uploader(key="upload_files").set_value(
-        [("twilio.csv", (SAMPLES / "twilio_messages.csv").read_bytes(), "text/csv")]).run()
+        [("twilio.csv", (SAMPLES / "twilio_messages.csv").read_bytes(), "text/csv")]
+    ).run()
     assert not at.exception, at.exception
     assert "Twilio message log" in "\n".join(str(t.value) for t in at.text)
     assert not at.button(key="load").disabled
@@ -287,17 +308,26 @@ def test_the_receiver_folds_its_inbox_by_itself(tmp_path):
     secrets = {"TRUSTDESK_WEBHOOK_VERIFY_TOKEN": "verify-me", "TRUSTDESK_APP_SECRET": "app-secret"}
     root = tmp_path / "data"
     root.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), "webhook",
-                             "--port", "0", "--fold-every", "1"], env={**os.environ, **secrets},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), "webhook", "--port", "0", "--fold-every", "1"],
+        env={**os.environ, **secrets},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         line = proc.stdout.readline()
         assert "http://127.0.0.1:" in line, proc.stderr.read()
         port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
         for body in body_lines()[:3]:
             data = body.encode()
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/webhook", data=data, method="POST", headers={
-                "X-Hub-Signature-256": sign("app-secret", data), "Content-Type": "application/json"})
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/webhook",
+                data=data,
+                method="POST",
+                headers={"X-Hub-Signature-256": sign("app-secret", data), "Content-Type": "application/json"},
+            )
             for _ in range(100):  # the app may still be starting
                 try:
                     assert urllib.request.urlopen(req, timeout=30).status == 200
@@ -362,20 +392,28 @@ def test_the_review_queue_says_what_the_platform_said(sample_store):
     mona = auth.sign_in(root, "mona", "correct horse battery")
     wh = open_current(root)
     as_of = wh.date_range()[1]
-    table = pl.DataFrame({"rank": [1, 2], "business_id": [PHONE_ID, "someone-else"], "name": ["A", "B"],
-                          "risk_score": [80.0, 70.0], "rating": ["LOW", "HIGH"],
-                          "reasons": ["block rate 9.0%", "report rate 3.0%"]})
-    queue = review.open_queue(wh, mona, flagged=lambda wh, settled, settings: QueueResult(as_of, 30, table),
-                              clock=Clock())
+    table = pl.DataFrame(
+        {
+            "rank": [1, 2],
+            "business_id": [PHONE_ID, "someone-else"],
+            "name": ["A", "B"],
+            "risk_score": [80.0, 70.0],
+            "rating": ["LOW", "HIGH"],
+            "reasons": ["block rate 9.0%", "report rate 3.0%"],
+        }
+    )
+    queue = review.open_queue(
+        wh, mona, flagged=lambda wh, settled, settings: QueueResult(as_of, 30, table), clock=Clock()
+    )
     reasons = dict(zip(queue.table["business_id"], queue.table["reasons"]))
     assert reasons[PHONE_ID].startswith("block rate 9.0%; platform: ") and "account_violation" in reasons[PHONE_ID]
     assert reasons["someone-else"] == "report rate 3.0%"
 
 
 def test_the_fold_interval_is_a_setting_the_receiver_reads(tmp_path):
-    from trustdesk.accounts import admin
-    from trustdesk.accounts.auth import Principal
     from etl.settings import Settings
+    from trustdesk import admin
+    from trustdesk.accounts.auth import Principal
 
     root = tmp_path / "data"
     ada = Principal("ada", "admin")

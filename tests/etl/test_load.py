@@ -33,7 +33,11 @@ REJECTS = [
     ("blank.csv", b"\n\n  \n", "is empty"),
     ("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary file"),
     ("utf16.csv", ("\ufeff" + HEADER + "\n").encode("utf-16"), "UTF-16"),
-    ("latin1_header.csv", "message_id,sent_at,business_id,user_id,direction,user_country,caf\xe9\n".encode("latin-1"), "not UTF-8"),
+    (
+        "latin1_header.csv",
+        "message_id,sent_at,business_id,user_id,direction,user_country,caf\xe9\n".encode("latin-1"),
+        "not UTF-8",
+    ),
     ("semicolons.csv", HEADER.replace(",", ";") + "\n" + GOOD.replace(",", ";") + "\n", "separated by semicolons"),
     ("unknown.csv", "foo,bar\n1,2\n", "the first line is not a header"),
     ("no_header.csv", GOOD + "\n", "the first line is not a header"),
@@ -53,7 +57,11 @@ def test_file_level_rejects_load_nothing_and_say_why(tmp_path, root, name, data,
 
 
 def test_missing_required_column_named(tmp_path, root):
-    p = write(tmp_path, "m.csv", "message_id,sent_at,business_id,user_id,direction,category\nm1,2026-03-01T10:00:00Z,b1,u1,inbound,\n")
+    p = write(
+        tmp_path,
+        "m.csv",
+        "message_id,sent_at,business_id,user_id,direction,category\nm1,2026-03-01T10:00:00Z,b1,u1,inbound,\n",
+    )
     [res] = load(root, p, kind="messages")
     assert res.status == "rejected"
     assert res.error == "m.csv: the header lacks the required column user_country for messages"
@@ -108,7 +116,8 @@ def test_broken_gzip_is_rejected(tmp_path, root):
 
 def test_row_errors_quarantined_with_physical_line_numbers_and_every_reason(tmp_path, root):
     text = (
-        HEADER + "\r\n"
+        HEADER
+        + "\r\n"
         + 'm1,2026-03-01T10:00:00Z,b1,u1,inbound,IN,,,,"two\r\nlines"\r\n'  # lines 2-3
         + "m2,yesterday,b1,u1,outbound,ZZ,marketing,t,delivered,\r\n"  # line 4
         + "m3,2026-03-01T10:00:00Z,b1,u1,inbound,IN,,,\r\n"  # line 5: one field short
@@ -150,15 +159,24 @@ def test_reload_is_idempotent_and_says_so(tmp_path, root):
 
 
 def test_same_id_other_content_is_a_conflict(tmp_path, root):
-    load(root, write_kind(tmp_path / "a.csv", "messages", [msg("m1", "2026-03-01T10:00:00Z", "b1", "u1", "inbound", "IN")]))
+    load(
+        root,
+        write_kind(tmp_path / "a.csv", "messages", [msg("m1", "2026-03-01T10:00:00Z", "b1", "u1", "inbound", "IN")]),
+    )
     # Same row written another way (other timestamp style, lower-case enum): a duplicate
-    same = write(tmp_path, "b.csv", "message_id,sent_at,business_id,user_id,direction,user_country\nm1,1772359200,b1,u1,INBOUND,in\n")
+    same = write(
+        tmp_path,
+        "b.csv",
+        "message_id,sent_at,business_id,user_id,direction,user_country\nm1,1772359200,b1,u1,INBOUND,in\n",
+    )
     [res] = load(root, same)
     assert (res.duplicates, res.quarantined) == (1, 0)
     other = write_kind(tmp_path / "c.csv", "messages", [msg("m1", "2026-03-01T10:00:00Z", "b1", "u2", "inbound", "IN")])
     [res] = load(root, other)
     assert res.quarantined == 1
-    [reason] = warehouse(root).query("SELECT reasons FROM quarantine WHERE load_id = $id", {"id": res.load_id})["reasons"][0]
+    [reason] = warehouse(root).query("SELECT reasons FROM quarantine WHERE load_id = $id", {"id": res.load_id})[
+        "reasons"
+    ][0]
     assert reason.startswith("message_id m1 conflicts with the row loaded on ") and reason.endswith(" from a.csv")
 
 
@@ -175,12 +193,17 @@ def test_within_file_repeat_loaded_once_conflict_quarantined(tmp_path, root):
 
 
 def test_late_dimension_then_update(tmp_path, root):
-    load(root, write_kind(tmp_path / "m.csv", "messages", [msg("m1", "2026-03-01T10:00:00Z", "b7", "u1", "inbound", "IN")]))
+    load(
+        root,
+        write_kind(tmp_path / "m.csv", "messages", [msg("m1", "2026-03-01T10:00:00Z", "b7", "u1", "inbound", "IN")]),
+    )
     b = warehouse(root).query("SELECT * FROM dim_businesses").to_dicts()
     assert b == [dict(b[0], business_id="b7", known=False, name=None)]
     biz = dict(business_id="b7", name="Late Ltd", category="retail", country="IN")
     load(root, write_kind(tmp_path / "b.csv", "businesses", [biz]))
-    assert warehouse(root).query("SELECT name, known FROM dim_businesses").to_dicts() == [{"name": "Late Ltd", "known": True}]
+    assert warehouse(root).query("SELECT name, known FROM dim_businesses").to_dicts() == [
+        {"name": "Late Ltd", "known": True}
+    ]
     [res] = load(root, write_kind(tmp_path / "b2.csv", "businesses", [dict(biz, name="Renamed Ltd")]))
     assert res.loaded == 1
     assert warehouse(root).scalar("SELECT name FROM dim_businesses") == "Renamed Ltd"
@@ -196,10 +219,13 @@ def test_kind_override(tmp_path, root):
 
 
 def test_sql_and_html_in_values_are_data(tmp_path, root):
-    biz = dict(business_id="b1'; DROP TABLE loads; --", name="<img src=x onerror=alert(1)>", category="retail", country="FR")
+    biz = dict(
+        business_id="b1'; DROP TABLE loads; --", name="<img src=x onerror=alert(1)>", category="retail", country="FR"
+    )
     [res] = load(root, write_kind(tmp_path / "b.csv", "businesses", [biz]))
     assert res.loaded == 1
     wh = warehouse(root)
     assert wh.query("SELECT business_id, name FROM dim_businesses").to_dicts() == [
-        {"business_id": biz["business_id"], "name": biz["name"]}]
+        {"business_id": biz["business_id"], "name": biz["name"]}
+    ]
     assert wh.scalar("SELECT count(*) FROM loads") == 1

@@ -26,8 +26,9 @@ def loose_umask():
 
 
 def _modes(root):
-    return {str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode)
-            for p in [root, *root.rglob("*")] if not p.is_symlink()}
+    return {
+        str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode) for p in [root, *root.rglob("*")] if not p.is_symlink()
+    }
 
 
 def _loose(root) -> dict:

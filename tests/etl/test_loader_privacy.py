@@ -38,8 +38,10 @@ def test_a_file_without_a_header_is_refused_without_repeating_its_first_row(tmp_
     seen = _seen_by_analysts(tmp_path / "data", res)
     assert not [p for p in PERSONAL if p in seen], seen
     if kind is None:
-        assert res.error == ("contacts.csv: the first line is not a header: it names none of the columns of "
-                             "any kind of log; add the header row that names the columns as the first line")
+        assert res.error == (
+            "contacts.csv: the first line is not a header: it names none of the columns of "
+            "any kind of log; add the header row that names the columns as the first line"
+        )
     else:
         assert res.error.startswith("contacts.csv: the header lacks the required columns ")
 
@@ -84,9 +86,13 @@ def test_reasons_are_grouped_with_their_first_lines_for_the_upload_page(tmp_path
     assert table.columns == ["reason", "rows", "lines", "first_lines"]
     assert table.to_dicts()[0] == {
         "reason": "reason: a value is not one of no_longer_needed, didnt_sign_up, spam, offensive, other",
-        "rows": 8, "lines": [2, 3, 4, 5, 6], "first_lines": "2, 3, 4, 5, 6, …"}
+        "rows": 8,
+        "lines": [2, 3, 4, 5, 6],
+        "first_lines": "2, 3, 4, 5, 6, …",
+    }
     assert {r["reason"]: r["first_lines"] for r in table.to_dicts()[1:]} == {
         "blocked_at: a value is not a timestamp (ISO 8601 like 2026-03-01T14:05:00Z, or Unix seconds)": "10",
-        "user_id is empty": "11"}
+        "user_id is empty": "11",
+    }
     [res] = load_files(tmp_path / "data", [path], user="t")
     assert res.reasons == dry.reasons and res.top_reasons == [(r, n) for r, n, _ in dry.reasons]

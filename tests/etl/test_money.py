@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from etl import store
-from etl.synth import generate_world
 from etl.ingest.load import exit_code, load_files
+from etl.synth import generate_world
 from trustdesk.cli import cli
 from trustdesk.data.maintenance import rebuild_marts
 from trustdesk.warehouse import open_current
@@ -51,14 +51,24 @@ def _split_reversed(src: Path, out: Path, parts: int) -> list[Path]:
     paths = []
     for i in range(parts):
         path = out / f"{src.stem}_part{i}.csv"
-        df[i * size:(i + 1) * size].write_csv(path)
+        df[i * size : (i + 1) * size].write_csv(path)
         paths.append(path)
     return paths
 
 
 def metric_output(root: Path, name: str, fmt: str = "csv", region: str | None = None) -> str:
-    args = ["--data-dir", str(root), "metrics", name, "--from", START.isoformat(),
-            "--to", (START + timedelta(days=DAYS - 1)).isoformat(), "--format", fmt]
+    args = [
+        "--data-dir",
+        str(root),
+        "metrics",
+        name,
+        "--from",
+        START.isoformat(),
+        "--to",
+        (START + timedelta(days=DAYS - 1)).isoformat(),
+        "--format",
+        fmt,
+    ]
     if region:
         args += ["--region", region]
     result = CliRunner().invoke(cli, args)
@@ -106,7 +116,8 @@ def test_metric_csv_prints_exact_amounts(in_order, name):
     if name == "revenue_by_region":
         for row in rows:  # exact sums: the total is the sum of its parts to the last digit
             assert Decimal(row["total_revenue_usd"]) == (
-                Decimal(row["messaging_revenue_usd"]) + Decimal(row["ad_revenue_usd"]))
+                Decimal(row["messaging_revenue_usd"]) + Decimal(row["ad_revenue_usd"])
+            )
 
 
 def test_metric_json_prints_amounts_as_exact_numbers(in_order):
@@ -149,12 +160,18 @@ MONEY_SQL = {  # metric model -> its money columns (all exact DECIMAL); CPM is a
 
 @pytest.fixture(scope="module")
 def golden(tmp_path_factory):
-    from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
-    from tests.worlds import build, warehouse
+    from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, warehouse
 
     campaigns = [dict(CAMPAIGNS[0], budget_usd="12.345678901")]
-    root, results = build(tmp_path_factory.mktemp("money_golden"), businesses=BUSINESSES, messages=MESSAGES,
-                          blocks=BLOCKS, reports=REPORTS, ad_campaigns=campaigns, ad_events=AD_EVENTS)
+    root, results = build(
+        tmp_path_factory.mktemp("money_golden"),
+        businesses=BUSINESSES,
+        messages=MESSAGES,
+        blocks=BLOCKS,
+        reports=REPORTS,
+        ad_campaigns=campaigns,
+        ad_events=AD_EVENTS,
+    )
     assert exit_code(results) == 0
     wh = warehouse(root)
     yield wh
@@ -187,10 +204,20 @@ def test_json_prints_money_as_numbers_and_everything_else_as_before():
     from trustdesk.analytics.metrics import as_json
 
     df = pl.DataFrame(
-        {"region": ["Asia Pacific", "Europe"], "day": [date(2026, 3, 1), None],
-         "revenue_usd": [Decimal("581.8959"), Decimal("0")], "ctr": [0.25, None], "n": [3, 4]},
-        schema={"region": pl.String, "day": pl.Date, "revenue_usd": pl.Decimal(38, 9), "ctr": pl.Float64,
-                "n": pl.Int64},
+        {
+            "region": ["Asia Pacific", "Europe"],
+            "day": [date(2026, 3, 1), None],
+            "revenue_usd": [Decimal("581.8959"), Decimal("0")],
+            "ctr": [0.25, None],
+            "n": [3, 4],
+        },
+        schema={
+            "region": pl.String,
+            "day": pl.Date,
+            "revenue_usd": pl.Decimal(38, 9),
+            "ctr": pl.Float64,
+            "n": pl.Int64,
+        },
     )
     text = as_json(df)
     assert '"revenue_usd": 581.8959,' in text and '"revenue_usd": 0,' in text
@@ -205,27 +232,49 @@ def test_json_prints_money_as_numbers_and_everything_else_as_before():
 
 # ----------------------------------------------------------------------------- amounts money cannot hold
 
+
 def test_an_event_cost_with_too_many_decimals_is_quarantined_with_the_reason(tmp_path):
     from tests.worlds import build
 
-    events = [dict(event_id="e1", occurred_at="2026-03-01T10:00:00Z", campaign_id="c1", user_id="u1",
-                   user_country="IN", event="impression", cost_usd="0.0000000001"),
-              dict(event_id="e2", occurred_at="2026-03-01T10:00:00Z", campaign_id="c1", user_id="u1",
-                   user_country="IN", event="impression", cost_usd="0.000000001")]
+    events = [
+        dict(
+            event_id="e1",
+            occurred_at="2026-03-01T10:00:00Z",
+            campaign_id="c1",
+            user_id="u1",
+            user_country="IN",
+            event="impression",
+            cost_usd="0.0000000001",
+        ),
+        dict(
+            event_id="e2",
+            occurred_at="2026-03-01T10:00:00Z",
+            campaign_id="c1",
+            user_id="u1",
+            user_country="IN",
+            event="impression",
+            cost_usd="0.000000001",
+        ),
+    ]
     root, [result] = build(tmp_path, ad_events=events)
     assert (result.loaded, result.quarantined) == (1, 1)
     wh = open_current(root)
     try:
-        assert wh.query("SELECT line, reasons FROM quarantine").to_dicts() == [{"line": 2, "reasons": [
-            "cost_usd: '0.0000000001' has more than 9 decimal places (amounts are kept exactly, to 9 places)"]}]
+        assert wh.query("SELECT line, reasons FROM quarantine").to_dicts() == [
+            {
+                "line": 2,
+                "reasons": [
+                    "cost_usd: '0.0000000001' has more than 9 decimal places (amounts are kept exactly, to 9 places)"
+                ],
+            }
+        ]
         assert wh.scalar("SELECT sum(spend_usd) FROM ad_user_day") == Decimal("0.000000001")
     finally:
         wh.close()
 
 
 def _rate_card_world(tmp_path: Path, price: str):
-    from tests.worlds import MESSAGES
-    from tests.worlds import MARKETS, RATE_CARD, write_kind
+    from tests.worlds import MARKETS, MESSAGES, RATE_CARD, write_kind
 
     root = tmp_path / "data"
     root.mkdir(parents=True)
@@ -257,18 +306,19 @@ def test_a_rate_card_price_money_cannot_hold_stops_the_build_with_its_line(tmp_p
         load_files(root, [src], user="test")
     assert str(err.value) == (
         "rate_card.csv line 2: price_usd '0.0100000000001' has more than 9 decimal places "
-        "(amounts are kept exactly, to 9 places)")
+        "(amounts are kept exactly, to 9 places)"
+    )
 
 
 # ----------------------------------------------------------------------------- upgrading a store
+
 
 def test_a_warehouse_built_before_money_was_exact_is_rebuilt_not_copied(tmp_path):
     """A load that changes no event copies the last warehouse forward; one from an older build
     (money as DOUBLE) must be rebuilt instead, or it would stay inexact until the data changed."""
     import duckdb
 
-    from tests.worlds import AD_EVENTS, CAMPAIGNS
-    from tests.worlds import build
+    from tests.worlds import AD_EVENTS, CAMPAIGNS, build
 
     root, _ = build(tmp_path, ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS)
     pointer = store.read_pointer(root)
@@ -309,8 +359,7 @@ def test_a_store_written_when_money_was_double_reloads_as_duplicates(tmp_path):
     from etl.contract import KINDS
     from etl.ingest.load import load_files
     from etl.ingest.schema import raw_table as _raw_table
-    from tests.worlds import AD_EVENTS, BUSINESSES, CAMPAIGNS
-    from tests.worlds import build, write_kind
+    from tests.worlds import AD_EVENTS, BUSINESSES, CAMPAIGNS, build, write_kind
 
     root, _ = build(tmp_path, businesses=BUSINESSES, ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS)
     con = duckdb.connect(str(root / store_mod.INGEST_FILE))
@@ -327,7 +376,10 @@ def test_a_store_written_when_money_was_double_reloads_as_duplicates(tmp_path):
     assert result.quarantined == 0 and result.duplicates == len(AD_EVENTS)
     con = duckdb.connect(str(root / store_mod.INGEST_FILE), read_only=True)
     kind = KINDS["ad_events"]
-    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
-                             [_raw_table(kind)]).fetchall())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [_raw_table(kind)]
+        ).fetchall()
+    )
     con.close()
     assert types["cost_usd"].startswith("DECIMAL")

@@ -20,9 +20,11 @@ from etl.ingest.load import load_files
 # different values, so "same content" is "same strings".
 BLOCK_FIELDS = {
     "block_id": (["k0", "k1", "k2", "k3"], ["", "   ", "x" * 129]),
-    "blocked_at": (["2026-03-01T10:00:00Z", "2026-03-02 11:30:00+05:30", "1772409600"],
-                   ["never", "2026-13-01T00:00:00Z", "2099-01-01T00:00:00Z", "03/01/2026"]),
-    "user_id": (["u1", "u2", 'u"quoted"', "u,comma", "u\nnew line", "ü\U0001F600", "=1+2"], [""]),
+    "blocked_at": (
+        ["2026-03-01T10:00:00Z", "2026-03-02 11:30:00+05:30", "1772409600"],
+        ["never", "2026-13-01T00:00:00Z", "2099-01-01T00:00:00Z", "03/01/2026"],
+    ),
+    "user_id": (["u1", "u2", 'u"quoted"', "u,comma", "u\nnew line", "ü\U0001f600", "=1+2"], [""]),
     "business_id": (["b1", "<b>bold</b>"], ["", " "]),
     "reason": (["", "spam", "other", "didnt_sign_up"], ["nope", "SPAM!"]),
 }
@@ -83,9 +85,11 @@ def write(path: Path, columns: list[str], rows: list[list[str]], end: str = "\n"
 def store_counts(root: Path) -> tuple[int, int, int]:
     con = duckdb.connect(str(root / store.INGEST_FILE), read_only=True)
     try:
-        return (con.execute("SELECT count(*) FROM raw_blocks").fetchall()[0][0],
-                con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0],
-                con.execute("SELECT count(*) FROM loads").fetchall()[0][0])
+        return (
+            con.execute("SELECT count(*) FROM raw_blocks").fetchall()[0][0],
+            con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0],
+            con.execute("SELECT count(*) FROM loads").fetchall()[0][0],
+        )
     finally:
         con.close()
 
@@ -93,15 +97,26 @@ def store_counts(root: Path) -> tuple[int, int, int]:
 def quarantined_lines(root: Path, load_id: int) -> list[int]:
     con = duckdb.connect(str(root / store.INGEST_FILE), read_only=True)
     try:
-        return [r[0] for r in con.execute("SELECT line FROM quarantine WHERE load_id = ? ORDER BY line",
-                                          [load_id]).fetchall()]
+        return [
+            r[0]
+            for r in con.execute("SELECT line FROM quarantine WHERE load_id = ? ORDER BY line", [load_id]).fetchall()
+        ]
     finally:
         con.close()
 
 
 def summary(r):
-    return (r.status, r.kind, r.rows_read, r.loaded, r.duplicates, r.quarantined, r.error, r.top_reasons,
-            r.unknown_columns)
+    return (
+        r.status,
+        r.kind,
+        r.rows_read,
+        r.loaded,
+        r.duplicates,
+        r.quarantined,
+        r.error,
+        r.top_reasons,
+        r.unknown_columns,
+    )
 
 
 # Examples and deadline come from the Hypothesis profile (tests/conftest.py): fixed on CI.
@@ -115,7 +130,10 @@ def test_every_row_ends_where_the_rules_say(rows):
         assert res.status == ("partial" if "quarantined" in verdicts else "loaded")
         assert res.rows_read == len(rows)
         assert (res.loaded, res.duplicates, res.quarantined) == (
-            verdicts.count("loaded"), verdicts.count("duplicate"), verdicts.count("quarantined"))
+            verdicts.count("loaded"),
+            verdicts.count("duplicate"),
+            verdicts.count("quarantined"),
+        )
         assert res.loaded + res.duplicates + res.quarantined == res.rows_read
         assert quarantined_lines(root, res.load_id) == [s for s, v in zip(starts, verdicts) if v == "quarantined"]
         assert store_counts(root)[:2] == (res.loaded, res.quarantined)

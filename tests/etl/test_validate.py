@@ -5,17 +5,23 @@ from decimal import Decimal
 
 import pytest
 
-from etl.contract import KINDS
-from etl.contract import exact_money
+from etl.contract import KINDS, exact_money
 from etl.ingest.validate import validate_values
 
 NOW = datetime(2026, 11, 1, 12, 0, 0)
 FUTURE_LIMIT = datetime(2026, 11, 2, 12, 0, 0)
 
 BASE = {
-    "message_id": "m1", "sent_at": "2026-03-01T14:05:00Z", "business_id": "b1", "user_id": "u1",
-    "direction": "outbound", "user_country": "IN", "category": "marketing", "template": "t",
-    "status": "delivered", "text": "hello",
+    "message_id": "m1",
+    "sent_at": "2026-03-01T14:05:00Z",
+    "business_id": "b1",
+    "user_id": "u1",
+    "direction": "outbound",
+    "user_country": "IN",
+    "category": "marketing",
+    "template": "t",
+    "status": "delivered",
+    "text": "hello",
 }
 
 
@@ -54,8 +60,17 @@ def test_timestamps_accepted_and_stored_as_utc(raw, expected):
 
 @pytest.mark.parametrize(
     "raw",
-    ["yesterday", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-03-01", "2026-3-1 1:5:0",
-     "01/03/2026 14:05", "2026-03-01T14:05:00 UTC", "1772373900.5", "2026-03-01T25:00:00Z"],
+    [
+        "yesterday",
+        "2026-02-30T00:00:00Z",
+        "2026-13-01T00:00:00Z",
+        "2026-03-01",
+        "2026-3-1 1:5:0",
+        "01/03/2026 14:05",
+        "2026-03-01T14:05:00 UTC",
+        "1772373900.5",
+        "2026-03-01T25:00:00Z",
+    ],
 )
 def test_timestamps_rejected(raw):
     typed, reasons = message(sent_at=raw)
@@ -126,34 +141,56 @@ BOOLS = [("true", True), ("FALSE", False), ("1", True), ("0", False), ("yes", Tr
 
 @pytest.mark.parametrize("raw, expected", BOOLS)
 def test_bool(raw, expected):
-    typed, reasons = check("businesses", {"business_id": "b", "name": "n", "category": "retail",
-                                          "country": "FR", "verified": raw})
+    typed, reasons = check(
+        "businesses", {"business_id": "b", "name": "n", "category": "retail", "country": "FR", "verified": raw}
+    )
     assert reasons == [] and typed["verified"] is expected
 
 
 @pytest.mark.parametrize("raw", ["maybe", "2", "t", "oui"])
 def test_bool_rejected(raw):
-    _, reasons = check("businesses", {"business_id": "b", "name": "n", "category": "retail",
-                                      "country": "FR", "verified": raw})
+    _, reasons = check(
+        "businesses", {"business_id": "b", "name": "n", "category": "retail", "country": "FR", "verified": raw}
+    )
     assert reasons == [f"verified: '{raw}' is not a boolean (true/false, 1/0, yes/no)"]
 
 
-@pytest.mark.parametrize("raw, ok", [("1", True), ("12000", True), ("0", False), ("-3", False), ("2.5", False), ("ten", False)])
+@pytest.mark.parametrize(
+    "raw, ok", [("1", True), ("12000", True), ("0", False), ("-3", False), ("2.5", False), ("ten", False)]
+)
 def test_employees_whole_number_at_least_one(raw, ok):
-    typed, reasons = check("businesses", {"business_id": "b", "name": "n", "category": "retail",
-                                          "country": "FR", "employees": raw})
+    typed, reasons = check(
+        "businesses", {"business_id": "b", "name": "n", "category": "retail", "country": "FR", "employees": raw}
+    )
     assert (reasons == []) is ok
 
 
-AD = {"event_id": "e1", "occurred_at": "2026-03-01T00:00:00Z", "campaign_id": "c1", "user_id": "u1",
-      "user_country": "NG", "event": "impression"}
+AD = {
+    "event_id": "e1",
+    "occurred_at": "2026-03-01T00:00:00Z",
+    "campaign_id": "c1",
+    "user_id": "u1",
+    "user_country": "NG",
+    "event": "impression",
+}
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("0.0042", "0.0042"), ("12", "12"), ("0", "0"), (".5", "0.5"), ("", None), ("3.", "3"), ("0.10", "0.1"),
-    ("0.123456789", "0.123456789"), ("0.1234567890000", "0.123456789"), (" +2 ", "2"),
-    ("1" * 29 + ".5", "1" * 29 + ".5"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("0.0042", "0.0042"),
+        ("12", "12"),
+        ("0", "0"),
+        (".5", "0.5"),
+        ("", None),
+        ("3.", "3"),
+        ("0.10", "0.1"),
+        ("0.123456789", "0.123456789"),
+        ("0.1234567890000", "0.123456789"),
+        (" +2 ", "2"),
+        ("1" * 29 + ".5", "1" * 29 + ".5"),
+    ],
+)
 def test_money_is_kept_as_the_exact_decimal(raw, expected):
     typed, reasons = check("ad_events", dict(AD, cost_usd=raw))
     assert reasons == []
@@ -163,13 +200,20 @@ def test_money_is_kept_as_the_exact_decimal(raw, expected):
         assert isinstance(typed["cost_usd"], Decimal) and typed["cost_usd"] == Decimal(expected)
 
 
-@pytest.mark.parametrize("raw, why", [
-    ("-0.01", "is negative"), ("$3", "is not an amount"), ("1e3", "is not an amount"), ("1,5", "is not an amount"),
-    ("1e-3", "is not an amount"),
-    # would be rounded at 9 decimal places: refused, never stored approximately
-    ("0.1234567891", "has more than 9 decimal places"), ("0.0000000001", "has more than 9 decimal places"),
-    ("1" * 30, "is too large (at most 29 digits before the decimal point)"),
-])
+@pytest.mark.parametrize(
+    "raw, why",
+    [
+        ("-0.01", "is negative"),
+        ("$3", "is not an amount"),
+        ("1e3", "is not an amount"),
+        ("1,5", "is not an amount"),
+        ("1e-3", "is not an amount"),
+        # would be rounded at 9 decimal places: refused, never stored approximately
+        ("0.1234567891", "has more than 9 decimal places"),
+        ("0.0000000001", "has more than 9 decimal places"),
+        ("1" * 30, "is too large (at most 29 digits before the decimal point)"),
+    ],
+)
 def test_money_rejected(raw, why):
     _, reasons = check("ad_events", dict(AD, cost_usd=raw))
     assert len(reasons) == 1 and why in reasons[0], reasons
@@ -178,31 +222,62 @@ def test_money_rejected(raw, why):
 
 def test_budget_with_too_many_decimals_is_quarantined_with_the_reason():
     _, reasons = check("ad_campaigns", dict(CAMPAIGN, budget_usd="10.0000000005"))
-    assert reasons == ["budget_usd: '10.0000000005' has more than 9 decimal places "
-                       "(amounts are kept exactly, to 9 places)"]
+    assert reasons == [
+        "budget_usd: '10.0000000005' has more than 9 decimal places (amounts are kept exactly, to 9 places)"
+    ]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("0.0107", "0.0107"), ("0.10", "0.1"), ("1e-3", "0.001"), (" 2 ", "2"), ("15E-9", "0.000000015"),
-    ("0.1234567890000", "0.123456789"), ("0E-30", "0"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("0.0107", "0.0107"),
+        ("0.10", "0.1"),
+        ("1e-3", "0.001"),
+        (" 2 ", "2"),
+        ("15E-9", "0.000000015"),
+        ("0.1234567890000", "0.123456789"),
+        ("0E-30", "0"),
+    ],
+)
 def test_reference_prices_are_exact(raw, expected):
     assert exact_money(raw) == Decimal(expected)
 
 
-@pytest.mark.parametrize("raw, why", [
-    ("0.00012345678", "has more than 9 decimal places"), ("1.5e-10", "has more than 9 decimal places"),
-    ("abc", "is not a number"), ("inf", "is not a number"), ("NaN", "is not a number"), ("1e40", "is too large"),
-])
+@pytest.mark.parametrize(
+    "raw, why",
+    [
+        ("0.00012345678", "has more than 9 decimal places"),
+        ("1.5e-10", "has more than 9 decimal places"),
+        ("abc", "is not a number"),
+        ("inf", "is not a number"),
+        ("NaN", "is not a number"),
+        ("1e40", "is too large"),
+    ],
+)
 def test_reference_prices_that_money_cannot_hold_are_refused(raw, why):
     with pytest.raises(ValueError, match=why):
         exact_money(raw)
 
 
-CAMPAIGN = {"campaign_id": "c1", "business_id": "b1", "name": "Spring", "starts_on": "2026-03-01", "ends_on": "2026-03-31"}
+CAMPAIGN = {
+    "campaign_id": "c1",
+    "business_id": "b1",
+    "name": "Spring",
+    "starts_on": "2026-03-01",
+    "ends_on": "2026-03-31",
+}
 
 
-@pytest.mark.parametrize("raw, ok", [("2026-03-31", True), ("2026-3-31", False), ("2026-02-30", False), ("31/03/2026", False), ("2026-03-31T00:00:00Z", False)])
+@pytest.mark.parametrize(
+    "raw, ok",
+    [
+        ("2026-03-31", True),
+        ("2026-3-31", False),
+        ("2026-02-30", False),
+        ("31/03/2026", False),
+        ("2026-03-31T00:00:00Z", False),
+    ],
+)
 def test_date(raw, ok):
     typed, reasons = check("ad_campaigns", dict(CAMPAIGN, ends_on=raw))
     assert (reasons == []) is ok

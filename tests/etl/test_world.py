@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from etl.synth.generate import generate_world
 from etl.ingest.load import exit_code, load_files
-from tests.reference import Reference
 from etl.settings import SHIPPED_DATA
+from etl.synth import generate_world
+from tests.reference import Reference
 from trustdesk.analytics.metrics import Period, compute
 from trustdesk.warehouse import open_current
 
@@ -35,8 +35,10 @@ def _mixed_timestamps(df: pl.DataFrame, col: str) -> pl.DataFrame:
     t = pl.col(col).str.to_datetime("%Y-%m-%dT%H:%M:%SZ")
     i = pl.int_range(pl.len())
     return df.with_columns(
-        pl.when(i % 3 == 0).then(t.dt.epoch("s").cast(pl.String))
-        .when(i % 3 == 1).then((t + timedelta(hours=5, minutes=30)).dt.strftime("%Y-%m-%d %H:%M:%S+05:30"))
+        pl.when(i % 3 == 0)
+        .then(t.dt.epoch("s").cast(pl.String))
+        .when(i % 3 == 1)
+        .then((t + timedelta(hours=5, minutes=30)).dt.strftime("%Y-%m-%d %H:%M:%S+05:30"))
         .otherwise(t.dt.strftime("%Y-%m-%d %H:%M:%S"))
         .alias(col)
     )
@@ -54,8 +56,13 @@ def foreign(world: Path, out: Path) -> list[Path]:
     """The same world as another tool might export it, in the order it might arrive."""
     out.mkdir()
     files = []
-    time_cols = {"messages": "sent_at", "reports": "reported_at", "blocks": "blocked_at",
-                 "opt_outs": "changed_at", "ad_events": "occurred_at"}
+    time_cols = {
+        "messages": "sent_at",
+        "reports": "reported_at",
+        "blocks": "blocked_at",
+        "opt_outs": "changed_at",
+        "ad_events": "occurred_at",
+    }
     for kind in ("messages", "reports", "blocks", "opt_outs", "ad_events", "ad_campaigns", "businesses"):
         df = pl.read_csv(world / f"{kind}.csv", infer_schema=False)
         if kind in time_cols:
@@ -126,10 +133,18 @@ def assert_frames_equal(got: pl.DataFrame, want: pl.DataFrame, key: list[str]):
                 assert str(a) == str(b), (c, g, w)
 
 
-PERIODS = [Period(START, START + timedelta(days=DAYS - 1)), Period(START + timedelta(days=7), START + timedelta(days=13))]
+PERIODS = [
+    Period(START, START + timedelta(days=DAYS - 1)),
+    Period(START + timedelta(days=7), START + timedelta(days=13)),
+]
 REGIONS = [None, "Asia Pacific", "Latin America"]
-KEYS = {"block_rates": ["business_id"], "ad_reach": ["campaign_id"], "spam_reports": ["date", "reason"],
-        "revenue_by_region": ["region"], "quality": ["business_id"]}
+KEYS = {
+    "block_rates": ["business_id"],
+    "ad_reach": ["campaign_id"],
+    "spam_reports": ["date", "reason"],
+    "revenue_by_region": ["region"],
+    "quality": ["business_id"],
+}
 
 
 @pytest.mark.parametrize("name", list(KEYS))

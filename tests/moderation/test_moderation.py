@@ -8,14 +8,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
 
-from etl.synth.generate import generate_world
 from etl.ingest.load import load_files
+from etl.synth import generate_world
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.moderation.cases import Conflict, ModerationError, Store, moderator_metrics
 from trustdesk.moderation.risk import evaluate, queue
@@ -27,15 +26,16 @@ AS_OF = date(2026, 10, 1)
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
     def __call__(self):
         return self.now
 
 
 def flagged(*rows):
-    return pl.DataFrame([{"business_id": b, "risk_score": s, "reasons": f"reason {b}", "first_flagged": AS_OF}
-                         for b, s in rows])
+    return pl.DataFrame(
+        [{"business_id": b, "risk_score": s, "reasons": f"reason {b}", "first_flagged": AS_OF} for b, s in rows]
+    )
 
 
 @pytest.fixture
@@ -103,10 +103,14 @@ def test_second_decision_is_refused_and_names_the_first(store):
 
 def test_analyst_is_refused_on_the_server_side(store):
     case = store.cases(business_id="b1")[0]["id"]
-    for call in (lambda: store.decide(ANA, case, "ban", "spam", "x", AS_OF),
-                 lambda: store.claim(ANA, case), lambda: store.next_case(ANA),
-                 lambda: store.add_note(ANA, case, "hi"), lambda: store.audit_log(ANA),
-                 lambda: moderator_metrics(store, ANA)):
+    for call in (
+        lambda: store.decide(ANA, case, "ban", "spam", "x", AS_OF),
+        lambda: store.claim(ANA, case),
+        lambda: store.next_case(ANA),
+        lambda: store.add_note(ANA, case, "hi"),
+        lambda: store.audit_log(ANA),
+        lambda: moderator_metrics(store, ANA),
+    ):
         with pytest.raises(PermissionDenied):
             call()
     assert store.cases(business_id="b1")[0]["status"] == "open"
@@ -167,9 +171,15 @@ def test_two_moderators_deciding_at_the_same_moment(tmp_path):
         ids = [c["id"] for c in s.cases()]
     for case_id in ids:
         start = time.time() + 2.0
-        procs = [subprocess.Popen([sys.executable, "-c", RACER, str(root), w, str(case_id), str(start)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for w in ("mona", "mo", "max")]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", RACER, str(root), w, str(case_id), str(start)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for w in ("mona", "mo", "max")
+        ]
         results = [p.communicate(timeout=180)[0].strip() for p in procs]
         assert sum(r == "decided" for r in results) == 1, results
         assert all("already decided" in r or "just decided" in r for r in results if r != "decided"), results
@@ -200,6 +210,7 @@ def test_confirmed_decision_survives_sigkill(tmp_path):
 
 
 # ----------------------------------------------------------------------------- queue precision
+
 
 @pytest.fixture(scope="module", params=[3, 8, 21])
 def world(request, tmp_path_factory):
@@ -244,9 +255,11 @@ def test_queue_and_evaluate_commands(world):
     header = out.stdout.splitlines()[0].split(",")
     assert header[:6] == ["rank", "business_id", "name", "risk_score", "rating", "reasons"]
     assert len(out.stdout.splitlines()) <= 6 + out.stdout.count('\n"')  # at most 5 rows
-    ev = subprocess.run(td + ["evaluate", "--truth", str(world / "w" / "truth.csv")], capture_output=True, text=True, timeout=120)
+    ev = subprocess.run(
+        td + ["evaluate", "--truth", str(world / "w" / "truth.csv")], capture_output=True, text=True, timeout=120
+    )
     assert ev.returncode == 0, ev.stderr
-    precision = float(next(l for l in ev.stdout.splitlines() if l.startswith("precision@")).split(": ")[1])
+    precision = float(next(line for line in ev.stdout.splitlines() if line.startswith("precision@")).split(": ")[1])
     assert precision >= 0.8
 
 

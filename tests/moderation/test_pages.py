@@ -5,28 +5,31 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.synth.generate import generate_world
 from etl.ingest.load import load_files
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
-from tests.worlds import build, msg, sign_in_apptest
-from trustdesk.moderation import business
-from trustdesk.moderation import review
-from trustdesk.accounts.auth import PermissionDenied, Principal
 from etl.settings import REPO_ROOT
-from trustdesk.data.export import safe_csv
+from etl.synth import generate_world
+from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, msg, sign_in_apptest
+from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.analytics.metrics import Period, compute
+from trustdesk.data.export import safe_csv
+from trustdesk.moderation import business, review
 from trustdesk.moderation.cases import Store, moderator_metrics
 from trustdesk.moderation.risk import queue, span
 from trustdesk.warehouse import open_current
 
-PAGES = ("pages/moderation/review_queue.py", "pages/moderation/business.py", "pages/moderation/audit_log.py", "pages/moderation/moderator_metrics.py")
+PAGES = (
+    "pages/moderation/review_queue.py",
+    "pages/moderation/business.py",
+    "pages/moderation/audit_log.py",
+    "pages/moderation/moderator_metrics.py",
+)
 MONA, OMAR, ANA = Principal("mona", "moderator"), Principal("omar", "moderator"), Principal("ana", "analyst")
 MARKUP = "<b>MEGA</b> Deals & \"Offers\" <script>alert('hi')</script>"
 
@@ -109,6 +112,7 @@ def audit_events(root) -> list[tuple[str, str, str]]:
 
 # --------------------------------------------------------------------------- review queue
 
+
 def test_queue_page_ranks_businesses_with_their_reasons_and_opens_cases(root, monkeypatch, expected):
     at = page("pages/moderation/review_queue.py", root, monkeypatch)
     shown = frames(at)[0]
@@ -188,7 +192,8 @@ def test_a_case_opened_from_the_queue_shows_the_days_its_flag_was_based_on(root,
     assert at.query_params["business"] == top["business_id"]
     assert at.radio(key=f"evidence-{top['business_id']}").value == "flag"
     assert f"Evidence over {days_words}: the {window} days the flag was based on, up to its riskiest day." in [
-        c.value for c in at.caption]
+        c.value for c in at.caption
+    ]
     (days,) = [d for d in frames(at) if "messages_sent" in d.columns]
     assert [d.date() for d in days["day"]] == [top["window_from"] + timedelta(days=i) for i in range(window)]
     assert days["reports"].sum() > 0 and days["messages_sent"].sum() > 0
@@ -228,8 +233,11 @@ def test_bulk_decision_decides_each_case_and_refusals_are_told(root, monkeypatch
     click(other, "bulk_decide")
     assert f"Case {ids[2]} was already decided by mona." in other.warning[0].value
     with Store(root) as store:
-        decided = {d["case_id"]: (d["action"], d["decided_by"]) for b in expected["business_id"].head(3)
-                   for d in store.history(b)}
+        decided = {
+            d["case_id"]: (d["action"], d["decided_by"])
+            for b in expected["business_id"].head(3)
+            for d in store.history(b)
+        }
     assert decided == {ids[0]: ("restrict", "mona"), ids[1]: ("restrict", "mona"), ids[2]: ("warn", "mona")}
     # decided businesses leave the queue
     after = frames(page("pages/moderation/review_queue.py", root, monkeypatch))[0]
@@ -243,7 +251,7 @@ def test_a_stale_decision_form_is_told_who_decided_first(root, monkeypatch, expe
     review.claim(root, OMAR, case_id)
     at = page("pages/moderation/business.py", root, monkeypatch, OMAR, top["business_id"])
     # omar leaves his claim to lapse; mona takes the case and decides it
-    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=31)  # noqa: E731
+    later = lambda: datetime.now(UTC) + timedelta(minutes=31)  # noqa: E731
     with Store(root, later) as store:
         store.decide(MONA, case_id, "warn", "spam", "templates nobody asked for", date(2026, 9, 30))
     at.selectbox(key="decision_action").set_value("ban")
@@ -263,6 +271,7 @@ def test_empty_queue_says_why(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- business page
+
 
 def test_business_page_decision_lands_in_the_store_and_the_audit_log(root, monkeypatch, expected):
     top = expected.row(0, named=True)
@@ -372,10 +381,10 @@ def test_notes_are_added_to_the_case(root, monkeypatch, expected):
     at = page("pages/moderation/business.py", root, monkeypatch, business_id=top["business_id"])
     at.text_area(key="note_text").input("Called the business; no answer.")
     click(at, "add_note")
-    at.text_area(key="note_text").input("=HYPERLINK(\"http://x\")")
+    at.text_area(key="note_text").input('=HYPERLINK("http://x")')
     click(at, "add_note")
     (notes,) = [d for d in frames(at) if "author" in d.columns]
-    assert list(notes["text"]) == ["Called the business; no answer.", "=HYPERLINK(\"http://x\")"]
+    assert list(notes["text"]) == ["Called the business; no answer.", '=HYPERLINK("http://x")']
     assert list(notes["author"]) == ["mona", "mona"]
     # the audit log's CSV download keeps a note that looks like a formula as text
     csv = safe_csv(review.audit_log(root, MONA, event="note added"))
@@ -388,28 +397,41 @@ def test_business_view_shows_activity_revenue_and_campaigns(wh, expected):
     view = business.view(wh, top["business_id"], period)
     assert view.name == top["name"] and view.days.height == 30
     activity = wh.query(
-        "select sum(outbound) as outbound, sum(reports) as reports from business_activity_day "
-        "where business_id = $b", {"b": top["business_id"]})
+        "select sum(outbound) as outbound, sum(reports) as reports from business_activity_day where business_id = $b",
+        {"b": top["business_id"]},
+    )
     assert view.days["messages_sent"].sum() == activity["outbound"][0]
-    assert view.days["reports"].sum() == activity["reports"][0] == view.reasons.filter(
-        pl.col("kind") == "report")["events"].sum()
+    assert (
+        view.days["reports"].sum()
+        == activity["reports"][0]
+        == view.reasons.filter(pl.col("kind") == "report")["events"].sum()
+    )
     # the rating on the last day is the quality metric's
     quality = compute(wh, "quality", Period(period.date_to, period.date_to)).filter(
-        pl.col("business_id") == top["business_id"])
+        pl.col("business_id") == top["business_id"]
+    )
     assert view.days["rating"][-1] == (quality["rating"][0] if quality.height else "UNKNOWN")
     # per-business revenue adds up to the revenue by region of the same 30 days
     totals = compute(wh, "revenue_by_region", period)
     ids = wh.query("select business_id from dim_businesses")["business_id"]
     revenues = [business.revenue(wh, b, period.date_to) for b in ids]
     assert float(sum(r.messaging_revenue_usd for r in revenues)) == pytest.approx(
-        float(totals["messaging_revenue_usd"].sum()))
+        float(totals["messaging_revenue_usd"].sum())
+    )
     assert float(sum(r.ad_spend_usd for r in revenues)) == pytest.approx(float(totals["ad_revenue_usd"].sum()))
     assert sum(r.billable_messages for r in revenues) == totals["billable_messages"].sum()
 
 
 def test_business_revenue_on_hand_worked_numbers(tmp_path):
-    root, _ = build(tmp_path, businesses=BUSINESSES, messages=MESSAGES, blocks=BLOCKS, reports=REPORTS,
-                    ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS)
+    root, _ = build(
+        tmp_path,
+        businesses=BUSINESSES,
+        messages=MESSAGES,
+        blocks=BLOCKS,
+        reports=REPORTS,
+        ad_campaigns=CAMPAIGNS,
+        ad_events=AD_EVENTS,
+    )
     wh = open_current(root)
     try:
         b1 = business.revenue(wh, "b1", date(2026, 3, 3))
@@ -437,6 +459,7 @@ def test_business_queries_bind_their_values():
 
 # --------------------------------------------------------------------------- metrics page
 
+
 def test_moderator_metrics_page(root, monkeypatch, expected):
     page("pages/moderation/review_queue.py", root, monkeypatch)
     first, second = (case_of(root, b)["id"] for b in expected["business_id"].head(2))
@@ -452,6 +475,7 @@ def test_moderator_metrics_page(root, monkeypatch, expected):
 
 
 # --------------------------------------------------------------------------- roles
+
 
 @pytest.mark.parametrize("path", PAGES)
 def test_analyst_is_refused_on_every_moderation_page(root, monkeypatch, path):
@@ -481,9 +505,12 @@ def test_read_and_write_side_refuse_an_analyst(root, wh, expected):
     review.open_queue(wh, MONA)
     case_id = case_of(root, bid)["id"]
     with Store(root) as store:
-        for call in (lambda: store.decide(ANA, case_id, "warn", "spam", "x", period.date_to),
-                     lambda: store.claim(ANA, case_id), lambda: store.sync(ANA, expected, period.date_to),
-                     lambda: moderator_metrics(store, ANA)):
+        for call in (
+            lambda: store.decide(ANA, case_id, "warn", "spam", "x", period.date_to),
+            lambda: store.claim(ANA, case_id),
+            lambda: store.sync(ANA, expected, period.date_to),
+            lambda: moderator_metrics(store, ANA),
+        ):
             with pytest.raises(PermissionDenied):
                 call()
     assert case_of(root, bid)["status"] == "open"

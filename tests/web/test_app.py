@@ -7,18 +7,24 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS
-from tests.worlds import build, warehouse, sign_in_apptest
-from trustdesk.accounts.auth import Principal
 from etl.settings import REPO_ROOT
+from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, sign_in_apptest, warehouse
+from trustdesk.accounts.auth import Principal
 from trustdesk.analytics.metrics import Period
 from trustdesk.analytics.overview import headline
 
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
-    root, _ = build(tmp_path_factory.mktemp("app"), businesses=BUSINESSES, messages=MESSAGES,
-                    blocks=BLOCKS, reports=REPORTS, ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS)
+    root, _ = build(
+        tmp_path_factory.mktemp("app"),
+        businesses=BUSINESSES,
+        messages=MESSAGES,
+        blocks=BLOCKS,
+        reports=REPORTS,
+        ad_campaigns=CAMPAIGNS,
+        ad_events=AD_EVENTS,
+    )
     return root
 
 

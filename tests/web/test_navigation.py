@@ -30,8 +30,15 @@ def test_each_role_sees_the_pages_of_the_roles_below_it():
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
-    root, _ = build(tmp_path_factory.mktemp("navigation"), businesses=BUSINESSES, messages=MESSAGES,
-                    blocks=BLOCKS, reports=REPORTS, ad_campaigns=CAMPAIGNS, ad_events=AD_EVENTS)
+    root, _ = build(
+        tmp_path_factory.mktemp("navigation"),
+        businesses=BUSINESSES,
+        messages=MESSAGES,
+        blocks=BLOCKS,
+        reports=REPORTS,
+        ad_campaigns=CAMPAIGNS,
+        ad_events=AD_EVENTS,
+    )
     return root
 
 

@@ -36,9 +36,25 @@ def test_a_signal_to_trustdesk_serve_stops_the_server(tmp_path, sig):
     port = free_port()
     log = open(tmp_path / "serve.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(tmp_path / "data"), "serve", "--no-demo",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "trustdesk.cli",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "serve",
+            "--no-demo",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while not _healthy(f"http://127.0.0.1:{port}"):
@@ -60,9 +76,12 @@ def test_a_signal_to_trustdesk_serve_stops_the_server(tmp_path, sig):
 
 def test_options_are_typed_like_streamlits():
     assert parse_options(["--server.port", "8600", "--server.headless=true"]) == {
-        "server.port": 8600, "server.headless": True}
+        "server.port": 8600,
+        "server.headless": True,
+    }
     assert parse_options(["run", "app.py", "--browser.gatherUsageStats", "false"]) == {
-        "browser.gatherUsageStats": False}
+        "browser.gatherUsageStats": False
+    }
     with pytest.raises(OptionError, match="needs a whole number"):
         parse_options(["--server.port", "eighty"])
     with pytest.raises(OptionError, match="unknown Streamlit option"):

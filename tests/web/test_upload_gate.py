@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from trustdesk.accounts import auth
-from trustdesk.web import uploadgate
-from trustdesk.web import server
+from trustdesk.web import server, uploadgate
 
 PASSWORD = "correct horse battery"
 

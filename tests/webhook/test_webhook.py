@@ -55,10 +55,12 @@ def test_meta_verification_handshake(receiver):
     _, port, _ = receiver
     ok = "/webhook?hub.mode=subscribe&hub.verify_token=" + TOKEN + "&hub.challenge=1158201444"
     assert request(port, "GET", ok) == (200, b"1158201444")
-    for bad in ("/webhook?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
-                "/webhook?hub.mode=unsubscribe&hub.verify_token=" + TOKEN + "&hub.challenge=1",
-                "/webhook?hub.mode=subscribe&hub.challenge=1",
-                "/webhook?hub.mode=subscribe&hub.verify_token=" + TOKEN):
+    for bad in (
+        "/webhook?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
+        "/webhook?hub.mode=unsubscribe&hub.verify_token=" + TOKEN + "&hub.challenge=1",
+        "/webhook?hub.mode=subscribe&hub.challenge=1",
+        "/webhook?hub.mode=subscribe&hub.verify_token=" + TOKEN,
+    ):
         assert request(port, "GET", bad)[0] == 403
 
 
@@ -86,8 +88,14 @@ def test_not_json_is_400_and_an_oversized_body_is_413_and_neither_is_stored(rece
 def test_the_receiver_refuses_to_start_without_its_secrets_in_one_sentence(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ENV}
     env["HOME"] = str(tmp_path)  # no ~/.streamlit/secrets.toml either
-    proc = subprocess.run([sys.executable, "-m", "trustdesk.webhook", "--port", "0", "--data-dir", str(tmp_path / "d")],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "trustdesk.webhook", "--port", "0", "--data-dir", str(tmp_path / "d")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
     assert "TRUSTDESK_WEBHOOK_VERIFY_TOKEN and TRUSTDESK_APP_SECRET are not set" in proc.stderr

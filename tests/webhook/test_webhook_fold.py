@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from trustdesk.webhook.app import GroupCommitter
-from trustdesk.webhook.inbox import (SegmentWriter, encode_record, fold_inbox, inbox_dir, is_sealed,
-                                     scan, segments)
+from trustdesk.webhook.inbox import SegmentWriter, encode_record, fold_inbox, inbox_dir, is_sealed, scan, segments
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,7 +26,7 @@ def bodies(start: int, n: int) -> list[bytes]:
 def fill(root: Path, items: list[bytes], per_batch: int = 50) -> None:
     writer = SegmentWriter(inbox_dir(root))
     for i in range(0, len(items), per_batch):
-        writer.append([encode_record(b) for b in items[i:i + per_batch]])
+        writer.append([encode_record(b) for b in items[i : i + per_batch]])
     writer.close()
 
 
@@ -148,11 +147,21 @@ def test_kill_9_of_the_folding_process_still_folds_every_body_exactly_once(tmp_p
     script = tmp_path / "folder.py"
     script.write_text(FOLDER)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    first = subprocess.run([sys.executable, str(script), str(tmp_path), str(db), kill_at], env=env,
-                           capture_output=True, text=True, timeout=120)
+    first = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), str(db), kill_at],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert first.returncode == -9, first.stderr
-    second = subprocess.run([sys.executable, str(script), str(tmp_path), str(db), "never"], env=env,
-                            capture_output=True, text=True, timeout=120)
+    second = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), str(db), "never"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert second.returncode == 0, second.stderr
     con = sqlite3.connect(db)
     counts = dict(con.execute("SELECT n, count(*) FROM bodies GROUP BY n").fetchall())

@@ -9,14 +9,16 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
+import polars as pl
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from etl.settings import Settings
 from trustdesk import appdb
 
 ROLES = ("analyst", "moderator", "admin")
@@ -46,7 +48,7 @@ Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class AuthError(Exception):
@@ -99,8 +101,10 @@ def require(principal: Principal | None, role: str, action: str = "do this") -> 
 
 # --------------------------------------------------------------------------- audit
 
-def audit(con, event: str, account: str | None, actor: str | None = None, detail: str = "",
-          clock: Clock = utcnow) -> None:
+
+def audit(
+    con, event: str, account: str | None, actor: str | None = None, detail: str = "", clock: Clock = utcnow
+) -> None:
     con.execute(
         "INSERT INTO auth_audit (at, actor, account, event, detail) VALUES (?, ?, ?, ?, ?)",
         (clock().isoformat(timespec="seconds"), actor, account, event, detail),
@@ -119,6 +123,7 @@ def audit_log(root: Path, viewer: Principal, limit: int = 1000) -> list[dict]:
 
 # --------------------------------------------------------------------------- accounts
 
+
 def _check_name(name: str) -> None:
     if not NAME_RE.match(name or ""):
         raise AuthError("a name is 1 to 64 letters, digits, dots, dashes, underscores or @")
@@ -129,8 +134,15 @@ def _check_password(password: str) -> None:
         raise AuthError(f"a password needs at least {MIN_PASSWORD} characters")
 
 
-def upsert_account(root: Path, name: str, role: str, password: str | None = None,
-                   email: str | None = None, actor: str = "cli", clock: Clock = utcnow) -> str:
+def upsert_account(
+    root: Path,
+    name: str,
+    role: str,
+    password: str | None = None,
+    email: str | None = None,
+    actor: str = "cli",
+    clock: Clock = utcnow,
+) -> str:
     """Create or update an account. Returns 'created' or 'updated'."""
     _check_name(name)
     if role not in ROLES:
@@ -219,6 +231,7 @@ def create_demo_accounts(root: Path) -> dict[str, str] | None:
 
 # --------------------------------------------------------------------------- sign-in
 
+
 def _parse(ts: str | None) -> datetime | None:
     return datetime.fromisoformat(ts) if ts else None
 
@@ -229,8 +242,7 @@ def wait_seconds(failed: int) -> int:
     return min(2 ** (failed - FREE_TRIES), 60)
 
 
-def sign_in(root: Path, name: str, password: str, clock: Clock = utcnow,
-            address: str | None = None) -> Principal:
+def sign_in(root: Path, name: str, password: str, clock: Clock = utcnow, address: str | None = None) -> Principal:
     """Check a password. Raises AuthError with the sentence to show; never says which part was wrong.
 
     The Argon2 check runs outside any transaction: a flood of attempts costs CPU, but never holds
@@ -261,8 +273,9 @@ def sign_in(root: Path, name: str, password: str, clock: Clock = utcnow,
                     raise_later = AuthError("this account is locked; ask an admin to unlock it")
                 else:
                     if _hasher.check_needs_rehash(row["password_hash"]):
-                        con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?",
-                                    (_hasher.hash(password), name))
+                        con.execute(
+                            "UPDATE accounts SET password_hash = ? WHERE name = ?", (_hasher.hash(password), name)
+                        )
                     con.execute("UPDATE accounts SET failed_count = 0, last_failed_at = NULL WHERE name = ?", (name,))
                     con.execute("DELETE FROM signin_failures WHERE name = ? AND address = ?", (name, addr))
                     audit(con, "signed in", name, name, "password" + _at(addr), clock)
@@ -323,10 +336,17 @@ def _count_failure(con, name: str, exists: bool, addr: str, now: datetime, clock
         (name, addr, failed, stamp, lock.isoformat() if lock else None),
     )
     if exists:
-        con.execute("UPDATE accounts SET failed_count = failed_count + 1, last_failed_at = ? WHERE name = ?",
-                    (stamp, name))
-    audit(con, "sign-in failed", name, name, ("" if exists else "no such account; ") + f"failure {failed}" + _at(addr),
-          clock)
+        con.execute(
+            "UPDATE accounts SET failed_count = failed_count + 1, last_failed_at = ? WHERE name = ?", (stamp, name)
+        )
+    audit(
+        con,
+        "sign-in failed",
+        name,
+        name,
+        ("" if exists else "no such account; ") + f"failure {failed}" + _at(addr),
+        clock,
+    )
     if lock:
         audit(con, "account locked", name, name, f"{LOCK_MINUTES} min after {failed} failures" + _at(addr), clock)
     if addr:
@@ -372,12 +392,14 @@ def sign_in_email(root: Path, email: str, clock: Clock = utcnow) -> Principal:
 
 # --------------------------------------------------------------------------- browser sessions
 
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_session(root: Path, who: Principal, address: str | None = None,
-                 clock: Clock = utcnow) -> tuple[Principal, str]:
+def open_session(
+    root: Path, who: Principal, address: str | None = None, clock: Clock = utcnow
+) -> tuple[Principal, str]:
     """After a successful sign-in: a server-side session, and a one-time ticket that the browser
     trades for its HttpOnly cookie (see trustdesk/web/server.py), so that a reload or a new tab stays
     signed in. Returns the principal bound to the session and the ticket."""
@@ -393,9 +415,17 @@ def open_session(root: Path, who: Principal, address: str | None = None,
             con.execute(
                 "INSERT INTO sessions (id, account, account_version, address, created_at, last_seen, "
                 "expires_at, ticket_hash, ticket_expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sid, who.name, row["version"], address, now.isoformat(), now.isoformat(),
-                 (now + timedelta(hours=SESSION_HOURS)).isoformat(), _digest(ticket),
-                 (now + timedelta(seconds=TICKET_SECONDS)).isoformat()),
+                (
+                    sid,
+                    who.name,
+                    row["version"],
+                    address,
+                    now.isoformat(),
+                    now.isoformat(),
+                    (now + timedelta(hours=SESSION_HOURS)).isoformat(),
+                    _digest(ticket),
+                    (now + timedelta(seconds=TICKET_SECONDS)).isoformat(),
+                ),
             )
     finally:
         con.close()
@@ -403,8 +433,6 @@ def open_session(root: Path, who: Principal, address: str | None = None,
 
 
 def _idle_limit(root: Path) -> float:
-    from etl.settings import Settings
-
     return Settings.load(root).session_idle_minutes * 60
 
 
@@ -419,7 +447,8 @@ def check_session(root: Path, sid: str, clock: Clock = utcnow) -> Principal:
     try:
         row = con.execute(
             "SELECT s.*, a.role AS role, a.version AS version, a.locked_until AS locked_until "
-            "FROM sessions s LEFT JOIN accounts a ON a.name = s.account WHERE s.id = ?", (sid,)
+            "FROM sessions s LEFT JOIN accounts a ON a.name = s.account WHERE s.id = ?",
+            (sid,),
         ).fetchone()
         if row is None:
             raise SessionEnded("you are signed out")
@@ -484,8 +513,10 @@ def redeem_ticket(root: Path, ticket: str, clock: Clock = utcnow) -> str | None:
             ).fetchone()
             if row is None:
                 return None
-            con.execute("UPDATE sessions SET ticket_hash = NULL, ticket_expires = NULL, cookie_hash = ? "
-                        "WHERE id = ?", (_digest(token), row["id"]))
+            con.execute(
+                "UPDATE sessions SET ticket_hash = NULL, ticket_expires = NULL, cookie_hash = ? WHERE id = ?",
+                (_digest(token), row["id"]),
+            )
     finally:
         con.close()
     return token
@@ -516,8 +547,7 @@ def end_session(root: Path, principal: Principal, why: str = "signed out", clock
 LOCKED_FOR_GOOD = "9999-12-31T00:00:00+00:00"
 
 
-def lock_account(root: Path, name: str, minutes: int | None = None, actor: str = "cli",
-                 clock: Clock = utcnow) -> bool:
+def lock_account(root: Path, name: str, minutes: int | None = None, actor: str = "cli", clock: Clock = utcnow) -> bool:
     """Lock an account for `minutes` (None: until unlocked) and end its sessions at once."""
     now = clock()
     until = (now + timedelta(minutes=minutes)).isoformat() if minutes else LOCKED_FOR_GOOD
@@ -533,8 +563,13 @@ def _set_lock(root: Path, name: str, until: str | None, event: str, actor: str, 
     con = appdb.connect(root)
     try:
         with appdb.transaction(con):
-            found = con.execute("UPDATE accounts SET locked_until = ?, version = version + 1, updated_at = ? "
-                                "WHERE name = ?", (until, now.isoformat(timespec="seconds"), name)).rowcount > 0
+            found = (
+                con.execute(
+                    "UPDATE accounts SET locked_until = ?, version = version + 1, updated_at = ? WHERE name = ?",
+                    (until, now.isoformat(timespec="seconds"), name),
+                ).rowcount
+                > 0
+            )
             if found:
                 _revoke_all(con, name, "account locked" if until else "account changed", now.isoformat())
                 if until is None:
@@ -555,11 +590,15 @@ def _revoke_all(con, name: str, why: str, at: str) -> None:
 
 def _revoke_where(con, column: str, value: str, why: str, at: str) -> None:
     # `column` is one of two fixed names above, never input; the values are bound.
-    con.execute(f"UPDATE sessions SET revoked_at = ?, revoked_why = ?, ticket_hash = NULL, cookie_hash = NULL "
-                f"WHERE {column} = ? AND revoked_at IS NULL", (at, why, value))
+    con.execute(
+        f"UPDATE sessions SET revoked_at = ?, revoked_why = ?, ticket_hash = NULL, cookie_hash = NULL "
+        f"WHERE {column} = ? AND revoked_at IS NULL",
+        (at, why, value),
+    )
 
 
 # --------------------------------------------------------------------------- masking
+
 
 def _install_secret(root: Path) -> bytes:
     con = appdb.connect(root)
@@ -590,12 +629,8 @@ class Masker:
 
 def mask_users(df, viewer: Principal | None, root: Path, columns: tuple[str, ...] = ("user_id",)):
     """A Polars frame with user identifiers pseudonymised unless the viewer may see them."""
-    import polars as pl
-
     present = [c for c in columns if c in df.columns]
     if not present or (viewer is not None and viewer.sees_personal_data):
         return df
     masker = Masker(root)
-    return df.with_columns(
-        [pl.col(c).map_elements(masker, return_dtype=pl.String).alias(c) for c in present]
-    )
+    return df.with_columns([pl.col(c).map_elements(masker, return_dtype=pl.String).alias(c) for c in present])

@@ -10,84 +10,79 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from dataclasses import dataclass
 from decimal import Decimal
-from datetime import date, timedelta
-from functools import cache
-from importlib import resources
 
 import polars as pl
 
 from etl.settings import Settings
-from trustdesk.warehouse import Warehouse
+from trustdesk.analytics.filters import Filters, MetricError, Period, check_region
+from trustdesk.warehouse import Warehouse, bind, run, sql_for
 
-REGIONS = ("Asia Pacific", "Europe", "Latin America", "Middle East & Africa", "North America", "Other")
+# sql_for: business.py and tests read the expanded models from here (the runner's own, not a copy).
+__all__ = ["METRICS", "MetricError", "Period", "as_json", "compute", "params_for", "quality_thresholds", "sql_for"]
 
 # name -> the columns the spec puts first, in order
 METRICS: dict[str, tuple[str, ...]] = {
     "block_rates": ("business_id", "reached_users", "blocking_users", "block_rate", "reports", "report_rate"),
     "quality": ("business_id", "reached_users", "negative_users", "negative_rate", "rating"),
-    "ad_reach": ("campaign_id", "impressions", "reach", "frequency", "clicks", "ctr", "replies", "spend_usd", "cpm_usd"),
-    "revenue_by_region": ("region", "billable_messages", "messaging_revenue_usd", "ad_revenue_usd", "total_revenue_usd"),
+    "ad_reach": (
+        "campaign_id",
+        "impressions",
+        "reach",
+        "frequency",
+        "clicks",
+        "ctr",
+        "replies",
+        "spend_usd",
+        "cpm_usd",
+    ),
+    "revenue_by_region": (
+        "region",
+        "billable_messages",
+        "messaging_revenue_usd",
+        "ad_revenue_usd",
+        "total_revenue_usd",
+    ),
     "spam_reports": ("date", "reason", "reports"),
 }
 
 
-class MetricError(ValueError):
-    pass
+def quality_thresholds(settings: Settings) -> dict:
+    """The quality rating's thresholds in force, as the models' quality_rating(...) calls bind them."""
+    return {
+        "min_reached": settings.quality_min_reached,
+        "medium_from": settings.quality_medium_from,
+        "low_from": settings.quality_low_from,
+    }
 
 
-@dataclass(frozen=True)
-class Period:
-    date_from: date
-    date_to: date
-
-    def __post_init__(self):
-        if self.date_to < self.date_from:
-            raise MetricError(f"the period ends ({self.date_to}) before it starts ({self.date_from})")
-
-    @property
-    def days(self) -> int:
-        return (self.date_to - self.date_from).days + 1
-
-    def previous(self) -> "Period":
-        """The period of equal length just before this one."""
-        return Period(self.date_from - timedelta(days=self.days), self.date_from - timedelta(days=1))
-
-    @classmethod
-    def last(cls, days: int, last_day: date) -> "Period":
-        return cls(last_day - timedelta(days=days - 1), last_day)
+def params_for(
+    name: str,
+    period: Period,
+    region: str | None,
+    settings: Settings,
+    market: str | None = None,
+    category: str | None = None,
+) -> dict:
+    """Exactly the parameters the metric's model names, for these filters and settings."""
+    return bind(name, Filters(period, region, market, category).params(**quality_thresholds(settings)))
 
 
-@cache
-def sql_for(name: str) -> str:
-    return resources.files("trustdesk.warehouse").joinpath("sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
-
-
-def params_for(name: str, period: Period, region: str | None, settings: Settings,
-               market: str | None = None, category: str | None = None) -> dict:
-    if region is not None and region not in REGIONS:
-        raise MetricError(f"unknown region '{region}'; choose one of: {', '.join(REGIONS)}")
-    params = {"date_to": period.date_to, "region": region, "market": market, "category": category}
-    if name != "quality":
-        params["date_from"] = period.date_from
-    else:
-        params.update(
-            min_reached=settings.quality_min_reached,
-            medium_from=settings.quality_medium_from,
-            low_from=settings.quality_low_from,
-        )
-    return params
-
-
-def compute(wh: Warehouse, name: str, period: Period, region: str | None = None,
-            settings: Settings | None = None, market: str | None = None,
-            category: str | None = None) -> pl.DataFrame:
+def compute(
+    wh: Warehouse,
+    name: str,
+    period: Period,
+    region: str | None = None,
+    settings: Settings | None = None,
+    market: str | None = None,
+    category: str | None = None,
+) -> pl.DataFrame:
     """A metric table of docs/metrics.md; `market` and `category` narrow it further (pages)."""
     if name not in METRICS:
         raise MetricError(f"unknown metric '{name}'; choose one of: {', '.join(METRICS)}")
+    check_region(wh, region)
     settings = settings or Settings.load(wh.root)
-    return wh.query(sql_for(name), params_for(name, period, region, settings, market, category))
+    return run(wh, name, params_for(name, period, region, settings, market, category))
 
 
 def _plain(value: Decimal) -> str:

@@ -7,13 +7,18 @@ from dataclasses import dataclass
 import polars as pl
 
 from trustdesk.analytics import views
-from trustdesk.analytics.views import Filters
-from trustdesk.analytics.metrics import Period
-from trustdesk.warehouse import Warehouse
+from trustdesk.analytics.filters import Filters, Period
+from trustdesk.warehouse import Warehouse, run
 
 HEADLINES = ("messages", "active_businesses", "reports", "block_rate", "ad_reach", "revenue_usd")
-TRENDS = {"messages": "Messages", "active_businesses": "Active businesses", "reports": "Spam reports",
-          "blocks": "Blocks", "ad_reach": "Status ad reach (users that day)", "revenue_usd": "Revenue (USD)"}
+TRENDS = {
+    "messages": "Messages",
+    "active_businesses": "Active businesses",
+    "reports": "Spam reports",
+    "blocks": "Blocks",
+    "ad_reach": "Status ad reach (users that day)",
+    "revenue_usd": "Revenue (USD)",
+}
 
 
 @dataclass
@@ -55,7 +60,7 @@ def overview(wh: Warehouse, filters: Filters | Period, region: str | None = None
     earlier = views.comparison(wh, f)
     jobs = dict(
         current=lambda: headline(wh, f),
-        activity=lambda: views.run(wh, "daily_activity", f.params()),
+        activity=lambda: run(wh, "daily_activity", f.params()),
         revenue=lambda: views.daily_revenue(wh, f),
     )
     if earlier is not None:

@@ -14,77 +14,45 @@ once and leaves its previous numbers empty (None) when there is no fair comparis
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from functools import wraps
+from typing import Any
 
 import polars as pl
 
 from etl.contract import BUSINESS_CATEGORIES
-from trustdesk.web import colors
 from etl.settings import Settings
-from trustdesk.analytics.metrics import REGIONS, MetricError, Period, compute, sql_for
-from trustdesk.warehouse import Warehouse
+from trustdesk.analytics.filters import Filters, MetricError, Period, markets, regions_of
+from trustdesk.analytics.metrics import compute, quality_thresholds
+from trustdesk.warehouse import Warehouse, has_table, run
 
+NO_REASON = "(no reason given)"  # a block without a reason (the reason column is optional)
+NO_TEMPLATE = "(free-form or no message)"  # a report of a free-form message, or of no message
 TOP = 20
 BASELINE_MIN_REPORTS = 5
 CATEGORIES = (*BUSINESS_CATEGORIES, "unknown")
 RESPONSE_BUCKETS = ("< 5 min", "5-60 min", "1-4 h", "4-24 h", ">= 24 h", "no answer")
 STREAMS = ("marketing", "utility", "authentication", "ads")
 
-_PARAM = re.compile(r"\$([a-z_]+)")
 # Queries of one page run side by side: DuckDB releases the GIL, and a query's single-threaded
 # phases (planning, small joins, conversion to Polars) leave cores idle. Jobs are leaf queries that
 # never wait on the pool themselves.
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="trustdesk-query")
 
 
-@dataclass(frozen=True)
-class Filters:
-    """What every analytics page is filtered by. None means all."""
+def checked(view: Callable) -> Callable:
+    """A page's view of (wh, filters, ...) that first refuses a region the warehouse does not have
+    (the metrics it reads through `compute` are checked there too)."""
 
-    period: Period
-    region: str | None = None
-    market: str | None = None
-    category: str | None = None
+    @wraps(view)
+    def checked_view(wh: Warehouse, f: Filters, *args, **kwargs):
+        f.check(wh)
+        return view(wh, f, *args, **kwargs)
 
-    def __post_init__(self):
-        if self.region is not None and self.region not in REGIONS:
-            raise MetricError(f"unknown region '{self.region}'; choose one of: {', '.join(REGIONS)}")
-
-    @property
-    def extra(self) -> bool:
-        """True when a filter beyond the command line's (market, category) is on."""
-        return self.market is not None or self.category is not None
-
-    @property
-    def narrowed(self) -> bool:
-        return self.region is not None or self.extra
-
-    def previous(self) -> "Filters":
-        return replace(self, period=self.period.previous())
-
-    def params(self, **more) -> dict:
-        return {
-            "date_from": self.period.date_from,
-            "date_to": self.period.date_to,
-            "region": self.region,
-            "market": self.market,
-            "category": self.category,
-            **more,
-        }
-
-
-def run(wh: Warehouse, name: str, params: dict) -> pl.DataFrame:
-    """Run the model `trustdesk/warehouse/sql/<name>.sql`, binding just the parameters it names."""
-    sql = sql_for(name)
-    wanted = set(_PARAM.findall(sql))
-    missing = wanted - params.keys()
-    if missing:
-        raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
-    return wh.query(sql, {k: params[k] for k in wanted})
+    return checked_view
 
 
 def together(**jobs: Callable[[], Any]) -> dict[str, Any]:
@@ -94,12 +62,12 @@ def together(**jobs: Callable[[], Any]) -> dict[str, Any]:
 
 
 def metric(wh: Warehouse, name: str, f: Filters, settings: Settings | None = None) -> pl.DataFrame:
-    """A metric of docs/metrics.md for these filters (through `compute` when they are the CLI's)."""
-    settings = settings or Settings.load(wh.root)
+    """A metric of docs/metrics.md for these filters (through `compute`, as the CLI's)."""
     return compute(wh, name, f.period, f.region, settings, f.market, f.category)
 
 
 # --------------------------------------------------------------------------- what the data covers
+
 
 def _overlap(period: Period | None, first: date | None, last: date | None) -> int:
     if period is None or first is None or last is None:
@@ -155,12 +123,13 @@ def coverage(wh: Warehouse, period: Period) -> Coverage:
     return Coverage(period, first, last)
 
 
-def comparison(wh: Warehouse, f: "Filters") -> "Filters | None":
+def comparison(wh: Warehouse, f: Filters) -> Filters | None:
     """The filters of the period to compare with, or None when the data does not cover both."""
     return f.previous() if coverage(wh, f.period).comparable else None
 
 
 # --------------------------------------------------------------------------- filter choices
+
 
 @dataclass
 class Choices:
@@ -168,13 +137,15 @@ class Choices:
     last_day: date | None
     markets: dict[str, tuple[str, ...]]  # market -> the regions it has countries in
     categories: tuple[str, ...]
+    regions: tuple[str, ...] = ()  # from the reference data, as the filters accept them
 
 
 def choices(wh: Warehouse) -> Choices:
-    """The values the filters offer: markets from the reference data, categories from the contract."""
-    markets = {r["market"]: tuple(r["regions"]) for r in run(wh, "filter_markets", {}).to_dicts()}
+    """The values the filters offer: regions and markets from the reference data, categories from
+    the contract."""
     first, last = wh.date_range()
-    return Choices(first, last, markets, CATEGORIES)
+    offered = markets(wh)
+    return Choices(first, last, offered, CATEGORIES, regions_of(offered))
 
 
 # --------------------------------------------------------------------------- overview
@@ -196,6 +167,7 @@ def revenue_by_region(wh: Warehouse, f: Filters) -> pl.DataFrame:
     return metric(wh, "revenue_by_region", f)
 
 
+@checked
 def headline(wh: Warehouse, f: Filters) -> dict:
     row = run(wh, "headline", f.params()).to_dicts()[0]
     revenue = revenue_by_region(wh, f)
@@ -211,6 +183,7 @@ def daily_revenue(wh: Warehouse, f: Filters) -> pl.DataFrame:
 
 # --------------------------------------------------------------------------- spam reports
 
+
 @dataclass
 class SpamView:
     filters: Filters
@@ -222,8 +195,7 @@ class SpamView:
     previous: dict
 
     def by(self, dimension: str) -> pl.DataFrame:
-        return (self.breakdown.filter(pl.col("dimension") == dimension)
-                .drop("dimension").rename({"value": dimension}))
+        return self.breakdown.filter(pl.col("dimension") == dimension).drop("dimension").rename({"value": dimension})
 
     @property
     def total(self) -> dict:
@@ -238,6 +210,7 @@ class SpamView:
 SPAM_TOTALS = ("reports", "messages", "reports_per_1000")
 
 
+@checked
 def spam_view(wh: Warehouse, f: Filters) -> SpamView:
     params = f.params(top=TOP, min_reports=BASELINE_MIN_REPORTS)
     earlier = comparison(wh, f)
@@ -255,11 +228,12 @@ def spam_view(wh: Warehouse, f: Filters) -> SpamView:
     if earlier is not None:
         before = r.pop("before").filter(pl.col("dimension") == "all").to_dicts()
         previous = before[0] if before else {"reports": 0, "messages": 0, "reports_per_1000": None}
-    r["top_templates"] = r["top_templates"].with_columns(pl.col("template").fill_null(colors.NO_TEMPLATE))
+    r["top_templates"] = r["top_templates"].with_columns(pl.col("template").fill_null(NO_TEMPLATE))
     return SpamView(filters=f, **r, previous=previous)
 
 
 # --------------------------------------------------------------------------- block rates and quality
+
 
 @dataclass
 class BlockView:
@@ -296,9 +270,14 @@ def _block_totals(rates: pl.DataFrame) -> dict:
     }
 
 
+@checked
+def settings_of(wh: Warehouse) -> Settings:
+    """The settings in force for this warehouse's data directory (thresholds a page states)."""
+    return Settings.load(wh.root)
+
+
 def block_view(wh: Warehouse, f: Filters, settings: Settings) -> BlockView:
-    thresholds = dict(min_reached=settings.quality_min_reached, medium_from=settings.quality_medium_from,
-                      low_from=settings.quality_low_from)
+    thresholds = quality_thresholds(settings)
     earlier = comparison(wh, f)
     jobs = dict(
         rates=lambda: metric(wh, "block_rates", f, settings),
@@ -312,18 +291,27 @@ def block_view(wh: Warehouse, f: Filters, settings: Settings) -> BlockView:
     r = together(**jobs)
     rates = r["rates"]
     if earlier is not None:
-        before = r["before"].select("business_id", pl.col("block_rate").alias("previous_block_rate"),
-                                    pl.col("report_rate").alias("previous_report_rate"))
+        before = r["before"].select(
+            "business_id",
+            pl.col("block_rate").alias("previous_block_rate"),
+            pl.col("report_rate").alias("previous_report_rate"),
+        )
         previous = _block_totals(r["before"])
     else:
-        before = pl.DataFrame(schema={"business_id": rates.schema["business_id"],
-                                      "previous_block_rate": rates.schema["block_rate"],
-                                      "previous_report_rate": rates.schema["report_rate"]})
+        before = pl.DataFrame(
+            schema={
+                "business_id": rates.schema["business_id"],
+                "previous_block_rate": rates.schema["block_rate"],
+                "previous_report_rate": rates.schema["report_rate"],
+            }
+        )
         previous = dict.fromkeys(BLOCK_TOTALS)
     businesses = (
-        rates
-        .join(r["opt_outs"].select("business_id", "marketing_users", "opted_out_users", "opt_out_rate"),
-              on="business_id", how="left")
+        rates.join(
+            r["opt_outs"].select("business_id", "marketing_users", "opted_out_users", "opt_out_rate"),
+            on="business_id",
+            how="left",
+        )
         .join(r["quality"].select("business_id", "negative_rate", "rating"), on="business_id", how="left")
         .join(before, on="business_id", how="left")
         .with_columns(
@@ -333,15 +321,19 @@ def block_view(wh: Warehouse, f: Filters, settings: Settings) -> BlockView:
         # The businesses to look at first: highest block rate, then most reached users.
         .sort("block_rate", "reached_users", "business_id", descending=[True, True, False], nulls_last=True)
     )
-    reasons = r["reasons"].with_columns(pl.col("reason").fill_null(colors.NO_REASON))
+    reasons = r["reasons"].with_columns(pl.col("reason").fill_null(NO_REASON))
     return BlockView(f, settings, businesses, reasons, r["ratings"], f.period.date_to, previous)
 
 
 # --------------------------------------------------------------------------- Status ads
 
 AD_TOTALS = ("impressions", "reach", "frequency", "clicks", "ctr", "replies", "spend_usd", "cpm_usd")
-AD_TRENDS = {"reach": "Reach (users that day)", "impressions": "Impressions", "clicks": "Clicks",
-             "spend_usd": "Spend (USD)"}
+AD_TRENDS = {
+    "reach": "Reach (users that day)",
+    "impressions": "Impressions",
+    "clicks": "Clicks",
+    "spend_usd": "Spend (USD)",
+}
 
 
 @dataclass
@@ -376,6 +368,7 @@ class AdsView:
         )
 
 
+@checked
 def ads_view(wh: Warehouse, f: Filters) -> AdsView:
     earlier = comparison(wh, f)
     jobs = dict(
@@ -386,14 +379,17 @@ def ads_view(wh: Warehouse, f: Filters) -> AdsView:
     if earlier is not None:
         jobs["before"] = lambda: run(wh, "ad_totals", earlier.params())
     r = together(**jobs)
-    campaigns = r["campaigns"].join(r["businesses"], on="business_id", how="left").with_columns(
-        pl.col("category").fill_null("unknown")
+    campaigns = (
+        r["campaigns"]
+        .join(r["businesses"], on="business_id", how="left")
+        .with_columns(pl.col("category").fill_null("unknown"))
     )
     before = r["before"].to_dicts() if earlier is not None else []
     return AdsView(f, campaigns, r["breakdown"], before[0] if before else dict.fromkeys(AD_TOTALS))
 
 
 # --------------------------------------------------------------------------- revenue
+
 
 @dataclass
 class RevenueView:
@@ -414,6 +410,7 @@ class RevenueView:
 
 def _revenue_totals(by_region: pl.DataFrame, active: pl.DataFrame) -> dict:
     """Totals over the revenue_by_region metric's rows, so they add up to the table shown."""
+
     def total(column):
         return by_region[column].sum() if by_region.height else 0
 
@@ -457,10 +454,18 @@ def _per_message(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-REVENUE_TOTALS = ("billable_messages", "messaging_revenue_usd", "ad_revenue_usd", "total_revenue_usd",
-                  "revenue_per_billable_message", "active_businesses", "revenue_per_active_business")
+REVENUE_TOTALS = (
+    "billable_messages",
+    "messaging_revenue_usd",
+    "ad_revenue_usd",
+    "total_revenue_usd",
+    "revenue_per_billable_message",
+    "active_businesses",
+    "revenue_per_active_business",
+)
 
 
+@checked
 def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
     earlier = comparison(wh, f)
     jobs = dict(
@@ -484,28 +489,39 @@ def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
     active_before = r.get("active_before", active.clear())
 
     def active_by(frame, dimension):
-        return (frame.filter(pl.col("dimension") == dimension)
-                .select(pl.col("value").alias(dimension), "active_businesses"))
+        return frame.filter(pl.col("dimension") == dimension).select(
+            pl.col("value").alias(dimension), "active_businesses"
+        )
 
     by_region = _per_message(
-        regions
-        .join(active_by(active, "region"), on="region", how="left")
-        .join(regions_before.select("region", pl.col("total_revenue_usd").alias("previous_total_revenue_usd")),
-              on="region", how="left")
+        regions.join(active_by(active, "region"), on="region", how="left")
+        .join(
+            regions_before.select("region", pl.col("total_revenue_usd").alias("previous_total_revenue_usd")),
+            on="region",
+            how="left",
+        )
         .with_columns(pl.col("active_businesses").fill_null(0))
     )
     by_market = _per_message(
         _revenue_by(daily, "market")
         .join(active_by(active, "market"), on="market", how="left")
-        .join(_revenue_by(daily_before, "market").select(
-            "market", pl.col("total_revenue_usd").alias("previous_total_revenue_usd")), on="market", how="left")
+        .join(
+            _revenue_by(daily_before, "market").select(
+                "market", pl.col("total_revenue_usd").alias("previous_total_revenue_usd")
+            ),
+            on="market",
+            how="left",
+        )
         .with_columns(pl.col("active_businesses").fill_null(0))
     ).sort("total_revenue_usd", "market", descending=[True, False])
     by_stream = (
         daily.group_by("stream")
         .agg(pl.col("billable_messages").sum(), pl.col("revenue_usd").sum())
-        .join(daily_before.group_by("stream").agg(pl.col("revenue_usd").sum().alias("previous_revenue_usd")),
-              on="stream", how="left")
+        .join(
+            daily_before.group_by("stream").agg(pl.col("revenue_usd").sum().alias("previous_revenue_usd")),
+            on="stream",
+            how="left",
+        )
         .with_columns(
             pl.when(pl.col("previous_revenue_usd") > 0)
             .then(pl.col("revenue_usd") / pl.col("previous_revenue_usd") - 1)
@@ -513,16 +529,19 @@ def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
         )
         .sort(pl.col("stream").replace_strict({s: i for i, s in enumerate(STREAMS)}, default=len(STREAMS)))
     )
-    trend = (daily.group_by("day", "stream")
-             .agg(pl.col("revenue_usd").sum(), pl.col("billable_messages").sum())
-             .sort("day", "stream"))
-    previous = (_revenue_totals(regions_before, active_before) if earlier is not None
-                else dict.fromkeys(REVENUE_TOTALS))
-    return RevenueView(f, by_region, by_market, by_stream, trend, _revenue_totals(regions, active), previous,
-                       r["billed"])
+    trend = (
+        daily.group_by("day", "stream")
+        .agg(pl.col("revenue_usd").sum(), pl.col("billable_messages").sum())
+        .sort("day", "stream")
+    )
+    previous = _revenue_totals(regions_before, active_before) if earlier is not None else dict.fromkeys(REVENUE_TOTALS)
+    return RevenueView(
+        f, by_region, by_market, by_stream, trend, _revenue_totals(regions, active), previous, r["billed"]
+    )
 
 
 # --------------------------------------------------------------------------- messaging health
+
 
 @dataclass
 class HealthView:
@@ -535,7 +554,8 @@ class HealthView:
     def by(self, dimension: str) -> pl.DataFrame:
         keep = {"day": ["day"], "region": ["region"], "bucket": ["bucket"], "all": []}[dimension]
         return self.responses.filter(pl.col("dimension") == dimension).select(
-            *keep, "opened", "answered_24h", "answered_24h_share")
+            *keep, "opened", "answered_24h", "answered_24h_share"
+        )
 
     @property
     def total(self) -> dict:
@@ -553,8 +573,9 @@ class HealthView:
 
 
 def _health_totals(responses: pl.DataFrame, businesses: pl.DataFrame) -> dict:
-    rows = responses.filter(pl.col("dimension") == "all").select(
-        "opened", "answered_24h", "answered_24h_share").to_dicts()
+    rows = (
+        responses.filter(pl.col("dimension") == "all").select("opened", "answered_24h", "answered_24h_share").to_dicts()
+    )
     out = rows[0] if rows else {"opened": 0, "answered_24h": 0, "answered_24h_share": None}
 
     def total(column):
@@ -562,33 +583,58 @@ def _health_totals(responses: pl.DataFrame, businesses: pl.DataFrame) -> dict:
 
     outbound, freeform = total("outbound_messages"), total("freeform_outside")
     marketing, cold = total("marketing_messages"), total("cold_messages")
-    return {**out, "outbound_messages": outbound, "freeform_outside": freeform,
-            "freeform_outside_share": _share(freeform, outbound), "marketing_messages": marketing,
-            "cold_messages": cold, "cold_share": _share(cold, marketing)}
+    return {
+        **out,
+        "outbound_messages": outbound,
+        "freeform_outside": freeform,
+        "freeform_outside_share": _share(freeform, outbound),
+        "marketing_messages": marketing,
+        "cold_messages": cold,
+        "cold_share": _share(cold, marketing),
+    }
 
 
 def _by_category(businesses: pl.DataFrame) -> pl.DataFrame:
-    sums = ("outbound_messages", "freeform_outside", "marketing_messages", "cold_messages",
-            "windows_opened", "answered_24h")
+    sums = (
+        "outbound_messages",
+        "freeform_outside",
+        "marketing_messages",
+        "cold_messages",
+        "windows_opened",
+        "answered_24h",
+    )
     return (
         businesses.group_by("category")
         .agg(pl.len().alias("businesses"), *[pl.col(c).sum() for c in sums])
         .with_columns(
             pl.when(pl.col("outbound_messages") > 0)
-            .then(pl.col("freeform_outside") / pl.col("outbound_messages")).alias("freeform_outside_share"),
+            .then(pl.col("freeform_outside") / pl.col("outbound_messages"))
+            .alias("freeform_outside_share"),
             pl.when(pl.col("marketing_messages") > 0)
-            .then(pl.col("cold_messages") / pl.col("marketing_messages")).alias("cold_share"),
+            .then(pl.col("cold_messages") / pl.col("marketing_messages"))
+            .alias("cold_share"),
             pl.when(pl.col("windows_opened") > 0)
-            .then(pl.col("answered_24h") / pl.col("windows_opened")).alias("answered_24h_share"),
+            .then(pl.col("answered_24h") / pl.col("windows_opened"))
+            .alias("answered_24h_share"),
         )
         .sort("freeform_outside", "category", descending=[True, False])
     )
 
 
-HEALTH_TOTALS = ("opened", "answered_24h", "answered_24h_share", "outbound_messages", "freeform_outside",
-                 "freeform_outside_share", "marketing_messages", "cold_messages", "cold_share")
+HEALTH_TOTALS = (
+    "opened",
+    "answered_24h",
+    "answered_24h_share",
+    "outbound_messages",
+    "freeform_outside",
+    "freeform_outside_share",
+    "marketing_messages",
+    "cold_messages",
+    "cold_share",
+)
 
 
+@checked
 def health_view(wh: Warehouse, f: Filters) -> HealthView:
     earlier = comparison(wh, f)
     jobs = dict(
@@ -601,8 +647,11 @@ def health_view(wh: Warehouse, f: Filters) -> HealthView:
             responses_before=lambda: run(wh, "response_times", earlier.params()),
         )
     r = together(**jobs)
-    previous = (_health_totals(r["responses_before"], r["businesses_before"]) if earlier is not None
-                else dict.fromkeys(HEALTH_TOTALS))
+    previous = (
+        _health_totals(r["responses_before"], r["businesses_before"])
+        if earlier is not None
+        else dict.fromkeys(HEALTH_TOTALS)
+    )
     return HealthView(
         filters=f,
         responses=r["responses"],
@@ -617,8 +666,6 @@ def billed_vs_ratecard(wh: Warehouse, f: Filters) -> pl.DataFrame:
     of the period, by country and category: country, category, billable_messages, ratecard_usd,
     billed_volume, billed_usd, difference_usd (billed - rate card). Empty when nothing billed
     was loaded for the period."""
-    from trustdesk.moderation.business import has_table
-
     if not has_table(wh, "billed_pricing"):
         return pl.DataFrame(schema={"country": pl.String, "category": pl.String})
     rows = run(wh, "billed_vs_ratecard", {"date_from": f.period.date_from, "date_to": f.period.date_to})

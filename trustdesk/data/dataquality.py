@@ -12,8 +12,7 @@ from datetime import date
 import polars as pl
 
 from etl.contract import BILLABLE_CATEGORIES, KIND_NAMES
-from trustdesk.analytics.metrics import sql_for
-from trustdesk.warehouse import Warehouse
+from trustdesk.warehouse import Warehouse, run
 
 # A day with more than SPIKE_FACTOR times a kind's median day (or less than the median divided by
 # it) is flagged.
@@ -33,30 +32,38 @@ class DataQuality:
     markets_without_price: pl.DataFrame  # market, category, problem, countries, priced_from, unpriced_messages
 
     @property
+    def rows_table(self) -> pl.DataFrame:
+        """Loaded rows per kind, as the page lists them."""
+        return pl.DataFrame({"kind": list(self.rows), "loaded rows": list(self.rows.values())})
+
+    @property
     def flagged_days(self) -> pl.DataFrame:
         return self.rows_by_day.filter(pl.col("flag").is_not_null())
 
     @property
     def problems(self) -> int:
-        return (self.flagged_days.height + self.undefined.height
-                + self.countries_without_market.height + self.markets_without_price.height)
+        return (
+            self.flagged_days.height
+            + self.undefined.height
+            + self.countries_without_market.height
+            + self.markets_without_price.height
+        )
 
 
 def rows_by_day(wh: Warehouse, factor: float = SPIKE_FACTOR) -> pl.DataFrame:
-    return wh.query(sql_for("dq_rows_by_day"), {"factor": factor})
+    return run(wh, "dq_rows_by_day", factor=factor)
 
 
 def undefined_references(wh: Warehouse) -> pl.DataFrame:
-    return wh.query(sql_for("dq_undefined_references"))
+    return run(wh, "dq_undefined_references")
 
 
 def countries_without_market(wh: Warehouse) -> pl.DataFrame:
-    return wh.query(sql_for("dq_countries_without_market"))
+    return run(wh, "dq_countries_without_market")
 
 
 def markets_without_price(wh: Warehouse, first_day: date | None) -> pl.DataFrame:
-    return wh.query(sql_for("dq_markets_without_price"),
-                    {"categories": list(BILLABLE_CATEGORIES), "first_day": first_day})
+    return run(wh, "dq_markets_without_price", categories=list(BILLABLE_CATEGORIES), first_day=first_day)
 
 
 def report(wh: Warehouse, factor: float = SPIKE_FACTOR) -> DataQuality:

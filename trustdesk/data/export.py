@@ -43,6 +43,5 @@ def safe_csv(df: pl.DataFrame) -> str:
     # Lists (reasons) become one text cell first, then every text cell is neutralised.
     lists = [n for n, t in df.schema.items() if isinstance(t, pl.List)]
     if lists:
-        df = df.with_columns([pl.col(n).list.eval(pl.element().cast(pl.String)).list.join("; ")
-                              for n in lists])
+        df = df.with_columns([pl.col(n).list.eval(pl.element().cast(pl.String)).list.join("; ") for n in lists])
     return neutralise_frame(df).write_csv()

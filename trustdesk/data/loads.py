@@ -3,7 +3,8 @@
 `trustdesk quarantine` and the Quarantine page both list rows through `quarantined_rows`, so they
 show the same rows; `summary_lines` is the text `trustdesk load` prints for a load's results, and
 `reason_table` a load's (or a dry run's) reasons grouped with their first line numbers. Reasons
-are shown grouped, with the values taken out (`etl.ingest.load.REASON_GROUP`): analysts read them too.
+are shown grouped, with the values taken out (`etl.ingest.load.REASON_GROUP`, which the models
+call as `{{ reason_group() }}`): analysts read them too.
 """
 
 from __future__ import annotations
@@ -12,38 +13,37 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from etl.ingest.load import REASON_GROUP  # a reason with its values taken out: the loader's own groups
-from trustdesk.warehouse import Warehouse
+from trustdesk.data.export import safe_csv
+from trustdesk.warehouse import Warehouse, run
 
 NO_LIMIT = 2**62
 
 
-def quarantined_rows(wh: Warehouse, load_id: int | None = None, kind: str | None = None,
-                     reason_contains: str | None = None, limit: int | None = None,
-                     file: str | None = None, reason: str | None = None) -> pl.DataFrame:
+def quarantined_rows(
+    wh: Warehouse,
+    load_id: int | None = None,
+    kind: str | None = None,
+    reason_contains: str | None = None,
+    limit: int | None = None,
+    file: str | None = None,
+    reason: str | None = None,
+) -> pl.DataFrame:
     """Quarantined rows, newest load first, each load's rows in file order. `reason` is one of
     the groups that `quarantine_facets` lists; `reason_contains` matches any part of any reason."""
-    sql = f"""
-        SELECT q.load_id, q.file_name AS file, q.kind, q.line, q.reasons, q.raw_text
-        FROM quarantine AS q
-        WHERE ($load_id::INTEGER IS NULL OR q.load_id = $load_id)
-          AND ($kind::VARCHAR IS NULL OR q.kind = $kind)
-          AND ($file::VARCHAR IS NULL OR q.file_name = $file)
-          AND ($needle::VARCHAR IS NULL
-               OR list_bool_or([contains(lower(r), lower($needle)) FOR r IN q.reasons]))
-          AND ($reason::VARCHAR IS NULL
-               OR list_bool_or([{REASON_GROUP} = $reason FOR r IN q.reasons]))
-        ORDER BY q.load_id DESC, q.line
-        LIMIT $limit
-    """
-    return wh.query(sql, {"load_id": load_id, "kind": kind, "file": file, "needle": reason_contains,
-                          "reason": reason, "limit": limit if limit is not None else NO_LIMIT})
+    return run(
+        wh,
+        "quarantined_rows",
+        load_id=load_id,
+        kind=kind,
+        file=file,
+        needle=reason_contains,
+        reason=reason,
+        limit=limit if limit is not None else NO_LIMIT,
+    )
 
 
 def quarantine_csv(wh: Warehouse, **filters) -> str:
     """Every quarantined row the filters select, as CSV safe to open in a spreadsheet."""
-    from trustdesk.data.export import safe_csv
-
     return safe_csv(quarantined_rows(wh, **filters))
 
 
@@ -59,24 +59,14 @@ class QuarantineFacets:
 
 
 def quarantine_facets(wh: Warehouse) -> QuarantineFacets:
-    loads = wh.query(
-        """
-        SELECT q.load_id, any_value(q.file_name) AS file, any_value(q.kind) AS kind,
-               any_value(l.started_at) AS started_at, count(*) AS rows
-        FROM quarantine AS q LEFT JOIN loads AS l USING (load_id)
-        GROUP BY q.load_id ORDER BY q.load_id DESC
-        """
+    loads = run(wh, "quarantine_loads")
+    return QuarantineFacets(
+        int(loads["rows"].sum() or 0),
+        loads,
+        run(wh, "quarantine_files"),
+        run(wh, "quarantine_kinds"),
+        run(wh, "quarantine_reasons"),
     )
-    files = wh.query("SELECT file_name AS file, count(*) AS rows FROM quarantine GROUP BY 1 ORDER BY 1")
-    kinds = wh.query("SELECT kind, count(*) AS rows FROM quarantine GROUP BY 1 ORDER BY 1")
-    reasons = wh.query(
-        f"""
-        SELECT {REASON_GROUP} AS reason, count(DISTINCT (load_id, line)) AS rows
-        FROM (SELECT load_id, line, unnest(reasons) AS r FROM quarantine)
-        GROUP BY 1 ORDER BY 2 DESC, 1
-        """
-    )
-    return QuarantineFacets(int(loads["rows"].sum() or 0), loads, files, kinds, reasons)
 
 
 OUTCOMES = ("loaded", "partial", "rejected")
@@ -85,26 +75,7 @@ OUTCOMES = ("loaded", "partial", "rejected")
 def load_history(wh: Warehouse, outcome: str | None = None) -> pl.DataFrame:
     """Every load (or those with one outcome), newest first: when, who, which file (name and
     SHA-256), kind, counts, how long, the outcome, and whether the same file was loaded before."""
-    return wh.query(
-        """
-        WITH earlier AS (
-            SELECT l.load_id, min(p.load_id) AS first_load
-            FROM loads AS l JOIN loads AS p
-              ON p.sha256 = l.sha256 AND p.load_id < l.load_id AND p.status <> 'rejected'
-            GROUP BY l.load_id
-        )
-        SELECT l.load_id, l.started_at, l.loaded_by, l.file_name, l.sha256, l.kind,
-               l.status AS outcome, l.rows_read, l.loaded, l.duplicates, l.quarantined,
-               l.duration_s,
-               CASE WHEN e.first_load IS NOT NULL
-                    THEN 'already loaded in load ' || e.first_load END AS already_loaded,
-               l.unknown_columns, l.error, l.top_reasons
-        FROM loads AS l LEFT JOIN earlier AS e USING (load_id)
-        WHERE $outcome::VARCHAR IS NULL OR l.status = $outcome
-        ORDER BY l.load_id DESC
-        """,
-        {"outcome": outcome},
-    )
+    return run(wh, "load_history", outcome=outcome)
 
 
 DATA_QUALITY = "the Data quality page lists them (businesses and campaigns no file has defined)"
@@ -129,8 +100,10 @@ def summary_lines(results) -> list[str]:
         for sentence in getattr(r, "conversion", None) or []:
             out.append(f"  {sentence}")
         for p in getattr(r, "parts", None) or []:
-            out.append(f"  -> {p.kind}: {p.rows_read:,} rows, {p.loaded:,} loaded, {p.duplicates:,} duplicates "
-                       f"skipped, {p.quarantined:,} quarantined (load {p.load_id})")
+            out.append(
+                f"  -> {p.kind}: {p.rows_read:,} rows, {p.loaded:,} loaded, {p.duplicates:,} duplicates "
+                f"skipped, {p.quarantined:,} quarantined (load {p.load_id})"
+            )
         if r.already_loaded:
             out.append(f"  note: {r.already_loaded}")
         if r.unknown_columns:
@@ -140,8 +113,14 @@ def summary_lines(results) -> list[str]:
         lines = {reason: found for reason, _, found in r.reasons}
         for reason, n in r.top_reasons:
             found = lines.get(reason) or []
-            where = (f" (line{'s' if len(found) > 1 else ''} {', '.join(map(str, found))}"
-                     f"{', …' if n > len(found) else ''})") if found else ""
+            where = (
+                (
+                    f" (line{'s' if len(found) > 1 else ''} {', '.join(map(str, found))}"
+                    f"{', …' if n > len(found) else ''})"
+                )
+                if found
+                else ""
+            )
             out.append(f"  {n:>8,} × {reason}{where}")
         if r.quarantined:
             out.append(f"  see them on the Quarantine page, or with: trustdesk quarantine --load {r.load_id}")
@@ -154,9 +133,11 @@ def undefined_sentence(r) -> str:
     plural = {"business": "businesses", "campaign": "campaigns"}[entity]
     ids = f"{r.undefined_ids:,} {entity if r.undefined_ids == 1 else plural}"
     rows = f"{r.undefined_rows:,} row{'s' if r.undefined_rows != 1 else ''}"
-    return (f"{rows} name{'s' if r.undefined_rows == 1 else ''} {ids} that no loaded file defines; "
-            f"they are loaded and show as unknown until a {plural} file defines them; "
-            f"{DATA_QUALITY}")
+    return (
+        f"{rows} name{'s' if r.undefined_rows == 1 else ''} {ids} that no loaded file defines; "
+        f"they are loaded and show as unknown until a {plural} file defines them; "
+        f"{DATA_QUALITY}"
+    )
 
 
 def reason_table(result, lines: int | None = None) -> pl.DataFrame:
@@ -169,7 +150,14 @@ def reason_table(result, lines: int | None = None) -> pl.DataFrame:
     for reason, n, found in groups:
         found = list(found) if lines is None else list(found)[:lines]
         more = n > len(found)
-        rows.append({"reason": reason, "rows": int(n), "lines": found,
-                     "first_lines": ", ".join(str(x) for x in found) + (", …" if more and found else "")})
-    return pl.DataFrame(rows, schema={"reason": pl.String, "rows": pl.Int64, "lines": pl.List(pl.Int64),
-                                      "first_lines": pl.String})
+        rows.append(
+            {
+                "reason": reason,
+                "rows": int(n),
+                "lines": found,
+                "first_lines": ", ".join(str(x) for x in found) + (", …" if more and found else ""),
+            }
+        )
+    return pl.DataFrame(
+        rows, schema={"reason": pl.String, "rows": pl.Int64, "lines": pl.List(pl.Int64), "first_lines": pl.String}
+    )

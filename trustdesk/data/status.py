@@ -7,12 +7,11 @@ from pathlib import Path
 import duckdb
 
 from etl import store
+from etl.build import reference_hash
 from etl.contract import KIND_NAMES
 
 
 def describe(root: Path) -> dict:
-    from etl.build import reference_hash
-
     pointer = store.read_pointer(root)
     info = {
         "data_dir": str(root),

@@ -25,22 +25,26 @@ import secrets
 import shutil
 import time
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator, Protocol
+from typing import Protocol
 
 import duckdb
 import polars as pl
 from filelock import FileLock, Timeout
 
 from etl import store
+from etl.build import ReferenceError_
 from etl.contract import KINDS
-from etl.formats import FORMAT_NAMES
+from etl.formats import FORMAT_NAMES, FORMATS, detect
 from etl.ingest.load import FileResult, load_files
+from etl.settings import Settings
 from trustdesk.accounts import auth
 from trustdesk.accounts.auth import Principal
-from etl.settings import Settings
+from trustdesk.site import site_root
 
 UPLOAD_DIR = ("tmp", "uploads")
 # A staged copy nobody is using is removed this long after it was staged; the session that staged
@@ -67,8 +71,6 @@ def kind_and_source(choice: str | None) -> tuple[str | None, str | None]:
 
 
 def choice_label(choice: str, detected: str | None = None) -> str:
-    from etl.formats import FORMATS
-
     if choice == "auto":
         if detected in FORMATS:
             return f"detect from the content ({FORMATS[detected].title})"
@@ -82,27 +84,32 @@ def accepted_formats() -> list[dict]:
     """Every format TrustDesk reads: name, title, its document and its sample file (paths from the
     repository root, and the sample's bytes for a download button); for the guidance a file that
     matches nothing gets."""
-    from etl.formats import FORMATS
-    from etl.settings import REPO_ROOT
-
     out = []
     for f in FORMATS.values():
-        sample = REPO_ROOT / f.sample
-        out.append({"name": f.name, "title": f.title, "doc": f.doc, "sample": f.sample,
-                    "sample_name": sample.name, "sample_bytes": sample.read_bytes() if sample.is_file() else b""})
+        sample = site_root() / f.sample
+        out.append(
+            {
+                "name": f.name,
+                "title": f.title,
+                "doc": f.doc,
+                "sample": f.sample,
+                "sample_name": sample.name,
+                "sample_bytes": sample.read_bytes() if sample.is_file() else b"",
+            }
+        )
     return out
 
 
-def matches_nothing(check: "FileCheck") -> bool:
+def matches_nothing(check: FileCheck) -> bool:
     """A file rejected without being recognised as any format: it gets the formats' guidance."""
     if not check.rejected or check.result.source is not None or check.staged.path is None:
         return False
-    from etl.formats import detect
-
     try:
         return detect(check.staged.path) is None
     except OSError:
         return True
+
+
 ACTION = "upload files"
 
 Progress = Callable[[float, str], None]
@@ -185,8 +192,10 @@ class UploadLimit:
     def words(self) -> str:
         """The limit and where it comes from, for the page."""
         if self.by_server:
-            return (f"{self.mib:,} MiB per file (Streamlit's server.maxUploadSize is {self.server_mib:,} MiB "
-                    "for the whole request, which is a little larger than the file in it)")
+            return (
+                f"{self.mib:,} MiB per file (Streamlit's server.maxUploadSize is {self.server_mib:,} MiB "
+                "for the whole request, which is a little larger than the file in it)"
+            )
         return f"{self.mib:,} MiB per file (setting upload_max_mb)"
 
 
@@ -228,8 +237,7 @@ def _lock_for(folder: Path) -> FileLock:
     return FileLock(str(folder) + LOCK_SUFFIX, thread_local=False)
 
 
-def stage(root: Path, principal: Principal | None, upload: UploadedLike,
-          max_mb: int | None = None) -> Staged:
+def stage(root: Path, principal: Principal | None, upload: UploadedLike, max_mb: int | None = None) -> Staged:
     """Write one uploaded file to its own directory under `<data dir>/tmp/uploads`. The folder is
     returned held (in use): `release` lets sweeps take it, `discard` removes it."""
     auth.require(principal, "moderator", ACTION)
@@ -404,26 +412,43 @@ def _refused(staged: Staged) -> FileResult:
 
 
 def _gone(staged: Staged) -> FileResult:
-    return FileResult(staged.name, None, "rejected",
-                      error=f"{staged.name}: its saved copy expired before it was used; upload it again")
+    return FileResult(
+        staged.name,
+        None,
+        "rejected",
+        error=f"{staged.name}: its saved copy expired before it was used; upload it again",
+    )
 
 
-def check(root: Path, principal: Principal | None, staged: Staged, kind: str | None = None,
-          progress: Progress | None = None) -> FileCheck:
+def check(
+    root: Path, principal: Principal | None, staged: Staged, kind: str | None = None, progress: Progress | None = None
+) -> FileCheck:
     """What loading this file would do, against the store as it is now; nothing is written."""
     who = auth.require(principal, "moderator", ACTION)
     _check_kind(kind)
     if staged.error or staged.path is None:
-        return FileCheck(staged, kind, _refused(staged) if staged.error else
-                         FileResult(staged.name, kind, "rejected", error=f"{staged.name}: was not saved"))
+        return FileCheck(
+            staged,
+            kind,
+            _refused(staged)
+            if staged.error
+            else FileResult(staged.name, kind, "rejected", error=f"{staged.name}: was not saved"),
+        )
     if not hold(staged):
         return FileCheck(staged, kind, _gone(staged))
     report = progress or (lambda f, t: None)
     k, source = kind_and_source(kind)
-    [result] = _guard(lambda: load_files(
-        root, [staged.path], kind=k, user=who.name, dry_run=True,
-        progress=lambda f, s, x: report(x, s), source=source,
-    ))
+    [result] = _guard(
+        lambda: load_files(
+            root,
+            [staged.path],
+            kind=k,
+            user=who.name,
+            dry_run=True,
+            progress=lambda f, s, x: report(x, s),
+            source=source,
+        )
+    )
     result.file = staged.name
     return FileCheck(staged, kind, result, preview(staged.path))
 
@@ -440,8 +465,10 @@ def loads_nothing(result: FileResult) -> str:
     if result.quarantined:
         parts.append(f"{_rows(result.quarantined)} would be quarantined (the reasons below say why, with line numbers)")
     if result.duplicates:
-        parts.append(f"{_rows(result.duplicates)} {'is a duplicate' if result.duplicates == 1 else 'are duplicates'} "
-                     "of rows already loaded or read")
+        parts.append(
+            f"{_rows(result.duplicates)} {'is a duplicate' if result.duplicates == 1 else 'are duplicates'} "
+            "of rows already loaded or read"
+        )
     return "Nothing from this file would load: " + " and ".join(parts) + "."
 
 
@@ -465,12 +492,19 @@ def nothing_to_load(checks: list[FileCheck]) -> str | None:
     if empty:
         parts.append(f"{empty:,} {'file has' if empty == 1 else 'files have'} no rows")
     files = "this file" if len(checks) == 1 else "these files"
-    return (f"Load is off: no row of {files} would load ({', '.join(parts)}). Fix what the check above "
-            "says and upload the corrected file.")
+    return (
+        f"Load is off: no row of {files} would load ({', '.join(parts)}). Fix what the check above "
+        "says and upload the corrected file."
+    )
 
 
-def load(root: Path, principal: Principal | None, staged: list[Staged],
-         kinds: dict[str, str | None] | None = None, progress: Progress | None = None) -> list[FileResult]:
+def load(
+    root: Path,
+    principal: Principal | None,
+    staged: list[Staged],
+    kinds: dict[str, str | None] | None = None,
+    progress: Progress | None = None,
+) -> list[FileResult]:
     """Load the files as `trustdesk load` would (per file kind: None = detect), one summary each,
     then rebuild and publish the marts once. The staged copies are removed afterwards."""
     who = auth.require(principal, "moderator", ACTION)
@@ -504,10 +538,18 @@ def load(root: Path, principal: Principal | None, staged: list[Staged],
         for i, (k, members) in enumerate(groups):
             last = i == len(groups) - 1
             kind_, source = kind_and_source(k)
-            results = _guard(lambda: load_files(
-                root, [s.path for s in members], kind=kind_, user=who.name, rebuild=last,
-                progress=on_progress, source=source,
-            ))
+            results = _guard(
+                partial(
+                    load_files,
+                    root,
+                    [s.path for s in members],
+                    kind=kind_,
+                    user=who.name,
+                    rebuild=last,
+                    progress=on_progress,
+                    source=source,
+                )
+            )
             for s, r in zip(members, results):
                 by_name[s.key] = r
     finally:
@@ -523,16 +565,13 @@ def _check_kind(kind: str | None) -> None:
 
 def _guard(fn):
     """The loader's failures that are not about one file, as one sentence."""
-    from etl.build import ReferenceError_
-
     try:
         return fn()
     except (store.StoreBusy, ReferenceError_, UploadError) as exc:
         raise UploadError(str(exc)) from exc
     except duckdb.OutOfMemoryException as exc:
         raise UploadError(
-            "DuckDB ran out of memory while loading; raise the duckdb_memory_limit setting "
-            "or load a smaller file"
+            "DuckDB ran out of memory while loading; raise the duckdb_memory_limit setting or load a smaller file"
         ) from exc
     except duckdb.Error as exc:
         raise UploadError(f"the load failed and nothing was committed: {_first_line(exc)}") from exc
@@ -558,8 +597,7 @@ class UploadBatch:
         self.staged: dict[str, Staged] = {}
         self._checks: dict[tuple, FileCheck] = {}
 
-    def sync(self, principal: Principal | None, uploads: list[UploadedLike],
-             max_mb: int | None = None) -> list[Staged]:
+    def sync(self, principal: Principal | None, uploads: list[UploadedLike], max_mb: int | None = None) -> list[Staged]:
         """Stage new files, forget removed ones, stage again what a sweep removed; returns the
         staged files in upload order, held until `release`."""
         auth.require(principal, "moderator", ACTION)
@@ -578,8 +616,9 @@ class UploadBatch:
         release(self.staged.values())
 
     @contextmanager
-    def in_use(self, principal: Principal | None, uploads: list[UploadedLike],
-               max_mb: int | None = None) -> Iterator[list[Staged]]:
+    def in_use(
+        self, principal: Principal | None, uploads: list[UploadedLike], max_mb: int | None = None
+    ) -> Iterator[list[Staged]]:
         """`sync`, and `release` when the block ends (also when the run is stopped or rerun)."""
         try:
             yield self.sync(principal, uploads, max_mb)
@@ -592,8 +631,9 @@ class UploadBatch:
         self.staged.clear()
         self._checks.clear()
 
-    def check(self, principal: Principal | None, staged: Staged, kind: str | None = None,
-              progress: Progress | None = None) -> FileCheck:
+    def check(
+        self, principal: Principal | None, staged: Staged, kind: str | None = None, progress: Progress | None = None
+    ) -> FileCheck:
         auth.require(principal, "moderator", ACTION)
         pointer = store.read_pointer(self.root) or {}
         key = (staged.key, kind, pointer.get("file"))
@@ -601,10 +641,34 @@ class UploadBatch:
             self._checks[key] = check(self.root, principal, staged, kind, progress)
         return self._checks[key]
 
-    def load(self, principal: Principal | None, kinds: dict[str, str | None],
-             progress: Progress | None = None) -> list[FileResult]:
+    def load(
+        self, principal: Principal | None, kinds: dict[str, str | None], progress: Progress | None = None
+    ) -> list[FileResult]:
         """Load every staged file; their copies are removed, and the batch forgets them."""
         try:
             return load(self.root, principal, list(self.staged.values()), kinds, progress)
         finally:
             self.close()
+
+
+def parts_table(check) -> pl.DataFrame:
+    """What each kind of a foreign file's dry run would load, for the Upload page."""
+    return pl.DataFrame(
+        [
+            {
+                "kind": p.kind,
+                "rows": p.rows_read,
+                "loaded": p.loaded,
+                "duplicates": p.duplicates,
+                "quarantined": p.quarantined,
+            }
+            for p in check.parts
+        ]
+    )
+
+
+def results_table(results: list[FileResult]) -> pl.DataFrame:
+    """The outcome of each loaded file, for the Upload page (the columns `trustdesk load` prints)."""
+    return pl.DataFrame([r.as_json() for r in results]).select(
+        "file", "kind", "status", "rows_read", "loaded", "duplicates", "quarantined", "load_id", "error"
+    )

@@ -7,34 +7,21 @@ moderator reads them (`reported_messages` checks the role itself).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
 
-from trustdesk.accounts.auth import Principal, mask_users, require
 from etl.settings import Settings
-from trustdesk.analytics.metrics import Period, sql_for
-from trustdesk.warehouse import Warehouse
+from trustdesk.accounts.auth import Principal, mask_users, require
+from trustdesk.analytics.metrics import Period, quality_thresholds
+from trustdesk.warehouse import Warehouse, has_table, run
 
 TOP_TEMPLATES = 10
 REPORTED_LIMIT = 200
 REVENUE_DAYS = 30
 UNKNOWN = "unknown business: no file has defined it yet"
-
-_PARAM = re.compile(r"\$([a-z_]+)")
-
-
-def run(wh: Warehouse, name: str, **params) -> pl.DataFrame:
-    """Run `trustdesk/warehouse/sql/<name>.sql`, binding exactly the parameters it names."""
-    sql = sql_for(name)
-    wanted = set(_PARAM.findall(sql))
-    missing = wanted - params.keys()
-    if missing:
-        raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
-    return wh.query(sql, {k: params[k] for k in wanted})
 
 
 @dataclass(frozen=True)
@@ -109,8 +96,13 @@ def revenue(wh: Warehouse, business_id: str, last_day: date, days: int = REVENUE
     """Messaging revenue and ad spend of the `days` days ending on `last_day`."""
     first = last_day - timedelta(days=days - 1)
     row = run(wh, "business_revenue", business_id=business_id, date_from=first, date_to=last_day).row(0, named=True)
-    return Revenue(first, last_day, int(row["billable_messages"]), _money(row["messaging_revenue_usd"]),
-                   _money(row["ad_spend_usd"]))
+    return Revenue(
+        first,
+        last_day,
+        int(row["billable_messages"]),
+        _money(row["messaging_revenue_usd"]),
+        _money(row["ad_spend_usd"]),
+    )
 
 
 def _money(value) -> Decimal:
@@ -129,8 +121,7 @@ def view(wh: Warehouse, business_id: str, period: Period, settings: Settings | N
         business_id=business_id,
         profile=profile(wh, business_id),
         period=period,
-        days=run(wh, "business_days", **span, min_reached=settings.quality_min_reached,
-                 medium_from=settings.quality_medium_from, low_from=settings.quality_low_from),
+        days=run(wh, "business_days", span, **quality_thresholds(settings)),
         reasons=run(wh, "business_feedback_reasons", **span),
         templates=run(wh, "business_reported_templates", **span, top=TOP_TEMPLATES),
         campaigns=run(wh, "business_campaigns", **span),
@@ -155,8 +146,10 @@ class BusinessFile:
     def quiet(self) -> bool:
         """Nothing sent and no feedback in the period: no activity to chart."""
         days = self.view.days
-        return days["messages_sent"].sum() == 0 and days["reports"].sum() + days["blocks"].sum() + \
-            days["opt_outs"].sum() == 0
+        return (
+            days["messages_sent"].sum() == 0
+            and days["reports"].sum() + days["blocks"].sum() + days["opt_outs"].sum() == 0
+        )
 
     @property
     def reports(self) -> int:
@@ -166,13 +159,7 @@ class BusinessFile:
 
 def business_file(wh: Warehouse, business_id: str, period: Period, settings: Settings | None = None) -> BusinessFile:
     """The business's view over `period`, what the platform said about it, and the data's last day."""
-    return BusinessFile(view(wh, business_id, period, settings), platform_events(wh, business_id),
-                        wh.date_range()[1])
-
-
-def has_table(wh: Warehouse, name: str) -> bool:
-    """A warehouse built before the table existed lacks it until its next build."""
-    return bool(wh.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name", {"name": name}))
+    return BusinessFile(view(wh, business_id, period, settings), platform_events(wh, business_id), wh.date_range()[1])
 
 
 PLATFORM_EVENTS_LIMIT = 200
@@ -192,15 +179,23 @@ def platform_signals(wh: Warehouse, as_of: date, days: int = PLATFORM_SIGNAL_DAY
     """Per business, the platform events of the `days` days up to `as_of`, for the review queue:
     business_id, platform_events, last_event_at, last_event, reason (one sentence to show)."""
     if not has_table(wh, "platform_events"):
-        return pl.DataFrame(schema={"business_id": pl.String, "platform_events": pl.Int64,
-                                    "last_event": pl.String, "reason": pl.String})
+        return pl.DataFrame(
+            schema={"business_id": pl.String, "platform_events": pl.Int64, "last_event": pl.String, "reason": pl.String}
+        )
     return run(wh, "platform_signals", as_of=as_of, days=days)
 
 
-def reported_messages(wh: Warehouse, viewer: Principal, business_id: str, period: Period,
-                      limit: int = REPORTED_LIMIT) -> pl.DataFrame:
+def reported_messages(
+    wh: Warehouse, viewer: Principal, business_id: str, period: Period, limit: int = REPORTED_LIMIT
+) -> pl.DataFrame:
     """The reported messages' texts, newest first: personal data, for moderators only."""
     require(viewer, "moderator", "read reported messages")
-    rows = run(wh, "business_reported_messages", business_id=business_id, date_from=period.date_from,
-               date_to=period.date_to, limit=limit)
+    rows = run(
+        wh,
+        "business_reported_messages",
+        business_id=business_id,
+        date_from=period.date_from,
+        date_to=period.date_to,
+        limit=limit,
+    )
     return mask_users(rows, viewer, wh.root)

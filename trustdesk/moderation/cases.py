@@ -21,8 +21,12 @@ from trustdesk.accounts.auth import Principal, require, utcnow
 
 ACTIONS = ("dismiss", "warn", "restrict", "pause_templates", "suspend", "ban")
 ACTION_WORDS = {
-    "dismiss": "Dismiss (no violation)", "warn": "Warn", "restrict": "Restrict the messaging limit",
-    "pause_templates": "Pause templates", "suspend": "Suspend", "ban": "Ban",
+    "dismiss": "Dismiss (no violation)",
+    "warn": "Warn",
+    "restrict": "Restrict the messaging limit",
+    "pause_templates": "Pause templates",
+    "suspend": "Suspend",
+    "ban": "Ban",
 }
 POLICIES = ("spam", "scam", "election_integrity", "other")
 ACTIVE = ("open", "claimed", "appealed")
@@ -152,8 +156,9 @@ class Store:
     def notes(self, case_id: int) -> list[dict]:
         return [dict(r) for r in self.con.execute("SELECT * FROM notes WHERE case_id = ? ORDER BY id", (case_id,))]
 
-    def audit_log(self, viewer: Principal, actor: str | None = None, event: str | None = None,
-                  business_id: str | None = None) -> pl.DataFrame:
+    def audit_log(
+        self, viewer: Principal, actor: str | None = None, event: str | None = None, business_id: str | None = None
+    ) -> pl.DataFrame:
         require(viewer, "moderator", "read the moderation audit log")
         sql = "SELECT id, at, actor, case_id, business_id, event, detail FROM moderation_audit WHERE 1 = 1"
         args: list = []
@@ -162,8 +167,15 @@ class Store:
                 sql += f" AND {col} = ?"
                 args.append(val)
         rows = [dict(r) for r in self.con.execute(sql + " ORDER BY id DESC", args)]
-        schema = {"id": pl.Int64, "at": pl.String, "actor": pl.String, "case_id": pl.Int64,
-                  "business_id": pl.String, "event": pl.String, "detail": pl.String}
+        schema = {
+            "id": pl.Int64,
+            "at": pl.String,
+            "actor": pl.String,
+            "case_id": pl.Int64,
+            "business_id": pl.String,
+            "event": pl.String,
+            "detail": pl.String,
+        }
         return pl.DataFrame(rows, schema=schema)
 
     # ------------------------------------------------------------------ writing
@@ -173,13 +185,19 @@ class Store:
         require(who, "moderator", "open cases")
         opened = 0
         with appdb.transaction(self.con):
-            active = {r[0] for r in self.con.execute(
-                f"SELECT business_id FROM cases WHERE status IN ({', '.join('?' for _ in ACTIVE)})", ACTIVE)}
+            active = {
+                r[0]
+                for r in self.con.execute(
+                    f"SELECT business_id FROM cases WHERE status IN ({', '.join('?' for _ in ACTIVE)})", ACTIVE
+                )
+            }
             # Read again inside the write lock: a decision taken since the caller computed its
             # queue settles the flags up to its date, so no new case opens for them.
-            settled = dict(self.con.execute(
-                "SELECT business_id, max(decided_as_of) FROM cases WHERE decided_as_of IS NOT NULL GROUP BY 1"
-            ).fetchall())
+            settled = dict(
+                self.con.execute(
+                    "SELECT business_id, max(decided_as_of) FROM cases WHERE decided_as_of IS NOT NULL GROUP BY 1"
+                ).fetchall()
+            )
             for row in queue.iter_rows(named=True):
                 latest_flag = row.get("peak_day") or row.get("first_flagged") or as_of
                 if row["business_id"] in settled and str(latest_flag) <= settled[row["business_id"]]:
@@ -193,11 +211,23 @@ class Store:
                 cur = self.con.execute(
                     "INSERT INTO cases (business_id, status, risk_score, reasons, flagged_on, opened_at) "
                     "VALUES (?, 'open', ?, ?, ?, ?)",
-                    (row["business_id"], row["risk_score"], row["reasons"],
-                     str(row.get("first_flagged") or as_of), _now(self.clock)),
+                    (
+                        row["business_id"],
+                        row["risk_score"],
+                        row["reasons"],
+                        str(row.get("first_flagged") or as_of),
+                        _now(self.clock),
+                    ),
                 )
-                _audit(self.con, who, "case opened", cur.lastrowid, row["business_id"],
-                       f"risk {row['risk_score']}: {row['reasons']}", self.clock)
+                _audit(
+                    self.con,
+                    who,
+                    "case opened",
+                    cur.lastrowid,
+                    row["business_id"],
+                    f"risk {row['risk_score']}: {row['reasons']}",
+                    self.clock,
+                )
                 opened += 1
         return opened
 
@@ -248,7 +278,9 @@ class Store:
                 raise Conflict(f"case {case_id} is not claimed by you")
             self.con.execute(
                 "UPDATE cases SET status = CASE status WHEN 'claimed' THEN 'open' ELSE status END, "
-                "claimed_by = NULL, claimed_at = NULL WHERE id = ?", (case_id,))
+                "claimed_by = NULL, claimed_at = NULL WHERE id = ?",
+                (case_id,),
+            )
             _audit(self.con, who, "case released", case_id, case["business_id"], "", self.clock)
 
     def snooze(self, who: Principal, case_id: int, until: datetime) -> None:
@@ -260,8 +292,11 @@ class Store:
             self.con.execute(
                 "UPDATE cases SET snoozed_until = ?, claimed_by = NULL, claimed_at = NULL, "
                 "status = CASE status WHEN 'claimed' THEN 'open' ELSE status END WHERE id = ?",
-                (until.isoformat(timespec="seconds"), case_id))
-            _audit(self.con, who, "case snoozed", case_id, case["business_id"], f"until {until:%Y-%m-%d %H:%M}", self.clock)
+                (until.isoformat(timespec="seconds"), case_id),
+            )
+            _audit(
+                self.con, who, "case snoozed", case_id, case["business_id"], f"until {until:%Y-%m-%d %H:%M}", self.clock
+            )
 
     def add_note(self, who: Principal, case_id: int, text: str) -> None:
         require(who, "moderator", "write notes")
@@ -269,12 +304,22 @@ class Store:
             raise ModerationError("a note cannot be empty")
         with appdb.transaction(self.con):
             case = self.case(case_id)
-            self.con.execute("INSERT INTO notes (case_id, author, at, text) VALUES (?, ?, ?, ?)",
-                             (case_id, who.name, _now(self.clock), text.strip()))
+            self.con.execute(
+                "INSERT INTO notes (case_id, author, at, text) VALUES (?, ?, ?, ?)",
+                (case_id, who.name, _now(self.clock), text.strip()),
+            )
             _audit(self.con, who, "note added", case_id, case["business_id"], text.strip()[:200], self.clock)
 
-    def decide(self, who: Principal, case_id: int, action: str, policy: str | None, rationale: str,
-               as_of: date, claim_minutes: int = 30) -> int:
+    def decide(
+        self,
+        who: Principal,
+        case_id: int,
+        action: str,
+        policy: str | None,
+        rationale: str,
+        as_of: date,
+        claim_minutes: int = 30,
+    ) -> int:
         """Record a decision. Exactly one decision per case: a second one is refused (Conflict)."""
         require(who, "moderator", "take decisions")
         _check_decision(action, policy, rationale)
@@ -286,7 +331,11 @@ class Store:
                         "SELECT decided_by FROM decisions WHERE case_id = ? AND kind = 'decision'", (case_id,)
                     ).fetchone()
                     raise Conflict(f"case {case_id} was already decided" + (f" by {by[0]}" if by else ""))
-                if case["claimed_by"] and case["claimed_by"] != who.name and not self._claim_expired(case, claim_minutes):
+                if (
+                    case["claimed_by"]
+                    and case["claimed_by"] != who.name
+                    and not self._claim_expired(case, claim_minutes)
+                ):
                     raise Conflict(f"case {case_id} is being worked on by {case['claimed_by']}")
                 cur = self.con.execute(
                     "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, decided_at) "
@@ -298,14 +347,22 @@ class Store:
                     "claimed_at = coalesce(claimed_at, ?) WHERE id = ?",
                     (_now(self.clock), as_of.isoformat(), who.name, _now(self.clock), case_id),
                 )
-                _audit(self.con, who, f"decision: {action}", case_id, case["business_id"],
-                       f"policy {policy or '-'}: {rationale.strip()}", self.clock)
+                _audit(
+                    self.con,
+                    who,
+                    f"decision: {action}",
+                    case_id,
+                    case["business_id"],
+                    f"policy {policy or '-'}: {rationale.strip()}",
+                    self.clock,
+                )
                 return cur.lastrowid
         except sqlite3.IntegrityError as exc:  # the unique index caught a simultaneous decision
             raise Conflict(f"case {case_id} was just decided by someone else") from exc
 
-    def decide_many(self, who: Principal, case_ids: list[int], action: str, policy: str | None,
-                    rationale: str, as_of: date) -> dict[int, str]:
+    def decide_many(
+        self, who: Principal, case_ids: list[int], action: str, policy: str | None, rationale: str, as_of: date
+    ) -> dict[int, str]:
         """Bulk decision: each case gets its own decision and audit line; failures are reported."""
         _check_decision(action, policy, rationale)
         out = {}
@@ -325,8 +382,9 @@ class Store:
             case = self.case(case_id)
             if case["status"] != "decided":
                 raise Conflict(f"only a decided case can be appealed; case {case_id} is {case['status']}")
-            self.con.execute("UPDATE cases SET status = 'appealed', claimed_by = NULL, claimed_at = NULL WHERE id = ?",
-                             (case_id,))
+            self.con.execute(
+                "UPDATE cases SET status = 'appealed', claimed_by = NULL, claimed_at = NULL WHERE id = ?", (case_id,)
+            )
             _audit(self.con, who, "appeal received", case_id, case["business_id"], text.strip(), self.clock)
 
     def decide_appeal(self, who: Principal, case_id: int, overturn: bool, rationale: str) -> None:
@@ -346,14 +404,30 @@ class Store:
                 self.con.execute(
                     "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, decided_at, overturned) "
                     "VALUES (?, ?, 'appeal', ?, NULL, ?, ?, ?, ?)",
-                    (case_id, case["business_id"], "overturn" if overturn else "uphold", rationale.strip(),
-                     who.name, _now(self.clock), int(overturn)),
+                    (
+                        case_id,
+                        case["business_id"],
+                        "overturn" if overturn else "uphold",
+                        rationale.strip(),
+                        who.name,
+                        _now(self.clock),
+                        int(overturn),
+                    ),
                 )
                 if overturn:
-                    self.con.execute("UPDATE decisions SET overturned = 1 WHERE case_id = ? AND kind = 'decision'", (case_id,))
+                    self.con.execute(
+                        "UPDATE decisions SET overturned = 1 WHERE case_id = ? AND kind = 'decision'", (case_id,)
+                    )
                 self.con.execute("UPDATE cases SET status = 'appeal_decided' WHERE id = ?", (case_id,))
-                _audit(self.con, who, "appeal " + ("overturned" if overturn else "upheld"), case_id,
-                       case["business_id"], rationale.strip(), self.clock)
+                _audit(
+                    self.con,
+                    who,
+                    "appeal " + ("overturned" if overturn else "upheld"),
+                    case_id,
+                    case["business_id"],
+                    rationale.strip(),
+                    self.clock,
+                )
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"the appeal of case {case_id} was just decided by someone else") from exc
 
@@ -369,6 +443,7 @@ def _check_decision(action: str, policy: str | None, rationale: str) -> None:
 
 
 # --------------------------------------------------------------------------- moderator metrics
+
 
 @dataclass
 class ModeratorMetrics:
@@ -387,9 +462,19 @@ def moderator_metrics(store: Store, viewer: Principal) -> ModeratorMetrics:
     ).fetchall()
     decisions = [dict(r) for r in rows if r["kind"] == "decision"]
     by_mod = (
-        pl.DataFrame(decisions, schema={"decided_by": pl.String, "action": pl.String, "kind": pl.String,
-                                        "overturned": pl.Int64, "decided_at": pl.String, "opened_at": pl.String})
-        .group_by("decided_by").agg(pl.len().alias("decisions"), pl.col("overturned").sum().alias("overturned"))
+        pl.DataFrame(
+            decisions,
+            schema={
+                "decided_by": pl.String,
+                "action": pl.String,
+                "kind": pl.String,
+                "overturned": pl.Int64,
+                "decided_at": pl.String,
+                "opened_at": pl.String,
+            },
+        )
+        .group_by("decided_by")
+        .agg(pl.len().alias("decisions"), pl.col("overturned").sum().alias("overturned"))
         .sort("decisions", descending=True)
     )
     hours = [
@@ -398,17 +483,31 @@ def moderator_metrics(store: Store, viewer: Principal) -> ModeratorMetrics:
     ]
     now = store.clock()
     waiting = [
-        {"case_id": c["id"], "business_id": c["business_id"], "status": c["status"],
-         "risk_score": c["risk_score"], "claimed_by": c["claimed_by"],
-         "age_hours": round((now - datetime.fromisoformat(c["opened_at"])).total_seconds() / 3600, 1)}
+        {
+            "case_id": c["id"],
+            "business_id": c["business_id"],
+            "status": c["status"],
+            "risk_score": c["risk_score"],
+            "claimed_by": c["claimed_by"],
+            "age_hours": round((now - datetime.fromisoformat(c["opened_at"])).total_seconds() / 3600, 1),
+        }
         for c in store.cases(ACTIVE)
     ]
     appeals = [dict(r) for r in rows if r["kind"] == "appeal"]
     return ModeratorMetrics(
         decisions_by_moderator=by_mod,
         median_hours_to_decision=statistics.median(hours) if hours else None,
-        waiting=pl.DataFrame(waiting, schema={"case_id": pl.Int64, "business_id": pl.String, "status": pl.String,
-                                              "risk_score": pl.Float64, "claimed_by": pl.String, "age_hours": pl.Float64}),
+        waiting=pl.DataFrame(
+            waiting,
+            schema={
+                "case_id": pl.Int64,
+                "business_id": pl.String,
+                "status": pl.String,
+                "risk_score": pl.Float64,
+                "claimed_by": pl.String,
+                "age_hours": pl.Float64,
+            },
+        ),
         overturned=sum(a["overturned"] for a in appeals),
         appeals=len(appeals),
     )

@@ -9,26 +9,31 @@ is one sentence for the person (`refusal` words it for the page).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
-from trustdesk.moderation import business
-from trustdesk.moderation import cases
-from trustdesk.moderation import risk
-from trustdesk.accounts.auth import Principal, require, utcnow
 from etl.settings import Settings
+from trustdesk.accounts.auth import Principal, require, utcnow
 from trustdesk.analytics.metrics import Period
+from trustdesk.moderation import business, cases, risk
 from trustdesk.moderation.cases import ACTIONS, ACTIVE, ModerationError, ModeratorMetrics, Store
 from trustdesk.warehouse import Warehouse
 
 CASE_SCHEMA = {
-    "case_id": pl.Int64, "business_id": pl.String, "status": pl.String, "claimed_by": pl.String,
-    "claimed_at": pl.String, "snoozed_until": pl.String, "opened_at": pl.String, "flagged_on": pl.String,
-    "case_risk_score": pl.Float64, "case_reasons": pl.String,
+    "case_id": pl.Int64,
+    "business_id": pl.String,
+    "status": pl.String,
+    "claimed_by": pl.String,
+    "claimed_at": pl.String,
+    "snoozed_until": pl.String,
+    "opened_at": pl.String,
+    "flagged_on": pl.String,
+    "case_risk_score": pl.Float64,
+    "case_reasons": pl.String,
 }
 
 
@@ -59,11 +64,14 @@ class ReviewQueue:
     def workable(self) -> pl.DataFrame:
         """Cases a decision can be taken on now: open or claimed, flagged or not."""
         cols = ["case_id", "business_id", "status", "claimed_by", "snoozed_until"]
-        both = pl.concat([
-            self.table.select(*cols, "name", "risk_score"),
-            self.elsewhere.select(*cols, pl.lit(None, pl.String).alias("name"),
-                                  pl.col("case_risk_score").alias("risk_score")),
-        ])
+        both = pl.concat(
+            [
+                self.table.select(*cols, "name", "risk_score"),
+                self.elsewhere.select(
+                    *cols, pl.lit(None, pl.String).alias("name"), pl.col("case_risk_score").alias("risk_score")
+                ),
+            ]
+        )
         return both.filter(pl.col("case_id").is_not_null() & pl.col("status").is_in(["open", "claimed"]))
 
 
@@ -82,11 +90,20 @@ def _cases_frame(cases: list[dict], now: datetime, claim_minutes: int) -> pl.Dat
             claimed_by = None  # a claim nobody renewed lapses: anyone may take the case
         until = c["snoozed_until"]
         snoozed = until if until and datetime.fromisoformat(until) > now else None
-        rows.append({
-            "case_id": c["id"], "business_id": c["business_id"], "status": c["status"], "claimed_by": claimed_by,
-            "claimed_at": c["claimed_at"], "snoozed_until": snoozed, "opened_at": c["opened_at"],
-            "flagged_on": c["flagged_on"], "case_risk_score": c["risk_score"], "case_reasons": c["reasons"],
-        })
+        rows.append(
+            {
+                "case_id": c["id"],
+                "business_id": c["business_id"],
+                "status": c["status"],
+                "claimed_by": claimed_by,
+                "claimed_at": c["claimed_at"],
+                "snoozed_until": snoozed,
+                "opened_at": c["opened_at"],
+                "flagged_on": c["flagged_on"],
+                "case_risk_score": c["risk_score"],
+                "case_reasons": c["reasons"],
+            }
+        )
     return pl.DataFrame(rows, schema=CASE_SCHEMA)
 
 
@@ -109,12 +126,21 @@ def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=u
         cases = _cases_frame(store.cases(ACTIVE), clock(), settings.claim_minutes)
     table = _with_platform_said(wh, result)
     table = table.join(cases.drop("case_risk_score", "case_reasons"), on="business_id", how="left")
-    first = ["rank", "business_id", "name", "risk_score", "rating", "reasons", "case_id", "status",
-             "claimed_by", "snoozed_until"]
+    first = [
+        "rank",
+        "business_id",
+        "name",
+        "risk_score",
+        "rating",
+        "reasons",
+        "case_id",
+        "status",
+        "claimed_by",
+        "snoozed_until",
+    ]
     table = table.select(first + [c for c in table.columns if c not in first]).sort("rank")
-    elsewhere = (
-        cases.filter(~pl.col("business_id").is_in(result.table["business_id"].implode()))
-        .sort(["status", "case_risk_score"], descending=[False, True], nulls_last=True)
+    elsewhere = cases.filter(~pl.col("business_id").is_in(result.table["business_id"].implode())).sort(
+        ["status", "case_risk_score"], descending=[False, True], nulls_last=True
     )
     return ReviewQueue(result.as_of, result.lookback, settings.risk_flag_score, table, elsewhere, opened)
 
@@ -125,11 +151,11 @@ def _with_platform_said(wh: Warehouse, result) -> pl.DataFrame:
     said = business.platform_signals(wh, result.as_of).select("business_id", pl.col("reason").alias("platform_said"))
     if said.is_empty() or result.table.is_empty():
         return result.table.with_columns(pl.lit(None, pl.String).alias("platform_said"))
-    return (
-        result.table.join(said, on="business_id", how="left")
-        .with_columns(pl.when(pl.col("platform_said").is_not_null())
-                      .then(pl.concat_str([pl.col("reasons"), pl.lit("; "), pl.col("platform_said")]))
-                      .otherwise(pl.col("reasons")).alias("reasons"))
+    return result.table.join(said, on="business_id", how="left").with_columns(
+        pl.when(pl.col("platform_said").is_not_null())
+        .then(pl.concat_str([pl.col("reasons"), pl.lit("; "), pl.col("platform_said")]))
+        .otherwise(pl.col("reasons"))
+        .alias("reasons")
     )
 
 
@@ -144,18 +170,34 @@ def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -
         settled = tuple(sorted(store.decided_as_of().items()))
         active = store.cases(ACTIVE)
     table = flagged(wh, settled, settings).table
-    schema = {"business_id": pl.String, "name": pl.String, "risk_score": pl.Float64,
-              "window_from": pl.Date, "window_to": pl.Date}
-    table = (table.select(list(schema)) if "window_from" in table.columns
-             else table.select("business_id", "name", "risk_score").with_columns(
-                 pl.lit(None, pl.Date).alias("window_from"), pl.lit(None, pl.Date).alias("window_to")))
+    schema = {
+        "business_id": pl.String,
+        "name": pl.String,
+        "risk_score": pl.Float64,
+        "window_from": pl.Date,
+        "window_to": pl.Date,
+    }
+    table = (
+        table.select(list(schema))
+        if "window_from" in table.columns
+        else table.select("business_id", "name", "risk_score").with_columns(
+            pl.lit(None, pl.Date).alias("window_from"), pl.lit(None, pl.Date).alias("window_to")
+        )
+    )
     rows = []
     for c in active:
         start = end = None
         if c["flagged_on"]:
             start, end = risk.window_of(date.fromisoformat(str(c["flagged_on"])[:10]), settings.risk_window_days)
-        rows.append({"business_id": c["business_id"], "name": None, "risk_score": c["risk_score"],
-                     "window_from": start, "window_to": end})
+        rows.append(
+            {
+                "business_id": c["business_id"],
+                "name": None,
+                "risk_score": c["risk_score"],
+                "window_from": start,
+                "window_to": end,
+            }
+        )
     extra = pl.DataFrame(rows, schema=schema).filter(~pl.col("business_id").is_in(table["business_id"].implode()))
     return pl.concat([table.cast(schema), extra]).unique("business_id", keep="first", maintain_order=True)
 
@@ -169,6 +211,7 @@ def flag_period(businesses: pl.DataFrame, business_id: str) -> Period | None:
 
 
 # --------------------------------------------------------------------------- one business's cases
+
 
 @dataclass
 class CaseFile:
@@ -201,8 +244,15 @@ class CaseFile:
 
 
 DECISION_SCHEMA = {
-    "case_id": pl.Int64, "kind": pl.String, "action": pl.String, "policy": pl.String, "rationale": pl.String,
-    "decided_by": pl.String, "decided_at": pl.String, "overturned": pl.Int64, "flagged_on": pl.String,
+    "case_id": pl.Int64,
+    "kind": pl.String,
+    "action": pl.String,
+    "policy": pl.String,
+    "rationale": pl.String,
+    "decided_by": pl.String,
+    "decided_at": pl.String,
+    "overturned": pl.Int64,
+    "flagged_on": pl.String,
 }
 NOTE_SCHEMA = {"case_id": pl.Int64, "author": pl.String, "at": pl.String, "text": pl.String}
 
@@ -223,6 +273,7 @@ def case_file(root: Path, who: Principal, business_id: str, clock=utcnow) -> Cas
 
 
 # --------------------------------------------------------------------------- actions
+
 
 def plain(text: str) -> str:
     """Text that Markdown (st.info, st.warning, ...) shows as its characters: ids and names may
@@ -268,7 +319,7 @@ def release(root: Path, who: Principal, case_id: int) -> None:
 def snooze(root: Path, who: Principal, case_id: int, until: date) -> datetime:
     """Snooze until the start (00:00 UTC) of `until`, which must be a later day."""
     require(who, "moderator", "snooze cases")
-    moment = datetime.combine(until, time(0, 0), tzinfo=timezone.utc)
+    moment = datetime.combine(until, time(0, 0), tzinfo=UTC)
     with Store(root) as store:
         if moment <= store.clock():
             raise ModerationError("a case can only be snoozed until a later day")
@@ -276,16 +327,18 @@ def snooze(root: Path, who: Principal, case_id: int, until: date) -> datetime:
     return moment
 
 
-def decide(root: Path, who: Principal, case_id: int, action: str, policy: str | None, rationale: str,
-           as_of: date) -> int:
+def decide(
+    root: Path, who: Principal, case_id: int, action: str, policy: str | None, rationale: str, as_of: date
+) -> int:
     require(who, "moderator", "take decisions")
     _chosen(action)
     with Store(root) as store:
         return store.decide(who, case_id, action, policy, rationale or "", as_of, _claim_minutes(root))
 
 
-def decide_many(root: Path, who: Principal, case_ids: list[int], action: str, policy: str | None,
-                rationale: str, as_of: date) -> dict[int, str]:
+def decide_many(
+    root: Path, who: Principal, case_ids: list[int], action: str, policy: str | None, rationale: str, as_of: date
+) -> dict[int, str]:
     """Each case gets its own decision and audit line; case -> 'decided' or the refusal."""
     require(who, "moderator", "take decisions")
     if not case_ids:
@@ -332,8 +385,9 @@ def audit_choices(root: Path, who: Principal) -> AuditChoices:
     return AuditChoices(values("actor"), values("event"), values("business_id"), log.height)
 
 
-def audit_log(root: Path, who: Principal, actor: str | None = None, event: str | None = None,
-              business_id: str | None = None) -> pl.DataFrame:
+def audit_log(
+    root: Path, who: Principal, actor: str | None = None, event: str | None = None, business_id: str | None = None
+) -> pl.DataFrame:
     """The moderation audit log, newest first, filtered by actor, event and business (exact)."""
     with Store(root) as store:
         return store.audit_log(who, actor, event, business_id)

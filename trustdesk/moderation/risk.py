@@ -14,8 +14,8 @@ from datetime import date, timedelta
 import polars as pl
 
 from etl.settings import Settings
-from trustdesk.analytics.metrics import sql_for
-from trustdesk.warehouse import Warehouse
+from trustdesk.analytics.metrics import Period, compute
+from trustdesk.warehouse import Warehouse, run
 
 MIN_MESSAGES = 50  # outbound messages in the window before report rates mean anything
 
@@ -43,9 +43,7 @@ def _ratio(num: str, den: str) -> pl.Expr:
 
 def signals(wh: Warehouse, as_of: date, lookback: int, settings: Settings) -> pl.DataFrame:
     """One row per business and day with its window's rates and its score (0-100)."""
-    df = wh.query(sql_for("risk_signals"), {
-        "as_of": as_of, "lookback": lookback, "window": settings.risk_window_days,
-    })
+    df = run(wh, "risk_signals", as_of=as_of, lookback=lookback, window=settings.risk_window_days)
     if df.is_empty():
         return df
     df = df.with_columns(
@@ -59,11 +57,12 @@ def signals(wh: Warehouse, as_of: date, lookback: int, settings: Settings) -> pl
         (
             (pl.col("reports_political") >= POLITICAL_MIN_REPORTS)
             & (pl.col("top_country_political") >= POLITICAL_CONCENTRATION * pl.col("reports_political"))
-        ).cast(pl.Float64).alias("political_burst"),
-        (
-            (pl.col("reached_users") >= settings.quality_min_reached)
-            & (pl.col("outbound_ok") >= MIN_MESSAGES)
-        ).alias("enough_data"),
+        )
+        .cast(pl.Float64)
+        .alias("political_burst"),
+        ((pl.col("reached_users") >= settings.quality_min_reached) & (pl.col("outbound_ok") >= MIN_MESSAGES)).alias(
+            "enough_data"
+        ),
     )
     score = sum(w * _ramp(name, lo, hi) for name, w, lo, hi in COMPONENTS) * 100
     return df.with_columns(
@@ -96,9 +95,17 @@ def _peer_medians(day_rows: pl.DataFrame, flag_score: float) -> pl.DataFrame:
             (pl.col("peers").fill_null(0) >= PEERS_MIN).alias("has_peers"),
         )
         .select(
-            "day", "category", "has_peers",
-            pl.when(pl.col("has_peers")).then(pl.col("cat_block_rate")).otherwise(pl.col("all_block_rate")).alias("peer_block_rate"),
-            pl.when(pl.col("has_peers")).then(pl.col("cat_report_rate")).otherwise(pl.col("all_report_rate")).alias("peer_report_rate"),
+            "day",
+            "category",
+            "has_peers",
+            pl.when(pl.col("has_peers"))
+            .then(pl.col("cat_block_rate"))
+            .otherwise(pl.col("all_block_rate"))
+            .alias("peer_block_rate"),
+            pl.when(pl.col("has_peers"))
+            .then(pl.col("cat_report_rate"))
+            .otherwise(pl.col("all_report_rate"))
+            .alias("peer_report_rate"),
         )
     )
 
@@ -140,8 +147,12 @@ def explain(row: dict, window_days: int | None = None) -> str:
             text += f", up from {base:.1f} in the {BASELINE_DAYS} days before"
         parts.append((row["report_rate"] / 30, text))
     if row["block_rate"] is not None and row["block_rate"] >= 0.01:
-        parts.append((row["block_rate"] / 0.06,
-                      f"block rate {_pct(row['block_rate'])} vs {_pct(row.get('peer_block_rate'))} for {cat}"))
+        parts.append(
+            (
+                row["block_rate"] / 0.06,
+                f"block rate {_pct(row['block_rate'])} vs {_pct(row.get('peer_block_rate'))} for {cat}",
+            )
+        )
     if row["unsolicited_share"] is not None and row["unsolicited_share"] >= 0.5:
         cold = row.get("cold_share")
         text = f"{row['unsolicited_share']:.0%} of messages sent to users who never wrote first"
@@ -149,14 +160,25 @@ def explain(row: dict, window_days: int | None = None) -> str:
             text += f" ({cold:.0%} of marketing sent cold)"
         parts.append((row["unsolicited_share"], text))
     if row["freeform_outside_share"] and row["freeform_outside_share"] >= 0.01:
-        parts.append((row["freeform_outside_share"] / 0.1,
-                      f"{row['freeform_outside']:,} free-form messages outside the 24 h window "
-                      f"({row['freeform_outside_share']:.1%})"))
+        parts.append(
+            (
+                row["freeform_outside_share"] / 0.1,
+                f"{row['freeform_outside']:,} free-form messages outside the 24 h window "
+                f"({row['freeform_outside_share']:.1%})",
+            )
+        )
     if row["opt_out_rate"] is not None and row["opt_out_rate"] >= 0.02:
-        parts.append((row["opt_out_rate"] / 0.1, f"marketing opt-outs from {_pct(row['opt_out_rate'])} of reached users"))
+        parts.append(
+            (row["opt_out_rate"] / 0.1, f"marketing opt-outs from {_pct(row['opt_out_rate'])} of reached users")
+        )
     if row["political_burst"]:
-        parts.append((1.0, f"burst of {row['reports_political']} political reports, "
-                           f"{row['top_country_political'] / row['reports_political']:.0%} from {row['top_country']}"))
+        parts.append(
+            (
+                1.0,
+                f"burst of {row['reports_political']} political reports, "
+                f"{row['top_country_political'] / row['reports_political']:.0%} from {row['top_country']}",
+            )
+        )
     parts.sort(key=lambda p: -p[0])
     text = "; ".join(t for _, t in parts) or "no single signal stands out"
     day = row.get("day")
@@ -172,8 +194,13 @@ class QueueResult:
     table: pl.DataFrame  # rank, business_id, name, risk_score, rating, reasons, then details
 
 
-def queue(wh: Warehouse, as_of: date | None = None, lookback: int | None = None,
-          settings: Settings | None = None, settled: dict[str, date] | None = None) -> QueueResult:
+def queue(
+    wh: Warehouse,
+    as_of: date | None = None,
+    lookback: int | None = None,
+    settings: Settings | None = None,
+    settled: dict[str, date] | None = None,
+) -> QueueResult:
     """Flagged businesses, highest risk first.
 
     `settled`: business -> data date of its latest decision; only flags on later days count.
@@ -182,14 +209,24 @@ def queue(wh: Warehouse, as_of: date | None = None, lookback: int | None = None,
     as_of = as_of or wh.date_range()[1] or date.today()
     lookback = lookback or settings.risk_lookback_days
     days = signals(wh, as_of, lookback, settings)
-    empty = pl.DataFrame(schema={"rank": pl.Int64, "business_id": pl.String, "name": pl.String,
-                                 "risk_score": pl.Float64, "rating": pl.String, "reasons": pl.String})
+    empty = pl.DataFrame(
+        schema={
+            "rank": pl.Int64,
+            "business_id": pl.String,
+            "name": pl.String,
+            "risk_score": pl.Float64,
+            "rating": pl.String,
+            "reasons": pl.String,
+        }
+    )
     if days.is_empty():
         return QueueResult(as_of, lookback, empty)
     flagged = days.filter(pl.col("risk_score") >= settings.risk_flag_score)
     if settled:
-        cutoff = pl.DataFrame({"business_id": list(settled), "settled_on": list(settled.values())},
-                              schema={"business_id": pl.String, "settled_on": pl.Date})
+        cutoff = pl.DataFrame(
+            {"business_id": list(settled), "settled_on": list(settled.values())},
+            schema={"business_id": pl.String, "settled_on": pl.Date},
+        )
         flagged = (
             flagged.join(cutoff, on="business_id", how="left")
             .filter(pl.col("settled_on").is_null() | (pl.col("day") > pl.col("settled_on")))
@@ -221,15 +258,28 @@ def queue(wh: Warehouse, as_of: date | None = None, lookback: int | None = None,
         .rename({"day": "peak_day"})
     )
     first = ["rank", "business_id", "name", "risk_score", "rating", "reasons"]
-    rest = ["category", "peak_day", "window_from", "window_to", "first_flagged", "reached_users", "outbound",
-            "report_rate", "block_rate", "unsolicited_share", "cold_share", "freeform_outside_share",
-            "opt_out_rate", "reports", "blocking_users", "political_burst"]
+    rest = [
+        "category",
+        "peak_day",
+        "window_from",
+        "window_to",
+        "first_flagged",
+        "reached_users",
+        "outbound",
+        "report_rate",
+        "block_rate",
+        "unsolicited_share",
+        "cold_share",
+        "freeform_outside_share",
+        "opt_out_rate",
+        "reports",
+        "blocking_users",
+        "political_burst",
+    ]
     return QueueResult(as_of, lookback, table.select(first + rest))
 
 
 def _ratings(wh: Warehouse, as_of: date, settings: Settings) -> pl.DataFrame:
-    from trustdesk.analytics.metrics import Period, compute
-
     q = compute(wh, "quality", Period(as_of - timedelta(days=6), as_of), None, settings)
     return q.select("business_id", "rating")
 
@@ -259,7 +309,9 @@ def evaluate(table: pl.DataFrame, truth: pl.DataFrame, k: int | None = None) -> 
     top = table.sort("rank")["business_id"].head(k).to_list()
     hits = [b for b in top if b in bad]
     return Evaluation(
-        k=k, planted=len(bad), found=len(hits),
+        k=k,
+        planted=len(bad),
+        found=len(hits),
         precision=len(hits) / k if k else 0.0,
         recall=len(hits) / len(bad) if bad else 0.0,
         false_positives=[b for b in top if b not in bad],

@@ -28,14 +28,16 @@ def call(fn: Callable, wh: Warehouse, *args):
 
 # --------------------------------------------------------------------------- the business page
 
+
 @dataclass
 class BusinessPage:
     file: business.BusinessFile
     cases: review.CaseFile
 
 
-def business_page(wh: Warehouse, who: Principal, business_id: str, period: Period,
-                  read: Callable = call) -> BusinessPage:
+def business_page(
+    wh: Warehouse, who: Principal, business_id: str, period: Period, read: Callable = call
+) -> BusinessPage:
     """The business's file over `period` (from the warehouse) and its cases (from the store)."""
     file = read(business.business_file, wh, business_id, period, Settings.load(wh.root))
     return BusinessPage(file, review.case_file(wh.root, who, business_id))
@@ -47,6 +49,7 @@ def business_choices(wh: Warehouse, who: Principal, read: Callable = call) -> pl
 
 
 # --------------------------------------------------------------------------- the review queue
+
 
 @dataclass
 class QueuePage:
@@ -68,6 +71,7 @@ def review_queue(wh: Warehouse, who: Principal, read: Callable = call) -> QueueP
 
 
 # --------------------------------------------------------------------------- moderator metrics
+
 
 @dataclass
 class MetricsPage:

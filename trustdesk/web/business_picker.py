@@ -53,11 +53,15 @@ def _business(names: dict[str, str | None]) -> str:
     if state.get(PICK) and state[PICK] not in names:
         options.insert(0, state[PICK])  # a business from a link that neither the queue nor a case holds
     if not options:
-        st.info("No business to show: the review queue is empty and no case is open. Open a business from a "
-                "link with `?business=ID`, or come back when the queue has businesses.")
+        st.info(
+            "No business to show: the review queue is empty and no case is open. Open a business from a "
+            "link with `?business=ID`, or come back when the queue has businesses."
+        )
         st.stop()
     picked = st.selectbox(
-        "Business", options, key=PICK,
+        "Business",
+        options,
+        key=PICK,
         format_func=lambda b: f"{b} · {names.get(b) or ''}".rstrip(" ·"),
         help="The businesses of the review queue and those with an open case",
     )
@@ -69,9 +73,15 @@ def _business(names: dict[str, str | None]) -> str:
 
 def _evidence(business_id: str, flag: Period) -> str:
     return st.radio(
-        "Evidence period", [FLAG, SIDEBAR], key=f"evidence-{business_id}", horizontal=True,
-        format_func=lambda v: (f"The flag's {flag.days:,} days ({risk.span(flag.date_from, flag.date_to)})"
-                               if v == FLAG else "The sidebar's period"),
+        "Evidence period",
+        [FLAG, SIDEBAR],
+        key=f"evidence-{business_id}",
+        horizontal=True,
+        format_func=lambda v: (
+            f"The flag's {flag.days:,} days ({risk.span(flag.date_from, flag.date_to)})"
+            if v == FLAG
+            else "The sidebar's period"
+        ),
         help="The flag is judged on the trailing days up to the business's riskiest day; its reasons "
-             "describe those days",
+        "describe those days",
     )

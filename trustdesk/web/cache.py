@@ -6,8 +6,8 @@ warehouse version, so a load that publishes a new version makes every page read 
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 

@@ -61,46 +61,85 @@ def case_panel(flash: str, root: Path, who: Principal, cases: review.CaseFile, a
 
     if case is not None and case["status"] in ("open", "claimed"):
         holder = cases.claimed_by(case)
-        st.caption(f"Case {case['id']} opened {store_moment(case['opened_at'])} UTC, first flagged on "
-                   f"{case['flagged_on']}; risk score {case['risk_score'] or 0:.1f} when last seen in the queue.")
+        st.caption(
+            f"Case {case['id']} opened {store_moment(case['opened_at'])} UTC, first flagged on "
+            f"{case['flagged_on']}; risk score {case['risk_score'] or 0:.1f} when last seen in the queue."
+        )
         st.text(f"Reasons: {case['reasons'] or '–'}")
         if holder is None:
             st.info(f"Case {case['id']} is open and nobody is working on it: claim it to decide it.")
-            st.button(f"Claim case {case['id']}", type="primary", icon=":material/pan_tool:", key="claim_case",
-                      on_click=act, args=(f"You claimed case {case['id']}.", review.claim, case["id"]))
+            st.button(
+                f"Claim case {case['id']}",
+                type="primary",
+                icon=":material/pan_tool:",
+                key="claim_case",
+                on_click=act,
+                args=(f"You claimed case {case['id']}.", review.claim, case["id"]),
+            )
         elif holder != who.name:
             st.warning(review.plain(f"Case {case['id']} is being worked on by {holder}; it is theirs to decide."))
         else:
             with st.form("decision"):
                 st.caption(f"You hold case {case['id']}. Every decision but dismiss needs a policy and a rationale.")
-                st.selectbox("Decision", ACTIONS, index=None, format_func=ACTION_WORDS.get, key="decision_action",
-                             placeholder="Choose a decision")
-                st.selectbox("Policy", POLICIES, index=None, key="decision_policy",
-                             placeholder="Choose the policy broken (not needed to dismiss)")
+                st.selectbox(
+                    "Decision",
+                    ACTIONS,
+                    index=None,
+                    format_func=ACTION_WORDS.get,
+                    key="decision_action",
+                    placeholder="Choose a decision",
+                )
+                st.selectbox(
+                    "Policy",
+                    POLICIES,
+                    index=None,
+                    key="decision_policy",
+                    placeholder="Choose the policy broken (not needed to dismiss)",
+                )
                 st.text_area("Rationale", key="decision_rationale")
                 st.form_submit_button(
-                    "Record the decision", type="primary", key="decide",
+                    "Record the decision",
+                    type="primary",
+                    key="decide",
                     on_click=lambda case_id=case["id"]: act(
                         lambda _: f"Case {case_id}: {ACTION_WORDS[state['decision_action']]} recorded.",
-                        review.decide, case_id,
-                        state["decision_action"], state["decision_policy"], state["decision_rationale"], as_of),
+                        review.decide,
+                        case_id,
+                        state["decision_action"],
+                        state["decision_policy"],
+                        state["decision_rationale"],
+                        as_of,
+                    ),
                 )
-            st.button("Release the case", icon=":material/undo:", key="release_case", on_click=act,
-                      args=(f"Case {case['id']} is back in the queue.", review.release, case["id"]))
+            st.button(
+                "Release the case",
+                icon=":material/undo:",
+                key="release_case",
+                on_click=act,
+                args=(f"Case {case['id']} is back in the queue.", review.release, case["id"]),
+            )
     elif case is not None and case["status"] == "appealed":
         first = cases.first_decision(case["id"]) or {}
-        st.info(review.plain(
-            f"Case {case['id']} is under appeal. The first decision, {ACTION_WORDS.get(first.get('action'), '?')} "
-            f"by {first.get('decided_by', '?')}, is decided again by another moderator."))
+        st.info(
+            review.plain(
+                f"Case {case['id']} is under appeal. The first decision, {ACTION_WORDS.get(first.get('action'), '?')} "
+                f"by {first.get('decided_by', '?')}, is decided again by another moderator."
+            )
+        )
         with st.form("appeal_decision"):
             st.radio("The appeal", list(VERDICTS), key="appeal_verdict")
             st.text_area("Rationale", key="appeal_rationale")
             st.form_submit_button(
-                "Decide the appeal", type="primary", key="decide_appeal",
+                "Decide the appeal",
+                type="primary",
+                key="decide_appeal",
                 on_click=lambda case_id=case["id"]: act(
                     f"The appeal of case {case_id} is decided: the decision is {VERDICTS[state['appeal_verdict']]}.",
-                    review.decide_appeal, case_id, state["appeal_verdict"].startswith("Overturn"),
-                    state["appeal_rationale"]),
+                    review.decide_appeal,
+                    case_id,
+                    state["appeal_verdict"].startswith("Overturn"),
+                    state["appeal_rationale"],
+                ),
             )
     else:
         _decided(cases, act)
@@ -113,16 +152,23 @@ def _decided(cases: review.CaseFile, act: Callable) -> None:
         st.info("This business has no open case: it is not flagged now, or it was decided and not flagged since.")
         return
     first = cases.first_decision(decided["id"]) or {}
-    st.info(review.plain(
-        f"Case {decided['id']} was decided: {ACTION_WORDS.get(first.get('action'), '?')} by "
-        f"{first.get('decided_by', '?')} on {store_moment(first.get('decided_at'))} UTC."))
+    st.info(
+        review.plain(
+            f"Case {decided['id']} was decided: {ACTION_WORDS.get(first.get('action'), '?')} by "
+            f"{first.get('decided_by', '?')} on {store_moment(first.get('decided_at'))} UTC."
+        )
+    )
     with st.expander("Record an appeal from the business"), st.form("appeal"):
         st.text_area("What the business appeals against, in its words", key="appeal_text")
         st.form_submit_button(
-            "Record the appeal", key="record_appeal",
+            "Record the appeal",
+            key="record_appeal",
             on_click=lambda case_id=decided["id"]: act(
                 f"The appeal of case {case_id} is recorded; another moderator decides it.",
-                review.appeal, case_id, st.session_state["appeal_text"]),
+                review.appeal,
+                case_id,
+                st.session_state["appeal_text"],
+            ),
         )
 
 
@@ -130,7 +176,9 @@ def note_form(flash: str, root: Path, case_id: int) -> None:
     with st.form("note", clear_on_submit=True):
         st.text_area(f"Add a note to case {case_id}", key="note_text")
         st.form_submit_button(
-            "Add the note", key="add_note",
-            on_click=lambda: attempt(flash, root, f"Note added to case {case_id}.", review.add_note,
-                                     case_id, st.session_state["note_text"]),
+            "Add the note",
+            key="add_note",
+            on_click=lambda: attempt(
+                flash, root, f"Note added to case {case_id}.", review.add_note, case_id, st.session_state["note_text"]
+            ),
         )

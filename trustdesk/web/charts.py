@@ -26,6 +26,7 @@ DATE_FORMAT = "%d %b %Y"  # d3-time-format, the same as formats.DATE_FORMAT for 
 
 # --------------------------------------------------------------------------- building blocks
 
+
 def plain(df: pl.DataFrame) -> pl.DataFrame:
     """The frame with Decimal columns as Float64, which Vega-Lite can draw."""
     decimals = [name for name, dtype in df.schema.items() if isinstance(dtype, pl.Decimal)]
@@ -99,13 +100,15 @@ def share_scale(values: Iterable) -> alt.Scale:
 
 # --------------------------------------------------------------------------- trends (Overview, Status ads)
 
+
 def empty_measures(trends: pl.DataFrame, order: list[str]) -> list[str]:
     """The measures of a long trend frame (day, measure, value) with nothing to draw."""
     return [m for m in order if not _drawable(trends.filter(pl.col("measure") == m), "value")]
 
 
-def trend_panels(trends: pl.DataFrame, order: list[str], columns: int, panel_width: int,
-                 money: Iterable[str] = ()) -> alt.ConcatChart | None:
+def trend_panels(
+    trends: pl.DataFrame, order: list[str], columns: int, panel_width: int, money: Iterable[str] = ()
+) -> alt.ConcatChart | None:
     """One small line chart per measure (long frame: day, measure, value), each on its own scale
     starting at 0; measures with nothing to draw are left out (see `empty_measures`)."""
     trends = plain(trends)
@@ -119,10 +122,17 @@ def trend_panels(trends: pl.DataFrame, order: list[str], columns: int, panel_wid
             .mark_line(point=True, interpolate="linear", color=colors.MEASURE_COLOR)
             .encode(
                 x=day(),
-                y=alt.Y("value:Q", title=None, scale=from_zero(),
-                        axis=money_axis(**Y_LABELS) if is_money else count_axis(**Y_LABELS)),
-                tooltip=[day_tooltip(), alt.Tooltip("measure:N", title="Measure"),
-                         alt.Tooltip("value:Q", title="Value", format="$,.2f" if is_money else ",")],
+                y=alt.Y(
+                    "value:Q",
+                    title=None,
+                    scale=from_zero(),
+                    axis=money_axis(**Y_LABELS) if is_money else count_axis(**Y_LABELS),
+                ),
+                tooltip=[
+                    day_tooltip(),
+                    alt.Tooltip("measure:N", title="Measure"),
+                    alt.Tooltip("value:Q", title="Value", format="$,.2f" if is_money else ","),
+                ],
             )
             .properties(height=150, width=panel_width)
         )
@@ -133,8 +143,17 @@ def trend_panels(trends: pl.DataFrame, order: list[str], columns: int, panel_wid
 
 # --------------------------------------------------------------------------- bars by a dimension
 
-def ranked_bars(frame: pl.DataFrame, value: str, key: str, color: alt.Color | None, title: str,
-                tooltip: list, axis: alt.Axis | None = None, height: int = 220) -> alt.Chart | None:
+
+def ranked_bars(
+    frame: pl.DataFrame,
+    value: str,
+    key: str,
+    color: alt.Color | None,
+    title: str,
+    tooltip: list,
+    axis: alt.Axis | None = None,
+    height: int = 220,
+) -> alt.Chart | None:
     """Horizontal bars of `value` by `key`, longest first, from 0."""
     if not _drawable(frame, value):
         return None
@@ -149,14 +168,16 @@ def ranked_bars(frame: pl.DataFrame, value: str, key: str, color: alt.Color | No
     return mark.encode(**encoding).properties(height=height)
 
 
-def share_dots(frame: pl.DataFrame, share: str, key: str, color: alt.Color, title: str, tooltip: list,
-               height: int = 200) -> alt.Chart | None:
+def share_dots(
+    frame: pl.DataFrame, share: str, key: str, color: alt.Color, title: str, tooltip: list, height: int = 200
+) -> alt.Chart | None:
     """Shares by `key` as dots on an axis zoomed to them when they are close (bars would need 0)."""
     values = _values(frame, share)
     if not values:
         return None
     return (
-        alt.Chart(plain(frame)).mark_point(filled=True, size=160)
+        alt.Chart(plain(frame))
+        .mark_point(filled=True, size=160)
         .encode(
             x=alt.X(f"{share}:Q", title=title, scale=share_scale(values), axis=alt.Axis(format="%")),
             y=alt.Y(f"{key}:N", sort="-x", title=None),
@@ -169,29 +190,36 @@ def share_dots(frame: pl.DataFrame, share: str, key: str, color: alt.Color, titl
 
 # --------------------------------------------------------------------------- Spam reports
 
+
 def spam_reports(reports: pl.DataFrame, baseline: pl.DataFrame) -> alt.LayerChart | None:
     if not _drawable(reports, "reports"):
         return None
     spikes = baseline.filter(pl.col("far_above")) if "far_above" in baseline.columns else baseline.clear()
     bars = (
-        alt.Chart(plain(reports)).mark_bar()
+        alt.Chart(plain(reports))
+        .mark_bar()
         .encode(
             x=alt.X("yearmonthdate(date):T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True)),
             y=alt.Y("sum(reports):Q", title="Reports", scale=from_zero(), axis=count_axis("Reports", **Y_LABELS)),
             color=colors.report_reason(),
-            tooltip=[alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
-                     alt.Tooltip("reason:N", title="Reason"),
-                     alt.Tooltip("sum(reports):Q", title="Reports", format=",")],
+            tooltip=[
+                alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
+                alt.Tooltip("reason:N", title="Reason"),
+                alt.Tooltip("sum(reports):Q", title="Reports", format=","),
+            ],
         )
     )
     line = (
-        alt.Chart(plain(baseline)).mark_line(strokeDash=[4, 3], color="#555555", interpolate="linear")
+        alt.Chart(plain(baseline))
+        .mark_line(strokeDash=[4, 3], color="#555555", interpolate="linear")
         .encode(
             x="yearmonthdate(date):T",
             y=alt.Y("baseline:Q"),
-            tooltip=[alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
-                     alt.Tooltip("baseline:Q", title="Baseline (mean of the 14 days before)", format=",.1f"),
-                     alt.Tooltip("upper:Q", title="Far above from", format=",.1f")],
+            tooltip=[
+                alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
+                alt.Tooltip("baseline:Q", title="Baseline (mean of the 14 days before)", format=",.1f"),
+                alt.Tooltip("upper:Q", title="Far above from", format=",.1f"),
+            ],
         )
     )
     marks = (
@@ -200,44 +228,66 @@ def spam_reports(reports: pl.DataFrame, baseline: pl.DataFrame) -> alt.LayerChar
         .encode(
             x="yearmonthdate(date):T",
             y=alt.Y("reports:Q"),
-            tooltip=[alt.Tooltip("yearmonthdate(date):T", title="Far above the baseline on", format=DATE_FORMAT),
-                     alt.Tooltip("reports:Q", title="Reports", format=","),
-                     alt.Tooltip("baseline:Q", title="Baseline", format=",.1f")],
+            tooltip=[
+                alt.Tooltip("yearmonthdate(date):T", title="Far above the baseline on", format=DATE_FORMAT),
+                alt.Tooltip("reports:Q", title="Reports", format=","),
+                alt.Tooltip("baseline:Q", title="Baseline", format=",.1f"),
+            ],
         )
     )
     return (bars + line + marks).properties(height=320)
 
 
 def _rate_tooltip(key: str, key_title: str) -> list:
-    return [alt.Tooltip(f"{key}:N", title=key_title), alt.Tooltip("reports:Q", title="Reports", format=","),
-            alt.Tooltip("messages:Q", title="Messages", format=","),
-            alt.Tooltip("reports_per_1000:Q", title="Per 1,000 messages", format=",.2f")]
+    return [
+        alt.Tooltip(f"{key}:N", title=key_title),
+        alt.Tooltip("reports:Q", title="Reports", format=","),
+        alt.Tooltip("messages:Q", title="Messages", format=","),
+        alt.Tooltip("reports_per_1000:Q", title="Per 1,000 messages", format=",.2f"),
+    ]
 
 
 def report_rates_by_region(frame: pl.DataFrame) -> alt.Chart | None:
-    return ranked_bars(frame, "reports_per_1000", "region", colors.region(legend=None),
-                       "Reports per 1,000 messages", _rate_tooltip("region", "Region"))
+    return ranked_bars(
+        frame,
+        "reports_per_1000",
+        "region",
+        colors.region(legend=None),
+        "Reports per 1,000 messages",
+        _rate_tooltip("region", "Region"),
+    )
 
 
 def report_rates_by_category(frame: pl.DataFrame) -> alt.Chart | None:
-    return ranked_bars(frame, "reports_per_1000", "category", colors.category(legend=None),
-                       "Reports per 1,000 messages", _rate_tooltip("category", "Business category"), height=300)
+    return ranked_bars(
+        frame,
+        "reports_per_1000",
+        "category",
+        colors.category(legend=None),
+        "Reports per 1,000 messages",
+        _rate_tooltip("category", "Business category"),
+        height=300,
+    )
 
 
 # --------------------------------------------------------------------------- Block rates & quality
+
 
 def block_rate_distribution(businesses: pl.DataFrame) -> alt.Chart | None:
     if not _values(businesses, "block_rate"):
         return None
     return (
-        alt.Chart(plain(businesses)).mark_bar()
+        alt.Chart(plain(businesses))
+        .mark_bar()
         .encode(
             x=alt.X("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", axis=alt.Axis(format="%")),
             y=alt.Y("count():Q", title="Businesses", axis=count_axis("Businesses", **Y_LABELS)),
             color=colors.category(),
-            tooltip=[alt.Tooltip("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", format=".1%"),
-                     alt.Tooltip("category:N", title="Business category"),
-                     alt.Tooltip("count():Q", title="Businesses")],
+            tooltip=[
+                alt.Tooltip("block_rate:Q", bin=alt.Bin(maxbins=40), title="Block rate", format=".1%"),
+                alt.Tooltip("category:N", title="Business category"),
+                alt.Tooltip("count():Q", title="Businesses"),
+            ],
         )
         .properties(height=260)
     )
@@ -245,10 +295,17 @@ def block_rate_distribution(businesses: pl.DataFrame) -> alt.Chart | None:
 
 def block_reasons(reasons: pl.DataFrame) -> alt.Chart | None:
     return ranked_bars(
-        reasons, "blocks", "reason", colors.block_reason(legend=None), "Blocks",
-        [alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("blocks:Q", title="Blocks", format=","),
-         alt.Tooltip("blocking_users:Q", title="Users", format=","),
-         alt.Tooltip("businesses:Q", title="Businesses", format=",")],
+        reasons,
+        "blocks",
+        "reason",
+        colors.block_reason(legend=None),
+        "Blocks",
+        [
+            alt.Tooltip("reason:N", title="Reason"),
+            alt.Tooltip("blocks:Q", title="Blocks", format=","),
+            alt.Tooltip("blocking_users:Q", title="Users", format=","),
+            alt.Tooltip("businesses:Q", title="Businesses", format=","),
+        ],
         axis=count_axis("Blocks"),
     )
 
@@ -257,14 +314,18 @@ def ratings_over_time(ratings: pl.DataFrame) -> alt.Chart | None:
     if not _drawable(ratings, "businesses"):
         return None
     return (
-        alt.Chart(plain(ratings)).mark_area(interpolate="linear")
+        alt.Chart(plain(ratings))
+        .mark_area(interpolate="linear")
         .encode(
             x=day(),
             y=alt.Y("businesses:Q", stack=True, title="Businesses", axis=count_axis("Businesses", **Y_LABELS)),
             color=colors.rating(),
             order=alt.Order("rating_order:Q"),
-            tooltip=[day_tooltip(), alt.Tooltip("rating:N", title="Rating"),
-                     alt.Tooltip("businesses:Q", title="Businesses", format=",")],
+            tooltip=[
+                day_tooltip(),
+                alt.Tooltip("rating:N", title="Rating"),
+                alt.Tooltip("businesses:Q", title="Businesses", format=","),
+            ],
         )
         .transform_calculate(rating_order=f"indexof({list(colors.RATINGS)!r}, datum.rating)")
         .properties(height=260)
@@ -273,33 +334,49 @@ def ratings_over_time(ratings: pl.DataFrame) -> alt.Chart | None:
 
 # --------------------------------------------------------------------------- Status ads
 
+
 def ad_reach_by_region(regions: pl.DataFrame) -> alt.Chart | None:
     return ranked_bars(
-        regions, "reach", "region", colors.region(legend=None), "Reach",
-        [alt.Tooltip("region:N", title="Region"), alt.Tooltip("reach:Q", title="Reach", format=","),
-         alt.Tooltip("impressions:Q", title="Impressions", format=","),
-         alt.Tooltip("ctr:Q", title="CTR", format=".2%"),
-         alt.Tooltip("spend_usd:Q", title="Spend", format="$,.2f")],
+        regions,
+        "reach",
+        "region",
+        colors.region(legend=None),
+        "Reach",
+        [
+            alt.Tooltip("region:N", title="Region"),
+            alt.Tooltip("reach:Q", title="Reach", format=","),
+            alt.Tooltip("impressions:Q", title="Impressions", format=","),
+            alt.Tooltip("ctr:Q", title="CTR", format=".2%"),
+            alt.Tooltip("spend_usd:Q", title="Spend", format="$,.2f"),
+        ],
         axis=count_axis("Reach"),
     )
 
 
 # --------------------------------------------------------------------------- Revenue
 
+
 def revenue_over_time(daily: pl.DataFrame) -> alt.Chart | None:
     if not _drawable(daily, "revenue_usd"):
         return None
     return (
-        alt.Chart(plain(daily)).mark_bar()
+        alt.Chart(plain(daily))
+        .mark_bar()
         .encode(
             x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True)),
-            y=alt.Y("sum(revenue_usd):Q", title="Revenue (USD)", scale=from_zero(),
-                    axis=money_axis("Revenue (USD)", **Y_LABELS)),
+            y=alt.Y(
+                "sum(revenue_usd):Q",
+                title="Revenue (USD)",
+                scale=from_zero(),
+                axis=money_axis("Revenue (USD)", **Y_LABELS),
+            ),
             color=colors.stream(),
-            tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day", format=DATE_FORMAT),
-                     alt.Tooltip("stream:N", title="Stream"),
-                     alt.Tooltip("sum(revenue_usd):Q", title="Revenue", format="$,.2f"),
-                     alt.Tooltip("sum(billable_messages):Q", title="Billable messages", format=",")],
+            tooltip=[
+                alt.Tooltip("yearmonthdate(day):T", title="Day", format=DATE_FORMAT),
+                alt.Tooltip("stream:N", title="Stream"),
+                alt.Tooltip("sum(revenue_usd):Q", title="Revenue", format="$,.2f"),
+                alt.Tooltip("sum(billable_messages):Q", title="Billable messages", format=","),
+            ],
         )
         .properties(height=300)
     )
@@ -307,30 +384,42 @@ def revenue_over_time(daily: pl.DataFrame) -> alt.Chart | None:
 
 def revenue_by_region(by_region: pl.DataFrame) -> alt.Chart | None:
     return ranked_bars(
-        by_region, "total_revenue_usd", "region", colors.region(legend=None), "Total revenue (USD)",
-        [alt.Tooltip("region:N", title="Region"),
-         alt.Tooltip("messaging_revenue_usd:Q", title="Messaging", format="$,.2f"),
-         alt.Tooltip("ad_revenue_usd:Q", title="Ads", format="$,.2f"),
-         alt.Tooltip("total_revenue_usd:Q", title="Total", format="$,.2f"),
-         alt.Tooltip("total_revenue_change:Q", title="Change", format="+.1%")],
+        by_region,
+        "total_revenue_usd",
+        "region",
+        colors.region(legend=None),
+        "Total revenue (USD)",
+        [
+            alt.Tooltip("region:N", title="Region"),
+            alt.Tooltip("messaging_revenue_usd:Q", title="Messaging", format="$,.2f"),
+            alt.Tooltip("ad_revenue_usd:Q", title="Ads", format="$,.2f"),
+            alt.Tooltip("total_revenue_usd:Q", title="Total", format="$,.2f"),
+            alt.Tooltip("total_revenue_change:Q", title="Change", format="+.1%"),
+        ],
         axis=money_axis("Total revenue (USD)"),
     )
 
 
 # --------------------------------------------------------------------------- Messaging health
 
+
 def answered_by_day(days: pl.DataFrame) -> alt.Chart | None:
     values = _values(days, "answered_24h_share")
     if not values:
         return None
     return (
-        alt.Chart(plain(days)).mark_line(point=True, interpolate="linear", color=colors.MEASURE_COLOR)
+        alt.Chart(plain(days))
+        .mark_line(point=True, interpolate="linear", color=colors.MEASURE_COLOR)
         .encode(
             x=day(),
-            y=alt.Y("answered_24h_share:Q", title=None, scale=share_scale(values), axis=alt.Axis(format="%", **Y_LABELS)),
-            tooltip=[day_tooltip(),
-                     alt.Tooltip("answered_24h_share:Q", title="Answered within 24 h", format=".1%"),
-                     alt.Tooltip("opened:Q", title="Conversations opened", format=",")],
+            y=alt.Y(
+                "answered_24h_share:Q", title=None, scale=share_scale(values), axis=alt.Axis(format="%", **Y_LABELS)
+            ),
+            tooltip=[
+                day_tooltip(),
+                alt.Tooltip("answered_24h_share:Q", title="Answered within 24 h", format=".1%"),
+                alt.Tooltip("opened:Q", title="Conversations opened", format=","),
+            ],
         )
         .properties(height=240)
     )
@@ -340,13 +429,15 @@ def response_time_buckets(buckets: pl.DataFrame, order: Iterable[str]) -> alt.Ch
     if not _drawable(buckets, "opened"):
         return None
     return (
-        alt.Chart(plain(buckets)).mark_bar(color=colors.MEASURE_COLOR)
+        alt.Chart(plain(buckets))
+        .mark_bar(color=colors.MEASURE_COLOR)
         .encode(
-            x=alt.X("bucket:N", sort=list(order), title="Time to the business's answer",
-                    axis=alt.Axis(labelAngle=0)),
+            x=alt.X("bucket:N", sort=list(order), title="Time to the business's answer", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("opened:Q", title="Conversations", scale=from_zero(), axis=count_axis("Conversations", **Y_LABELS)),
-            tooltip=[alt.Tooltip("bucket:N", title="Answered"),
-                     alt.Tooltip("opened:Q", title="Conversations", format=",")],
+            tooltip=[
+                alt.Tooltip("bucket:N", title="Answered"),
+                alt.Tooltip("opened:Q", title="Conversations", format=","),
+            ],
         )
         .properties(height=240)
     )
@@ -354,10 +445,16 @@ def response_time_buckets(buckets: pl.DataFrame, order: Iterable[str]) -> alt.Ch
 
 def answered_by_region(regions: pl.DataFrame) -> alt.Chart | None:
     return share_dots(
-        regions, "answered_24h_share", "region", colors.region(legend=None), "Answered within 24 h",
-        [alt.Tooltip("region:N", title="Region"),
-         alt.Tooltip("answered_24h_share:Q", title="Answered within 24 h", format=".1%"),
-         alt.Tooltip("opened:Q", title="Conversations opened", format=",")],
+        regions,
+        "answered_24h_share",
+        "region",
+        colors.region(legend=None),
+        "Answered within 24 h",
+        [
+            alt.Tooltip("region:N", title="Region"),
+            alt.Tooltip("answered_24h_share:Q", title="Answered within 24 h", format=".1%"),
+            alt.Tooltip("opened:Q", title="Conversations opened", format=","),
+        ],
     )
 
 
@@ -366,16 +463,22 @@ def outreach_by_category(categories: pl.DataFrame) -> alt.Chart | None:
     if frame.is_empty():
         return None
     return (
-        alt.Chart(plain(frame)).mark_circle(size=160)
+        alt.Chart(plain(frame))
+        .mark_circle(size=160)
         .encode(
-            x=alt.X("freeform_outside_share:Q", title="Free-form outside the window (share of outbound)",
-                    axis=alt.Axis(format="%")),
+            x=alt.X(
+                "freeform_outside_share:Q",
+                title="Free-form outside the window (share of outbound)",
+                axis=alt.Axis(format="%"),
+            ),
             y=alt.Y("cold_share:Q", title="Cold share of marketing", axis=alt.Axis(format="%", **Y_LABELS)),
             color=colors.category(),
-            tooltip=[alt.Tooltip("category:N", title="Business category"),
-                     alt.Tooltip("freeform_outside:Q", title="Free-form outside", format=","),
-                     alt.Tooltip("cold_messages:Q", title="Cold marketing", format=","),
-                     alt.Tooltip("businesses:Q", title="Businesses", format=",")],
+            tooltip=[
+                alt.Tooltip("category:N", title="Business category"),
+                alt.Tooltip("freeform_outside:Q", title="Free-form outside", format=","),
+                alt.Tooltip("cold_messages:Q", title="Cold marketing", format=","),
+                alt.Tooltip("businesses:Q", title="Businesses", format=","),
+            ],
         )
         .properties(height=280)
     )
@@ -383,46 +486,67 @@ def outreach_by_category(categories: pl.DataFrame) -> alt.Chart | None:
 
 # --------------------------------------------------------------------------- moderation
 
+
 def business_quality(days: pl.DataFrame, medium_from: float, low_from: float) -> alt.LayerChart:
     """One business's 7-day negative rate per day, each day's dot in its rating's colour, and the
     MEDIUM and LOW thresholds as dashed rules."""
     base = alt.Chart(days).encode(x=alt.X("day:T", title=None))
     return (
         base.mark_line(color=colors.NEUTRAL_COLOR).encode(
-            y=alt.Y("negative_rate_7d:Q", title="Negative rate (7 days)", axis=alt.Axis(format="%")))
+            y=alt.Y("negative_rate_7d:Q", title="Negative rate (7 days)", axis=alt.Axis(format="%"))
+        )
         + base.mark_circle(size=60).encode(
             y="negative_rate_7d:Q",
             color=colors.rating(title="Rating"),
-            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("rating:N", title="Rating"),
-                     alt.Tooltip("negative_rate_7d:Q", title="Negative rate", format=".1%"),
-                     alt.Tooltip("negative_7d:Q", title="Negative users", format=","),
-                     alt.Tooltip("reached_7d:Q", title="Reached users", format=",")])
+            tooltip=[
+                alt.Tooltip("day:T", title="Day"),
+                alt.Tooltip("rating:N", title="Rating"),
+                alt.Tooltip("negative_rate_7d:Q", title="Negative rate", format=".1%"),
+                alt.Tooltip("negative_7d:Q", title="Negative users", format=","),
+                alt.Tooltip("reached_7d:Q", title="Reached users", format=","),
+            ],
+        )
         + alt.Chart(alt.Data(values=[{"at": medium_from}, {"at": low_from}]))
-        .mark_rule(strokeDash=[4, 3], color=colors.THRESHOLD_COLOR).encode(y="at:Q")
+        .mark_rule(strokeDash=[4, 3], color=colors.THRESHOLD_COLOR)
+        .encode(y="at:Q")
     )
 
 
 def business_messages(days: pl.DataFrame) -> alt.Chart:
-    return alt.Chart(days).mark_bar(color=colors.VOLUME_COLOR).encode(
-        x=alt.X("day:T", title=None), y=alt.Y("messages_sent:Q", title="Messages sent"),
-        tooltip=[alt.Tooltip("day:T", title="Day"),
-                 alt.Tooltip("messages_sent:Q", title="Messages sent", format=","),
-                 alt.Tooltip("messages_ok:Q", title="Not failed", format=",")],
-    ).properties(height=200)
+    return (
+        alt.Chart(days)
+        .mark_bar(color=colors.VOLUME_COLOR)
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y("messages_sent:Q", title="Messages sent"),
+            tooltip=[
+                alt.Tooltip("day:T", title="Day"),
+                alt.Tooltip("messages_sent:Q", title="Messages sent", format=","),
+                alt.Tooltip("messages_ok:Q", title="Not failed", format=","),
+            ],
+        )
+        .properties(height=200)
+    )
 
 
 def business_feedback(days: pl.DataFrame) -> alt.Chart:
     """Reports, blocks and marketing opt-outs per day, one line each."""
     return (
-        alt.Chart(days).transform_fold(["reports", "blocks", "opt_outs"], as_=["what", "count"])
+        alt.Chart(days)
+        .transform_fold(["reports", "blocks", "opt_outs"], as_=["what", "count"])
         .transform_calculate(what="datum.what == 'opt_outs' ? 'marketing opt-outs' : datum.what")
         .mark_line(point=True)
         .encode(
-            x=alt.X("day:T", title=None), y=alt.Y("count:Q", title="Per day"),
+            x=alt.X("day:T", title=None),
+            y=alt.Y("count:Q", title="Per day"),
             color=colors.feedback(),
-            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("what:N", title="What"),
-                     alt.Tooltip("count:Q", title="Count", format=",")],
-        ).properties(height=200)
+            tooltip=[
+                alt.Tooltip("day:T", title="Day"),
+                alt.Tooltip("what:N", title="What"),
+                alt.Tooltip("count:Q", title="Count", format=","),
+            ],
+        )
+        .properties(height=200)
     )
 
 
@@ -430,45 +554,72 @@ def business_reasons(reasons: pl.DataFrame, kind: str, title: str) -> alt.Chart:
     """The business's reports (kind "report") or blocks ("block") by reason, most first."""
     what = f"{kind.capitalize()}s"
     return (
-        alt.Chart(reasons, title=title).transform_filter(alt.datum.kind == kind)
-        .mark_bar(color=colors.FEEDBACK_COLORS[f"{kind}s"]).encode(
-            x=alt.X("events:Q", title=what), y=alt.Y("reason:N", sort="-x", title=None),
-            tooltip=[alt.Tooltip("reason:N", title="Reason"),
-                     alt.Tooltip("events:Q", title=what, format=","),
-                     alt.Tooltip("users:Q", title="Distinct users", format=",")],
-        ).properties(height=alt.Step(22))
+        alt.Chart(reasons, title=title)
+        .transform_filter(alt.datum.kind == kind)
+        .mark_bar(color=colors.FEEDBACK_COLORS[f"{kind}s"])
+        .encode(
+            x=alt.X("events:Q", title=what),
+            y=alt.Y("reason:N", sort="-x", title=None),
+            tooltip=[
+                alt.Tooltip("reason:N", title="Reason"),
+                alt.Tooltip("events:Q", title=what, format=","),
+                alt.Tooltip("users:Q", title="Distinct users", format=","),
+            ],
+        )
+        .properties(height=alt.Step(22))
     )
 
 
 def decisions_by_moderator(by: pl.DataFrame) -> alt.Chart:
-    return alt.Chart(by).mark_bar().encode(
-        x=alt.X("decisions:Q", title="Decisions", axis=alt.Axis(format="d", tickMinStep=1)),
-        y=alt.Y("decided_by:N", sort="-x", title=None),
-        tooltip=[alt.Tooltip("decided_by:N", title="Moderator"),
-                 alt.Tooltip("decisions:Q", title="Decisions", format=","),
-                 alt.Tooltip("overturned:Q", title="Overturned on appeal", format=",")],
-    ).properties(height=max(120, 28 * by.height))
+    return (
+        alt.Chart(by)
+        .mark_bar()
+        .encode(
+            x=alt.X("decisions:Q", title="Decisions", axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("decided_by:N", sort="-x", title=None),
+            tooltip=[
+                alt.Tooltip("decided_by:N", title="Moderator"),
+                alt.Tooltip("decisions:Q", title="Decisions", format=","),
+                alt.Tooltip("overturned:Q", title="Overturned on appeal", format=","),
+            ],
+        )
+        .properties(height=max(120, 28 * by.height))
+    )
 
 
 def cases_waiting(waiting: pl.DataFrame) -> alt.Chart:
-    return alt.Chart(waiting).mark_bar().encode(
-        x=alt.X("age_hours:Q", title="Waiting for (hours)"),
-        y=alt.Y("case_id:N", sort="-x", title="Case"),
-        color=alt.Color("status:N", title="Status"),
-        tooltip=[alt.Tooltip("case_id:N", title="Case"), alt.Tooltip("business_id:N", title="Business"),
-                 alt.Tooltip("status:N", title="Status"), alt.Tooltip("claimed_by:N", title="Claimed by"),
-                 alt.Tooltip("age_hours:Q", title="Waiting for (hours)", format=",.1f")],
-    ).properties(height=alt.Step(20))
+    return (
+        alt.Chart(waiting)
+        .mark_bar()
+        .encode(
+            x=alt.X("age_hours:Q", title="Waiting for (hours)"),
+            y=alt.Y("case_id:N", sort="-x", title="Case"),
+            color=alt.Color("status:N", title="Status"),
+            tooltip=[
+                alt.Tooltip("case_id:N", title="Case"),
+                alt.Tooltip("business_id:N", title="Business"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("claimed_by:N", title="Claimed by"),
+                alt.Tooltip("age_hours:Q", title="Waiting for (hours)", format=",.1f"),
+            ],
+        )
+        .properties(height=alt.Step(20))
+    )
 
 
 # --------------------------------------------------------------------------- data
 
+
 def rows_per_day(rows_by_day: pl.DataFrame) -> alt.FacetChart:
     """Loaded rows per day, one panel per kind, gaps, spikes and dips marked."""
     base = alt.Chart().encode(x=alt.X("day:T", title=None), y=alt.Y("rows:Q", title=None))
-    marks = base.transform_filter("datum.flag != null").mark_point(size=60, filled=True).encode(
-        color=colors.day_flag(),
-        tooltip=[alt.Tooltip("day:T"), "kind:N", alt.Tooltip("rows:Q", format=","), "flag:N"],
+    marks = (
+        base.transform_filter("datum.flag != null")
+        .mark_point(size=60, filled=True)
+        .encode(
+            color=colors.day_flag(),
+            tooltip=[alt.Tooltip("day:T"), "kind:N", alt.Tooltip("rows:Q", format=","), "flag:N"],
+        )
     )
     return (
         alt.layer(base.mark_line(), marks, data=rows_by_day)

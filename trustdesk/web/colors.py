@@ -12,29 +12,52 @@ from __future__ import annotations
 import altair as alt
 
 from etl.contract import BLOCK_REASONS, BUSINESS_CATEGORIES, REPORT_REASONS
-from trustdesk.analytics.metrics import REGIONS
+from trustdesk.analytics.views import NO_REASON
 
 # Labels of missing values (the read side fills them in, so the CSV says the same).
-NO_REASON = "(no reason given)"  # a block without a reason (the reason column is optional)
-NO_TEMPLATE = "(free-form or no message)"  # a report of a free-form message, or of no message
 MISSING = "–"  # a number that cannot be computed (no rate over 0 users, no previous period)
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-REGION_COLORS = dict(zip(REGIONS, ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#999999")))
+# The shipped reference data's regions; a region only a replaced markets.csv names takes the
+# next colour of the scheme (Vega extends an ordinal domain with the values it meets).
+REGION_COLORS = {
+    "Asia Pacific": "#E69F00",
+    "Europe": "#0072B2",
+    "Latin America": "#009E73",
+    "Middle East & Africa": "#D55E00",
+    "North America": "#CC79A7",
+    "Other": "#999999",
+}
 
 # Tableau 20 (dark tones first), one per category; `unknown` (no businesses file row) is grey.
-CATEGORY_COLORS = dict(zip(
-    (*BUSINESS_CATEGORIES, "unknown"),
-    ("#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#EDC948", "#B07AA1",
-     "#FF9DA7", "#9C755F", "#1F77B4", "#8CD17D", "#86BCB6", "#BAB0AC"),
-))
+CATEGORY_COLORS = dict(
+    zip(
+        (*BUSINESS_CATEGORIES, "unknown"),
+        (
+            "#4E79A7",
+            "#F28E2B",
+            "#E15759",
+            "#76B7B2",
+            "#59A14F",
+            "#EDC948",
+            "#B07AA1",
+            "#FF9DA7",
+            "#9C755F",
+            "#1F77B4",
+            "#8CD17D",
+            "#86BCB6",
+            "#BAB0AC",
+        ),
+    )
+)
 
 # Revenue streams: the billable rate-card categories of messages, plus Status ads.
 STREAM_COLORS = {"marketing": "#4C72B0", "utility": "#55A868", "authentication": "#8172B3", "ads": "#C44E52"}
 
 REPORT_REASON_COLORS = dict(zip(REPORT_REASONS, ("#D62728", "#8C564B", "#FF7F0E", "#9467BD", "#7F7F7F")))
-BLOCK_REASON_COLORS = dict(zip((*BLOCK_REASONS, NO_REASON),
-                               ("#17BECF", "#BCBD22", "#D62728", "#FF7F0E", "#7F7F7F", "#C7C7C7")))
+BLOCK_REASON_COLORS = dict(
+    zip((*BLOCK_REASONS, NO_REASON), ("#17BECF", "#BCBD22", "#D62728", "#FF7F0E", "#7F7F7F", "#C7C7C7"))
+)
 RATING_COLORS = {"HIGH": "#2CA02C", "MEDIUM": "#F2B701", "LOW": "#D62728", "UNKNOWN": "#AAAAAA"}
 RATINGS = tuple(RATING_COLORS)
 

@@ -65,7 +65,9 @@ REVIEW_QUEUE = {
     "status": text_col("Case status"),
     **CLAIMED,
     "reasons": long_text("Reasons"),
-    **SNOOZED, **CASE, **BUSINESS,
+    **SNOOZED,
+    **CASE,
+    **BUSINESS,
     "category": text_col("Category"),
     "first_flagged": cc.DateColumn("First flagged"),
     "peak_day": cc.DateColumn("Riskiest day"),
@@ -73,9 +75,11 @@ REVIEW_QUEUE = {
 }
 
 OTHER_CASES = {
-    **CASE, **BUSINESS,
+    **CASE,
+    **BUSINESS,
     "status": text_col("Case status"),
-    **CLAIMED, **SNOOZED,
+    **CLAIMED,
+    **SNOOZED,
     "opened_at": text_col("Opened (UTC)"),
     "case_risk_score": dec_col("Risk score when flagged", digits=1),
     "case_reasons": long_text("Reasons when flagged"),
@@ -85,7 +89,8 @@ AUDIT_LOG = {
     "id": id_col("Entry"),
     "at": text_col("At (UTC)"),
     "actor": text_col("Who"),
-    **CASE, **BUSINESS,
+    **CASE,
+    **BUSINESS,
     "event": text_col("Event"),
     "detail": long_text("Detail"),
 }
@@ -97,7 +102,8 @@ DECISIONS_BY_MODERATOR = {
 }
 
 CASES_WAITING = {
-    **CASE, **BUSINESS,
+    **CASE,
+    **BUSINESS,
     "status": text_col("Status"),
     "risk_score": dec_col("Risk score", digits=1),
     **CLAIMED,
@@ -136,8 +142,11 @@ FEEDBACK_REASONS = {
     "users": int_col("Distinct users"),
 }
 
-REPORTED_TEMPLATES = {"template": text_col("Template"), "reports": int_col("Reports"),
-                      "main_reason": text_col("Main reason")}
+REPORTED_TEMPLATES = {
+    "template": text_col("Template"),
+    "reports": int_col("Reports"),
+    "main_reason": text_col("Main reason"),
+}
 
 REPORTED_MESSAGES = {
     "reported_at": moment_col("Reported (UTC)"),
@@ -152,22 +161,41 @@ REPORTED_MESSAGES = {
 }
 
 CAMPAIGNS = {
-    "campaign_id": text_col("Campaign"), "name": text_col("Name"), "objective": text_col("Objective"),
-    "starts_on": cc.DateColumn("Starts"), "ends_on": cc.DateColumn("Ends"),
-    "budget_usd": usd_col("Budget"), "countries": text_col("Countries"),
-    "impressions": int_col("Impressions"), "reach": int_col("Reach"), "clicks": int_col("Clicks"),
-    "replies": int_col("Replies"), "spend_usd": usd_col("Spend"), "ctr": pct_col("CTR"),
+    "campaign_id": text_col("Campaign"),
+    "name": text_col("Name"),
+    "objective": text_col("Objective"),
+    "starts_on": cc.DateColumn("Starts"),
+    "ends_on": cc.DateColumn("Ends"),
+    "budget_usd": usd_col("Budget"),
+    "countries": text_col("Countries"),
+    "impressions": int_col("Impressions"),
+    "reach": int_col("Reach"),
+    "clicks": int_col("Clicks"),
+    "replies": int_col("Replies"),
+    "spend_usd": usd_col("Spend"),
+    "ctr": pct_col("CTR"),
 }
 
 CASE_HISTORY = {
-    "id": id_col("Case"), "status": "Status", "flagged_on": "First flagged", "opened_at": "Opened (UTC)",
-    "claimed_by": "Claimed or decided by", "decided_at": "Decided (UTC)",
-    "risk_score": dec_col("Risk score", digits=1), "reasons": long_text("Reasons"),
+    "id": id_col("Case"),
+    "status": "Status",
+    "flagged_on": "First flagged",
+    "opened_at": "Opened (UTC)",
+    "claimed_by": "Claimed or decided by",
+    "decided_at": "Decided (UTC)",
+    "risk_score": dec_col("Risk score", digits=1),
+    "reasons": long_text("Reasons"),
 }
 
 DECISIONS = {
-    **CASE, "kind": "Kind", "action": "Decision", "policy": "Policy", "rationale": long_text("Rationale"),
-    "decided_by": "By", "decided_at": "At (UTC)", "overturned": cc.CheckboxColumn("Overturned on appeal"),
+    **CASE,
+    "kind": "Kind",
+    "action": "Decision",
+    "policy": "Policy",
+    "rationale": long_text("Rationale"),
+    "decided_by": "By",
+    "decided_at": "At (UTC)",
+    "overturned": cc.CheckboxColumn("Overturned on appeal"),
     "flagged_on": "Flagged on",
 }
 
@@ -204,22 +232,38 @@ LOAD_HISTORY = {
 LOADED_ROWS = {"kind": text_col("Kind"), "loaded rows": int_col("Loaded rows")}
 
 FLAGGED_DAYS = {
-    "kind": text_col("Kind"), "day": date_col("Day"), "rows": int_col("Rows"),
-    "median_rows": int_col("Median day's rows"), "flag": text_col("Flag"),
+    "kind": text_col("Kind"),
+    "day": date_col("Day"),
+    "rows": int_col("Rows"),
+    "median_rows": int_col("Median day's rows"),
+    "flag": text_col("Flag"),
 }
 
 UNDEFINED = {
-    "entity": text_col("What"), "id": text_col("Id"), "rows": int_col("Rows naming it"),
-    "messages": int_col("Messages"), "reports": int_col("Reports"), "blocks": int_col("Blocks"),
-    "opt_outs": int_col("Marketing opt-outs"), "ad_campaigns": int_col("Ad campaigns"),
-    "ad_events": int_col("Ad events"), "first_day": date_col("First day"), "last_day": date_col("Last day"),
+    "entity": text_col("What"),
+    "id": text_col("Id"),
+    "rows": int_col("Rows naming it"),
+    "messages": int_col("Messages"),
+    "reports": int_col("Reports"),
+    "blocks": int_col("Blocks"),
+    "opt_outs": int_col("Marketing opt-outs"),
+    "ad_campaigns": int_col("Ad campaigns"),
+    "ad_events": int_col("Ad events"),
+    "first_day": date_col("First day"),
+    "last_day": date_col("Last day"),
 }
 
-COUNTRIES_WITHOUT_MARKET = {"country": text_col("Country"), "messages": int_col("Messages"),
-                            "ad_events": int_col("Ad events")}
+COUNTRIES_WITHOUT_MARKET = {
+    "country": text_col("Country"),
+    "messages": int_col("Messages"),
+    "ad_events": int_col("Ad events"),
+}
 
 MARKETS_WITHOUT_PRICE = {
-    "market": text_col("Market"), "category": text_col("Category"), "problem": text_col("Problem"),
-    "countries": int_col("Countries"), "priced_from": date_col("First price from"),
+    "market": text_col("Market"),
+    "category": text_col("Category"),
+    "problem": text_col("Problem"),
+    "countries": int_col("Countries"),
+    "priced_from": date_col("First price from"),
     "unpriced_messages": int_col("Messages without a price"),
 }

@@ -8,8 +8,17 @@ from trustdesk.web import charts
 from trustdesk.web.formats import HEADLINE
 
 
-def metric(where, label: str, value, kind: str = "number", delta: str | None = None, *,
-           digits: int | None = None, help: str | None = None, delta_color: str = "normal") -> None:
+def metric(
+    where,
+    label: str,
+    value,
+    kind: str = "number",
+    delta: str | None = None,
+    *,
+    digits: int | None = None,
+    help: str | None = None,
+    delta_color: str = "normal",
+) -> None:
     """A headline: `value` formatted by `kind` (number, usd, percent, per_1000), abbreviated when
     large with the exact value in the help."""
     short, exact = HEADLINE[kind]

@@ -9,12 +9,12 @@ callback writes the new value to the session before the next run, and each run w
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 
 import streamlit as st
 
-from trustdesk.analytics.metrics import REGIONS, Period
+from trustdesk.analytics.metrics import Period
 from trustdesk.analytics.views import Coverage, Filters, choices, coverage
 from trustdesk.warehouse import Warehouse
 from trustdesk.web.cache import cached
@@ -100,13 +100,14 @@ def _link_dates(url_from: date | None, url_to: date | None, first: date, last: d
     if end < start:
         start, end = end, start
     if end < first or start > last:
-        st.sidebar.warning(f"The link's dates lie outside the data ({day(first)} – {day(last)}); "
-                           "they are ignored.")
+        st.sidebar.warning(f"The link's dates lie outside the data ({day(first)} – {day(last)}); they are ignored.")
         return None
     if start < first or end > last:
-        st.sidebar.warning(f"The link's dates reach outside the data; they are narrowed to "
-                           f"{day(_clamp(start, first, last))} – {day(_clamp(end, first, last))}, "
-                           "which it covers.")
+        st.sidebar.warning(
+            f"The link's dates reach outside the data; they are narrowed to "
+            f"{day(_clamp(start, first, last))} – {day(_clamp(end, first, last))}, "
+            "which it covers."
+        )
     return _clamp(start, first, last).isoformat(), _clamp(end, first, last).isoformat()
 
 
@@ -151,14 +152,20 @@ def period_filter(wh: Warehouse, key: str = "period") -> Period:
     start, end = _clamp(start, first, last), _clamp(end, first, last)
     dates_key = f"{key}_dates"
     current = st.session_state.get(dates_key)
-    picking = (isinstance(current, (tuple, list)) and len(current) == 1
-               and first <= current[0] <= last)
+    picking = isinstance(current, (tuple, list)) and len(current) == 1 and first <= current[0] <= last
     if not picking:
         # A range being picked (one date so far) is left alone until its second date.
         st.session_state[dates_key] = (start, end)
-    picked = st.sidebar.date_input("Dates", key=dates_key, format="YYYY-MM-DD", min_value=first, max_value=last,
-                                   on_change=_picked_dates, args=(dates_key,),
-                                   help=f"The data covers {day(first)} to {day(last)}.")
+    picked = st.sidebar.date_input(
+        "Dates",
+        key=dates_key,
+        format="YYYY-MM-DD",
+        min_value=first,
+        max_value=last,
+        on_change=_picked_dates,
+        args=(dates_key,),
+        help=f"The data covers {day(first)} to {day(last)}.",
+    )
     picked = tuple(picked) if isinstance(picked, (tuple, list)) else (picked,)
     if picked:
         start, end = sorted((_clamp(picked[0], first, last), _clamp(picked[-1], first, last)))
@@ -166,8 +173,7 @@ def period_filter(wh: Warehouse, key: str = "period") -> Period:
     _keep("period", "custom", DEFAULT_PERIOD)
     _keep("from", period.date_from.isoformat())
     _keep("to", period.date_to.isoformat())
-    st.sidebar.caption(f"{day(period.date_from)} – {day(period.date_to)} "
-                       f"(the data covers {day(first)} to {day(last)})")
+    st.sidebar.caption(f"{day(period.date_from)} – {day(period.date_to)} (the data covers {day(first)} to {day(last)})")
     return period
 
 
@@ -182,8 +188,9 @@ def _choice_filter(param: str, label: str, options: list[str], what: str, key: s
     return value
 
 
-def region_filter(key: str = "region") -> str | None:
-    return _choice_filter("region", "Region", list(REGIONS), "region", key)
+def region_filter(regions: tuple[str, ...], key: str = "region") -> str | None:
+    """Regions of the reference data (a replaced markets.csv brings its own)."""
+    return _choice_filter("region", "Region", list(regions), "region", key)
 
 
 def market_filter(markets: dict[str, tuple[str, ...]], region: str | None, key: str = "market") -> str | None:
@@ -200,7 +207,7 @@ def filters(wh: Warehouse) -> Filters:
     """The filters every analytics page shares, drawn in the sidebar."""
     options = cached(choices, wh)
     period = period_filter(wh)
-    region = region_filter()
+    region = region_filter(options.regions)
     market = market_filter(options.markets, region)
     category = category_filter(options.categories)
     return Filters(period, region, market, category)
@@ -212,8 +219,11 @@ def describe(f: Filters, cover: Coverage | None = None) -> str:
     dates = f"{day(f.period.date_from)} – {day(f.period.date_to)} ({f.period.days:,} days"
     if cover is not None and not cover.complete:
         covered = cover.covered
-        dates += (f"; the data covers {cover.days_with_data:,} of them, {day(covered.date_from)} – "
-                  f"{day(covered.date_to)}" if covered else "; the data covers none of them")
+        dates += (
+            f"; the data covers {cover.days_with_data:,} of them, {day(covered.date_from)} – {day(covered.date_to)}"
+            if covered
+            else "; the data covers none of them"
+        )
     parts = [dates + ")"]
     parts += [v for v in (f.region, markdown_plain(f.market or ""), f.category) if v]
     return " · ".join(parts)
@@ -228,12 +238,16 @@ def compared(cover: Coverage) -> str:
         return "No changes shown: the calendar has no period before these dates."
     span = f"the {n:,} days before ({day(before.date_from)} – {day(before.date_to)})"
     if not cover.complete:
-        return (f"No changes shown: the data covers only {cover.days_with_data:,} of these {n:,} days, "
-                f"and {cover.previous_days_with_data:,} of {span}.")
+        return (
+            f"No changes shown: the data covers only {cover.days_with_data:,} of these {n:,} days, "
+            f"and {cover.previous_days_with_data:,} of {span}."
+        )
     if cover.previous_days_with_data == 0:
         return f"No changes shown: {span} are not in the data, which starts on {day(cover.first_day)}."
-    return (f"No changes shown: {span} have data on only {cover.previous_days_with_data:,} of them "
-            f"(the data starts on {day(cover.first_day)}).")
+    return (
+        f"No changes shown: {span} have data on only {cover.previous_days_with_data:,} of them "
+        f"(the data starts on {day(cover.first_day)})."
+    )
 
 
 def caption(wh: Warehouse, f: Filters, more: str = "") -> None:
@@ -250,8 +264,14 @@ def no_data(wh: Warehouse, f: Filters, what: str) -> None:
         hints.append(f"choose dates between {day(first)} and {day(last)}, which the data covers")
     elif f.period.days < 90:
         hints.append("choose a longer period")
-    hints += [f"set {name} to {label}" for name, label, value in (
-        ("Business category", ALL_CATEGORIES, f.category), ("Market", ALL_MARKETS, f.market),
-        ("Region", ALL_REGIONS, f.region)) if value]
+    hints += [
+        f"set {name} to {label}"
+        for name, label, value in (
+            ("Business category", ALL_CATEGORIES, f.category),
+            ("Market", ALL_MARKETS, f.market),
+            ("Region", ALL_REGIONS, f.region),
+        )
+        if value
+    ]
     advice = ", or ".join(hints) if hints else "load more data on the Upload page"
     st.info(f"No {what} for these filters ({describe(f, coverage(wh, f.period))}). To see some, {advice}.")

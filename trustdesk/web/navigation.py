@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl.settings import REPO_ROOT
+from trustdesk.accounts.auth import RANK
+from trustdesk.site import site_root
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,9 @@ PAGES = (
     PageSpec("Moderation", "pages/moderation/review_queue.py", "Review queue", ":material/gavel:", "moderator"),
     PageSpec("Moderation", "pages/moderation/business.py", "Business", ":material/storefront:", "moderator"),
     PageSpec("Moderation", "pages/moderation/audit_log.py", "Audit log", ":material/history:", "moderator"),
-    PageSpec("Moderation", "pages/moderation/moderator_metrics.py", "Moderator metrics", ":material/monitoring:", "moderator"),
+    PageSpec(
+        "Moderation", "pages/moderation/moderator_metrics.py", "Moderator metrics", ":material/monitoring:", "moderator"
+    ),
     PageSpec("Data", "pages/data/upload.py", "Upload", ":material/upload_file:", "moderator"),
     PageSpec("Data", "pages/data/quarantine.py", "Quarantine", ":material/warning:", "moderator"),
     PageSpec("Data", "pages/data/load_history.py", "Load history", ":material/list_alt:", "analyst"),
@@ -44,9 +48,7 @@ PAGES = (
 
 def pages_for(role: str) -> list[PageSpec]:
     """The pages this role may open that exist in this build."""
-    from trustdesk.accounts.auth import RANK
-
-    return [p for p in PAGES if RANK[role] >= RANK[p.role] and (REPO_ROOT / p.file).exists()]
+    return [p for p in PAGES if RANK[role] >= RANK[p.role] and (site_root() / p.file).exists()]
 
 
 def page_file(stem: str) -> str:

@@ -26,17 +26,16 @@ import traceback
 from contextlib import asynccontextmanager
 
 import streamlit as st
-from streamlit.runtime import Runtime
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from streamlit.runtime import Runtime
 
 from trustdesk.accounts import auth
-from etl import settings as config
-from trustdesk.web import uploadgate
 from trustdesk.data import uploads
 from trustdesk.site import app_file
+from trustdesk.web import uploadgate
 from trustdesk.web.session import data_root
 
 log = logging.getLogger("trustdesk.web")
@@ -66,6 +65,7 @@ SECURITY_HEADERS = {
 
 # --------------------------------------------------------------------------- session cookie
 
+
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None:
@@ -88,17 +88,25 @@ async def session_endpoint(request: Request) -> Response:
         if not isinstance(ticket, str):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        return JSONResponse({"error": "expected {\"ticket\": \"...\"}"}, status_code=400)
+        return JSONResponse({"error": 'expected {"ticket": "..."}'}, status_code=400)
     token = await asyncio.to_thread(auth.redeem_ticket, data_root(), ticket)
     if token is None:
         return JSONResponse({"error": "unknown or expired ticket"}, status_code=403)
     response = Response(status_code=204)
-    response.set_cookie(auth.SESSION_COOKIE, token, max_age=auth.SESSION_HOURS * 3600, path="/",
-                        httponly=True, samesite="strict", secure=secure)
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        max_age=auth.SESSION_HOURS * 3600,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+    )
     return response
 
 
 # --------------------------------------------------------------------------- middleware
+
 
 class SecurityHeaders:
     def __init__(self, app):
@@ -110,8 +118,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.decode("latin-1").lower() not in _LOWER_SECURITY]
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.decode("latin-1").lower() not in _LOWER_SECURITY
+                ]
                 headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
                 message = {**message, "headers": headers}
             await send(message)
@@ -179,22 +188,23 @@ class UploadGate:
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] in ("PUT", "DELETE"):
             base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
-            path = scope["path"][len(base.rstrip("/")):] if scope["path"].startswith(base) else scope["path"]
+            path = scope["path"][len(base.rstrip("/")) :] if scope["path"].startswith(base) else scope["path"]
             match = _UPLOAD_PATH.match(path)
             if match:
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-                refusal = await asyncio.to_thread(check_upload, match["session"], scope["method"],
-                                                  headers.get("content-length"))
+                refusal = await asyncio.to_thread(
+                    check_upload, match["session"], scope["method"], headers.get("content-length")
+                )
                 if refusal is not None:
                     status, sentence = refusal
                     log.warning("upload refused (%s): %s", status, sentence)
-                    response = JSONResponse({"error": sentence}, status_code=status,
-                                            headers={"Connection": "close"})
+                    response = JSONResponse({"error": sentence}, status_code=status, headers={"Connection": "close"})
                     return await response(scope, receive, send)
         await self.app(scope, receive, send)
 
 
 # --------------------------------------------------------------------------- errors
+
 
 def report_error(exc: Exception) -> bool:
     """A page raised: the traceback goes to the server's log under an id; the person sees one
@@ -202,14 +212,17 @@ def report_error(exc: Exception) -> bool:
     error_id = secrets.token_hex(4)
     log.error("page error %s:\n%s", error_id, "".join(traceback.format_exception(exc)))
     try:
-        st.error(f"Something went wrong on this page (error {error_id}). Reload the page; if it happens "
-                 f"again, tell your admin the error id {error_id}, which the server's log explains.")
+        st.error(
+            f"Something went wrong on this page (error {error_id}). Reload the page; if it happens "
+            f"again, tell your admin the error id {error_id}, which the server's log explains."
+        )
     except Exception:  # noqa: BLE001 - the error display itself must never raise
         pass
     return True
 
 
 # --------------------------------------------------------------------------- housekeeping
+
 
 def housekeeping(max_age_seconds: float | None = None) -> None:
     """Drop upload permissions of Streamlit sessions that ended, and sweep staged uploads."""

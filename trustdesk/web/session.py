@@ -5,16 +5,16 @@ Pages call `session.require(role)` first; app.py asks `principal()` for the navi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import streamlit as st
 
-from trustdesk.accounts import auth
 from etl import settings as config
-from trustdesk.web import uploadgate
-import json
 from etl.store import read_pointer
+from trustdesk.accounts import auth
 from trustdesk.data import maintenance
+from trustdesk.web import uploadgate
 
 
 def data_root() -> Path:
@@ -122,10 +122,12 @@ def cookie_bridge(who: auth.Principal) -> None:
 
 def _fetch_script(method: str, body: dict | None) -> str:
     base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
-    url = (base.rstrip("/") + COOKIE_PATH)
+    url = base.rstrip("/") + COOKIE_PATH
     payload = json.dumps(json.dumps(body)) if body is not None else "null"
-    return (f"<script>fetch({json.dumps(url)}, {{method: {json.dumps(method)}, credentials: 'same-origin', "
-            f"headers: {{'Content-Type': 'application/json'}}, body: {payload}}});</script>")
+    return (
+        f"<script>fetch({json.dumps(url)}, {{method: {json.dumps(method)}, credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'application/json'}}, body: {payload}}});</script>"
+    )
 
 
 def clear_cookie() -> None:
@@ -137,8 +139,7 @@ def clear_cookie() -> None:
 def try_sign_in(name: str, password: str) -> str | None:
     """Sign in with a password; the error sentence to show, or None when signed in."""
     try:
-        sign_in_as(auth.sign_in(data_root(), (name or "").strip(), password or "",
-                                address=_client_address()))
+        sign_in_as(auth.sign_in(data_root(), (name or "").strip(), password or "", address=_client_address()))
     except auth.AuthError as exc:
         return _sentence(str(exc)) + "."
     return None
@@ -221,8 +222,9 @@ def stale_data_notice(who: auth.Principal, version) -> None:
     if said := st.session_state.pop("rebuild_said", None):
         (st.error if said.startswith("The rebuild failed") else st.success)(said)
     if warnings and who.can("admin"):
-        st.button("Rebuild the warehouse now", key="rebuild_marts", type="primary",
-                  on_click=_rebuild_clicked, args=(who,))
+        st.button(
+            "Rebuild the warehouse now", key="rebuild_marts", type="primary", on_click=_rebuild_clicked, args=(who,)
+        )
     elif warnings:
         st.caption("An admin can rebuild it from this box, or run `trustdesk rebuild`.")
 
@@ -230,8 +232,10 @@ def stale_data_notice(who: auth.Principal, version) -> None:
 def hide_sidebar() -> None:
     """Signed out, nothing but the sign-in form shows: Streamlit would otherwise list the files of
     pages/ in the sidebar when a page's address is opened directly. Fixed CSS, no user text."""
-    st.html("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
-            " [data-testid='stExpandSidebarButton'] { display: none; }</style>")
+    st.html(
+        "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
+        " [data-testid='stExpandSidebarButton'] { display: none; }</style>"
+    )
 
 
 def _sign_out_clicked() -> None:

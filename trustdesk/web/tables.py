@@ -21,15 +21,17 @@ def table(df, name: str, f: Filters, columns: dict | None = None, height: int | 
         st.caption("No rows for these filters.")
         return
     order = [c for c in columns if c in df.columns] + [c for c in df.columns if c not in columns]
-    st.dataframe(df.to_arrow(), column_config=columns, column_order=order, hide_index=True, width="stretch",
-                 height=height)
+    st.dataframe(
+        df.to_arrow(), column_config=columns, column_order=order, hide_index=True, width="stretch", height=height
+    )
     download(df, csv_name(name, f), key=f"csv_{name}")
 
 
 def download(df, file_name: str, key: str | None = None) -> None:
     """The frame as a CSV file whose cells a spreadsheet will not run as formulas."""
-    st.download_button("Download CSV", safe_csv(df), file_name=file_name, mime="text/csv", key=key,
-                       icon=":material/download:")
+    st.download_button(
+        "Download CSV", safe_csv(df), file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
+    )
 
 
 def _slug(text: str) -> str:

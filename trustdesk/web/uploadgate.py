@@ -8,11 +8,11 @@ upload before reading its body, and checks the person's session again on each up
 
 from __future__ import annotations
 
-from streamlit.runtime.scriptrunner import get_script_run_ctx
-
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 UPLOAD_ROLE = "moderator"
 

@@ -25,11 +25,13 @@ import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from etl.settings import data_dir
 from trustdesk.webhook.inbox import SEGMENT_MAX_BYTES, SegmentWriter, encode_record, inbox_dir
 from trustdesk.webhook.secrets import Secrets, WebhookConfigError, load_secrets
 
@@ -99,8 +101,9 @@ class GroupCommitter:
             self.writer.close()
 
 
-def create_app(root: Path, secrets: Secrets, *, max_body_bytes: int = MAX_BODY_BYTES,
-               segment_max_bytes: int = SEGMENT_MAX_BYTES) -> Starlette:
+def create_app(
+    root: Path, secrets: Secrets, *, max_body_bytes: int = MAX_BODY_BYTES, segment_max_bytes: int = SEGMENT_MAX_BYTES
+) -> Starlette:
     committer = GroupCommitter(inbox_dir(root), segment_max_bytes)
     app_secret = secrets.app_secret.encode("utf-8")
     verify_token = secrets.verify_token.encode("utf-8")
@@ -152,21 +155,29 @@ def create_app(root: Path, secrets: Secrets, *, max_body_bytes: int = MAX_BODY_B
             await committer.stop()
             print(f"stored {committer.bodies:,} bodies with {committer.batches:,} fsyncs", flush=True)
 
-    app = Starlette(routes=[
-        Route("/webhook", verify, methods=["GET"]),
-        Route("/webhook", receive, methods=["POST"]),
-        Route("/healthz", health, methods=["GET"]),
-    ], lifespan=lifespan)
+    app = Starlette(
+        routes=[
+            Route("/webhook", verify, methods=["GET"]),
+            Route("/webhook", receive, methods=["POST"]),
+            Route("/healthz", health, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
     app.state.committer = committer
     return app
 
 
-def serve(host: str, port: int, root: Path, *, secrets: Secrets | None = None,
-          max_body_bytes: int = MAX_BODY_BYTES, announce=print) -> None:
+def serve(
+    host: str,
+    port: int,
+    root: Path,
+    *,
+    secrets: Secrets | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    announce=print,
+) -> None:
     """Run the receiver until stopped. Refuses to start (`WebhookConfigError`, one sentence)
     without the verify token and the app secret."""
-    import uvicorn
-
     secrets = secrets or load_secrets()
     root = Path(root)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -182,18 +193,22 @@ def serve(host: str, port: int, root: Path, *, secrets: Secrets | None = None,
         raise WebhookConfigError(f"trustdesk webhook: cannot listen on {host}:{port} ({exc.strerror})") from exc
     sock.listen(2048)
     actual = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(root, secrets, max_body_bytes=max_body_bytes), log_level="warning",
-                            access_log=False, lifespan="on", timeout_keep_alive=30)
+    config = uvicorn.Config(
+        create_app(root, secrets, max_body_bytes=max_body_bytes),
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_keep_alive=30,
+    )
     announce(f"TrustDesk webhook receiver on http://{host}:{actual}/webhook; inbox {inbox_dir(root)}")
     sys.stdout.flush()
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def main(argv: list[str] | None = None) -> int:
-    from etl.settings import data_dir
-
-    parser = argparse.ArgumentParser(prog="python -m trustdesk.webhook",
-                                     description="Receive WhatsApp Cloud API webhooks into the inbox.")
+    parser = argparse.ArgumentParser(
+        prog="python -m trustdesk.webhook", description="Receive WhatsApp Cloud API webhooks into the inbox."
+    )
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--data-dir", default=None, help="default: $TRUSTDESK_DATA, else ./data")

@@ -35,10 +35,10 @@ import struct
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 MAGIC = b"TDW1"
 HEAD = struct.Struct(">4sIIQ")  # magic, body length, crc32, received_at_ns
@@ -66,6 +66,7 @@ def encode_record(body: bytes, received_ns: int | None = None) -> bytes:
 
 
 # --------------------------------------------------------------------------- writing
+
 
 class SegmentWriter:
     """Appends batches of records to this process's own segment; fsync before returning. Not
@@ -131,6 +132,7 @@ class SegmentWriter:
 
 # --------------------------------------------------------------------------- reading
 
+
 @dataclass
 class Record:
     offset: int
@@ -164,14 +166,15 @@ def _parse(data: bytes, pos: int) -> tuple[str, Record | None]:
     end = pos + HEAD.size + length
     if end > len(data):
         return "partial", None
-    body = data[pos + HEAD.size:end]
+    body = data[pos + HEAD.size : end]
     if zlib.crc32(body, zlib.crc32(struct.pack(">Q", ns))) != crc:
         return "bad", None
     return "ok", Record(pos, end, ns, body)
 
 
-def scan(path: Path, start: int, *, sealed: bool, limit: int | None = None,
-         stop: int | None = None) -> tuple[list[Record], int, int]:
+def scan(
+    path: Path, start: int, *, sealed: bool, limit: int | None = None, stop: int | None = None
+) -> tuple[list[Record], int, int]:
     """Records from `start`: (records, position after them, bytes skipped). In a sealed segment a
     part that cannot be read (a torn tail, damage) is skipped up to the next whole record; in a
     live one reading stops there, to go on when the writer has finished."""
@@ -202,6 +205,7 @@ def segments(inbox: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- folding
+
 
 @dataclass
 class InboxBatch:
@@ -334,8 +338,14 @@ def _archive(inbox: Path, state: dict, result: FoldResult) -> None:
         _write_json(inbox / STATE, state)
 
 
-def fold_inbox(root: Path, convert_and_load: Callable[[InboxBatch], object], *,
-               max_bodies: int = 5000, max_batches: int | None = None, wait: bool = True) -> FoldResult:
+def fold_inbox(
+    root: Path,
+    convert_and_load: Callable[[InboxBatch], object],
+    *,
+    max_bodies: int = 5000,
+    max_batches: int | None = None,
+    wait: bool = True,
+) -> FoldResult:
     """Hand every stored body not yet folded to `convert_and_load`, in batches of at most
     `max_bodies`, exactly once (see the module's docstring). The callback returns only when the
     batch is committed (the loader's transaction); if it raises, the batch stays pending and the
@@ -375,8 +385,13 @@ def fold_inbox(root: Path, convert_and_load: Callable[[InboxBatch], object], *,
     return result
 
 
-def fold_every(root: Path, convert_and_load: Callable[[InboxBatch], object], seconds: float,
-               stop: threading.Event, on_error: Callable[[Exception], None] | None = None) -> None:
+def fold_every(
+    root: Path,
+    convert_and_load: Callable[[InboxBatch], object],
+    seconds: float,
+    stop: threading.Event,
+    on_error: Callable[[Exception], None] | None = None,
+) -> None:
     """Fold every `seconds` until `stop` is set (a thread beside the receiver, or a process)."""
     while not stop.is_set():
         try:

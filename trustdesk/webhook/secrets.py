@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 ENV_VERIFY_TOKEN = "TRUSTDESK_WEBHOOK_VERIFY_TOKEN"
 ENV_APP_SECRET = "TRUSTDESK_APP_SECRET"
@@ -46,8 +46,10 @@ def load_secrets(env: Mapping[str, str] | None = None, files: list[Path] | None 
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise WebhookConfigError(f"trustdesk webhook: {path.name} in {path.parent.name}/ cannot be read "
-                                     f"as TOML ({exc}); fix it or set the secrets in the environment") from exc
+            raise WebhookConfigError(
+                f"trustdesk webhook: {path.name} in {path.parent.name}/ cannot be read "
+                f"as TOML ({exc}); fix it or set the secrets in the environment"
+            ) from exc
         table = data.get("webhook") if isinstance(data.get("webhook"), dict) else {}
         token = token or str(data.get(ENV_VERIFY_TOKEN) or table.get("verify_token") or "").strip()
         secret = secret or str(data.get(ENV_APP_SECRET) or table.get("app_secret") or "").strip()
@@ -56,5 +58,6 @@ def load_secrets(env: Mapping[str, str] | None = None, files: list[Path] | None 
         raise WebhookConfigError(
             f"trustdesk webhook: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
             "put them in the environment or in .streamlit/secrets.toml (never on the command line), "
-            "then start it again.")
+            "then start it again."
+        )
     return Secrets(token, secret)

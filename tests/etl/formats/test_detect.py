@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from etl.contract import FileRejected
 from etl.formats import FORMATS, UnknownFormat, UnreadableFile, convert, detect, guidance
-from etl.ingest.csvfile import FileRejected
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "docs" / "samples"
 EXPECTED = {
-    "v1_messages.csv": "v1", "whatsapp_webhook.jsonl": "whatsapp_webhook",
-    "twilio_messages.csv": "twilio_csv", "twilio_bulkexport.jsonl.gz": "twilio_bulkexport",
+    "v1_messages.csv": "v1",
+    "whatsapp_webhook.jsonl": "whatsapp_webhook",
+    "twilio_messages.csv": "twilio_csv",
+    "twilio_bulkexport.jsonl.gz": "twilio_bulkexport",
     "meta_pricing_analytics.json": "meta_pricing_analytics",
 }
 
@@ -38,8 +40,11 @@ def test_the_name_does_not_decide_the_content_does(tmp_path):
         shutil.copy(SAMPLES / sample, misleading)
         assert detect(misleading) == fmt, sample
         zipped = tmp_path / "export.txt"
-        zipped.write_bytes(gzip.compress((SAMPLES / sample).read_bytes()) if not sample.endswith(".gz")
-                           else (SAMPLES / sample).read_bytes())
+        zipped.write_bytes(
+            gzip.compress((SAMPLES / sample).read_bytes())
+            if not sample.endswith(".gz")
+            else (SAMPLES / sample).read_bytes()
+        )
         assert detect(zipped) == fmt, sample
 
 

@@ -26,8 +26,15 @@ def response(points, **top):
 
 
 def point(start=DAY, span=86400, **kw):
-    p = {"start": start, "end": start + span, "country": "IN", "pricing_category": "UTILITY",
-         "pricing_type": "REGULAR", "volume": 3, "cost": 0.0042}
+    p = {
+        "start": start,
+        "end": start + span,
+        "country": "IN",
+        "pricing_category": "UTILITY",
+        "pricing_type": "REGULAR",
+        "volume": 3,
+        "cost": 0.0042,
+    }
     p.update(kw)
     return p
 
@@ -40,25 +47,37 @@ def test_sample_converts_to_billed_rows_in_its_currency(tmp_path):
     assert len(got) == 8 and {r["currency"] for r in got} == {"USD"}
     assert next(csv.reader(open(conv.files["billed_pricing"]))) == list(header("billed_pricing"))
     lite = [r for r in got if r["pricing_category"] == "marketing_lite"]
-    assert {(r["category"], r["country"], r["cost"], r["granularity"]) for r in lite} == {("marketing", "DE", "0.1365", "daily")}
+    assert {(r["category"], r["country"], r["cost"], r["granularity"]) for r in lite} == {
+        ("marketing", "DE", "0.1365", "daily")
+    }
     assert BILLED_PRICING.is_dimension
 
 
 def test_daily_half_hour_and_stated_granularity(tmp_path):
     path = tmp_path / "p.json"
-    path.write_text(json.dumps(response([point(), point(span=1800, country="BR"),
-                                         point(span=7200, country="DE")], id="123", currency="inr")))
+    path.write_text(
+        json.dumps(
+            response(
+                [point(), point(span=1800, country="BR"), point(span=7200, country="DE")], id="123", currency="inr"
+            )
+        )
+    )
     conv = convert(path, None, tmp_path / "o")
     got = {r["country"]: r for r in rows(conv)}
     assert (got["IN"]["granularity"], got["IN"]["period_start"], got["IN"]["period_end"]) == (
-        "daily", "2026-10-15T00:00:00Z", "2026-10-16T00:00:00Z")
+        "daily",
+        "2026-10-15T00:00:00Z",
+        "2026-10-16T00:00:00Z",
+    )
     assert got["BR"]["granularity"] == "half_hour"
     assert (got["IN"]["account_id"], got["IN"]["currency"], got["IN"]["volume"]) == ("123", "INR", "3")
-    assert [q.reasons for q in conv.quarantined] == [[
-        "the granularity is neither stated nor told by start and end (half an hour, a day or a month)"]]
+    assert [q.reasons for q in conv.quarantined] == [
+        ["the granularity is neither stated nor told by start and end (half an hour, a day or a month)"]
+    ]
     stated = tmp_path / "s.json"
-    stated.write_text(json.dumps({"pricing_analytics": {"data": [{"granularity": "HALF_HOUR",
-                                                                  "data_points": [point(span=7200)]}]}}))
+    stated.write_text(
+        json.dumps({"pricing_analytics": {"data": [{"granularity": "HALF_HOUR", "data_points": [point(span=7200)]}]}})
+    )
     assert rows(convert(stated, None, tmp_path / "s"))[0]["granularity"] == "half_hour"
 
 
@@ -82,8 +101,10 @@ def test_bad_data_points_are_quarantined_with_their_place(tmp_path):
     conv = convert(path, None, tmp_path / "o")
     assert len(rows(conv)) == 1
     q = {x.place: x.reasons for x in conv.quarantined}
-    assert q["line 1: data[0].data_points[1]"] == ["start is missing or not Unix seconds",
-                                                   "volume 'many' is not a whole number"]
+    assert q["line 1: data[0].data_points[1]"] == [
+        "start is missing or not Unix seconds",
+        "volume 'many' is not a whole number",
+    ]
     assert q["line 1: data[0].data_points[2]"] == ["cost '-1' is not an amount of 0 or more"]
 
 

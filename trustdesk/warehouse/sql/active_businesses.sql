@@ -3,12 +3,8 @@
 with messages as (
     select s.business_id, s.user_region as region, s.user_market as market
     from business_day as s
-    left join dim_businesses as b using (business_id)
     where s.direction = 'outbound'
-      and s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
-      and ($category::varchar is null or b.category = $category)
+      and {{ filters('s') }}
 )
 
 select

@@ -5,12 +5,7 @@
 with events as (
     select s.day, s.user_id, s.user_country, s.user_region, s.impressions, s.clicks, s.replies, s.spend_usd
     from ad_user_day as s
-    left join dim_campaigns as c using (campaign_id)
-    left join dim_businesses as b on b.business_id = c.business_id
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
-      and ($category::varchar is null or coalesce(b.category, 'unknown') = $category)
+    where {{ filters('s') }}
 ),
 
 grouped as (

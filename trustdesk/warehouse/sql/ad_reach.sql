@@ -5,9 +5,7 @@
 with events as (
     select s.*
     from ad_user_day as s
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
+    where {{ filters('s') }}
 ),
 
 per_campaign as (
@@ -37,8 +35,6 @@ final as (
         c.business_id
     from per_campaign as p
     left join dim_campaigns as c using (campaign_id)
-    left join dim_businesses as b on b.business_id = c.business_id
-    where $category::varchar is null or coalesce(b.category, 'unknown') = $category
 )
 
 select * from final order by campaign_id

@@ -1,6 +1,6 @@
 -- What Meta billed (pricing_analytics, loaded as billed_pricing) beside TrustDesk's rate-card
 -- revenue of the same period, by country and category, with the difference (billed - rate card).
--- Rate-card revenue prices billable messages as revenue_by_region does. Exact money (DECIMAL).
+-- Rate-card revenue is business_day.revenue_usd, as revenue_by_region sums it. Exact money (DECIMAL).
 with billed as (
     select country, category, sum(volume)::bigint as billed_volume, sum(cost) as billed_usd
     from billed_pricing
@@ -8,22 +8,11 @@ with billed as (
     group by all
 ),
 
-ours as (
-    select s.day, s.user_country as country, s.user_market as market, s.category,
-           sum(s.billable)::bigint as messages
+priced as (
+    select s.user_country as country, s.category, sum(s.billable)::bigint as billable_messages,
+           sum(s.revenue_usd) as ratecard_usd
     from business_day as s
     where s.day between $date_from and $date_to and s.billable > 0
-    group by all
-),
-
-priced as (
-    select o.country, o.category, sum(o.messages)::bigint as billable_messages,
-           sum(o.messages * coalesce(
-               (select arg_max(r.price_usd, r.effective_from)
-                from ref_rate_card as r
-                where r.market = o.market and r.category = o.category and r.effective_from <= o.day),
-               0)) as ratecard_usd
-    from ours as o
     group by all
 )
 

@@ -7,9 +7,7 @@ with reached as (
         count(distinct s.user_id) filter (where s.outbound_ok > 0) as reached_users,
         sum(s.outbound_ok)::bigint as messages_ok
     from business_user_day as s
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
+    where {{ filters('s') }}
     group by s.business_id
 ),
 
@@ -17,9 +15,7 @@ feedback as (
     select f.kind, f.business_id, f.user_id
     from feedback_events as f
     where f.kind in ('block', 'report')
-      and f.day between $date_from and $date_to
-      and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or f.user_market = $market)
+      and {{ filters('f') }}
 ),
 
 blocks as (
@@ -52,7 +48,6 @@ final as (
     left join reports as p using (business_id)
     left join dim_businesses as d using (business_id)
     where r.reached_users > 0
-      and ($category::varchar is null or d.category = $category)
 )
 
 select * from final order by business_id

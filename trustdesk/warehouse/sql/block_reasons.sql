@@ -5,11 +5,7 @@ select
     count(distinct f.user_id) as blocking_users,
     count(distinct f.business_id) as businesses
 from feedback_events as f
-left join dim_businesses as b using (business_id)
 where f.kind = 'block'
-  and f.day between $date_from and $date_to
-  and ($region::varchar is null or f.user_region = $region)
-  and ($market::varchar is null or f.user_market = $market)
-  and ($category::varchar is null or b.category = $category)
+  and {{ filters('f') }}
 group by f.reason
 order by blocks desc, f.reason

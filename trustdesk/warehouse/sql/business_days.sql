@@ -31,12 +31,7 @@ final as (
         coalesce(q.reached_7d, 0)::bigint as reached_7d,
         coalesce(q.negative_7d, 0)::bigint as negative_7d,
         case when coalesce(q.reached_7d, 0) > 0 then q.negative_7d / q.reached_7d end as negative_rate_7d,
-        case
-            when coalesce(q.reached_7d, 0) < $min_reached then 'UNKNOWN'
-            when q.negative_7d / q.reached_7d < $medium_from then 'HIGH'
-            when q.negative_7d / q.reached_7d < $low_from then 'MEDIUM'
-            else 'LOW'
-        end as rating
+        quality_rating(q.negative_7d, coalesce(q.reached_7d, 0), $min_reached, $medium_from, $low_from) as rating
     from days as d
     left join activity as a using (day)
     left join quality as q using (day)

@@ -1,10 +1,6 @@
 -- The overview's trend lines, per day: messages, active businesses, spam reports, blocks and
 -- Status ad reach (distinct users that day), for a region, market and business category.
-with businesses as (
-    select business_id, category from dim_businesses
-),
-
-days as (
+with days as (
     select cast(unnest(range($date_from::date, $date_to::date + 1, interval 1 day)) as date) as day
 ),
 
@@ -14,11 +10,7 @@ msgs as (
         sum(s.messages)::bigint as messages,
         count(distinct s.business_id) filter (where s.direction = 'outbound') as active_businesses
     from business_day as s
-    left join businesses as b using (business_id)
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
-      and ($category::varchar is null or b.category = $category)
+    where {{ filters('s') }}
     group by s.day
 ),
 
@@ -28,23 +20,14 @@ fb as (
         count(*) filter (where f.kind = 'report') as reports,
         count(*) filter (where f.kind = 'block') as blocks
     from feedback_events as f
-    left join businesses as b using (business_id)
-    where f.day between $date_from and $date_to
-      and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or f.user_market = $market)
-      and ($category::varchar is null or b.category = $category)
+    where {{ filters('f') }}
     group by f.day
 ),
 
 ads as (
     select s.day, count(distinct s.user_id) filter (where s.impressions > 0) as ad_reach
     from ad_user_day as s
-    left join dim_campaigns as c using (campaign_id)
-    left join businesses as b on b.business_id = c.business_id
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
-      and ($category::varchar is null or coalesce(b.category, 'unknown') = $category)
+    where {{ filters('s') }}
     group by s.day
 )
 

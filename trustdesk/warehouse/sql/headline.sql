@@ -1,19 +1,11 @@
 -- Overview headline numbers for a period, from the marts, for a region, a market (of the user's
 -- country) and a business category (each NULL for all).
-with businesses as (
-    select business_id, category from dim_businesses
-),
-
-messages as (
+with messages as (
     select
         sum(s.messages)::bigint as messages,
         count(distinct s.business_id) filter (where s.direction = 'outbound') as active_businesses
     from business_day as s
-    left join businesses as b using (business_id)
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
-      and ($category::varchar is null or b.category = $category)
+    where {{ filters('s') }}
 ),
 
 reached as (
@@ -21,11 +13,8 @@ reached as (
     from (
         select distinct s.business_id, s.user_id
         from business_user_day as s
-        left join businesses as b using (business_id)
-        where s.day between $date_from and $date_to and s.outbound_ok > 0
-          and ($region::varchar is null or s.user_region = $region)
-          and ($market::varchar is null or s.user_market = $market)
-          and ($category::varchar is null or b.category = $category)
+        where s.outbound_ok > 0
+          and {{ filters('s') }}
     )
 ),
 
@@ -34,23 +23,14 @@ feedback as (
         count(*) filter (where f.kind = 'report') as reports,
         count(distinct (f.business_id, f.user_id)) filter (where f.kind = 'block') as blocking_pairs
     from feedback_events as f
-    left join businesses as b using (business_id)
-    where f.day between $date_from and $date_to
-      and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or f.user_market = $market)
-      and ($category::varchar is null or b.category = $category)
+    where {{ filters('f') }}
 ),
 
 ads as (
     select count(distinct s.user_id) filter (where s.impressions > 0) as ad_reach,
            sum(s.spend_usd) as ad_revenue_usd
     from ad_user_day as s
-    left join dim_campaigns as c using (campaign_id)
-    left join businesses as b on b.business_id = c.business_id
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
-      and ($category::varchar is null or coalesce(b.category, 'unknown') = $category)
+    where {{ filters('s') }}
 )
 
 select

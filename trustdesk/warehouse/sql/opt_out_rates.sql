@@ -5,9 +5,7 @@ with recipients as (
     select s.business_id, count(distinct s.user_id) as marketing_users
     from business_user_day as s
     where s.marketing_ok > 0
-      and s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
+      and {{ filters('s') }}
     group by s.business_id
 ),
 
@@ -15,9 +13,7 @@ latest as (
     select f.business_id, f.user_id, arg_max(f.reason, (f.at, f.event_id)) as action
     from feedback_events as f
     where f.kind = 'opt_out'
-      and f.day between $date_from and $date_to
-      and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or f.user_market = $market)
+      and {{ filters('f') }}
     group by f.business_id, f.user_id
 ),
 

@@ -1,8 +1,10 @@
 -- Per business: outbound messages, free-form messages outside the customer-service window and
 -- cold marketing outreach (docs/metrics.md), with the windows users opened and the share answered
 -- within 24 h.
-with markets as (
-    select country, market from ref_markets
+with responses as (
+    select s.*, coalesce(m.market, 'Other') as user_market
+    from response_day as s
+    left join ref_markets as m on m.country = s.user_country
 ),
 
 messages as (
@@ -14,19 +16,14 @@ messages as (
         sum(s.cold)::bigint as cold_messages
     from business_day as s
     where s.direction = 'outbound'
-      and s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
+      and {{ filters('s') }}
     group by s.business_id
 ),
 
 windows as (
     select s.business_id, sum(s.opened)::bigint as windows_opened, sum(s.answered_24h)::bigint as answered_24h
-    from response_day as s
-    left join markets as m on m.country = s.user_country
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
+    from responses as s
+    where {{ filters('s') }}
     group by s.business_id
 ),
 
@@ -47,7 +44,6 @@ final as (
     from messages as g
     full outer join windows as w using (business_id)
     left join dim_businesses as d on d.business_id = coalesce(g.business_id, w.business_id)
-    where $category::varchar is null or d.category = $category
 )
 
 select * from final order by freeform_outside desc, cold_messages desc, business_id

@@ -6,8 +6,7 @@ with reached as (
     from business_user_day as s
     where s.day between $date_to - 6 and $date_to
       and s.outbound_ok > 0
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
+      and {{ filters('s', dates=False) }}
     group by s.business_id
 ),
 
@@ -16,8 +15,7 @@ negative as (
     from feedback_events as f
     where f.kind in ('block', 'report')
       and f.day between $date_to - 6 and $date_to
-      and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or f.user_market = $market)
+      and {{ filters('f', dates=False) }}
     group by f.business_id
 ),
 
@@ -36,17 +34,11 @@ final as (
         j.reached_users,
         j.negative_users,
         case when j.reached_users > 0 then j.negative_users / j.reached_users end as negative_rate,
-        case
-            when j.reached_users < $min_reached then 'UNKNOWN'
-            when j.negative_users / j.reached_users < $medium_from then 'HIGH'
-            when j.negative_users / j.reached_users < $low_from then 'MEDIUM'
-            else 'LOW'
-        end as rating,
+        quality_rating(j.negative_users, j.reached_users, $min_reached, $medium_from, $low_from) as rating,
         d.name,
         d.category
     from joined as j
     left join dim_businesses as d using (business_id)
-    where $category::varchar is null or d.category = $category
 )
 
 select * from final order by business_id

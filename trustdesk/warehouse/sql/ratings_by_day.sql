@@ -5,16 +5,9 @@
 with days as (
     select
         q.day,
-        case
-            when q.reached_7d < $min_reached then 'UNKNOWN'
-            when q.negative_7d / q.reached_7d < $medium_from then 'HIGH'
-            when q.negative_7d / q.reached_7d < $low_from then 'MEDIUM'
-            else 'LOW'
-        end as rating
+        quality_rating(q.negative_7d, q.reached_7d, $min_reached, $medium_from, $low_from) as rating
     from quality_day as q
-    left join dim_businesses as b using (business_id)
-    where q.day between $date_from and $date_to
-      and ($category::varchar is null or b.category = $category)
+    where {{ filters('q', region=False, market=False) }}
 )
 
 select day, rating, count(*) as businesses

@@ -1,14 +1,15 @@
 -- docs/metrics.md "response time": inbound messages that open a new window, how many got an
 -- answer within 24 h, by day, by region, by response-time bucket and over everything.
-with windows as (
-    select s.day, s.user_region, s.bucket, s.opened, s.answered_24h, s.total_response_s
+with responses as (
+    select s.*, coalesce(m.market, 'Other') as user_market
     from response_day as s
     left join ref_markets as m on m.country = s.user_country
-    left join dim_businesses as b using (business_id)
-    where s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or coalesce(m.market, 'Other') = $market)
-      and ($category::varchar is null or b.category = $category)
+),
+
+windows as (
+    select s.day, s.user_region, s.bucket, s.opened, s.answered_24h, s.total_response_s
+    from responses as s
+    where {{ filters('s') }}
 ),
 
 grouped as (

@@ -14,12 +14,9 @@ days as (
 reports as (
     select f.day, count(*) as reports
     from feedback_events as f
-    left join dim_businesses as b using (business_id)
     where f.kind = 'report'
       and f.day between $date_from - 14 and $date_to
-      and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or f.user_market = $market)
-      and ($category::varchar is null or b.category = $category)
+      and {{ filters('f', dates=False) }}
     group by f.day
 ),
 

@@ -2,25 +2,17 @@
 -- by region, by market, by business category, and over everything (dimension 'all'). Reports
 -- follow the reporting user's country, messages the receiving user's country.
 with reports as (
-    select f.user_region as region, f.user_market as market, b.category
+    select f.user_region as region, f.user_market as market, f.business_category as category
     from feedback_events as f
-    left join dim_businesses as b using (business_id)
     where f.kind = 'report'
-      and f.day between $date_from and $date_to
-      and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or f.user_market = $market)
-      and ($category::varchar is null or b.category = $category)
+      and {{ filters('f') }}
 ),
 
 messages as (
-    select s.user_region as region, s.user_market as market, b.category, s.ok
+    select s.user_region as region, s.user_market as market, s.business_category as category, s.ok
     from business_day as s
-    left join dim_businesses as b using (business_id)
     where s.direction = 'outbound'
-      and s.day between $date_from and $date_to
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
-      and ($category::varchar is null or b.category = $category)
+      and {{ filters('s') }}
 ),
 
 report_counts as (

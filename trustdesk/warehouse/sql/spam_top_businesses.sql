@@ -4,9 +4,7 @@ with reports as (
     select f.business_id, count(*) as reports, count(distinct f.user_id) as reporting_users
     from feedback_events as f
     where f.kind = 'report'
-      and f.day between $date_from and $date_to
-      and ($region::varchar is null or f.user_region = $region)
-      and ($market::varchar is null or f.user_market = $market)
+      and {{ filters('f') }}
     group by f.business_id
 ),
 
@@ -14,10 +12,8 @@ messages as (
     select s.business_id, sum(s.ok)::bigint as outbound_messages
     from business_day as s
     where s.direction = 'outbound'
-      and s.day between $date_from and $date_to
       and s.business_id in (select business_id from reports)
-      and ($region::varchar is null or s.user_region = $region)
-      and ($market::varchar is null or s.user_market = $market)
+      and {{ filters('s') }}
     group by s.business_id
 ),
 
@@ -33,7 +29,6 @@ final as (
     from reports as r
     left join messages as m using (business_id)
     left join dim_businesses as d using (business_id)
-    where $category::varchar is null or d.category = $category
 )
 
 select * from final order by reports desc, business_id limit $top

@@ -1,5 +1,0 @@
--- What Meta billed (pricing_analytics), per period x country x pricing category x pricing type;
--- the latest fetch of a period replaces an earlier one (a dimension in the loader).
-select billed_id, period_start, period_end, cast(period_start as date) as day, granularity, volume,
-       account_id, country, pricing_category, category, pricing_type, cost, currency
-from raw_billed_pricing

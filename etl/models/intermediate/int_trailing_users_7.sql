@@ -1,0 +1,6 @@
+-- The quality rating's trailing 7 days (docs/metrics.md: [D-6, D], fixed by the spec); quality_day
+-- publishes it.
+-- template: trailing_users
+-- params: window = 7
+-- materialized: temp table
+-- unique: business_id, day

@@ -1,0 +1,5 @@
+-- Grain: business x day. Reached, negative and blocking users over the risk model's window, which
+-- the settings choose (risk_signals.sql reads it with the same $window).
+-- template: trailing_users
+-- params: window = settings.risk_window_days
+-- unique: business_id, day

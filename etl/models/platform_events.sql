@@ -1,5 +1,0 @@
--- What the platform said about each business (WhatsApp quality ratings, messaging limits,
--- violations, restrictions, bans, template status), one row per event as loaded.
-select event_id, occurred_at, cast(occurred_at as date) as day, business_id, event, account_id, scope,
-       subject, old_value, new_value, detail
-from raw_platform_events

@@ -1,6 +1,0 @@
--- Grain: business x day x reporting user's country: political reports, to see a burst aimed at
--- one country.
-select business_id, day, coalesce(user_country, '??') as user_country, count(*) as reports
-from feedback_events
-where kind = 'report' and reason = 'political'
-group by all

@@ -1,0 +1,86 @@
+"""The review queue from the command line: queue, and evaluate against planted ground truth."""
+
+from __future__ import annotations
+
+import click
+import polars as pl
+
+from trustdesk.cli.common import UserError, open_wh, parse_date, root, write_table
+from trustdesk.moderation.cases import Store
+from trustdesk.moderation.risk import evaluate as score
+from trustdesk.moderation.risk import queue as review_queue
+
+
+@click.command()
+@click.option(
+    "--as-of", "as_of", default=None, help="Judge the days up to this one (default: the last day in the data)."
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N businesses.")
+@click.option(
+    "--lookback",
+    type=click.IntRange(1),
+    default=None,
+    help="Days before --as-of whose flags count (default: setting risk_lookback_days, 30).",
+)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_context
+def queue(ctx, as_of, limit, lookback, fmt) -> None:
+    """Print the review queue, highest risk first (decided cases left out)."""
+    data_root = root(ctx)
+    wh = open_wh(data_root)
+    try:
+        with Store(data_root) as store:
+            settled = store.decided_as_of()
+        result = review_queue(wh, parse_date(as_of, "--as-of"), lookback, settled=settled)
+    finally:
+        wh.close()
+    table = result.table.head(limit) if limit else result.table
+    write_table(table, fmt)
+
+
+@click.command()
+@click.option(
+    "--truth",
+    "truth_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="truth.csv from `trustdesk generate`.",
+)
+@click.option(
+    "--k", type=click.IntRange(1), default=None, help="Top k of the queue (default: the number of planted bad actors)."
+)
+@click.option("--as-of", "as_of", default=None)
+@click.option(
+    "--lookback",
+    type=click.IntRange(1),
+    default=None,
+    help="Days whose flags count (default: the whole data range, like the truth).",
+)
+@click.pass_context
+def evaluate(ctx, truth_file, k, as_of, lookback) -> None:
+    """Score the review queue against planted ground truth: precision@k, recall@k."""
+    try:
+        truth = pl.read_csv(truth_file, infer_schema=False)
+        if not {"business_id", "archetype"} <= set(truth.columns):
+            raise UserError(f"{truth_file} needs the columns business_id and archetype")
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise UserError(f"{truth_file} could not be read as CSV ({exc})") from exc
+    wh = open_wh(root(ctx))
+    try:
+        first, last = wh.date_range()
+        end = parse_date(as_of, "--as-of") or last
+        days = lookback or ((end - first).days + 1 if first and end else 30)
+        result = review_queue(wh, end, days)
+    finally:
+        wh.close()
+    ev = score(result.table, truth, k)
+    click.echo(f"queue as of {result.as_of}, flags over {result.lookback} days: {result.table.height} businesses")
+    click.echo(f"planted bad actors: {ev.planted}; top {ev.k}: {ev.found} of them")
+    click.echo(f"precision@{ev.k}: {ev.precision:.3f}")
+    click.echo(f"recall@{ev.k}: {ev.recall:.3f}")
+    if ev.false_positives:
+        click.echo(f"false positives: {', '.join(ev.false_positives)}")
+    if ev.missed:
+        click.echo(f"missed: {', '.join(ev.missed)}")
+    if ev.hard_negatives_in_top_k:
+        click.echo(f"hard negatives in the top {ev.k}: {', '.join(ev.hard_negatives_in_top_k)}")
