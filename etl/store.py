@@ -160,11 +160,7 @@ def new_warehouse_path(root: Path) -> Path:
 def _remove_old_warehouses(wh_dir: Path, keep: Path) -> None:
     """Keep the newest few; a reader that still has an old file open keeps its inode on POSIX."""
     now = time.time()
-    done = sorted(
-        (p for p in wh_dir.glob("wh-*.duckdb") if p != keep),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
+    done = sorted((p for p in wh_dir.glob("wh-*.duckdb") if p != keep), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in done[KEEP_OLD_WAREHOUSES:]:
         if now - old.stat().st_mtime > OLD_WAREHOUSE_GRACE_S:
             old.unlink(missing_ok=True)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.worlds import synthetic
 
 # Loads are slow examples (a DuckDB store each): no deadline, no complaint about their speed.
 _SLOW = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -16,3 +19,10 @@ settings.register_profile("ci", derandomize=True, max_examples=30, database=None
 settings.register_profile("dev", max_examples=30, print_blob=True, **_SLOW)
 settings.register_profile("thorough", max_examples=600, database=None, **_SLOW)
 settings.load_profile("ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev")
+
+
+@pytest.fixture(scope="module")
+def make_world(tmp_path_factory):
+    """The one synthetic-world factory: `make_world(name, seed=..., businesses=..., ...)` generates
+    a world and loads it, once per module that asks; its base directory (`w/` logs, `data/`)."""
+    return lambda name, **world: synthetic(tmp_path_factory.mktemp(name), **world)

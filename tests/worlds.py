@@ -8,6 +8,7 @@ from pathlib import Path
 
 from etl.contract import KINDS
 from etl.ingest.load import load_files
+from etl.synth import generate_world
 from trustdesk.warehouse import open_current
 
 MARKETS = """country,market,region
@@ -161,3 +162,18 @@ AD_EVENTS = [
     ad("a5", "2026-03-02T12:00:00Z", "u7", "BR", "impression", "0.002"),
     ad("a6", "2026-03-02T12:01:00Z", "u7", "BR", "reply", ""),
 ]
+
+
+def log_files(logs: Path) -> list[Path]:
+    """The log files of a generated world: every CSV but truth.csv, its answer key."""
+    return sorted(p for p in logs.glob("*.csv") if p.name != "truth.csv")
+
+
+def synthetic(base: Path, *, user: str = "test", **world) -> Path:
+    """Generate a world (`etl.synth.generate_world(**world)`) into `<base>/w`, logs and truth.csv, and
+    load it into the data directory `<base>/data`; `base`. A generated world loads whole: anything
+    else is a broken fixture, not a result."""
+    generate_world(base / "w", **world)
+    results = load_files(base / "data", log_files(base / "w"), user=user)
+    assert all(r.status == "loaded" for r in results), results
+    return base

@@ -39,15 +39,7 @@ from etl.ingest.rejects import (
     record_rejected,
 )
 from etl.ingest.result import FileResult, exit_code
-from etl.ingest.scan import (
-    MAX_LINE_BYTES,
-    Scan,
-    attach_lines,
-    check_encoding,
-    check_line_ends,
-    scan,
-    sha_if_small,
-)
+from etl.ingest.scan import MAX_LINE_BYTES, Scan, attach_lines, check_encoding, check_line_ends, scan, sha_if_small
 from etl.ingest.schema import ensure_schema, raw_table
 from etl.ingest.stage import drop_temp, stage
 from etl.ingest.validate import q
@@ -325,14 +317,7 @@ def load_files(
                     )
                     if not dry_run:
                         res.load_id = record_rejected(
-                            con,
-                            name,
-                            Path(path),
-                            res.sha256,
-                            prep.size if prep else None,
-                            res.kind,
-                            res.error,
-                            user,
+                            con, name, Path(path), res.sha256, prep.size if prep else None, res.kind, res.error, user
                         )
                 finally:
                     if prep is not None and prep.temp:

@@ -12,14 +12,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pycountry
 
-from etl.contract import (
-    MAX_ID_LENGTH,
-    MONEY_MAX_DIGITS,
-    MONEY_SCALE,
-    MONEY_TYPE,
-    Column,
-    Kind,
-)
+from etl.contract import MAX_ID_LENGTH, MONEY_MAX_DIGITS, MONEY_SCALE, MONEY_TYPE, Column, Kind
 
 COUNTRY_CODES = tuple(sorted(c.alpha_2 for c in pycountry.countries))
 REASON_SEP = "\x1f"

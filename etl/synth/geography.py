@@ -99,12 +99,7 @@ _HOUR_PROFILE = np.array(
     ]
 )
 # weekday factors Monday..Sunday for Sat/Sun weekends and for Fri/Sat weekends
-_WEEKDAY_PROFILE = np.array(
-    [
-        [1.00, 1.02, 1.00, 1.00, 0.97, 0.78, 0.70],
-        [1.00, 1.00, 1.00, 1.02, 0.70, 0.80, 1.00],
-    ]
-)
+_WEEKDAY_PROFILE = np.array([[1.00, 1.02, 1.00, 1.00, 0.97, 0.78, 0.70], [1.00, 1.00, 1.00, 1.02, 0.70, 0.80, 1.00]])
 
 _GUIDE = 8  # guide table entries per hour
 

@@ -10,16 +10,7 @@ import math
 
 import numpy as np
 
-from etl.synth.archetypes import (
-    CATEGORY_MIX,
-    ELECTION,
-    LARGE,
-    NEW,
-    NORMAL,
-    PROFILE_BY_ARCHETYPE,
-    SCAMMER,
-    SPAMMER,
-)
+from etl.synth.archetypes import CATEGORY_MIX, ELECTION, LARGE, NEW, NORMAL, PROFILE_BY_ARCHETYPE, SCAMMER, SPAMMER
 from etl.synth.businesses import Businesses
 from etl.synth.codes import COLD, CONV, P_IN, P_OUT, SLOT, WARM
 from etl.synth.geography import ActivityCurves, lam

@@ -15,20 +15,7 @@ import numpy as np
 import polars as pl
 
 from etl.synth.ads import ad_frame, ad_slice
-from etl.synth.codes import (
-    COLD,
-    CONV,
-    DAY,
-    FAILED,
-    NULLCAT,
-    NULLSTATUS,
-    P_IN,
-    P_OUT,
-    SERV,
-    SLOT,
-    UTIL,
-    WARM,
-)
+from etl.synth.codes import COLD, CONV, DAY, FAILED, NULLCAT, NULLSTATUS, P_IN, P_OUT, SERV, SLOT, UTIL, WARM
 from etl.synth.columns import gather, id_series
 from etl.synth.content import Content
 from etl.synth.draws import hash01, make_rng, pick

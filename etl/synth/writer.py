@@ -29,16 +29,7 @@ from etl.synth.timeslices import make_chunk
 
 CHUNK_MESSAGES = 250_000
 MAX_QUEUED = 2  # slices generated but not yet written
-OUTPUT_FILES = (
-    "businesses",
-    "messages",
-    "reports",
-    "blocks",
-    "opt_outs",
-    "ad_campaigns",
-    "ad_events",
-    "truth",
-)
+OUTPUT_FILES = ("businesses", "messages", "reports", "blocks", "opt_outs", "ad_campaigns", "ad_events", "truth")
 
 Progress = Callable[[int, int], None]
 

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from trustdesk.analytics import views
-from trustdesk.web import cache, charts, colors, columns, display, formats, page, session, tables
+from trustdesk.web import cache, charts, columns, display, formats, page, session, tables
 
 viewer = session.require("analyst")
 wh, f = page.analytics("Spam reports")
@@ -57,11 +57,7 @@ tables.table(
     view.reports,
     "spam_reports",
     f,
-    {
-        "date": columns.date_col("Day"),
-        "reason": columns.text_col("Reason"),
-        "reports": columns.int_col("Reports"),
-    },
+    {"date": columns.date_col("Day"), "reason": columns.text_col("Reason"), "reports": columns.int_col("Reports")},
 )
 
 st.subheader("Reports per 1,000 messages")
@@ -108,7 +104,7 @@ with right:
         {
             "template": columns.text_col(
                 "Template",
-                help=f"{colors.NO_TEMPLATE}: a free-form message (no template), or a report that names no message",
+                help=f"{views.NO_TEMPLATE}: a free-form message (no template), or a report that names no message",
             ),
             "reports": columns.int_col("Reports"),
             "businesses": columns.int_col("Businesses"),

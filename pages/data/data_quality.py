@@ -14,11 +14,7 @@ cols[1].metric("Last day", formats.day(dq.last_day))
 cols[2].metric("Warehouse version", f"{dq.version}")
 built = formats.timestamp(dq.built_at)
 st.caption(f"Warehouse version {dq.version} was built {'at an unknown time' if built == MISSING else built}.")
-st.dataframe(
-    dq.rows_table,
-    hide_index=True,
-    column_config=columns.LOADED_ROWS,
-)
+st.dataframe(dq.rows_table, hide_index=True, column_config=columns.LOADED_ROWS)
 
 st.subheader("Rows per day")
 st.caption(

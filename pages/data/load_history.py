@@ -22,10 +22,5 @@ cols[0].metric("Loads", f"{history.height:,}")
 cols[1].metric("Rows loaded", f"{int(history['loaded'].sum() or 0):,}")
 cols[2].metric("Rows quarantined", f"{int(history['quarantined'].sum() or 0):,}")
 cols[3].metric("Files rejected", f"{history.filter(history['outcome'] == 'rejected').height:,}")
-st.dataframe(
-    history,
-    hide_index=True,
-    column_order=list(columns.LOAD_HISTORY),
-    column_config=columns.LOAD_HISTORY,
-)
+st.dataframe(history, hide_index=True, column_order=list(columns.LOAD_HISTORY), column_config=columns.LOAD_HISTORY)
 page.footer(wh)

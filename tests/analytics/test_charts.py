@@ -12,8 +12,6 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.ingest.load import load_files
-from etl.synth import generate_world
 from tests.worlds import (
     AD_EVENTS,
     BLOCKS,
@@ -30,7 +28,7 @@ from trustdesk.accounts.auth import Principal
 from trustdesk.analytics import views
 from trustdesk.analytics.metrics import Period
 from trustdesk.analytics.views import Filters
-from trustdesk.web import charts, colors, formats
+from trustdesk.web import charts, formats
 from trustdesk.web import tables as web_tables
 from trustdesk.web.navigation import page_path
 
@@ -76,12 +74,8 @@ def gaps(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("charts")
-    generate_world(tmp / "world", seed=3, businesses=40, days=20, messages=20_000)
-    files = sorted(p for p in (tmp / "world").glob("*.csv") if p.name != "truth.csv")
-    load_files(tmp / "data", files, user="test")
-    return tmp / "data"
+def world(make_world):
+    return make_world("charts", seed=3, businesses=40, days=20, messages=20_000) / "data"
 
 
 @pytest.fixture
@@ -203,23 +197,23 @@ def test_chart_functions_return_nothing_for_empty_frames():
 def test_a_block_without_a_reason_has_one_label_in_chart_and_table(gaps, monkeypatch, tables):
     at = open_page("block_rates", gaps, monkeypatch)
     reasons = tables["block_reasons"]
-    assert colors.NO_REASON == "(no reason given)"
-    assert colors.NO_REASON in reasons["reason"].to_list() and reasons["reason"].null_count() == 0
+    assert views.NO_REASON == "(no reason given)"
+    assert views.NO_REASON in reasons["reason"].to_list() and reasons["reason"].null_count() == 0
     shown = next(d.value for d in at.dataframe if "reason" in d.value.columns)
-    assert colors.NO_REASON in list(shown["reason"])
+    assert views.NO_REASON in list(shown["reason"])
     reason_colours = [
         u["encoding"]["color"]["scale"]["domain"]
         for spec in specs(at)
         for u in units(spec)
         if u["encoding"].get("color", {}).get("field") == "reason"
     ]
-    assert reason_colours and all(colors.NO_REASON in domain for domain in reason_colours)
+    assert reason_colours and all(views.NO_REASON in domain for domain in reason_colours)
 
 
 def test_a_report_without_a_template_has_one_label(gaps, monkeypatch, tables):
     open_page("spam_reports", gaps, monkeypatch)
     templates = dict(tables["most_reported_templates"].select("template", "reports").iter_rows())
-    assert templates == {colors.NO_TEMPLATE: 2, "promo": 1, "promo2": 1}  # r3 (no message) and r4 (m4)
+    assert templates == {views.NO_TEMPLATE: 2, "promo": 1, "promo2": 1}  # r3 (no message) and r4 (m4)
 
 
 # --------------------------------------------------------------------------- axes

@@ -12,9 +12,7 @@ from click.testing import CliRunner
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT, Settings
-from etl.synth import generate_world
 from tests.worlds import (
     AD_EVENTS,
     BLOCKS,
@@ -52,13 +50,9 @@ SPEC_TABLES = {
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(make_world):
     """A generated world: every page has something to show in every region."""
-    tmp = tmp_path_factory.mktemp("pages")
-    generate_world(tmp / "world", seed=5, businesses=60, days=40, messages=80_000)
-    files = sorted(p for p in (tmp / "world").glob("*.csv") if p.name != "truth.csv")
-    load_files(tmp / "data", files, user="test")
-    return tmp / "data"
+    return make_world("pages", seed=5, businesses=60, days=40, messages=80_000) / "data"
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT
-from etl.synth import generate_world
 from tests.worlds import sign_in_apptest, warehouse
 from trustdesk.accounts.auth import Principal
 from trustdesk.analytics import views
@@ -23,12 +21,8 @@ FIRST, LAST = date(2026, 9, 1), date(2026, 10, 10)  # the world's 40 days
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("periods")
-    generate_world(tmp / "world", seed=11, businesses=40, days=40, messages=30_000, start=FIRST)
-    files = sorted(p for p in (tmp / "world").glob("*.csv") if p.name != "truth.csv")
-    load_files(tmp / "data", files, user="test")
-    return tmp / "data"
+def world(make_world):
+    return make_world("periods", seed=11, businesses=40, days=40, messages=30_000, start=FIRST) / "data"
 
 
 def open_page(page: str, root, monkeypatch, params: dict | None = None) -> AppTest:

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.worlds import synthetic
+from trustdesk.accounts import auth
+
 CHROMIUM = os.environ.get("TRUSTDESK_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "browser-test-password"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -101,15 +104,11 @@ class Server:
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory):
-    from etl.ingest.load import load_files
-    from etl.synth import generate_world
-    from trustdesk.accounts import auth
 
-    base = tmp_path_factory.mktemp("browser")
-    generate_world(base / "w", seed=7, businesses=200, days=45, messages=150_000)
+    base = synthetic(
+        tmp_path_factory.mktemp("browser"), user="setup", seed=7, businesses=200, days=45, messages=150_000
+    )
     root = base / "data"
-    files = sorted(p for p in (base / "w").glob("*.csv") if p.name != "truth.csv")
-    load_files(root, files, user="setup")
     for role in auth.ROLES:
         auth.upsert_account(root, role, role, PASSWORD)
     return base

@@ -12,6 +12,8 @@ import re
 import pytest
 
 from tests.browser.conftest import PASSWORD, Server, sign_in, wait_ready
+from tests.worlds import synthetic
+from trustdesk.accounts import auth
 
 SERVER_MIB = 2
 HEADER = "block_id,blocked_at,user_id,business_id,reason\n"
@@ -19,14 +21,11 @@ HEADER = "block_id,blocked_at,user_id,business_id,reason\n"
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    from etl.ingest.load import load_files
-    from etl.synth import generate_world
-    from trustdesk.accounts import auth
 
-    base = tmp_path_factory.mktemp("moderation_views")
-    generate_world(base / "w", seed=7, businesses=150, days=30, messages=60_000)
+    base = synthetic(
+        tmp_path_factory.mktemp("moderation_views"), user="setup", seed=7, businesses=150, days=30, messages=60_000
+    )
     root = base / "data"
-    load_files(root, sorted(p for p in (base / "w").glob("*.csv") if p.name != "truth.csv"), user="setup")
     auth.upsert_account(root, "moderator", "moderator", PASSWORD)
     srv = Server(root, "--server.maxUploadSize", str(SERVER_MIB))  # small limits, small files
     srv.start()

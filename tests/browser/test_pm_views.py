@@ -11,7 +11,11 @@ from decimal import Decimal
 
 import pytest
 
+from etl.ingest.load import load_files
+from etl.settings import REPO_ROOT
+from etl.synth import generate_world
 from tests.browser.conftest import PASSWORD, Server, sign_in, wait_ready
+from trustdesk.accounts import auth
 
 # Prices x 10,000: the generated world's messaging revenue becomes millions of dollars, so a headline
 # written in full ("$18,345,678.90") would not fit its box in a row of six.
@@ -20,10 +24,6 @@ SCALE = Decimal(10_000)
 
 @pytest.fixture(scope="module")
 def rich_server(tmp_path_factory):
-    from etl.ingest.load import load_files
-    from etl.settings import REPO_ROOT
-    from etl.synth import generate_world
-    from trustdesk.accounts import auth
 
     base = tmp_path_factory.mktemp("pm_views")
     generate_world(base / "w", seed=13, businesses=60, days=40, messages=40_000)

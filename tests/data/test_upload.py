@@ -606,10 +606,10 @@ def test_too_little_memory_is_one_sentence_on_the_page_and_the_command(tmp_path,
     big = _blocks(tmp_path / "b.csv", 600_000, "k").read_bytes()  # 25 MB: more than DuckDB may hold
     at = upload_page(root, monkeypatch, [("b.csv", big)])
     assert at.error[0].value == "Nothing was loaded:"
-    assert at.text[-1].value == (
+    assert at.main.text[-1].value == (
         "DuckDB ran out of memory loading b.csv (setting duckdb_memory_limit is 8MB); "
         "nothing of it was loaded; raise the setting and load it again"
     )
     res = td("load", str(tmp_path / "b.csv"), root=root)
     assert res.returncode != 0 and "Traceback" not in res.stderr
-    assert res.stderr.strip().splitlines() == ["trustdesk: " + at.text[-1].value]
+    assert res.stderr.strip().splitlines() == ["trustdesk: " + at.main.text[-1].value]

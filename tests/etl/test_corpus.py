@@ -110,9 +110,7 @@ LOADED = {
         1,
         0,
         1,
-        {
-            2: ["line has a quoted field followed by other characters (broken quoting)"],
-        },
+        {2: ["line has a quoted field followed by other characters (broken quoting)"]},
     ),
     "blank_lines.csv": ("partial", 2, 1, 0, 1, {6: ["user_id is empty"]}),
     "stray_quote_then_multiline.csv": ("partial", 3, 2, 0, 1, {5: [f"user_country: 'XX' {COUNTRY}"]}),

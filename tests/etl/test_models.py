@@ -220,13 +220,7 @@ def test_business_category_is_unknown_for_a_business_no_file_defines(priced):
 
 @pytest.mark.parametrize(
     ("negative", "reached", "rating"),
-    [
-        (0, 4, "UNKNOWN"),
-        (0, 5, "HIGH"),
-        (1, 20, "MEDIUM"),
-        (1, 10, "MEDIUM"),
-        (2, 10, "LOW"),
-    ],
+    [(0, 4, "UNKNOWN"), (0, 5, "HIGH"), (1, 20, "MEDIUM"), (1, 10, "MEDIUM"), (2, 10, "LOW")],
 )
 def test_the_quality_rating_macro_from_a_read_only_connection(priced, negative, reached, rating):
     _, wh = priced

@@ -14,7 +14,6 @@ import polars as pl
 import pytest
 
 from etl.ingest.load import load_files
-from etl.synth import generate_world
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.moderation.cases import Conflict, ModerationError, Store, moderator_metrics
 from trustdesk.moderation.risk import evaluate, queue
@@ -213,12 +212,8 @@ def test_confirmed_decision_survives_sigkill(tmp_path):
 
 
 @pytest.fixture(scope="module", params=[3, 8, 21])
-def world(request, tmp_path_factory):
-    base = tmp_path_factory.mktemp(f"world{request.param}")
-    generate_world(base / "w", seed=request.param, businesses=250, days=45, messages=400_000)
-    files = sorted(p for p in (base / "w").glob("*.csv") if p.name != "truth.csv")
-    load_files(base / "data", files, user="test")
-    return base
+def world(request, make_world):
+    return make_world(f"world{request.param}", seed=request.param, businesses=250, days=45, messages=400_000)
 
 
 def test_queue_finds_planted_bad_actors_and_no_hard_negatives(world):

@@ -12,9 +12,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT
-from etl.synth import generate_world
 from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, msg, sign_in_apptest
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.analytics.metrics import Period, compute
@@ -35,14 +33,9 @@ MARKUP = "<b>MEGA</b> Deals & \"Offers\" <script>alert('hi')</script>"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(make_world):
     """A generated world loaded once; each test works on its own copy (its own moderation store)."""
-    tmp = tmp_path_factory.mktemp("moderation")
-    generate_world(tmp / "in", seed=7, businesses=150, days=30, messages=60_000)
-    files = sorted(p for p in (tmp / "in").glob("*.csv") if p.name != "truth.csv")
-    results = load_files(tmp / "data", files, user="test")
-    assert all(r.status == "loaded" for r in results), results
-    return tmp / "data"
+    return make_world("moderation", seed=7, businesses=150, days=30, messages=60_000) / "data"
 
 
 @pytest.fixture

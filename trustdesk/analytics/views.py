@@ -270,12 +270,12 @@ def _block_totals(rates: pl.DataFrame) -> dict:
     }
 
 
-@checked
 def settings_of(wh: Warehouse) -> Settings:
     """The settings in force for this warehouse's data directory (thresholds a page states)."""
     return Settings.load(wh.root)
 
 
+@checked
 def block_view(wh: Warehouse, f: Filters, settings: Settings) -> BlockView:
     thresholds = quality_thresholds(settings)
     earlier = comparison(wh, f)
@@ -525,7 +525,7 @@ def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
         .with_columns(
             pl.when(pl.col("previous_revenue_usd") > 0)
             .then(pl.col("revenue_usd") / pl.col("previous_revenue_usd") - 1)
-            .alias("revenue_change"),
+            .alias("revenue_change")
         )
         .sort(pl.col("stream").replace_strict({s: i for i, s in enumerate(STREAMS)}, default=len(STREAMS)))
     )
@@ -638,8 +638,7 @@ HEALTH_TOTALS = (
 def health_view(wh: Warehouse, f: Filters) -> HealthView:
     earlier = comparison(wh, f)
     jobs = dict(
-        businesses=lambda: run(wh, "outreach", f.params()),
-        responses=lambda: run(wh, "response_times", f.params()),
+        businesses=lambda: run(wh, "outreach", f.params()), responses=lambda: run(wh, "response_times", f.params())
     )
     if earlier is not None:
         jobs.update(

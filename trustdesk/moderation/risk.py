@@ -91,9 +91,7 @@ def _peer_medians(day_rows: pl.DataFrame, flag_score: float) -> pl.DataFrame:
     return (
         cats.join(by_cat, on=["day", "category"], how="left")
         .join(overall, on="day", how="left")
-        .with_columns(
-            (pl.col("peers").fill_null(0) >= PEERS_MIN).alias("has_peers"),
-        )
+        .with_columns((pl.col("peers").fill_null(0) >= PEERS_MIN).alias("has_peers"))
         .select(
             "day",
             "category",

@@ -66,10 +66,7 @@ class Warehouse:
 
     def date_range(self) -> tuple[date | None, date | None]:
         first, last = self.pointer.get("first_day"), self.pointer.get("last_day")
-        return (
-            date.fromisoformat(first) if first else None,
-            date.fromisoformat(last) if last else None,
-        )
+        return (date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
 
     def close(self) -> None:
         self.con.close()
@@ -81,9 +78,7 @@ def open_current(root: Path) -> Warehouse:
         raise NoData(f"no data in {root} yet: run `trustdesk demo` for demo data, or `trustdesk load FILE...`")
     path = root / pointer["file"]
     con = duckdb.connect(
-        str(path),
-        read_only=True,
-        config={"enable_external_access": False, "lock_configuration": True},
+        str(path), read_only=True, config={"enable_external_access": False, "lock_configuration": True}
     )
     return Warehouse(root, path, pointer, con)
 
