@@ -35,6 +35,7 @@ import duckdb
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
+TWILIO_SAMPLE = REPO / "docs" / "samples" / "twilio_messages.csv"
 MAX_CLIENTS, MAX_BODIES = 64, 1_000_000
 
 
@@ -82,41 +83,26 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def webhook_body(phone: str, value: dict) -> bytes:
+    """A webhook body of one `messages` change for the phone number id `phone`; `value` holds the
+    change's statuses or messages."""
+    metadata = {"display_phone_number": "442079460958", "phone_number_id": phone}
+    change = {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": metadata, **value}}
+    body = {"object": "whatsapp_business_account", "entry": [{"id": "104996122399160", "changes": [change]}]}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def status_body(i: int, phone: str = "106540352242922", t0: int = 1792051200) -> bytes:
     """A distinct, realistic status delivery; `i` is readable back from the message id."""
     user = f"91987{i % 100000:05d}10"[:12]
-    body = {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "104996122399160",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "442079460958", "phone_number_id": phone},
-                            "statuses": [
-                                {
-                                    "id": f"wamid.bench{i:09d}",
-                                    "status": ("sent", "delivered", "read")[i % 3],
-                                    "timestamp": str(t0 + i),
-                                    "recipient_id": user,
-                                    "pricing": {
-                                        "billable": True,
-                                        "pricing_model": "PMP",
-                                        "category": "utility",
-                                        "type": "regular",
-                                    },
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
+    status = {
+        "id": f"wamid.bench{i:09d}",
+        "status": ("sent", "delivered", "read")[i % 3],
+        "timestamp": str(t0 + i),
+        "recipient_id": user,
+        "pricing": {"billable": True, "pricing_model": "PMP", "category": "utility", "type": "regular"},
     }
-    return json.dumps(body, separators=(",", ":")).encode()
+    return webhook_body(phone, {"statuses": [status]})
 
 
 def body_index(body: bytes) -> int:
@@ -228,62 +214,29 @@ def _webhook_file(path: Path, n: int) -> None:
     rnd = random.Random(5)
     with open(path, "w") as fh:
         for i in range(n):
+            phone = f"1065403522{i % 50:05d}"
             if i % 3 == 0:
-                body = {
-                    "object": "whatsapp_business_account",
-                    "entry": [
-                        {
-                            "id": "104996122399160",
-                            "changes": [
-                                {
-                                    "field": "messages",
-                                    "value": {
-                                        "messaging_product": "whatsapp",
-                                        "metadata": {
-                                            "display_phone_number": "442079460958",
-                                            "phone_number_id": f"1065403522{i % 50:05d}",
-                                        },
-                                        "contacts": [{"profile": {"name": "User"}, "wa_id": f"5511987{i % 99999:05d}"}],
-                                        "messages": [
-                                            {
-                                                "from": f"5511987{i % 99999:05d}",
-                                                "id": f"wamid.in{i:09d}",
-                                                "timestamp": str(1792051200 + i),
-                                                "type": "text",
-                                                "text": {"body": f"message {i} " + "x" * rnd.randint(5, 80)},
-                                            }
-                                        ],
-                                    },
-                                }
-                            ],
-                        }
-                    ],
+                user = f"5511987{i % 99999:05d}"
+                message = {
+                    "from": user,
+                    "id": f"wamid.in{i:09d}",
+                    "timestamp": str(1792051200 + i),
+                    "type": "text",
+                    "text": {"body": f"message {i} " + "x" * rnd.randint(5, 80)},
                 }
-                fh.write(json.dumps(body, separators=(",", ":")) + "\n")
+                body = webhook_body(
+                    phone, {"contacts": [{"profile": {"name": "User"}, "wa_id": user}], "messages": [message]}
+                )
             else:
-                fh.write(status_body(i, f"1065403522{i % 50:05d}").decode() + "\n")
+                body = status_body(i, phone)
+            fh.write(body.decode() + "\n")
 
 
 def _twilio_csv(path: Path, n: int) -> None:
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "From",
-                "To",
-                "Body",
-                "Status",
-                "SentDate",
-                "ApiVersion",
-                "NumSegments",
-                "ErrorCode",
-                "AccountSid",
-                "Sid",
-                "Direction",
-                "Price",
-                "PriceUnit",
-            ]
-        )
+        with open(TWILIO_SAMPLE, newline="") as sample:
+            w.writerow(next(csv.reader(sample)))  # the Console export's header, as the sample has it
         for i in range(n):
             inbound = i % 4 == 0
             biz, user = "whatsapp:+14155238886", f"whatsapp:+55119876{i % 99999:05d}"

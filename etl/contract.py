@@ -5,7 +5,7 @@ Everything else (generator, validator, loader, upload page) reads the contract f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 FORMAT_VERSION = 1
@@ -44,6 +44,9 @@ BLOCK_REASONS = ("no_longer_needed", "didnt_sign_up", "spam", "offensive", "othe
 OPT_OUT_ACTIONS = ("stop_marketing", "resume_marketing")
 AD_OBJECTIVES = ("awareness", "traffic", "messages")
 AD_EVENTS = ("impression", "click", "reply")
+PLATFORM_EVENT_SCOPES = ("account", "phone_number", "template")
+GRANULARITIES = ("half_hour", "daily", "monthly")
+STATUS_EVENTS = ("sent", "delivered", "read", "failed")
 
 
 @dataclass(frozen=True)
@@ -78,190 +81,155 @@ class Kind:
         raise KeyError(name)
 
 
-def _c(name, type_, required=False, values=()):
-    return Column(name, type_, required, tuple(values))
-
-
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        Kind(
-            "businesses",
-            "business_id",
-            None,
-            (
-                _c("business_id", "id", True),
-                _c("name", "text", True),
-                _c("category", "enum", True, BUSINESS_CATEGORIES),
-                _c("country", "country", True),
-                _c("employees", "int_pos"),
-                _c("verified", "bool"),
-                _c("created_at", "timestamp"),
-            ),
-            is_dimension=True,
-        ),
-        Kind(
-            "messages",
-            "message_id",
-            "sent_at",
-            (
-                _c("message_id", "id", True),
-                _c("sent_at", "timestamp", True),
-                _c("business_id", "id", True),
-                _c("user_id", "id", True),
-                _c("direction", "enum", True, DIRECTIONS),
-                _c("user_country", "country", True),
-                _c("category", "enum", False, MESSAGE_CATEGORIES),
-                _c("template", "text"),
-                _c("status", "enum", False, STATUSES),
-                _c("text", "text"),
-            ),
-        ),
-        Kind(
-            "reports",
-            "report_id",
-            "reported_at",
-            (
-                _c("report_id", "id", True),
-                _c("reported_at", "timestamp", True),
-                _c("user_id", "id", True),
-                _c("business_id", "id", True),
-                _c("reason", "enum", True, REPORT_REASONS),
-                _c("message_id", "id"),
-            ),
-        ),
-        Kind(
-            "blocks",
-            "block_id",
-            "blocked_at",
-            (
-                _c("block_id", "id", True),
-                _c("blocked_at", "timestamp", True),
-                _c("user_id", "id", True),
-                _c("business_id", "id", True),
-                _c("reason", "enum", False, BLOCK_REASONS),
-            ),
-        ),
-        Kind(
-            "opt_outs",
-            "opt_out_id",
-            "changed_at",
-            (
-                _c("opt_out_id", "id", True),
-                _c("changed_at", "timestamp", True),
-                _c("user_id", "id", True),
-                _c("business_id", "id", True),
-                _c("action", "enum", True, OPT_OUT_ACTIONS),
-            ),
-        ),
-        Kind(
-            "ad_campaigns",
-            "campaign_id",
-            None,
-            (
-                _c("campaign_id", "id", True),
-                _c("business_id", "id", True),
-                _c("name", "text", True),
-                _c("starts_on", "date", True),
-                _c("ends_on", "date", True),
-                _c("objective", "enum", False, AD_OBJECTIVES),
-                _c("budget_usd", "money"),
-                _c("countries", "countries"),
-            ),
-            is_dimension=True,
-        ),
-        Kind(
-            "ad_events",
-            "event_id",
-            "occurred_at",
-            (
-                _c("event_id", "id", True),
-                _c("occurred_at", "timestamp", True),
-                _c("campaign_id", "id", True),
-                _c("user_id", "id", True),
-                _c("user_country", "country", True),
-                _c("event", "enum", True, AD_EVENTS),
-                _c("cost_usd", "money"),
-            ),
-        ),
-    )
+# The kinds as a table, read once by _kinds(): a kind's line (name, key, time column or "-", and
+# "dimension" for a kind a later load replaces), then its columns indented one a line (name, type,
+# "required" or "-", and the enum's values by their name in _ENUMS). A "#" line is a note for the
+# reader. One line a column keeps the contract easy to compare with docs/log-format.md.
+_ENUMS = {
+    "BUSINESS_CATEGORIES": BUSINESS_CATEGORIES,
+    "MESSAGE_CATEGORIES": MESSAGE_CATEGORIES,
+    "DIRECTIONS": DIRECTIONS,
+    "STATUSES": STATUSES,
+    "REPORT_REASONS": REPORT_REASONS,
+    "BLOCK_REASONS": BLOCK_REASONS,
+    "OPT_OUT_ACTIONS": OPT_OUT_ACTIONS,
+    "AD_OBJECTIVES": AD_OBJECTIVES,
+    "AD_EVENTS": AD_EVENTS,
+    "PLATFORM_EVENT_SCOPES": PLATFORM_EVENT_SCOPES,
+    "GRANULARITIES": GRANULARITIES,
+    "STATUS_EVENTS": STATUS_EVENTS,
 }
+
+
+def _kinds(table: str) -> dict[str, Kind]:
+    kinds: dict[str, Kind] = {}
+    for line in table.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if not line[0].isspace():
+            name, key, time_column, *flags = words
+            kind = Kind(name, key, None if time_column == "-" else time_column, (), "dimension" in flags)
+        else:
+            name, type_, *rest = words
+            required = bool(rest) and rest[0] == "required"
+            column = Column(name, type_, required, _ENUMS[rest[1]] if len(rest) > 1 else ())
+            kind = replace(kind, columns=(*kind.columns, column))
+        kinds[kind.name] = kind
+    return kinds
+
+
+KINDS: dict[str, Kind] = _kinds(
+    """
+businesses          business_id     -               dimension
+    business_id         id              required
+    name                text            required
+    category            enum            required    BUSINESS_CATEGORIES
+    country             country         required
+    employees           int_pos
+    verified            bool
+    created_at          timestamp
+messages            message_id      sent_at
+    message_id          id              required
+    sent_at             timestamp       required
+    business_id         id              required
+    user_id             id              required
+    direction           enum            required    DIRECTIONS
+    user_country        country         required
+    category            enum            -           MESSAGE_CATEGORIES
+    template            text
+    status              enum            -           STATUSES
+    text                text
+reports             report_id       reported_at
+    report_id           id              required
+    reported_at         timestamp       required
+    user_id             id              required
+    business_id         id              required
+    reason              enum            required    REPORT_REASONS
+    message_id          id
+blocks              block_id        blocked_at
+    block_id            id              required
+    blocked_at          timestamp       required
+    user_id             id              required
+    business_id         id              required
+    reason              enum            -           BLOCK_REASONS
+opt_outs            opt_out_id      changed_at
+    opt_out_id          id              required
+    changed_at          timestamp       required
+    user_id             id              required
+    business_id         id              required
+    action              enum            required    OPT_OUT_ACTIONS
+ad_campaigns        campaign_id     -               dimension
+    campaign_id         id              required
+    business_id         id              required
+    name                text            required
+    starts_on           date            required
+    ends_on             date            required
+    objective           enum            -           AD_OBJECTIVES
+    budget_usd          money
+    countries           countries
+ad_events           event_id        occurred_at
+    event_id            id              required
+    occurred_at         timestamp       required
+    campaign_id         id              required
+    user_id             id              required
+    user_country        country         required
+    event               enum            required    AD_EVENTS
+    cost_usd            money
+"""
+)
 
 # Kinds the foreign formats carry (etl/formats, docs/formats) and log format v1 does not name. The
 # loader validates, dedupes and quarantines them like every kind (raw_<name> tables); a v1 file's
 # header is never matched against them, so v1 detection is unchanged.
-PLATFORM_EVENT_SCOPES = ("account", "phone_number", "template")
-GRANULARITIES = ("half_hour", "daily", "monthly")
-STATUS_EVENTS = ("sent", "delivered", "read", "failed")
-
-EXTRA_KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        Kind(
-            "platform_events",
-            "event_id",
-            "occurred_at",
-            (
-                _c("event_id", "id", True),
-                _c("occurred_at", "timestamp", True),
-                _c("business_id", "id", True),
-                # Meta adds event names over time; a closed list would refuse the next one.
-                _c("event", "text", True),
-                _c("account_id", "id"),
-                _c("scope", "enum", False, PLATFORM_EVENT_SCOPES),
-                _c("subject", "text"),
-                _c("old_value", "text"),
-                _c("new_value", "text"),
-                _c("detail", "text"),
-            ),
-        ),
-        # What Meta billed, per period x country x pricing category x type. A dimension: Meta
-        # revises recent periods, and a later fetch replaces the earlier one.
-        Kind(
-            "billed_pricing",
-            "billed_id",
-            "period_start",
-            (
-                _c("billed_id", "id", True),
-                _c("period_start", "timestamp", True),
-                _c("period_end", "timestamp", True),
-                _c("granularity", "enum", True, GRANULARITIES),
-                _c("volume", "int_pos", True),
-                _c("account_id", "id"),
-                _c("country", "country"),
-                _c("pricing_category", "text"),
-                _c("category", "enum", False, MESSAGE_CATEGORIES),
-                _c("pricing_type", "text"),
-                _c("phone_number", "text"),
-                _c("tier", "text"),
-                _c("cost", "money"),
-                _c("currency", "text"),
-            ),
-            is_dimension=True,
-        ),
-        # Every status a webhook reported for an outbound message, once per message and status:
-        # a later archive carrying `read` for a message loaded as `delivered` adds a row here
-        # instead of conflicting with the message; the marts take the furthest status from here.
-        Kind(
-            "message_statuses",
-            "status_id",
-            "occurred_at",
-            (
-                _c("status_id", "id", True),
-                _c("message_id", "id", True),
-                _c("occurred_at", "timestamp", True),
-                _c("business_id", "id", True),
-                _c("user_id", "id", True),
-                _c("status", "enum", True, STATUS_EVENTS),
-                _c("pricing_category", "text"),
-                _c("pricing_type", "text"),
-                _c("billable", "bool"),
-                _c("error_codes", "text"),
-                _c("error_titles", "text"),
-            ),
-        ),
-    )
-}
+EXTRA_KINDS: dict[str, Kind] = _kinds(
+    """
+platform_events     event_id        occurred_at
+    event_id            id              required
+    occurred_at         timestamp       required
+    business_id         id              required
+    # Meta adds event names over time; a closed list would refuse the next one.
+    event               text            required
+    account_id          id
+    scope               enum            -           PLATFORM_EVENT_SCOPES
+    subject             text
+    old_value           text
+    new_value           text
+    detail              text
+# What Meta billed, per period x country x pricing category x type. A dimension: Meta
+# revises recent periods, and a later fetch replaces the earlier one.
+billed_pricing      billed_id       period_start    dimension
+    billed_id           id              required
+    period_start        timestamp       required
+    period_end          timestamp       required
+    granularity         enum            required    GRANULARITIES
+    volume              int_pos         required
+    account_id          id
+    country             country
+    pricing_category    text
+    category            enum            -           MESSAGE_CATEGORIES
+    pricing_type        text
+    phone_number        text
+    tier                text
+    cost                money
+    currency            text
+# Every status a webhook reported for an outbound message, once per message and status:
+# a later archive carrying `read` for a message loaded as `delivered` adds a row here
+# instead of conflicting with the message; the marts take the furthest status from here.
+message_statuses    status_id       occurred_at
+    status_id           id              required
+    message_id          id              required
+    occurred_at         timestamp       required
+    business_id         id              required
+    user_id             id              required
+    status              enum            required    STATUS_EVENTS
+    pricing_category    text
+    pricing_type        text
+    billable            bool
+    error_codes         text
+    error_titles        text
+"""
+)
 
 # Everything the loader stores: v1's kinds, then the extra ones.
 LOAD_KINDS: dict[str, Kind] = {**KINDS, **EXTRA_KINDS}

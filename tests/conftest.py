@@ -10,7 +10,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.worlds import synthetic
+from tests import worlds
 
 # Loads are slow examples (a DuckDB store each): no deadline, no complaint about their speed.
 _SLOW = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -25,4 +25,19 @@ settings.load_profile("ci" if os.environ.get("CI", "").lower() not in ("", "0", 
 def make_world(tmp_path_factory):
     """The one synthetic-world factory: `make_world(name, seed=..., businesses=..., ...)` generates
     a world and loads it, once per module that asks; its base directory (`w/` logs, `data/`)."""
-    return lambda name, **world: synthetic(tmp_path_factory.mktemp(name), **world)
+    return lambda name, **world: worlds.synthetic(tmp_path_factory.mktemp(name), **world)
+
+
+@pytest.fixture(scope="module")
+def golden(tmp_path_factory):
+    """The golden world (tests/worlds.py), its metrics worked out by hand in
+    tests/analytics/test_metrics.py, loaded once per module that asks: its data directory."""
+    return worlds.golden_world(tmp_path_factory.mktemp("golden"))
+
+
+@pytest.fixture(scope="module")
+def golden_wh(golden):
+    """The golden world's published warehouse, open for the module."""
+    wh = worlds.warehouse(golden)
+    yield wh
+    wh.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,13 +52,13 @@ def write_kind(path: Path, kind: str, rows: list[dict], columns: list[str] | Non
     return path
 
 
-def build(tmp: Path, reference: bool = True, **kinds: list[dict]):
-    """Write each kind's rows to `<tmp>/in/<kind>.csv`, load them all into `<tmp>/data`."""
+def build(tmp: Path, markets: str = MARKETS, rate_card: str = RATE_CARD, **kinds: list[dict]):
+    """Write the reference data and each kind's rows to `<tmp>/in/<kind>.csv`, load them all into
+    `<tmp>/data`."""
     root = tmp / "data"
     root.mkdir(parents=True, exist_ok=True)
-    if reference:
-        (root / "markets.csv").write_text(MARKETS)
-        (root / "rate_card.csv").write_text(RATE_CARD)
+    (root / "markets.csv").write_text(markets)
+    (root / "rate_card.csv").write_text(rate_card)
     src = tmp / "in"
     src.mkdir(exist_ok=True)
     files = [write_kind(src / f"{kind}.csv", kind, rows) for kind, rows in kinds.items()]
@@ -83,6 +85,17 @@ def msg(mid, at, biz, user, direction, country, category="", template="", status
     )
 
 
+def td(root: Path, *args: str, input: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Run the `trustdesk` command on the data directory `root`, as a person at a terminal would."""
+    return subprocess.run(
+        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=timeout,
+    )
+
+
 def sign_in_apptest(at, root: Path, who):
     """Put a signed-in person into an AppTest's session, as the sign-in form would.
 
@@ -96,6 +109,47 @@ def sign_in_apptest(at, root: Path, who):
     bound, _ticket = auth.open_session(root, who)
     at.session_state[session.SESSION_KEY] = bound
     return bound
+
+
+def open_page(page: str, root: Path, monkeypatch, params: dict | None = None, who=("pm", "analyst")):
+    """Run a page (by its navigation name) on the data directory `root` as an AppTest, signed in as
+    `who` (a name and a role; None: nobody) with `params` in its URL; the run raised nothing."""
+    # Imported here, like sign_in_apptest's: every test imports this module (conftest does), and
+    # only the page tests should pay for loading Streamlit and the web layer.
+    from streamlit.testing.v1 import AppTest
+
+    from trustdesk.accounts.auth import Principal
+    from trustdesk.web.navigation import page_path
+
+    monkeypatch.setenv("TRUSTDESK_DATA", str(root))
+    at = AppTest.from_file(str(page_path(page)), default_timeout=60)
+    if who:
+        sign_in_apptest(at, root, Principal(*who))
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def block(bid, at, user, biz, reason):
+    return dict(block_id=bid, blocked_at=at, user_id=user, business_id=biz, reason=reason)
+
+
+def report(rid, at, user, biz, reason, message_id=""):
+    return dict(report_id=rid, reported_at=at, user_id=user, business_id=biz, reason=reason, message_id=message_id)
+
+
+def ad(eid, at, user, country, event, cost="", campaign="c1"):
+    return dict(
+        event_id=eid,
+        occurred_at=at,
+        campaign_id=campaign,
+        user_id=user,
+        user_country=country,
+        event=event,
+        cost_usd=cost,
+    )
 
 
 # The golden world: a few hand-written rows per kind whose metrics are worked out by hand in
@@ -119,39 +173,19 @@ MESSAGES = [
     msg("m11", "2026-03-01T09:00:00Z", "b1", "u4", "inbound", "US"),
 ]
 BLOCKS = [
-    dict(block_id="k1", blocked_at="2026-03-02T15:00:00Z", user_id="u5", business_id="b2", reason="spam"),
-    dict(block_id="k2", blocked_at="2026-03-02T16:00:00Z", user_id="u2", business_id="b1", reason="didnt_sign_up"),
+    block("k1", "2026-03-02T15:00:00Z", "u5", "b2", "spam"),
+    block("k2", "2026-03-02T16:00:00Z", "u2", "b1", "didnt_sign_up"),
 ]
 REPORTS = [
-    dict(
-        report_id="r1",
-        reported_at="2026-03-02T12:30:00Z",
-        user_id="u2",
-        business_id="b1",
-        reason="spam",
-        message_id="m6",
-    ),
-    dict(
-        report_id="r2",
-        reported_at="2026-03-03T10:00:00Z",
-        user_id="u5",
-        business_id="b2",
-        reason="scam",
-        message_id="m9",
-    ),
-    dict(report_id="r3", reported_at="2026-03-03T11:00:00Z", user_id="u9", business_id="b1", reason="spam"),
+    report("r1", "2026-03-02T12:30:00Z", "u2", "b1", "spam", "m6"),
+    report("r2", "2026-03-03T10:00:00Z", "u5", "b2", "scam", "m9"),
+    report("r3", "2026-03-03T11:00:00Z", "u9", "b1", "spam"),
 ]
 BUSINESSES = [
     dict(business_id="b1", name="Chai & Co", category="retail", country="IN"),
     dict(business_id="b2", name="QuickLoan", category="finance", country="BR"),
 ]
 CAMPAIGNS = [dict(campaign_id="c1", business_id="b1", name="Spring", starts_on="2026-03-01", ends_on="2026-03-03")]
-
-
-def ad(eid, at, user, country, event, cost=""):
-    return dict(
-        event_id=eid, occurred_at=at, campaign_id="c1", user_id=user, user_country=country, event=event, cost_usd=cost
-    )
 
 
 AD_EVENTS = [
@@ -162,6 +196,22 @@ AD_EVENTS = [
     ad("a5", "2026-03-02T12:00:00Z", "u7", "BR", "impression", "0.002"),
     ad("a6", "2026-03-02T12:01:00Z", "u7", "BR", "reply", ""),
 ]
+GOLDEN = {
+    "businesses": BUSINESSES,
+    "messages": MESSAGES,
+    "blocks": BLOCKS,
+    "reports": REPORTS,
+    "ad_campaigns": CAMPAIGNS,
+    "ad_events": AD_EVENTS,
+}
+
+
+def golden_world(tmp: Path, rate_card: str = RATE_CARD, **kinds: list[dict]) -> Path:
+    """Load the golden world into `<tmp>/data`, its data directory, with `kinds` in place of the
+    golden rows of those kinds. It loads whole: anything else is a broken fixture, not a result."""
+    root, results = build(tmp, rate_card=rate_card, **(GOLDEN | kinds))
+    assert all(r.status == "loaded" for r in results), results
+    return root
 
 
 def log_files(logs: Path) -> list[Path]:

@@ -36,10 +36,6 @@ CREATE TABLE IF NOT EXISTS auth_audit (
     event TEXT NOT NULL,
     detail TEXT
 );
-CREATE TRIGGER IF NOT EXISTS auth_audit_no_update BEFORE UPDATE ON auth_audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS auth_audit_no_delete BEFORE DELETE ON auth_audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -86,12 +82,25 @@ CREATE TABLE IF NOT EXISTS address_failures (
 MIGRATIONS = (("accounts", "version", "INTEGER NOT NULL DEFAULT 1"),)
 
 _extra_schemas: list[str] = []
+# Audit logs: a row once written is never changed or removed, whoever holds the connection.
+_append_only: list[str] = ["auth_audit"]
 
 
-def register_schema(sql: str) -> None:
-    """Other modules (moderation) add their tables here, so one `connect` sets everything up."""
+def register_schema(sql: str, append_only: tuple[str, ...] = ()) -> None:
+    """Other modules (moderation) add their tables here, so one `connect` sets everything up;
+    `append_only` names their audit logs."""
     if sql not in _extra_schemas:
         _extra_schemas.append(sql)
+    _append_only.extend(t for t in append_only if t not in _append_only)
+
+
+def _append_only_triggers() -> str:
+    return "".join(
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{change} BEFORE {change.upper()} ON {table}\n"
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n"
+        for table in _append_only
+        for change in ("update", "delete")
+    )
 
 
 def path_for(root: Path) -> Path:
@@ -110,7 +119,7 @@ def connect(root: Path) -> sqlite3.Connection:
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
-    con.executescript(SCHEMA + "".join(_extra_schemas))
+    con.executescript(SCHEMA + "".join(_extra_schemas) + _append_only_triggers())
     _migrate(con)
     return con
 

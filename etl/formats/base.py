@@ -47,6 +47,11 @@ class Quarantined:
     raw_text: str
     reasons: list[str]
 
+    @classmethod
+    def of_value(cls, place: str, value, reasons: list[str]) -> Quarantined:
+        """An item whose raw text is a JSON value written as one line (and clipped)."""
+        return cls(place, clip(compact(value)), reasons)
+
     def as_json(self) -> dict:
         return {"place": self.place, "raw_text": self.raw_text, "reasons": list(self.reasons)}
 
@@ -115,6 +120,7 @@ class Conversion:
         }
 
 
+# Also the order a conversion's counts are reported in.
 COUNT_LABELS = {
     "bodies": "webhook bodies",
     "records": "records",
@@ -128,27 +134,37 @@ COUNT_LABELS = {
     "businesses": "businesses",
     "billed_rows": "billed rows",
     "repeats": "repeated deliveries (ignored)",
+    "prices_not_usd": "prices not in US dollars (kept, not converted)",
     "user_country_from_calling_code": "users whose country comes from the calling code alone",
     "user_country_unknown": "users whose country is unknown (their rows are quarantined on load)",
     "business_country_unknown": "businesses whose country is unknown",
-    "prices_not_usd": "prices not in US dollars (kept, not converted)",
 }
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
-    """The file's content, gunzipped when it is gzip (told by its first bytes, not its name)."""
+def checked_size(path: Path, max_bytes: int | None, hint: str = "") -> int:
+    """The size of the file at path. UnreadableFile when there is no such file, it is not a file, or
+    it is larger than max_bytes (None: no limit); hint ends that last sentence."""
     name = path.name
     if not path.exists():
         raise UnreadableFile(f"{name}: no such file")
     if not path.is_file():
         raise UnreadableFile(f"{name}: is not a file")
     size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise UnreadableFile(
+            f"{name}: is {size / 2**20:,.0f} MB, larger than the {max_bytes / 2**20:,.0f} MB limit{hint}"
+        )
+    return size
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The file's content, gunzipped when it is gzip (told by its first bytes, not its name)."""
+    name = path.name
+    checked_size(path, max_bytes or None)
     limit = f"the {max_bytes / 2**20:,.0f} MB limit" if max_bytes else ""
-    if max_bytes and size > max_bytes:
-        raise UnreadableFile(f"{name}: is {size / 2**20:,.0f} MB, larger than {limit}")
     with open(path, "rb") as fh:
         magic = fh.read(2)
         fh.seek(0)
@@ -211,6 +227,43 @@ def content_id(prefix: str, *parts) -> str:
     """A stable id from content: the same event delivered twice gets the same id, so it loads once."""
     h = hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8"))
     return f"{prefix}{h.hexdigest()[:24]}"
+
+
+def keep_one_message(message_id: str, versions: list[tuple[tuple, str]]) -> tuple[tuple, int, list[Quarantined]]:
+    """A message a file gives more than once, as (row, place) versions in file order: the row kept
+    with its place (the smallest row, so the choice does not depend on the order of the file), how
+    many versions repeat an earlier one exactly, and a quarantined item for each other version."""
+    first: dict[tuple, str] = {}
+    for row, place in versions:
+        first.setdefault(row, place)
+    chosen = min(first)
+    head = header("messages")
+    others = [
+        Quarantined.of_value(
+            place,
+            dict(zip(head, row)),
+            [f"message {message_id} appears again with different content (the one kept is at {first[chosen]})"],
+        )
+        for row, place in first.items()
+        if row != chosen
+    ]
+    return chosen + (first[chosen],), len(versions) - len(first), others
+
+
+def write_conversion(
+    path: Path, out_dir: Path, source: str, fill, quarantined: list[Quarantined], counts: dict, unused: dict
+) -> Conversion:
+    """The conversion of the file at path: `fill(tables)` adds the rows, then they are written to
+    out_dir with the items in quarantined (fill may add to it); counts, read after fill, in the
+    order of COUNT_LABELS."""
+    conv = Conversion(file=path.name, source=source)
+    tables = Tables(out_dir, stem_of(path))
+    fill(tables)
+    conv.quarantined = quarantined
+    tables.write(conv)
+    conv.counts = {k: counts[k] for k in COUNT_LABELS if counts.get(k)}
+    conv.unused = dict(sorted(unused.items()))
+    return conv
 
 
 # --------------------------------------------------------------------------- values

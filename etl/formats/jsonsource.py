@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from etl.formats.base import UnreadableFile, clip
+from etl.formats.base import UnreadableFile, clip, decode_text, read_bytes
 
 _decoder = json.JSONDecoder()
 _WS = " \t\r\n"
@@ -49,6 +50,12 @@ def _one_object_per_line(text: str) -> bool:
         if seen >= 5:
             return False
     return False
+
+
+def file_values(path: Path, max_bytes: int | None = None) -> Iterator[tuple[str, object]]:
+    """`iter_values` of a file (plain or gzip); the file is read, and refused if it is no text, at the call."""
+    name = path.name
+    return iter_values(name, decode_text(name, read_bytes(path, max_bytes)))
 
 
 def iter_values(name: str, text: str) -> Iterator[tuple[str, object]]:

@@ -17,17 +17,13 @@ from etl.formats.base import (
     Quarantined,
     Tables,
     UnreadableFile,
-    clip,
-    compact,
     content_id,
-    decode_text,
     epoch_text,
-    read_bytes,
-    stem_of,
     text_of,
+    write_conversion,
 )
 from etl.formats.categories import v1_category
-from etl.formats.jsonsource import NotJSON, iter_values
+from etl.formats.jsonsource import NotJSON, file_values
 from etl.formats.kinds import header
 
 NAME = "meta_pricing_analytics"
@@ -186,31 +182,44 @@ class _Reading:
     def point(self, where: str, dp, stated: str, account: str, currency: str) -> None:
         self.counts["data_points"] += 1
         if not isinstance(dp, dict):
-            self.quarantined.append(Quarantined(where, clip(compact(dp)), ["the data point is not an object"]))
+            self.quarantined.append(Quarantined.of_value(where, dp, ["the data point is not an object"]))
             return
         reasons, granularity = _point_problems(dp, stated)
         if reasons:
-            self.quarantined.append(Quarantined(where, clip(compact(dp)), reasons))
+            self.quarantined.append(Quarantined.of_value(where, dp, reasons))
             return
         values = _billed_values(dp, account, currency, granularity, self.unused)
         core = tuple(values.get(c, "") for c in _HEADER[:-1])
         self.rows.setdefault(values["billed_id"], {}).setdefault(core, where)
         self.counts["billed_rows"] += 1
 
+    def finish(self, tables: Tables) -> None:
+        for bid, cands in self.rows.items():
+            chosen = min(cands)
+            tables.add("billed_pricing", bid, chosen + (cands[chosen],))
+            for core, where in cands.items():
+                if core != chosen:
+                    self.quarantined.append(
+                        Quarantined.of_value(
+                            where,
+                            dict(zip(_HEADER, core)),
+                            [
+                                f"the period, country, category and type of {cands[chosen]} appear again with other numbers"
+                            ],
+                        )
+                    )
+
 
 def convert(path: Path, out_dir: Path, *, max_bytes: int | None = None, **_options) -> Conversion:
     name = path.name
-    text = decode_text(name, read_bytes(path, max_bytes))
     reading = _Reading()
-    for place, value in iter_values(name, text):
+    for place, value in file_values(path, max_bytes):
         if isinstance(value, NotJSON):
             reading.quarantined.append(Quarantined(place, value.raw, [f"the response {value.problem}"]))
         elif not looks_like(value):
             reading.quarantined.append(
-                Quarantined(
-                    place,
-                    clip(compact(value)),
-                    ["the value is not a pricing_analytics response (no pricing_analytics.data[])"],
+                Quarantined.of_value(
+                    place, value, ["the value is not a pricing_analytics response (no pricing_analytics.data[])"]
                 )
             )
         else:
@@ -222,30 +231,12 @@ def convert(path: Path, out_dir: Path, *, max_bytes: int | None = None, **_optio
             f"{name}: holds no pricing_analytics response "
             '(a response has "pricing_analytics": {"data": [{"data_points": [...]}]})'
         )
-    conv = Conversion(file=name, source=NAME)
-    tables = Tables(out_dir, stem_of(path))
-    for bid, cands in rows.items():
-        chosen = min(cands)
-        tables.add("billed_pricing", bid, chosen + (cands[chosen],))
-        for core, where in cands.items():
-            if core != chosen:
-                quarantined.append(
-                    Quarantined(
-                        where,
-                        clip(compact(dict(zip(_HEADER, core)))),
-                        [f"the period, country, category and type of {cands[chosen]} appear again with other numbers"],
-                    )
-                )
     repeats = counts["billed_rows"] - sum(len(c) for c in rows.values())
-    conv.quarantined = quarantined
-    tables.write(conv)
-    conv.counts = {
-        k: v for k, v in (("responses", responses), ("billed_rows", counts["billed_rows"]), ("repeats", repeats)) if v
-    }
+    found = {"responses": responses, "billed_rows": counts["billed_rows"], "repeats": repeats}
+    conv = write_conversion(path, out_dir, NAME, reading.finish, quarantined, found, unused)
     if any(not (c[list(_HEADER).index("currency")]) for cands in rows.values() for c in cands):
         conv.notes.append(
             "The response does not say its currency (ask for the currency field): "
             "Meta reports cost in the currency of the WhatsApp Business Account."
         )
-    conv.unused = dict(sorted(unused.items()))
     return conv

@@ -29,11 +29,12 @@ from etl.formats.base import (
     clip,
     compact,
     decode_text,
+    keep_one_message,
     read_bytes,
-    stem_of,
     text_of,
+    write_conversion,
 )
-from etl.formats.jsonsource import NotJSON, iter_values
+from etl.formats.jsonsource import NotJSON, file_values
 from etl.formats.kinds import header
 from etl.formats.phones import BY_CALLING_CODE, UNKNOWN, country_of
 
@@ -62,38 +63,25 @@ INBOUND_STATUS = ("received", "receiving")
 # given by the option `twilio_category` (default utility), as a template.
 DEFAULT_BUSINESS_INITIATED_CATEGORY = "utility"
 
-CSV_COLUMNS = {  # normalised header name -> record field
-    "from": "from",
-    "to": "to",
-    "body": "body",
-    "status": "status",
-    "sentdate": "sent",
-    "apiversion": "api_version",
-    "numsegments": "num_segments",
-    "errorcode": "error_code",
-    "accountsid": "account_sid",
-    "sid": "sid",
-    "direction": "direction",
-    "price": "price",
-    "priceunit": "price_unit",
-}
+# A record's fields are named as BulkExport names them, but for the two dates; the Console CSV's
+# header (normalised) names them without the underscores, and the send date SentDate.
+_SAME_NAMES = (
+    "sid",
+    "from",
+    "to",
+    "body",
+    "status",
+    "direction",
+    "error_code",
+    "price",
+    "price_unit",
+    "num_segments",
+    "account_sid",
+    "api_version",
+)
+BULK_FIELDS = {**{f: f for f in _SAME_NAMES}, "date_sent": "sent", "date_created": "created"}
+CSV_COLUMNS = {**{f.replace("_", ""): f for f in _SAME_NAMES}, "sentdate": "sent"}
 CSV_REQUIRED = ("from", "to", "status", "sentdate", "sid", "direction")
-BULK_FIELDS = {
-    "sid": "sid",
-    "from": "from",
-    "to": "to",
-    "body": "body",
-    "status": "status",
-    "direction": "direction",
-    "date_sent": "sent",
-    "date_created": "created",
-    "error_code": "error_code",
-    "price": "price",
-    "price_unit": "price_unit",
-    "num_segments": "num_segments",
-    "account_sid": "account_sid",
-    "api_version": "api_version",
-}
 _USED_EXTRA = ("created", "api_version")
 
 
@@ -222,24 +210,11 @@ class _Reader:
         self.rows.setdefault(sid, []).append((core, place))
 
     def finish(self, tables: Tables) -> None:
-        for sid, cands in self.rows.items():
-            first: dict[tuple, str] = {}
-            for core, place in cands:
-                first.setdefault(core, place)
-            chosen = min(first)
-            tables.add("messages", sid, chosen + (first[chosen],))
-            self.counts["repeats"] += len(cands) - len(first)
-            for core, place in first.items():
-                if core != chosen:
-                    self.quarantined.append(
-                        Quarantined(
-                            place,
-                            clip(compact(dict(zip(_HEADER, core)))),
-                            [
-                                f"message {sid} appears again with different content (the one kept is at {first[chosen]})"
-                            ],
-                        )
-                    )
+        for sid, versions in self.rows.items():
+            row, repeats, others = keep_one_message(sid, versions)
+            tables.add("messages", sid, row)
+            self.counts["repeats"] += repeats
+            self.quarantined.extend(others)
 
 
 _HEADER = header("messages")
@@ -252,22 +227,7 @@ def _money(text: str) -> str:
 
 
 def _finish(reader: _Reader, path: Path, out_dir: Path, source: str) -> Conversion:
-    conv = Conversion(file=path.name, source=source)
-    tables = Tables(out_dir, stem_of(path))
-    reader.finish(tables)
-    conv.quarantined = reader.quarantined
-    tables.write(conv)
-    order = (
-        "records",
-        "inbound_messages",
-        "outbound_messages",
-        "repeats",
-        "prices_not_usd",
-        "user_country_from_calling_code",
-        "user_country_unknown",
-    )
-    conv.counts = {k: reader.counts[k] for k in order if reader.counts[k]}
-    conv.unused = dict(sorted(reader.unused.items()))
+    conv = write_conversion(path, out_dir, source, reader.finish, reader.quarantined, reader.counts, reader.unused)
     if reader.counts["outbound_messages"]:
         conv.notes.append(
             "Twilio does not record WhatsApp's pricing category: replies (outbound-reply) are "
@@ -336,10 +296,9 @@ def _csv_line(row: list[str]) -> str:
 
 def convert_bulk(path: Path, out_dir: Path, *, max_bytes: int | None = None, **options) -> Conversion:
     name = path.name
-    text = decode_text(name, read_bytes(path, max_bytes))
     r = _Reader(name, options)
     seen_any = False
-    for place, value in iter_values(name, text):
+    for place, value in file_values(path, max_bytes):
         if isinstance(value, NotJSON):
             r.counts["records"] += 1
             r.quarantined.append(Quarantined(place, value.raw, [f"the record {value.problem}"]))
@@ -347,7 +306,7 @@ def convert_bulk(path: Path, out_dir: Path, *, max_bytes: int | None = None, **o
         if not looks_like_bulk(value):
             r.counts["records"] += 1
             r.quarantined.append(
-                Quarantined(place, clip(compact(value)), ["the record is not a Twilio Message record (no sid)"])
+                Quarantined.of_value(place, value, ["the record is not a Twilio Message record (no sid)"])
             )
             continue
         seen_any = True

@@ -29,14 +29,13 @@ from etl.formats.base import (
     clip,
     compact,
     content_id,
-    decode_text,
     epoch_text,
-    read_bytes,
-    stem_of,
+    keep_one_message,
     text_of,
+    write_conversion,
 )
 from etl.formats.categories import TEMPLATE_CATEGORIES, v1_category
-from etl.formats.jsonsource import NotJSON, iter_values
+from etl.formats.jsonsource import NotJSON, file_values
 from etl.formats.kinds import header
 from etl.formats.phones import BY_CALLING_CODE, UNKNOWN, country_of, digits
 
@@ -428,38 +427,19 @@ class _Reader:
         display = digits(t("display_phone_number"))
         template = ", ".join(x for x in (t("message_template_name"), t("message_template_language")) if x)
         template_subject = f"{template} (id {t('message_template_id')})" if template else t("message_template_id")
+        if field == "account_update":
+            self.account_update(where, at, account, v)
+            return
+        # Each field gives event = (scope, event name, subject) and change = (old value, new value, detail).
+        phone_subject = "+" + display if display else ""
         if field == "phone_number_quality_update":
-            event = "phone_number_" + (t("event").lower() or "quality_update")
             limit = t("max_daily_conversations_per_business")
             detail = f"max_daily_conversations_per_business={limit}" if limit and t("current_limit") else ""
-            self._event(
-                where,
-                at,
-                account,
-                field,
-                "phone_number",
-                event,
-                "+" + display if display else "",
-                t("old_limit"),
-                t("current_limit") or limit,
-                detail,
-                v,
-                display=display,
-            )
+            event = ("phone_number", "phone_number_" + (t("event").lower() or "quality_update"), phone_subject)
+            change = (t("old_limit"), t("current_limit") or limit, detail)
         elif field == "message_template_quality_update":
-            self._event(
-                where,
-                at,
-                account,
-                field,
-                "template",
-                "template_quality_changed",
-                template_subject,
-                t("previous_quality_score"),
-                t("new_quality_score"),
-                "",
-                v,
-            )
+            event = ("template", "template_quality_changed", template_subject)
+            change = (t("previous_quality_score"), t("new_quality_score"), "")
         elif field == "message_template_status_update":
             other = v.get("other_info") if isinstance(v.get("other_info"), dict) else {}
             detail = "; ".join(
@@ -471,85 +451,32 @@ class _Reader:
                 )
                 if x
             )
-            self._event(
-                where,
-                at,
-                account,
-                field,
-                "template",
-                "template_" + (t("event").lower() or "status_update"),
-                template_subject,
-                "",
-                t("event"),
-                detail,
-                v,
-            )
+            event = ("template", "template_" + (t("event").lower() or "status_update"), template_subject)
+            change = ("", t("event"), detail)
         elif field == "template_category_update":
-            self._event(
-                where,
-                at,
-                account,
-                field,
-                "template",
-                "template_category_changed",
-                template_subject,
-                t("previous_category"),
-                t("new_category"),
-                "",
-                v,
-            )
-        elif field == "account_update":
-            self.account_update(where, at, account, v)
+            event = ("template", "template_category_changed", template_subject)
+            change = (t("previous_category"), t("new_category"), "")
         elif field == "business_capability_update":
             new = t("max_daily_conversations_per_business") or t("max_daily_conversation_per_phone")
             rest = {k: x for k, x in v.items() if k not in ("max_daily_conversations_per_business",)}
-            self._event(
-                where,
-                at,
-                account,
-                field,
-                "account",
-                "business_capability_update",
-                account,
-                "",
-                new,
-                compact(rest) if rest else "",
-                v,
-            )
+            event = ("account", "business_capability_update", account)
+            change = ("", new, compact(rest) if rest else "")
         elif field == "phone_number_name_update":
             decision = t("decision")
             if decision.upper() == "APPROVED" and t("requested_verified_name") and display:
                 prev = self.verified_names.get(display)
                 if prev is None or (at, t("requested_verified_name")) > prev:
                     self.verified_names[display] = (at, t("requested_verified_name"))
-            self._event(
-                where,
-                at,
-                account,
-                field,
-                "phone_number",
-                "display_name_" + (decision.lower() or "update"),
-                "+" + display if display else "",
-                "",
-                t("requested_verified_name"),
-                t("rejection_reason") if t("rejection_reason") not in ("", "NONE") else "",
-                v,
-                display=display,
-            )
+            rejection = t("rejection_reason") if t("rejection_reason") not in ("", "NONE") else ""
+            event = ("phone_number", "display_name_" + (decision.lower() or "update"), phone_subject)
+            change = ("", t("requested_verified_name"), rejection)
         else:  # account_review_update
-            self._event(
-                where,
-                at,
-                account,
-                field,
-                "account",
-                "account_review_" + (t("decision").lower() or "update"),
-                account,
-                "",
-                t("decision"),
-                "",
-                v,
-            )
+            event = ("account", "account_review_" + (t("decision").lower() or "update"), account)
+            change = ("", t("decision"), "")
+        # Only a phone number's event carries the display number: it is how the event finds its phone number id.
+        self._event(
+            where, at, account, field, *event, *change, v, display=display if event[0] == "phone_number" else ""
+        )
 
     def account_update(self, where: str, at: str, account: str, v: dict) -> None:
         ev = text_of(v.get("event"))
@@ -603,24 +530,12 @@ class _Reader:
         self._finish_businesses(tables)
 
     def _finish_inbound(self, tables: Tables) -> None:
-        for mid, cands in self.inbound.items():
-            first_place: dict[tuple, str] = {}
-            for core, where in cands:
-                first_place.setdefault(core, where)
-            chosen = min(first_place)
-            tables.add("messages", mid, chosen + (first_place[chosen],))
-            self._country(chosen[3])
-            self.counts["repeats"] += len(cands) - len(first_place)
-            for core, where in sorted(first_place.items(), key=lambda kv: kv[1]):
-                if core != chosen:
-                    self.quarantine(
-                        where,
-                        dict(zip(header("messages"), core)),
-                        [
-                            f"message {mid} appears again with different content "
-                            f"(the one kept is at {first_place[chosen]})"
-                        ],
-                    )
+        for mid, versions in self.inbound.items():
+            row, repeats, others = keep_one_message(mid, versions)
+            tables.add("messages", mid, row)
+            self._country(row[3])
+            self.counts["repeats"] += repeats
+            self.quarantined.extend(others)
 
     def _finish_statuses(self, tables: Tables) -> None:
         for mid, recs in self.statuses.items():
@@ -806,9 +721,8 @@ def _row(kind_name: str, values: dict, place: str | None = None) -> tuple:
 
 def convert(path: Path, out_dir: Path, *, max_bytes: int | None = None, **_options) -> Conversion:
     name = path.name
-    text = decode_text(name, read_bytes(path, max_bytes))
     reader = _Reader(name)
-    for place, value in iter_values(name, text):
+    for place, value in file_values(path, max_bytes):
         reader.body(place, value)
     if reader.webhook_bodies == 0:
         n = reader.counts["bodies"]
@@ -816,25 +730,4 @@ def convert(path: Path, out_dir: Path, *, max_bytes: int | None = None, **_optio
             f"{name}: none of its {n:,} JSON value{'s' if n != 1 else ''} is a WhatsApp webhook body "
             f'(a body has "object": "whatsapp_business_account")'
         )
-    conv = Conversion(file=name, source=NAME)
-    tables = Tables(out_dir, stem_of(path))
-    reader.finish(tables)
-    conv.quarantined = reader.quarantined
-    tables.write(conv)
-    order = (
-        "bodies",
-        "not_webhook_bodies",
-        "inbound_messages",
-        "statuses",
-        "outbound_messages",
-        "opt_outs",
-        "platform_events",
-        "businesses",
-        "repeats",
-        "user_country_from_calling_code",
-        "user_country_unknown",
-        "business_country_unknown",
-    )
-    conv.counts = {k: reader.counts[k] for k in order if reader.counts[k]}
-    conv.unused = dict(sorted(reader.unused.items()))
-    return conv
+    return write_conversion(path, out_dir, NAME, reader.finish, reader.quarantined, reader.counts, reader.unused)

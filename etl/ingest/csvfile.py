@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.contract import KINDS, LOAD_KINDS, TRUTH_COLUMNS, FileRejected, Kind, detect_kind, normalise
+from etl.formats.base import GZIP_MAGIC, checked_size
 from etl.store import private_dir
 
 SNIFF_BYTES = 1 << 16
-GZIP_MAGIC = b"\x1f\x8b"
 BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
 
 
@@ -44,16 +44,7 @@ def _closest(header: list[str]) -> tuple[Kind, list[str]]:
 
 def prepare(path: Path, work_dir: Path, kind_name: str | None, max_bytes: int) -> Prepared:
     name = path.name
-    if not path.exists():
-        raise FileRejected(f"{name}: no such file")
-    if not path.is_file():
-        raise FileRejected(f"{name}: is not a file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise FileRejected(
-            f"{name}: is {size / 2**20:,.0f} MB, larger than the {max_bytes / 2**20:,.0f} MB limit "
-            "(setting load_max_mb); split the export or raise the limit"
-        )
+    size = checked_size(path, max_bytes, " (setting load_max_mb); split the export or raise the limit")
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
     csv_path, temp = path, False

@@ -59,38 +59,39 @@ def shown(col: Column) -> str:
     return f"('''' || left({t}, 40) || CASE WHEN length({t}) > 40 THEN '…' ELSE '' END || '''')"
 
 
+# How each type's text becomes its value: the WHEN ... THEN ... branches of a CASE (no branch
+# taken: NULL, which reason_exprs turns into a reason). {t} is the trimmed text, {enum} the
+# parameter holding an enum's values.
+_CASTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "timestamp": (
+        (f"regexp_full_match({{t}}, '{EPOCH}')", "try_cast(to_timestamp(try_cast({t} AS BIGINT)) AS TIMESTAMP)"),
+        (f"regexp_full_match({{t}}, '{ISO_TS}')", "try_cast(try_cast(upper({t}) AS TIMESTAMPTZ) AS TIMESTAMP)"),
+    ),
+    "date": ((f"regexp_full_match({{t}}, '{DATE}')", "try_cast({t} AS DATE)"),),
+    "country": (("list_contains($countries, upper({t}))", "upper({t})"),),
+    "bool": (("lower({t}) IN ('true', '1', 'yes')", "true"), ("lower({t}) IN ('false', '0', 'no')", "false")),
+    "money": (
+        (
+            f"regexp_full_match({{t}}, '{MONEY}') AND NOT regexp_full_match({{t}}, '{MONEY_TOO_FINE}')",
+            f"try_cast({{t}} AS {MONEY_TYPE})",
+        ),
+    ),
+    "enum": (("list_contains(${enum}, lower({t}))", "lower({t})"),),
+    "int_pos": ((f"regexp_full_match({{t}}, '{WHOLE}')", "try_cast({t} AS BIGINT)"),),
+}
+
+
 def typed_expr(col: Column) -> str:
     t = trimmed(col)
-    if col.type in ("id",):
+    if col.type == "id":
         return t
     if col.type in ("text", "countries"):
         return f"CASE WHEN {t} IS NULL THEN NULL ELSE {raw(col)} END"
-    if col.type == "timestamp":
-        return (
-            f"CASE WHEN regexp_full_match({t}, '{EPOCH}') "
-            f"THEN try_cast(to_timestamp(try_cast({t} AS BIGINT)) AS TIMESTAMP) "
-            f"WHEN regexp_full_match({t}, '{ISO_TS}') "
-            f"THEN try_cast(try_cast(upper({t}) AS TIMESTAMPTZ) AS TIMESTAMP) END"
-        )
-    if col.type == "date":
-        return f"CASE WHEN regexp_full_match({t}, '{DATE}') THEN try_cast({t} AS DATE) END"
-    if col.type == "country":
-        return f"CASE WHEN list_contains($countries, upper({t})) THEN upper({t}) END"
-    if col.type == "bool":
-        return (
-            f"CASE WHEN lower({t}) IN ('true', '1', 'yes') THEN true "
-            f"WHEN lower({t}) IN ('false', '0', 'no') THEN false END"
-        )
-    if col.type == "money":
-        return (
-            f"CASE WHEN regexp_full_match({t}, '{MONEY}') AND NOT regexp_full_match({t}, '{MONEY_TOO_FINE}') "
-            f"THEN try_cast({t} AS {MONEY_TYPE}) END"
-        )
-    if col.type == "enum":
-        return f"CASE WHEN list_contains(${enum_param(col)}, lower({t})) THEN lower({t}) END"
-    if col.type == "int_pos":
-        return f"CASE WHEN regexp_full_match({t}, '{WHOLE}') THEN try_cast({t} AS BIGINT) END"
-    raise ValueError(f"unknown type {col.type}")
+    if col.type not in _CASTS:
+        raise ValueError(f"unknown type {col.type}")
+    branches = " ".join(f"WHEN {test} THEN {value}" for test, value in _CASTS[col.type])
+    # replace, not format: the patterns hold braces of their own ([0-9]{4}).
+    return "CASE " + branches.replace("{t}", t).replace("{enum}", enum_param(col)) + " END"
 
 
 def enum_param(col: Column) -> str:

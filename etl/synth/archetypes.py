@@ -49,36 +49,26 @@ Users: 0.5% change country once during the period (their later rows carry the ne
   ~95% of messages are between a user and a business of the same country.
 """
 
-# business categories: share among normal businesses, and their message mix (conversations,
-# utility, authentication, marketing); spammers and large senders pick from their own short lists
-CATEGORY_SHARE = {
-    "retail": 0.22,
-    "food": 0.12,
-    "travel": 0.07,
-    "finance": 0.08,
-    "health": 0.08,
-    "education": 0.08,
-    "government": 0.03,
-    "politics": 0.02,
-    "agriculture": 0.04,
-    "technology": 0.09,
-    "services": 0.12,
-    "other": 0.05,
-}
-CATEGORY_MIX = {
-    "retail": (0.45, 0.25, 0.05, 0.25),
-    "food": (0.50, 0.30, 0.02, 0.18),
-    "travel": (0.40, 0.40, 0.05, 0.15),
-    "finance": (0.30, 0.25, 0.35, 0.10),
-    "health": (0.55, 0.35, 0.03, 0.07),
-    "education": (0.55, 0.30, 0.05, 0.10),
-    "government": (0.35, 0.50, 0.13, 0.02),
-    "politics": (0.45, 0.15, 0.01, 0.39),
-    "agriculture": (0.60, 0.25, 0.01, 0.14),
-    "technology": (0.30, 0.20, 0.40, 0.10),
-    "services": (0.55, 0.30, 0.05, 0.10),
-    "other": (0.50, 0.25, 0.05, 0.20),
-}
+# Business categories: the share among normal businesses, and the message mix (conversations,
+# utility, authentication, marketing); spammers and large senders pick from their own short lists.
+_CATEGORY_TABLE = """
+category        share   conversations   utility     authentication  marketing
+retail          0.22    0.45            0.25        0.05            0.25
+food            0.12    0.50            0.30        0.02            0.18
+travel          0.07    0.40            0.40        0.05            0.15
+finance         0.08    0.30            0.25        0.35            0.10
+health          0.08    0.55            0.35        0.03            0.07
+education       0.08    0.55            0.30        0.05            0.10
+government      0.03    0.35            0.50        0.13            0.02
+politics        0.02    0.45            0.15        0.01            0.39
+agriculture     0.04    0.60            0.25        0.01            0.14
+technology      0.09    0.30            0.20        0.40            0.10
+services        0.12    0.55            0.30        0.05            0.10
+other           0.05    0.50            0.25        0.05            0.20
+"""
+_CATEGORY_ROWS = [line.split() for line in _CATEGORY_TABLE.strip().splitlines()[1:]]
+CATEGORY_SHARE = {name: float(share) for name, share, *_ in _CATEGORY_ROWS}
+CATEGORY_MIX = {name: tuple(float(x) for x in mix) for name, _, *mix in _CATEGORY_ROWS}
 SPAM_CATEGORIES = ("retail", "other", "services", "technology", "education", "health")
 LARGE_CATEGORIES = ("retail", "finance", "technology", "travel", "food", "services")
 

@@ -12,55 +12,60 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Countries: WhatsApp-like user shares, local time, weekend, Faker locales, Status ads CPM (USD)
-# code, user weight, UTC offset (h), weekend (0 = Sat/Sun, 1 = Fri/Sat), locales, CPM
-COUNTRIES = (
-    ("IN", 27.0, 5.5, 0, ("en_IN", "hi_IN"), 0.6),
-    ("BR", 9.0, -3, 0, ("pt_BR",), 1.6),
-    ("ID", 7.0, 7, 0, ("id_ID",), 0.8),
-    ("MX", 5.0, -6, 0, ("es_MX",), 1.7),
-    ("US", 3.6, -5, 0, ("en_US",), 8.0),
-    ("PK", 3.5, 5, 0, ("en_PK",), 0.5),
-    ("NG", 2.6, 1, 0, ("en_NG", "yo_NG"), 0.6),
-    ("DE", 2.5, 1, 0, ("de_DE",), 6.0),
-    ("TR", 2.2, 3, 0, ("tr_TR",), 1.2),
-    ("IT", 2.0, 1, 0, ("it_IT",), 4.0),
-    ("EG", 2.0, 2, 1, ("ar_EG",), 0.7),
-    ("FR", 1.8, 1, 0, ("fr_FR",), 5.0),
-    ("ES", 1.8, 1, 0, ("es_ES",), 3.5),
-    ("GB", 1.8, 0, 0, ("en_GB",), 6.5),
-    ("AR", 1.6, -3, 0, ("es_AR",), 1.4),
-    ("RU", 1.5, 3, 0, ("ru_RU",), 1.5),
-    ("CO", 1.5, -5, 0, ("es_CO",), 1.3),
-    ("ZA", 1.3, 2, 0, ("zu_ZA", "en"), 1.5),
-    ("SA", 1.2, 3, 1, ("ar_SA",), 3.0),
-    ("BD", 1.0, 6, 1, ("bn_BD", "en_BD"), 0.5),
-    ("PH", 1.0, 8, 0, ("en_PH", "fil_PH"), 0.8),
-    ("MY", 0.9, 8, 0, ("en",), 1.8),
-    ("KE", 0.8, 3, 0, ("en_KE",), 0.7),
-    ("PE", 0.8, -5, 0, ("es",), 1.2),
-    ("CL", 0.7, -4, 0, ("es_CL",), 2.0),
-    ("NL", 0.7, 1, 0, ("nl_NL",), 5.0),
-    ("PL", 0.6, 1, 0, ("pl_PL",), 2.5),
-    ("UA", 0.6, 2, 0, ("uk_UA",), 0.9),
-    ("AE", 0.5, 4, 0, ("ar_AE",), 4.5),
-    ("PT", 0.5, 0, 0, ("pt_PT",), 2.5),
-    ("MA", 0.5, 1, 0, ("ar_AA",), 0.8),
-    ("CA", 0.5, -5, 0, ("en_CA", "fr_CA"), 6.0),
-    ("DZ", 0.4, 1, 1, ("fr_DZ", "ar_DZ"), 0.6),
-    ("IL", 0.4, 2, 1, ("he_IL",), 4.0),
-    ("AU", 0.4, 10, 0, ("en_AU",), 6.0),
-    ("GH", 0.4, 0, 0, ("tw_GH",), 0.6),
-    ("NP", 0.3, 5.75, 0, ("ne_NP",), 0.5),
-    ("LK", 0.3, 5.5, 0, ("si_LK",), 0.5),
-    ("VN", 0.3, 7, 0, ("vi_VN",), 0.8),
-    ("TH", 0.3, 7, 0, ("th_TH",), 1.0),
-    ("CH", 0.3, 1, 0, ("de_CH",), 7.0),
-    ("BE", 0.3, 1, 0, ("nl_BE",), 5.0),
-    ("AT", 0.3, 1, 0, ("de_AT",), 5.0),
-    ("IE", 0.2, 0, 0, ("en_IE",), 6.0),
-    ("KZ", 0.2, 5, 0, ("en",), 0.7),
-    ("KR", 0.1, 9, 0, ("en",), 5.0),
+# Countries: WhatsApp-like user shares, local time, weekend, Faker locales, Status ads CPM (USD).
+# weekend: 0 = Sat/Sun, 1 = Fri/Sat; locales: comma-separated.
+_COUNTRY_TABLE = """
+code  weight  utc_h   weekend  locales       cpm
+IN    27.0    5.5     0        en_IN,hi_IN   0.6
+BR    9.0     -3      0        pt_BR         1.6
+ID    7.0     7       0        id_ID         0.8
+MX    5.0     -6      0        es_MX         1.7
+US    3.6     -5      0        en_US         8.0
+PK    3.5     5       0        en_PK         0.5
+NG    2.6     1       0        en_NG,yo_NG   0.6
+DE    2.5     1       0        de_DE         6.0
+TR    2.2     3       0        tr_TR         1.2
+IT    2.0     1       0        it_IT         4.0
+EG    2.0     2       1        ar_EG         0.7
+FR    1.8     1       0        fr_FR         5.0
+ES    1.8     1       0        es_ES         3.5
+GB    1.8     0       0        en_GB         6.5
+AR    1.6     -3      0        es_AR         1.4
+RU    1.5     3       0        ru_RU         1.5
+CO    1.5     -5      0        es_CO         1.3
+ZA    1.3     2       0        zu_ZA,en      1.5
+SA    1.2     3       1        ar_SA         3.0
+BD    1.0     6       1        bn_BD,en_BD   0.5
+PH    1.0     8       0        en_PH,fil_PH  0.8
+MY    0.9     8       0        en            1.8
+KE    0.8     3       0        en_KE         0.7
+PE    0.8     -5      0        es            1.2
+CL    0.7     -4      0        es_CL         2.0
+NL    0.7     1       0        nl_NL         5.0
+PL    0.6     1       0        pl_PL         2.5
+UA    0.6     2       0        uk_UA         0.9
+AE    0.5     4       0        ar_AE         4.5
+PT    0.5     0       0        pt_PT         2.5
+MA    0.5     1       0        ar_AA         0.8
+CA    0.5     -5      0        en_CA,fr_CA   6.0
+DZ    0.4     1       1        fr_DZ,ar_DZ   0.6
+IL    0.4     2       1        he_IL         4.0
+AU    0.4     10      0        en_AU         6.0
+GH    0.4     0       0        tw_GH         0.6
+NP    0.3     5.75    0        ne_NP         0.5
+LK    0.3     5.5     0        si_LK         0.5
+VN    0.3     7       0        vi_VN         0.8
+TH    0.3     7       0        th_TH         1.0
+CH    0.3     1       0        de_CH         7.0
+BE    0.3     1       0        nl_BE         5.0
+AT    0.3     1       0        de_AT         5.0
+IE    0.2     0       0        en_IE         6.0
+KZ    0.2     5       0        en            0.7
+KR    0.1     9       0        en            5.0
+"""
+COUNTRIES = tuple(
+    (code, float(weight), float(utc_h), int(weekend), tuple(locales.split(",")), float(cpm))
+    for code, weight, utc_h, weekend, locales, cpm in (line.split() for line in _COUNTRY_TABLE.strip().splitlines()[1:])
 )
 COUNTRY_CODES = tuple(c[0] for c in COUNTRIES)
 N_COUNTRIES = len(COUNTRIES)

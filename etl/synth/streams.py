@@ -216,40 +216,26 @@ def _add_legit_templates(rng: np.random.Generator, streams: Streams, b: int, V: 
             p_block=rates[SLOT][0],
             p_report=rates[SLOT][1],
         )
-    mkt_warm = V * mkt_f * (1 - biz.cold_share[b])
-    mkt_cold = V * mkt_f * biz.cold_share[b]
-    if mkt_warm > 0:
-        warm_p = rates[WARM]
-        streams.add(
-            WARM,
-            b,
-            a,
-            e,
-            mkt_warm / per_msg,
-            cat=(1, 0, 0, 0),
-            reply=reply,
-            reply_answer=ans,
-            p_block=warm_p[0],
-            p_report=warm_p[1],
-            p_opt=warm_p[2],
-        )
-    if mkt_cold > 0:
-        cold_p = rates[COLD]
-        streams.add(
-            COLD,
-            b,
-            a,
-            e,
-            mkt_cold / per_msg,
-            cat=(1, 0, 0, 0),
-            target=int(biz.country[b]),
-            psi=0.1,
-            reply=reply,
-            reply_answer=ans,
-            p_block=cold_p[0],
-            p_report=cold_p[1],
-            p_opt=cold_p[2],
-        )
+    # marketing: warm to the users who wrote first, the rest cold to strangers of its own country
+    cold = biz.cold_share[b]
+    for kind, share, reach in ((WARM, 1 - cold, {}), (COLD, cold, {"target": int(biz.country[b]), "psi": 0.1})):
+        volume = V * mkt_f * share
+        if volume > 0:
+            p_block, p_report, p_opt = rates[kind]
+            streams.add(
+                kind,
+                b,
+                a,
+                e,
+                volume / per_msg,
+                cat=(1, 0, 0, 0),
+                **reach,
+                reply=reply,
+                reply_answer=ans,
+                p_block=p_block,
+                p_report=p_report,
+                p_opt=p_opt,
+            )
 
 
 def _add_bad_templates(rng: np.random.Generator, streams: Streams, b: int, V: float, mix: tuple, K: int) -> None:

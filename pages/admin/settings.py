@@ -1,7 +1,7 @@
 import streamlit as st
 
 from trustdesk import admin
-from trustdesk.web import session
+from trustdesk.web import page, session
 
 viewer = session.require("admin")
 root = session.data_root()
@@ -15,109 +15,58 @@ doc = admin.setting_help()
 FLASH = "settings_flash"
 
 
-def percent(name: str) -> float:
+chosen: dict = {}
+
+
+def whole(name: str, label: str, smallest: int, largest: int) -> None:
+    chosen[name] = int(st.number_input(label, smallest, largest, current[name], help=doc.get(name)))
+
+
+def rate(name: str, label: str) -> None:
     # Rates show in percent everywhere else ("2.0%"); stored as fractions.
-    return round(current[name] * 100, 4)
+    shown = st.number_input(
+        label, 0.0, 100.0, round(current[name] * 100, 4), step=0.5, format="%.1f", help=doc.get(name)
+    )
+    chosen[name] = round(float(shown) / 100, 6)
 
 
-kind, text = st.session_state.pop(FLASH, (None, None))
-if kind:
-    getattr(st, kind)(text)
+page.flash(FLASH)
 
 with st.form("settings"):
     st.subheader("Quality rating")
-    min_reached = st.number_input(
-        "Reached users below which a business is UNKNOWN",
-        1,
-        100_000,
-        current["quality_min_reached"],
-        help=doc.get("quality_min_reached"),
-    )
-    medium = st.number_input(
-        "Negative rate from which the rating is MEDIUM (%)",
-        0.0,
-        100.0,
-        percent("quality_medium_from"),
-        step=0.5,
-        format="%.1f",
-        help=doc.get("quality_medium_from"),
-    )
-    low = st.number_input(
-        "Negative rate from which the rating is LOW (%)",
-        0.0,
-        100.0,
-        percent("quality_low_from"),
-        step=0.5,
-        format="%.1f",
-        help=doc.get("quality_low_from"),
-    )
+    whole("quality_min_reached", "Reached users below which a business is UNKNOWN", 1, 100_000)
+    rate("quality_medium_from", "Negative rate from which the rating is MEDIUM (%)")
+    rate("quality_low_from", "Negative rate from which the rating is LOW (%)")
     st.subheader("Review queue")
-    window = st.number_input(
-        "Trailing days each day is judged on", 1, 90, current["risk_window_days"], help=doc.get("risk_window_days")
+    whole("risk_window_days", "Trailing days each day is judged on", 1, 90)
+    whole("risk_lookback_days", "Days a flag keeps a business in the queue", 1, 3650)
+    chosen["risk_flag_score"] = float(
+        st.number_input(
+            "Risk score from which a business is flagged",
+            0.0,
+            100.0,
+            float(current["risk_flag_score"]),
+            step=1.0,
+            format="%.1f",
+            help=doc.get("risk_flag_score"),
+        )
     )
-    lookback = st.number_input(
-        "Days a flag keeps a business in the queue",
-        1,
-        3650,
-        current["risk_lookback_days"],
-        help=doc.get("risk_lookback_days"),
-    )
-    flag_score = st.number_input(
-        "Risk score from which a business is flagged",
-        0.0,
-        100.0,
-        float(current["risk_flag_score"]),
-        step=1.0,
-        format="%.1f",
-        help=doc.get("risk_flag_score"),
-    )
-    claim = st.number_input(
-        "Minutes a claim lasts without activity", 1, 24 * 60, current["claim_minutes"], help=doc.get("claim_minutes")
-    )
+    whole("claim_minutes", "Minutes a claim lasts without activity", 1, 24 * 60)
     st.subheader("Loads")
-    upload = st.number_input(
-        "Largest upload (MiB)", 1, 100_000, current["upload_max_mb"], help=doc.get("upload_max_mb")
-    )
-    load_max = st.number_input(
-        "Largest file the loader accepts (MiB)", 1, 1_000_000, current["load_max_mb"], help=doc.get("load_max_mb")
-    )
-    memory = st.text_input(
+    whole("upload_max_mb", "Largest upload (MiB)", 1, 100_000)
+    whole("load_max_mb", "Largest file the loader accepts (MiB)", 1, 1_000_000)
+    chosen["duckdb_memory_limit"] = st.text_input(
         "Memory DuckDB may use while loading",
         current["duckdb_memory_limit"],
         help=doc.get("duckdb_memory_limit"),
         key="duckdb_memory_limit",
     )
-    fold = st.number_input(
-        "Seconds between webhook inbox folds (0: only on demand)",
-        0,
-        24 * 3600,
-        current["webhook_fold_seconds"],
-        help=doc.get("webhook_fold_seconds"),
-    )
+    whole("webhook_fold_seconds", "Seconds between webhook inbox folds (0: only on demand)", 0, 24 * 3600)
     st.subheader("Sessions")
-    idle = st.number_input(
-        "Sign-out after idle minutes", 1, 24 * 60, current["session_idle_minutes"], help=doc.get("session_idle_minutes")
-    )
+    whole("session_idle_minutes", "Sign-out after idle minutes", 1, 24 * 60)
     if st.form_submit_button("Save", type="primary"):
         try:
-            admin.save_settings(
-                root,
-                viewer,
-                {
-                    "quality_min_reached": int(min_reached),
-                    "quality_medium_from": round(float(medium) / 100, 6),
-                    "quality_low_from": round(float(low) / 100, 6),
-                    "risk_window_days": int(window),
-                    "risk_lookback_days": int(lookback),
-                    "risk_flag_score": float(flag_score),
-                    "claim_minutes": int(claim),
-                    "upload_max_mb": int(upload),
-                    "load_max_mb": int(load_max),
-                    "duckdb_memory_limit": memory,
-                    "session_idle_minutes": int(idle),
-                    "webhook_fold_seconds": int(fold),
-                },
-            )
+            admin.save_settings(root, viewer, chosen)
         except ValueError as exc:
             st.error(f"Not saved: {exc}.")
         else:

@@ -2,6 +2,7 @@ import streamlit as st
 
 from trustdesk.analytics import views
 from trustdesk.web import cache, charts, columns, display, filters, formats, page, session, tables
+from trustdesk.web.display import Headline
 
 viewer = session.require("analyst")
 wh, f = page.analytics("Block rates & quality")
@@ -19,34 +20,24 @@ if view.empty:
     filters.no_data(wh, f, "businesses with reached users")
     st.stop()
 
-total, before = view.total, view.previous
-cols = st.columns(4)
-display.metric(
-    cols[0],
-    "Businesses with reached users",
-    total["businesses"],
-    "number",
-    formats.change(total["businesses"], before["businesses"]),
+display.headlines(
+    view.total,
+    view.previous,
+    [
+        Headline("Businesses with reached users", "businesses"),
+        Headline(
+            "Block rate, all businesses",
+            "block_rate",
+            "percent",
+            "points",
+            digits=2,
+            delta_color="inverse",
+            help="Blocking users / reached users, both summed over the businesses in the table",
+        ),
+        Headline("Businesses with a block", "businesses_blocked", delta_color="inverse"),
+        Headline(f"Rated LOW on {formats.day(view.rating_day)}", "low_rated", delta=None, delta_color="off"),
+    ],
 )
-display.metric(
-    cols[1],
-    "Block rate, all businesses",
-    total["block_rate"],
-    "percent",
-    formats.points(total["block_rate"], before["block_rate"]),
-    digits=2,
-    delta_color="inverse",
-    help="Blocking users / reached users, both summed over the businesses in the table",
-)
-display.metric(
-    cols[2],
-    "Businesses with a block",
-    total["businesses_blocked"],
-    "number",
-    formats.change(total["businesses_blocked"], before["businesses_blocked"]),
-    delta_color="inverse",
-)
-display.metric(cols[3], f"Rated LOW on {formats.day(view.rating_day)}", total["low_rated"], "number", delta_color="off")
 
 st.subheader("Distribution of block rates")
 display.chart(charts.block_rate_distribution(view.businesses), "block rates")

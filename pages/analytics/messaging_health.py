@@ -2,6 +2,7 @@ import streamlit as st
 
 from trustdesk.analytics import views
 from trustdesk.web import cache, charts, columns, display, formats, page, session, tables
+from trustdesk.web.display import Headline
 
 viewer = session.require("analyst")
 wh, f = page.analytics("Messaging health")
@@ -16,50 +17,29 @@ page.described(
     "is answered when the business's next message to that user comes within 24 h.",
 )
 
-total, before = view.total, view.previous
-cols = st.columns(5)
-display.metric(
-    cols[0],
-    "Answered within 24 h",
-    total["answered_24h_share"],
-    "percent",
-    formats.points(total["answered_24h_share"], before["answered_24h_share"]),
-)
-display.metric(
-    cols[1],
-    "Conversations opened by users",
-    total["opened"],
-    "number",
-    formats.change(total["opened"], before["opened"]),
-)
-display.metric(
-    cols[2],
-    "Free-form outside window",
-    total["freeform_outside"],
-    "number",
-    formats.change(total["freeform_outside"], before["freeform_outside"]),
-    delta_color="inverse",
-    help="Outbound messages without a template sent outside the 24 h customer-service window: "
-    f"{formats.percent(total['freeform_outside_share'], 2)} of outbound messages",
-)
-display.metric(
-    cols[3],
-    "Free-form share",
-    total["freeform_outside_share"],
-    "percent",
-    formats.points(total["freeform_outside_share"], before["freeform_outside_share"]),
-    digits=2,
-    delta_color="inverse",
-)
-display.metric(
-    cols[4],
-    "Cold marketing",
-    total["cold_messages"],
-    "number",
-    formats.change(total["cold_messages"], before["cold_messages"]),
-    delta_color="inverse",
-    help="Marketing messages to users who had never written to the business before: "
-    f"{formats.percent(total['cold_share'])} of marketing messages",
+total = view.total
+display.headlines(
+    total,
+    view.previous,
+    [
+        Headline("Answered within 24 h", "answered_24h_share", "percent", "points"),
+        Headline("Conversations opened by users", "opened"),
+        Headline(
+            "Free-form outside window",
+            "freeform_outside",
+            delta_color="inverse",
+            help="Outbound messages without a template sent outside the 24 h customer-service window: "
+            f"{formats.percent(total['freeform_outside_share'], 2)} of outbound messages",
+        ),
+        Headline("Free-form share", "freeform_outside_share", "percent", "points", digits=2, delta_color="inverse"),
+        Headline(
+            "Cold marketing",
+            "cold_messages",
+            delta_color="inverse",
+            help="Marketing messages to users who had never written to the business before: "
+            f"{formats.percent(total['cold_share'])} of marketing messages",
+        ),
+    ],
 )
 
 left, right = st.columns(2)

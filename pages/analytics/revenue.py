@@ -2,6 +2,7 @@ import streamlit as st
 
 from trustdesk.analytics import views
 from trustdesk.web import cache, charts, columns, display, filters, formats, page, session, tables
+from trustdesk.web.display import Headline
 
 viewer = session.require("analyst")
 wh, f = page.analytics("Revenue by region")
@@ -47,49 +48,30 @@ if view.empty:
     billed_beside_rate_card()
     st.stop()
 
-now, before = view.current, view.previous
-cols = st.columns(6)
-display.metric(
-    cols[0],
-    "Total revenue",
-    now["total_revenue_usd"],
-    "usd",
-    formats.change(now["total_revenue_usd"], before["total_revenue_usd"]),
-)
-display.metric(
-    cols[1],
-    "Messaging revenue",
-    now["messaging_revenue_usd"],
-    "usd",
-    formats.change(now["messaging_revenue_usd"], before["messaging_revenue_usd"]),
-)
-display.metric(
-    cols[2], "Ad revenue", now["ad_revenue_usd"], "usd", formats.change(now["ad_revenue_usd"], before["ad_revenue_usd"])
-)
-display.metric(
-    cols[3],
-    "Billable messages",
-    now["billable_messages"],
-    "number",
-    formats.change(now["billable_messages"], before["billable_messages"]),
-)
-display.metric(
-    cols[4],
-    "Per billable message",
-    now["revenue_per_billable_message"],
-    "usd",
-    formats.change(now["revenue_per_billable_message"], before["revenue_per_billable_message"]),
-    digits=4,
-    help="Messaging revenue / billable messages",
-)
-display.metric(
-    cols[5],
-    "Per active business",
-    now["revenue_per_active_business"],
-    "usd",
-    formats.change(now["revenue_per_active_business"], before["revenue_per_active_business"]),
-    help="Messaging revenue / active businesses (those that sent at least one outbound message "
-    f"in the period: {formats.number(now['active_businesses'])})",
+now = view.current
+display.headlines(
+    now,
+    view.previous,
+    [
+        Headline("Total revenue", "total_revenue_usd", "usd"),
+        Headline("Messaging revenue", "messaging_revenue_usd", "usd"),
+        Headline("Ad revenue", "ad_revenue_usd", "usd"),
+        Headline("Billable messages", "billable_messages"),
+        Headline(
+            "Per billable message",
+            "revenue_per_billable_message",
+            "usd",
+            digits=4,
+            help="Messaging revenue / billable messages",
+        ),
+        Headline(
+            "Per active business",
+            "revenue_per_active_business",
+            "usd",
+            help="Messaging revenue / active businesses (those that sent at least one outbound message "
+            f"in the period: {formats.number(now['active_businesses'])})",
+        ),
+    ],
 )
 
 st.subheader("Revenue over time")

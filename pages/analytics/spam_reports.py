@@ -1,7 +1,8 @@
 import streamlit as st
 
 from trustdesk.analytics import views
-from trustdesk.web import cache, charts, columns, display, formats, page, session, tables
+from trustdesk.web import cache, charts, columns, display, page, session, tables
+from trustdesk.web.display import Headline
 
 viewer = session.require("analyst")
 wh, f = page.analytics("Spam reports")
@@ -15,39 +16,22 @@ page.described(
     "Reports count by the reporting user's country; messages are outbound and not failed.",
 )
 
-total, before = view.total, view.previous
 spikes = view.baseline.filter(view.baseline["far_above"])
-cols = st.columns(4)
-display.metric(
-    cols[0],
-    "Spam reports",
-    total["reports"],
-    "number",
-    formats.change(total["reports"], before["reports"]),
-    delta_color="inverse",
-)
-display.metric(
-    cols[1],
-    "Reports per 1,000 messages",
-    total["reports_per_1000"],
-    "per_1000",
-    formats.change(total["reports_per_1000"], before["reports_per_1000"]),
-    delta_color="inverse",
-)
-display.metric(
-    cols[2],
-    "Messages (outbound, not failed)",
-    total["messages"],
-    "number",
-    formats.change(total["messages"], before["messages"]),
-)
-display.metric(
-    cols[3],
-    "Days far above the baseline",
-    spikes.height,
-    "number",
-    help="More than 3 standard deviations (at least the Poisson noise) above the mean of the "
-    f"14 days before, with at least {views.BASELINE_MIN_REPORTS} reports",
+display.headlines(
+    {**view.total, "days_far_above": spikes.height},
+    view.previous,
+    [
+        Headline("Spam reports", "reports", delta_color="inverse"),
+        Headline("Reports per 1,000 messages", "reports_per_1000", "per_1000", delta_color="inverse"),
+        Headline("Messages (outbound, not failed)", "messages"),
+        Headline(
+            "Days far above the baseline",
+            "days_far_above",
+            delta=None,
+            help="More than 3 standard deviations (at least the Poisson noise) above the mean of the "
+            f"14 days before, with at least {views.BASELINE_MIN_REPORTS} reports",
+        ),
+    ],
 )
 
 st.subheader("Reports over time, by reason")

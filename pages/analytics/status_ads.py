@@ -1,7 +1,8 @@
 import streamlit as st
 
 from trustdesk.analytics import views
-from trustdesk.web import cache, charts, columns, display, formats, page, session, tables
+from trustdesk.web import cache, charts, columns, display, page, session, tables
+from trustdesk.web.display import Headline
 
 viewer = session.require("analyst")
 wh, f = page.analytics("Status ads")
@@ -16,32 +17,25 @@ page.described(
     "period: it does not add up across days, campaigns or countries.",
 )
 
-total, before = view.total, view.previous
-row1, row2 = st.columns(4), st.columns(4)
-display.metric(row1[0], "Reach", total["reach"], "number", formats.change(total["reach"], before["reach"]))
-display.metric(
-    row1[1], "Impressions", total["impressions"], "number", formats.change(total["impressions"], before["impressions"])
+display.headlines(
+    view.total,
+    view.previous,
+    [
+        Headline("Reach", "reach"),
+        Headline("Impressions", "impressions"),
+        Headline("Frequency", "frequency", "per_1000", help="Impressions per user reached"),
+        Headline("Clicks", "clicks"),
+    ],
 )
-display.metric(
-    row1[2],
-    "Frequency",
-    total["frequency"],
-    "per_1000",
-    formats.change(total["frequency"], before["frequency"]),
-    help="Impressions per user reached",
-)
-display.metric(row1[3], "Clicks", total["clicks"], "number", formats.change(total["clicks"], before["clicks"]))
-display.metric(row2[0], "CTR", total["ctr"], "percent", formats.points(total["ctr"], before["ctr"]), digits=2)
-display.metric(row2[1], "Replies", total["replies"], "number", formats.change(total["replies"], before["replies"]))
-display.metric(row2[2], "Spend", total["spend_usd"], "usd", formats.change(total["spend_usd"], before["spend_usd"]))
-display.metric(
-    row2[3],
-    "CPM",
-    total["cpm_usd"],
-    "usd",
-    formats.change(total["cpm_usd"], before["cpm_usd"]),
-    delta_color="inverse",
-    help="Spend per 1,000 impressions",
+display.headlines(
+    view.total,
+    view.previous,
+    [
+        Headline("CTR", "ctr", "percent", "points", digits=2),
+        Headline("Replies", "replies"),
+        Headline("Spend", "spend_usd", "usd"),
+        Headline("CPM", "cpm_usd", "usd", delta_color="inverse", help="Spend per 1,000 impressions"),
+    ],
 )
 
 COLUMNS = {

@@ -2,7 +2,7 @@ import streamlit as st
 
 from trustdesk.accounts import auth
 from trustdesk.data import uploads
-from trustdesk.data.loads import reason_table, summary_lines, undefined_sentence
+from trustdesk.data.loads import load_notes, reason_table, summary_lines
 from trustdesk.web import columns, session
 
 viewer = session.require("moderator")
@@ -118,12 +118,8 @@ def show(check: uploads.FileCheck) -> None:
             st.warning(uploads.loads_nothing(r), icon=":material/block:")
         if r.conversion:
             mapping(r)
-        if r.already_loaded:
-            st.text(f"Note: {r.already_loaded}.")
-        if r.unknown_columns:
-            st.text(f"Unknown columns ignored: {', '.join(r.unknown_columns)}")
-        if r.undefined_rows:
-            st.text(f"Note: {undefined_sentence(r)}.")
+        for label, text in load_notes(r):
+            st.text(f"{label}: {text}.")
         reasons(r)
     if not check.preview.is_empty():
         st.caption("First rows as in the file")

@@ -3,7 +3,6 @@ from datetime import date, timedelta
 import streamlit as st
 
 from trustdesk.moderation import review, views
-from trustdesk.moderation.cases import ACTION_WORDS, ACTIONS, POLICIES
 from trustdesk.web import cache, casework, columns, page, session, tables
 
 who = session.require("moderator")
@@ -142,25 +141,8 @@ if shown.workable.is_empty():
     st.stop()
 with st.form("bulk"):
     st.multiselect("Cases", shown.workable["case_id"].to_list(), format_func=label, key="bulk_cases")
-    st.selectbox(
-        "Decision",
-        ACTIONS,
-        index=None,
-        format_func=ACTION_WORDS.get,
-        key="bulk_action",
-        placeholder="Choose a decision",
-    )
-    st.selectbox(
-        "Policy",
-        POLICIES,
-        index=None,
-        placeholder="Choose the policy broken (not needed to dismiss)",
-        key="bulk_policy",
-    )
-    st.text_area(
-        "Rationale",
-        key="bulk_rationale",
-        help="Every decision but dismiss needs a written rationale; each case gets its own decision and audit line",
+    casework.decision_fields(
+        "bulk", "Every decision but dismiss needs a written rationale; each case gets its own decision and audit line"
     )
     st.form_submit_button(
         "Record the decision",

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -14,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.settings import REPO_ROOT
-from tests.worlds import BLOCKS, BUSINESSES, MESSAGES, REPORTS, Clock, build, sign_in_apptest
+from tests.worlds import BLOCKS, BUSINESSES, MESSAGES, REPORTS, Clock, build, sign_in_apptest, td
 from trustdesk import admin, appdb
 from trustdesk.accounts import auth
 from trustdesk.accounts.auth import AuthError, PermissionDenied, Principal
@@ -249,16 +247,6 @@ def test_sign_out_button(world, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- command line
-
-
-def td(root, *args, input=None):
-    return subprocess.run(
-        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=120,
-    )
 
 
 def test_users_command(tmp_path):

@@ -10,27 +10,13 @@ from datetime import date
 
 import polars as pl
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.worlds import (
-    AD_EVENTS,
-    BLOCKS,
-    BUSINESSES,
-    CAMPAIGNS,
-    MESSAGES,
-    REPORTS,
-    ad,
-    build,
-    sign_in_apptest,
-    warehouse,
-)
-from trustdesk.accounts.auth import Principal
+from tests.worlds import AD_EVENTS, BLOCKS, REPORTS, ad, block, golden_world, open_page, report, warehouse
 from trustdesk.analytics import views
 from trustdesk.analytics.metrics import Period
 from trustdesk.analytics.views import Filters
 from trustdesk.web import charts, formats
 from trustdesk.web import tables as web_tables
-from trustdesk.web.navigation import page_path
 
 PAGES = ("overview", "spam_reports", "block_rates", "status_ads", "revenue", "messaging_health")
 
@@ -45,32 +31,12 @@ def gaps(tmp_path_factory):
     - k3: a block without a reason (of b2 by u6, so b2's block rate, 2/2, passes b1's, 1/2);
     - r4: a report of m4, a free-form message (no template); r3 already names no message;
     - a7: a click on 03 Mar, the only ad event that day (03 Mar: campaign events, reach 0)."""
-    blocks = [
-        *BLOCKS,
-        dict(block_id="k3", blocked_at="2026-03-03T12:00:00Z", user_id="u6", business_id="b2", reason=""),
-    ]
-    reports = [
-        *REPORTS,
-        dict(
-            report_id="r4",
-            reported_at="2026-03-02T16:00:00Z",
-            user_id="u1",
-            business_id="b1",
-            reason="spam",
-            message_id="m4",
-        ),
-    ]
-    events = [*AD_EVENTS, ad("a7", "2026-03-03T10:00:00Z", "u1", "IN", "click", "0")]
-    root, _ = build(
+    return golden_world(
         tmp_path_factory.mktemp("gaps"),
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=blocks,
-        reports=reports,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=events,
+        blocks=[*BLOCKS, block("k3", "2026-03-03T12:00:00Z", "u6", "b2", "")],
+        reports=[*REPORTS, report("r4", "2026-03-02T16:00:00Z", "u1", "b1", "spam", "m4")],
+        ad_events=[*AD_EVENTS, ad("a7", "2026-03-03T10:00:00Z", "u1", "IN", "click", "0")],
     )
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -91,46 +57,28 @@ def tables(monkeypatch):
     return seen
 
 
-def open_page(page: str, root, monkeypatch, params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("TRUSTDESK_DATA", str(root))
-    at = AppTest.from_file(str(page_path(page)), default_timeout=60)
-    sign_in_apptest(at, root, Principal("pm", "analyst"))
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def specs(at) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
 
-def units(node):
-    """Every single-view spec (one mark and its encoding) inside a chart's spec."""
+def units(node, axes: bool = False):
+    """Every single-view spec (one mark and its encoding) inside a chart's spec; with `axes`, only
+    those that draw axes: of a layer, the first (the others share its axes)."""
     if isinstance(node, dict):
-        if "mark" in node:
-            yield node
-        for value in node.values():
-            yield from units(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from units(value)
-
-
-def axis_units(node):
-    """The single-view specs that draw axes: of a layer, the first (the others share its axes)."""
-    if isinstance(node, dict):
-        if "layer" in node:
-            yield from axis_units(node["layer"][0])
+        if axes and "layer" in node:
+            yield from units(node["layer"][0], axes)
             return
         if "mark" in node:
             yield node
         for value in node.values():
-            yield from axis_units(value)
+            yield from units(value, axes)
     elif isinstance(node, list):
         for value in node:
-            yield from axis_units(value)
+            yield from units(value, axes)
+
+
+def axis_units(node):
+    return units(node, axes=True)
 
 
 def infos(at) -> str:

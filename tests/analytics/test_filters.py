@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from etl.settings import Settings
-from tests.worlds import build, msg, warehouse
+from tests.worlds import ad, block, build, msg, report, warehouse
 from trustdesk.analytics import views
 from trustdesk.analytics.filters import Filters, MetricError, Period, regions
 from trustdesk.analytics.metrics import compute, quality_thresholds
@@ -39,26 +39,12 @@ MESSAGES = [
     msg("m7", "2026-03-03T09:00:00Z", "b3", "u5", "outbound", "IN", "marketing", "deal", "read"),
 ]
 BLOCKS = [
-    dict(block_id="k1", blocked_at="2026-03-02T15:00:00Z", user_id="u2", business_id="b1", reason="spam"),
-    dict(block_id="k2", blocked_at="2026-03-02T16:00:00Z", user_id="u4", business_id="b3", reason="spam"),
+    block("k1", "2026-03-02T15:00:00Z", "u2", "b1", "spam"),
+    block("k2", "2026-03-02T16:00:00Z", "u4", "b3", "spam"),
 ]
 REPORTS = [
-    dict(
-        report_id="r1",
-        reported_at="2026-03-02T12:30:00Z",
-        user_id="u2",
-        business_id="b1",
-        reason="spam",
-        message_id="m3",
-    ),
-    dict(
-        report_id="r2",
-        reported_at="2026-03-03T10:00:00Z",
-        user_id="u5",
-        business_id="b3",
-        reason="scam",
-        message_id="m7",
-    ),
+    report("r1", "2026-03-02T12:30:00Z", "u2", "b1", "spam", "m3"),
+    report("r2", "2026-03-03T10:00:00Z", "u5", "b3", "scam", "m7"),
 ]
 OPT_OUTS = [
     dict(opt_out_id="o1", changed_at="2026-03-02T17:00:00Z", user_id="u1", business_id="b1", action="stop_marketing"),
@@ -70,46 +56,18 @@ CAMPAIGNS = [
     dict(campaign_id="c3", business_id="b3", name="Deals", starts_on="2026-03-01", ends_on="2026-03-03"),
 ]
 AD_EVENTS = [
-    dict(
-        event_id="a1",
-        occurred_at="2026-03-01T10:00:00Z",
-        campaign_id="c1",
-        user_id="u1",
-        user_country="IN",
-        event="impression",
-        cost_usd="0.001",
-    ),
-    dict(
-        event_id="a2",
-        occurred_at="2026-03-02T10:00:00Z",
-        campaign_id="c3",
-        user_id="u3",
-        user_country="SE",
-        event="impression",
-        cost_usd="0.002",
-    ),
-    dict(
-        event_id="a3",
-        occurred_at="2026-03-02T10:01:00Z",
-        campaign_id="c3",
-        user_id="u4",
-        user_country="BR",
-        event="impression",
-        cost_usd="0.003",
-    ),
+    ad("a1", "2026-03-01T10:00:00Z", "u1", "IN", "impression", "0.001"),
+    ad("a2", "2026-03-02T10:00:00Z", "u3", "SE", "impression", "0.002", campaign="c3"),
+    ad("a3", "2026-03-02T10:01:00Z", "u4", "BR", "impression", "0.003", campaign="c3"),
 ]
 
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("filters")
-    root = tmp / "data"
-    root.mkdir()
-    (root / "markets.csv").write_text(MARKETS)
-    (root / "rate_card.csv").write_text(RATE_CARD)
-    _, results = build(
-        tmp,
-        reference=False,
+    root, results = build(
+        tmp_path_factory.mktemp("filters"),
+        markets=MARKETS,
+        rate_card=RATE_CARD,
         businesses=BUSINESSES,
         messages=MESSAGES,
         blocks=BLOCKS,

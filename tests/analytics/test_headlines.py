@@ -6,50 +6,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MARKETS, MESSAGES, REPORTS, build, sign_in_apptest
-from trustdesk.accounts.auth import Principal
+from tests.worlds import RATE_CARD, golden_world, open_page
 from trustdesk.web import formats
-from trustdesk.web.navigation import page_path
 
-# India marketing at $6,115,226.30 a message: the golden world's three billable India marketing
-# messages (m5, m6, m8) make $18,345,678.90 of revenue.
-RICH_RATE_CARD = """market,category,price_usd,effective_from
-India,marketing,6115226.30,2026-01-01
-India,utility,0.001,2026-01-01
-India,authentication,0.002,2026-01-01
-Brazil,marketing,0.06,2026-01-01
-Brazil,utility,0.008,2026-01-01
-"""
+# The golden rate card with India marketing at $6,115,226.30 a message from the start: the golden
+# world's three billable India marketing messages (m5, m6, m8) make $18,345,678.90 of revenue.
+RICH_RATE_CARD = (
+    "".join(line for line in RATE_CARD.splitlines(keepends=True) if not line.startswith("India,marketing,"))
+    + "India,marketing,6115226.30,2026-01-01\n"
+)
 
 
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("rich")
-    (tmp / "data").mkdir()
-    (tmp / "data" / "markets.csv").write_text(MARKETS)
-    (tmp / "data" / "rate_card.csv").write_text(RICH_RATE_CARD)
-    root, _ = build(
-        tmp,
-        reference=False,
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=AD_EVENTS,
-    )
-    return root
-
-
-def open_page(page: str, root, monkeypatch) -> AppTest:
-    monkeypatch.setenv("TRUSTDESK_DATA", str(root))
-    at = AppTest.from_file(str(page_path(page)), default_timeout=60)
-    sign_in_apptest(at, root, Principal("pm", "analyst"))
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return golden_world(tmp_path_factory.mktemp("rich"), rate_card=RICH_RATE_CARD)
 
 
 @pytest.mark.parametrize(

@@ -5,27 +5,15 @@ from decimal import Decimal
 
 import pytest
 
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, msg, warehouse
+from tests.worlds import build, msg, warehouse
 from trustdesk.analytics.metrics import MetricError, Period, compute
 
 P = Period(date(2026, 3, 1), date(2026, 3, 3))
 
 
 @pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    root, results = build(
-        tmp_path_factory.mktemp("golden"),
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=AD_EVENTS,
-    )
-    assert all(r.status == "loaded" for r in results), results
-    w = warehouse(root)
-    yield w
-    w.close()
+def wh(golden_wh):
+    return golden_wh
 
 
 def rows(df, key):

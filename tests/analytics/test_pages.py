@@ -13,18 +13,7 @@ from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from etl.settings import REPO_ROOT, Settings
-from tests.worlds import (
-    AD_EVENTS,
-    BLOCKS,
-    BUSINESSES,
-    CAMPAIGNS,
-    MESSAGES,
-    REPORTS,
-    build,
-    msg,
-    sign_in_apptest,
-    warehouse,
-)
+from tests.worlds import BUSINESSES, CAMPAIGNS, build, golden_world, msg, open_page, report, sign_in_apptest, warehouse
 from trustdesk.accounts.auth import Principal
 from trustdesk.analytics import views
 from trustdesk.analytics.metrics import METRICS, Period, compute
@@ -56,21 +45,6 @@ def world(make_world):
 
 
 @pytest.fixture(scope="module")
-def golden(tmp_path_factory):
-    """test_metrics' hand-checked world; its reference data has one market per region."""
-    root, _ = build(
-        tmp_path_factory.mktemp("golden_pages"),
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=AD_EVENTS,
-    )
-    return root
-
-
-@pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """Business and campaign names that are Markdown, HTML or spreadsheet formulas."""
     businesses = [
@@ -78,16 +52,7 @@ def hostile(tmp_path_factory):
         dict(business_id="b2", name="<b>Bold</b> **loans** [click](http://evil)", category="finance", country="BR"),
     ]
     campaigns = [dict(CAMPAIGNS[0], name="@SUM(A1:A9)")]
-    root, _ = build(
-        tmp_path_factory.mktemp("hostile"),
-        businesses=businesses,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=campaigns,
-        ad_events=AD_EVENTS,
-    )
-    return root
+    return golden_world(tmp_path_factory.mktemp("hostile"), businesses=businesses, ad_campaigns=campaigns)
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +68,7 @@ def spiky(tmp_path_factory):
             messages.append(
                 msg(mid, f"{day}T08:00:00Z", "b1", f"u{d}_{i}", "outbound", "IN", "marketing", "promo", "delivered")
             )
-            reports.append(
-                dict(
-                    report_id=f"r{d}_{i}",
-                    reported_at=f"{day}T09:00:00Z",
-                    user_id=f"u{d}_{i}",
-                    business_id="b1",
-                    reason="spam",
-                    message_id=mid,
-                )
-            )
+            reports.append(report(f"r{d}_{i}", f"{day}T09:00:00Z", f"u{d}_{i}", "b1", "spam", mid))
     root, _ = build(tmp_path_factory.mktemp("spiky"), businesses=BUSINESSES[:1], messages=messages, reports=reports)
     return root
 
@@ -132,18 +88,6 @@ def tables(monkeypatch):
 
     monkeypatch.setattr(web_tables, "table", recording)
     return seen
-
-
-def open_page(page: str, root, monkeypatch, params: dict | None = None, who=("pm", "analyst")) -> AppTest:
-    monkeypatch.setenv("TRUSTDESK_DATA", str(root))
-    at = AppTest.from_file(str(page_path(page)), default_timeout=60)
-    if who:
-        sign_in_apptest(at, root, Principal(*who))
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def shown(at) -> dict:

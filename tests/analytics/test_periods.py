@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.settings import REPO_ROOT
-from tests.worlds import sign_in_apptest, warehouse
+from tests.worlds import open_page, sign_in_apptest, warehouse
 from trustdesk.accounts.auth import Principal
 from trustdesk.analytics import views
 from trustdesk.analytics.metrics import Period
@@ -23,17 +23,6 @@ FIRST, LAST = date(2026, 9, 1), date(2026, 10, 10)  # the world's 40 days
 @pytest.fixture(scope="module")
 def world(make_world):
     return make_world("periods", seed=11, businesses=40, days=40, messages=30_000, start=FIRST) / "data"
-
-
-def open_page(page: str, root, monkeypatch, params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("TRUSTDESK_DATA", str(root))
-    at = AppTest.from_file(str(page_path(page)), default_timeout=60)
-    sign_in_apptest(at, root, Principal("pm", "analyst"))
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def page_caption(at) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -14,17 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, Server, sign_in, wait_ready
+from tests.worlds import td
 from trustdesk.accounts import auth
-
-
-def td(root, *args, input=None):
-    return subprocess.run(
-        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=120,
-    )
 
 
 def signed_out(page) -> None:

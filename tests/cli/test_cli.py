@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, msg
+from tests.worlds import AD_EVENTS, MESSAGES, build, msg
 from trustdesk.analytics.metrics import METRICS
 
 SUBCOMMANDS = ["generate", "load", "status", "demo", "metrics", "quarantine", "serve", "rebuild"]
@@ -24,17 +24,8 @@ def td(*args, root=None, input=None):
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    root, _ = build(
-        tmp_path_factory.mktemp("cli"),
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=AD_EVENTS,
-    )
-    return root
+def root(golden):
+    return golden
 
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,28 @@ class FileUpload(Upload):
 
     def __init__(self, fh, path: Path):
         self._buf, self.name, self.size, self.file_id = fh, path.name, path.stat().st_size, path.name
+
+
+@contextmanager
+def paused_load(root, staged):
+    """Load `staged` as MOD in another thread, held inside the loader (the load lock taken, file 1
+    being written) for the length of the block; the load's results, complete once the block ends."""
+    inside, go_on = threading.Event(), threading.Event()
+
+    def pause(done, text):
+        if text.startswith("file 1 of 1: writing"):
+            inside.set()
+            go_on.wait(60)
+
+    results: list = []
+    loader = threading.Thread(target=lambda: results.extend(uploads.load(root, MOD, [staged], progress=pause)))
+    loader.start()
+    try:
+        assert inside.wait(60)
+        yield results
+    finally:
+        go_on.set()
+        loader.join(120)
 
 
 def upload_page(root, monkeypatch, files, who: Principal = MOD) -> AppTest:
@@ -417,26 +440,12 @@ def test_staged_copies_expire_after_a_short_time(tmp_path):
 
 def test_sweeping_with_zero_while_another_session_loads_is_safe(tmp_path):
     root = tmp_path / "data"
-    inside, go_on = threading.Event(), threading.Event()
-
-    def pause(done, text):
-        if text.startswith("file 1 of 1: writing"):
-            inside.set()
-            go_on.wait(60)
-
     loading = uploads.stage(root, MOD, Upload("b.csv", _blocks(tmp_path / "b.csv", 5, "b").read_bytes()))
     idle = uploads.stage(root, MOD, Upload("idle.csv", BLOCKS))
     uploads.release([loading, idle])  # between two runs of their sessions
-    results: list = []
-    loader = threading.Thread(target=lambda: results.extend(uploads.load(root, MOD, [loading], progress=pause)))
-    loader.start()
-    try:
-        assert inside.wait(60)
+    with paused_load(root, loading) as results:
         assert uploads.sweep_staged(root, 0) == 1  # the idle copy; the one being loaded is skipped
         assert loading.path.exists() and not idle.path.parent.exists()
-    finally:
-        go_on.set()
-        loader.join(120)
     assert [(r.status, r.loaded) for r in results] == [("loaded", 5)]
     assert not any(uploads.upload_dir(root).iterdir())  # the finished load removed its copy
 
@@ -514,28 +523,14 @@ def test_a_load_in_progress_does_not_block_readers(tmp_path, monkeypatch):
     page renders from the published warehouse; the new data shows once the load completes."""
     root = tmp_path / "data"
     load_files(root, [_blocks(tmp_path / "a.csv", 10, "a")], user="t")
-    inside, release = threading.Event(), threading.Event()
-
-    def pause(done, text):
-        if text.startswith("file 1 of 1: writing"):
-            inside.set()
-            release.wait(60)
-
     staged = uploads.stage(root, MOD, Upload("b.csv", _blocks(tmp_path / "b.csv", 5, "b").read_bytes()))
-    results = []
-    loader = threading.Thread(target=lambda: results.extend(uploads.load(root, MOD, [staged], progress=pause)))
-    loader.start()
-    try:
-        assert inside.wait(60)
+    with paused_load(root, staged) as results:
         monkeypatch.setenv("TRUSTDESK_DATA", str(root))
         at = AppTest.from_file(str(page_path("load_history")), default_timeout=60)
         sign_in_apptest(at, root, ANALYST)
         at.run()
         assert not at.exception
         assert {m.label: m.value for m in at.metric}["Loads"] == "1"
-    finally:
-        release.set()
-        loader.join(120)
     assert [r.loaded for r in results] == [5]
     at.run()
     assert {m.label: m.value for m in at.metric}["Loads"] == "2"

@@ -15,7 +15,7 @@ from etl.build import MODELS_DIR, AuditFailed, BuildError, build_warehouse, load
 from etl.contract import MONEY_TYPE
 from etl.ingest.load import ensure_schema
 from etl.settings import Settings
-from tests.worlds import ad, build, msg, warehouse
+from tests.worlds import ad, build, msg, report, warehouse
 
 # The tables the read side queries: their names may not change.
 MARTS = {
@@ -145,16 +145,7 @@ def priced(tmp_path_factory):
             msg("m5", "2026-03-02T11:00:00Z", "bx", "u3", "outbound", "BR", "marketing", "promo", "failed"),
         ],
         blocks=[dict(block_id="k1", blocked_at="2026-03-02T12:00:00Z", user_id="u3", business_id="bx", reason="spam")],
-        reports=[
-            dict(
-                report_id="r1",
-                reported_at="2026-03-02T12:00:00Z",
-                user_id="u1",
-                business_id="b1",
-                reason="spam",
-                message_id="m3",
-            )
-        ],
+        reports=[report("r1", "2026-03-02T12:00:00Z", "u1", "b1", "spam", "m3")],
         ad_campaigns=[
             dict(campaign_id="c1", business_id="b1", name="Spring", starts_on="2026-03-01", ends_on="2026-03-03")
         ],

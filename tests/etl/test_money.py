@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from etl import store
 from etl.ingest.load import exit_code, load_files
 from etl.synth import generate_world
+from tests.worlds import CAMPAIGNS, golden_world, warehouse
 from trustdesk.cli import cli
 from trustdesk.data.maintenance import rebuild_marts
 from trustdesk.warehouse import open_current
@@ -160,20 +161,8 @@ MONEY_SQL = {  # metric model -> its money columns (all exact DECIMAL); CPM is a
 
 @pytest.fixture(scope="module")
 def golden(tmp_path_factory):
-    from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, warehouse
-
     campaigns = [dict(CAMPAIGNS[0], budget_usd="12.345678901")]
-    root, results = build(
-        tmp_path_factory.mktemp("money_golden"),
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=campaigns,
-        ad_events=AD_EVENTS,
-    )
-    assert exit_code(results) == 0
-    wh = warehouse(root)
+    wh = warehouse(golden_world(tmp_path_factory.mktemp("money_golden"), ad_campaigns=campaigns))
     yield wh
     wh.close()
 
@@ -234,27 +223,11 @@ def test_json_prints_money_as_numbers_and_everything_else_as_before():
 
 
 def test_an_event_cost_with_too_many_decimals_is_quarantined_with_the_reason(tmp_path):
-    from tests.worlds import build
+    from tests.worlds import ad, build
 
     events = [
-        dict(
-            event_id="e1",
-            occurred_at="2026-03-01T10:00:00Z",
-            campaign_id="c1",
-            user_id="u1",
-            user_country="IN",
-            event="impression",
-            cost_usd="0.0000000001",
-        ),
-        dict(
-            event_id="e2",
-            occurred_at="2026-03-01T10:00:00Z",
-            campaign_id="c1",
-            user_id="u1",
-            user_country="IN",
-            event="impression",
-            cost_usd="0.000000001",
-        ),
+        ad("e1", "2026-03-01T10:00:00Z", "u1", "IN", "impression", "0.0000000001"),
+        ad("e2", "2026-03-01T10:00:00Z", "u1", "IN", "impression", "0.000000001"),
     ]
     root, [result] = build(tmp_path, ad_events=events)
     assert (result.loaded, result.quarantined) == (1, 1)

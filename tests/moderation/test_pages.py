@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.settings import REPO_ROOT
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, msg, sign_in_apptest
+from tests.worlds import BLOCKS, BUSINESSES, MESSAGES, REPORTS, build, golden_world, msg, sign_in_apptest
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.analytics.metrics import Period, compute
 from trustdesk.data.export import safe_csv
@@ -416,16 +416,7 @@ def test_business_view_shows_activity_revenue_and_campaigns(wh, expected):
 
 
 def test_business_revenue_on_hand_worked_numbers(tmp_path):
-    root, _ = build(
-        tmp_path,
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=AD_EVENTS,
-    )
-    wh = open_current(root)
+    wh = open_current(golden_world(tmp_path))
     try:
         b1 = business.revenue(wh, "b1", date(2026, 3, 3))
         # m3 utility outside the window 0.001, m5 marketing 0.01, m6 marketing after the price change 0.02

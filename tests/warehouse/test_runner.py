@@ -8,7 +8,6 @@ from importlib import resources
 
 import pytest
 
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, warehouse
 from trustdesk.warehouse import QueryError, bind, clauses, has_table, params_named, run, sql_for
 
 MODELS = sorted(
@@ -18,20 +17,8 @@ SPAN = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 3)}
 
 
 @pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    root, results = build(
-        tmp_path_factory.mktemp("runner"),
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=AD_EVENTS,
-    )
-    assert all(r.status == "loaded" for r in results), results
-    w = warehouse(root)
-    yield w
-    w.close()
+def wh(golden_wh):
+    return golden_wh
 
 
 def test_a_missing_parameter_is_refused_naming_the_file_and_the_parameters(wh):

@@ -8,24 +8,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.settings import REPO_ROOT
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, sign_in_apptest, warehouse
+from tests.worlds import sign_in_apptest, warehouse
 from trustdesk.accounts.auth import Principal
 from trustdesk.analytics.metrics import Period
 from trustdesk.analytics.overview import headline
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    root, _ = build(
-        tmp_path_factory.mktemp("app"),
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=AD_EVENTS,
-    )
-    return root
+def root(golden):
+    return golden
 
 
 def run(page: str, root, monkeypatch, role: str | None = "analyst") -> AppTest:

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.settings import REPO_ROOT
-from tests.worlds import AD_EVENTS, BLOCKS, BUSINESSES, CAMPAIGNS, MESSAGES, REPORTS, build, sign_in_apptest
+from tests.worlds import sign_in_apptest
 from trustdesk.accounts.auth import Principal
 from trustdesk.web.navigation import PAGES, pages_for
 
@@ -29,17 +29,8 @@ def test_each_role_sees_the_pages_of_the_roles_below_it():
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    root, _ = build(
-        tmp_path_factory.mktemp("navigation"),
-        businesses=BUSINESSES,
-        messages=MESSAGES,
-        blocks=BLOCKS,
-        reports=REPORTS,
-        ad_campaigns=CAMPAIGNS,
-        ad_events=AD_EVENTS,
-    )
-    return root
+def root(golden):
+    return golden
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.file)

@@ -39,11 +39,7 @@ class Overview:
     @property
     def trends(self) -> pl.DataFrame:
         """The daily series in long form (day, measure, value), in the order of TRENDS."""
-        return (
-            self.daily.unpivot(index="day", on=list(TRENDS), variable_name="field", value_name="value")
-            .with_columns(pl.col("field").replace_strict(TRENDS).alias("measure"))
-            .drop("field")
-        )
+        return views.daily_trends(self.daily, TRENDS)
 
 
 def _filters(filters: Filters | Period, region: str | None) -> Filters:

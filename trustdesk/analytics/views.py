@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 import polars as pl
@@ -59,6 +59,17 @@ def together(**jobs: Callable[[], Any]) -> dict[str, Any]:
     """Run independent queries at once; their results by name."""
     futures = {name: _POOL.submit(job) for name, job in jobs.items()}
     return {name: future.result() for name, future in futures.items()}
+
+
+def with_previous(
+    f: Filters, earlier: Filters | None, compared: dict[str, Callable[[Filters], Any]], **others: Callable[[], Any]
+) -> dict[str, Any]:
+    """Run each `compared` job for the period and, with a fair comparison (`earlier`), for the one
+    before as `<name>_before`, together with the `others`; their results by name."""
+    jobs = {name: partial(job, f) for name, job in compared.items()} | others
+    if earlier is not None:
+        jobs |= {f"{name}_before": partial(job, earlier) for name, job in compared.items()}
+    return together(**jobs)
 
 
 def metric(wh: Warehouse, name: str, f: Filters, settings: Settings | None = None) -> pl.DataFrame:
@@ -149,6 +160,15 @@ def choices(wh: Warehouse) -> Choices:
 
 
 # --------------------------------------------------------------------------- overview
+
+
+def daily_trends(daily: pl.DataFrame, measures: dict[str, str]) -> pl.DataFrame:
+    """The daily series of `measures` (column: label) in long form (day, value, measure), in their order."""
+    return (
+        daily.unpivot(index="day", on=list(measures), variable_name="field", value_name="value")
+        .with_columns(pl.col("field").replace_strict(measures).alias("measure"))
+        .drop("field")
+    )
 
 
 def _share(num, den):
@@ -360,12 +380,7 @@ class AdsView:
     @property
     def trends(self) -> pl.DataFrame:
         """The daily series in long form (day, measure, value), in the order of AD_TRENDS."""
-        return (
-            self.by("day")
-            .unpivot(index="day", on=list(AD_TRENDS), variable_name="field", value_name="value")
-            .with_columns(pl.col("field").replace_strict(AD_TRENDS).alias("measure"))
-            .drop("field")
-        )
+        return daily_trends(self.by("day"), AD_TRENDS)
 
 
 @checked
@@ -468,19 +483,16 @@ REVENUE_TOTALS = (
 @checked
 def revenue_view(wh: Warehouse, f: Filters) -> RevenueView:
     earlier = comparison(wh, f)
-    jobs = dict(
-        regions=lambda: revenue_by_region(wh, f),
-        daily=lambda: daily_revenue(wh, f),
-        active=lambda: run(wh, "active_businesses", f.params()),
+    r = with_previous(
+        f,
+        earlier,
+        dict(
+            regions=lambda g: revenue_by_region(wh, g),
+            daily=lambda g: daily_revenue(wh, g),
+            active=lambda g: run(wh, "active_businesses", g.params()),
+        ),
         billed=lambda: billed_vs_ratecard(wh, f),
     )
-    if earlier is not None:
-        jobs.update(
-            regions_before=lambda: revenue_by_region(wh, earlier),
-            daily_before=lambda: daily_revenue(wh, earlier),
-            active_before=lambda: run(wh, "active_businesses", earlier.params()),
-        )
-    r = together(**jobs)
     regions, daily, active = r["regions"], r["daily"], r["active"]
     # Without a fair comparison the previous frames are the current ones emptied: same columns, no
     # rows, so every "before" and "change" column is null.
@@ -637,15 +649,14 @@ HEALTH_TOTALS = (
 @checked
 def health_view(wh: Warehouse, f: Filters) -> HealthView:
     earlier = comparison(wh, f)
-    jobs = dict(
-        businesses=lambda: run(wh, "outreach", f.params()), responses=lambda: run(wh, "response_times", f.params())
+    r = with_previous(
+        f,
+        earlier,
+        dict(
+            businesses=lambda g: run(wh, "outreach", g.params()),
+            responses=lambda g: run(wh, "response_times", g.params()),
+        ),
     )
-    if earlier is not None:
-        jobs.update(
-            businesses_before=lambda: run(wh, "outreach", earlier.params()),
-            responses_before=lambda: run(wh, "response_times", earlier.params()),
-        )
-    r = together(**jobs)
     previous = (
         _health_totals(r["responses_before"], r["businesses_before"])
         if earlier is not None

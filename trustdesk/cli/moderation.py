@@ -78,9 +78,10 @@ def evaluate(ctx, truth_file, k, as_of, lookback) -> None:
     click.echo(f"planted bad actors: {ev.planted}; top {ev.k}: {ev.found} of them")
     click.echo(f"precision@{ev.k}: {ev.precision:.3f}")
     click.echo(f"recall@{ev.k}: {ev.recall:.3f}")
-    if ev.false_positives:
-        click.echo(f"false positives: {', '.join(ev.false_positives)}")
-    if ev.missed:
-        click.echo(f"missed: {', '.join(ev.missed)}")
-    if ev.hard_negatives_in_top_k:
-        click.echo(f"hard negatives in the top {ev.k}: {', '.join(ev.hard_negatives_in_top_k)}")
+    for label, names in (
+        ("false positives", ev.false_positives),
+        ("missed", ev.missed),
+        (f"hard negatives in the top {ev.k}", ev.hard_negatives_in_top_k),
+    ):
+        if names:
+            click.echo(f"{label}: {', '.join(names)}")

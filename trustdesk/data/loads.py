@@ -104,12 +104,7 @@ def summary_lines(results) -> list[str]:
                 f"  -> {p.kind}: {p.rows_read:,} rows, {p.loaded:,} loaded, {p.duplicates:,} duplicates "
                 f"skipped, {p.quarantined:,} quarantined (load {p.load_id})"
             )
-        if r.already_loaded:
-            out.append(f"  note: {r.already_loaded}")
-        if r.unknown_columns:
-            out.append(f"  unknown columns ignored: {', '.join(r.unknown_columns)}")
-        if r.undefined_rows:
-            out.append(f"  note: {undefined_sentence(r)}")
+        out.extend(f"  {label.lower()}: {text}" for label, text in load_notes(r))
         lines = {reason: found for reason, _, found in r.reasons}
         for reason, n in r.top_reasons:
             found = lines.get(reason) or []
@@ -125,6 +120,19 @@ def summary_lines(results) -> list[str]:
         if r.quarantined:
             out.append(f"  see them on the Quarantine page, or with: trustdesk quarantine --load {r.load_id}")
     return out
+
+
+def load_notes(r) -> list[tuple[str, str]]:
+    """What else a checked or loaded file (`etl.ingest.load.FileResult`) tells, as (label, text):
+    a file loaded before, columns ignored, rows naming what no file defines."""
+    notes = []
+    if r.already_loaded:
+        notes.append(("Note", r.already_loaded))
+    if r.unknown_columns:
+        notes.append(("Unknown columns ignored", ", ".join(r.unknown_columns)))
+    if r.undefined_rows:
+        notes.append(("Note", undefined_sentence(r)))
+    return notes
 
 
 def undefined_sentence(r) -> str:

@@ -31,7 +31,8 @@ ACTION_WORDS = {
 POLICIES = ("spam", "scam", "election_integrity", "other")
 ACTIVE = ("open", "claimed", "appealed")
 
-appdb.register_schema("""
+appdb.register_schema(
+    """
 CREATE TABLE IF NOT EXISTS cases (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     business_id TEXT NOT NULL,
@@ -77,11 +78,9 @@ CREATE TABLE IF NOT EXISTS moderation_audit (
     event TEXT NOT NULL,
     detail TEXT
 );
-CREATE TRIGGER IF NOT EXISTS moderation_audit_no_update BEFORE UPDATE ON moderation_audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS moderation_audit_no_delete BEFORE DELETE ON moderation_audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-""")
+""",
+    append_only=("moderation_audit",),
+)
 
 
 class ModerationError(Exception):
@@ -300,15 +299,14 @@ class Store:
 
     def add_note(self, who: Principal, case_id: int, text: str) -> None:
         require(who, "moderator", "write notes")
-        if not text.strip():
-            raise ModerationError("a note cannot be empty")
+        note = _written(text, "a note cannot be empty")
         with appdb.transaction(self.con):
             case = self.case(case_id)
             self.con.execute(
                 "INSERT INTO notes (case_id, author, at, text) VALUES (?, ?, ?, ?)",
-                (case_id, who.name, _now(self.clock), text.strip()),
+                (case_id, who.name, _now(self.clock), note),
             )
-            _audit(self.con, who, "note added", case_id, case["business_id"], text.strip()[:200], self.clock)
+            _audit(self.con, who, "note added", case_id, case["business_id"], note[:200], self.clock)
 
     def decide(
         self,
@@ -376,8 +374,7 @@ class Store:
 
     def appeal(self, who: Principal, case_id: int, text: str) -> None:
         require(who, "moderator", "record appeals")
-        if not text.strip():
-            raise ModerationError("say what the business appeals against")
+        grounds = _written(text, "say what the business appeals against")
         with appdb.transaction(self.con):
             case = self.case(case_id)
             if case["status"] != "decided":
@@ -385,7 +382,7 @@ class Store:
             self.con.execute(
                 "UPDATE cases SET status = 'appealed', claimed_by = NULL, claimed_at = NULL WHERE id = ?", (case_id,)
             )
-            _audit(self.con, who, "appeal received", case_id, case["business_id"], text.strip(), self.clock)
+            _audit(self.con, who, "appeal received", case_id, case["business_id"], grounds, self.clock)
 
     def decide_appeal(self, who: Principal, case_id: int, overturn: bool, rationale: str) -> None:
         require(who, "moderator", "decide appeals")
@@ -430,6 +427,13 @@ class Store:
                 )
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"the appeal of case {case_id} was just decided by someone else") from exc
+
+
+def _written(text: str, refusal: str) -> str:
+    """The text a moderator wrote, trimmed; blank is refused with `refusal`."""
+    if not text.strip():
+        raise ModerationError(refusal)
+    return text.strip()
 
 
 def _check_decision(action: str, policy: str | None, rationale: str) -> None:

@@ -47,6 +47,26 @@ def case_label(case_id: int, row: dict) -> str:
     return f"case {case_id} · {row['business_id']} · {row.get('name') or ''} ({row['status']}{holder})"
 
 
+def decision_fields(prefix: str, rationale_help: str | None = None) -> None:
+    """A decision form's decision, policy and rationale, under `{prefix}_action`, `_policy` and `_rationale`."""
+    st.selectbox(
+        "Decision",
+        ACTIONS,
+        index=None,
+        format_func=ACTION_WORDS.get,
+        key=f"{prefix}_action",
+        placeholder="Choose a decision",
+    )
+    st.selectbox(
+        "Policy",
+        POLICIES,
+        index=None,
+        key=f"{prefix}_policy",
+        placeholder="Choose the policy broken (not needed to dismiss)",
+    )
+    st.text_area("Rationale", key=f"{prefix}_rationale", help=rationale_help)
+
+
 VERDICTS = {"Uphold the decision": "upheld", "Overturn the decision": "overturned"}
 
 
@@ -81,22 +101,7 @@ def case_panel(flash: str, root: Path, who: Principal, cases: review.CaseFile, a
         else:
             with st.form("decision"):
                 st.caption(f"You hold case {case['id']}. Every decision but dismiss needs a policy and a rationale.")
-                st.selectbox(
-                    "Decision",
-                    ACTIONS,
-                    index=None,
-                    format_func=ACTION_WORDS.get,
-                    key="decision_action",
-                    placeholder="Choose a decision",
-                )
-                st.selectbox(
-                    "Policy",
-                    POLICIES,
-                    index=None,
-                    key="decision_policy",
-                    placeholder="Choose the policy broken (not needed to dismiss)",
-                )
-                st.text_area("Rationale", key="decision_rationale")
+                decision_fields("decision")
                 st.form_submit_button(
                     "Record the decision",
                     type="primary",

@@ -199,11 +199,11 @@ def spam_reports(reports: pl.DataFrame, baseline: pl.DataFrame) -> alt.LayerChar
         alt.Chart(plain(reports))
         .mark_bar()
         .encode(
-            x=alt.X("yearmonthdate(date):T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True)),
+            x=day("yearmonthdate(date)"),
             y=alt.Y("sum(reports):Q", title="Reports", scale=from_zero(), axis=count_axis("Reports", **Y_LABELS)),
             color=colors.report_reason(),
             tooltip=[
-                alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
+                day_tooltip("yearmonthdate(date)"),
                 alt.Tooltip("reason:N", title="Reason"),
                 alt.Tooltip("sum(reports):Q", title="Reports", format=","),
             ],
@@ -216,7 +216,7 @@ def spam_reports(reports: pl.DataFrame, baseline: pl.DataFrame) -> alt.LayerChar
             x="yearmonthdate(date):T",
             y=alt.Y("baseline:Q"),
             tooltip=[
-                alt.Tooltip("yearmonthdate(date):T", title="Day", format=DATE_FORMAT),
+                day_tooltip("yearmonthdate(date)"),
                 alt.Tooltip("baseline:Q", title="Baseline (mean of the 14 days before)", format=",.1f"),
                 alt.Tooltip("upper:Q", title="Far above from", format=",.1f"),
             ],
@@ -229,7 +229,7 @@ def spam_reports(reports: pl.DataFrame, baseline: pl.DataFrame) -> alt.LayerChar
             x="yearmonthdate(date):T",
             y=alt.Y("reports:Q"),
             tooltip=[
-                alt.Tooltip("yearmonthdate(date):T", title="Far above the baseline on", format=DATE_FORMAT),
+                day_tooltip("yearmonthdate(date)", "Far above the baseline on"),
                 alt.Tooltip("reports:Q", title="Reports", format=","),
                 alt.Tooltip("baseline:Q", title="Baseline", format=",.1f"),
             ],
@@ -363,7 +363,7 @@ def revenue_over_time(daily: pl.DataFrame) -> alt.Chart | None:
         alt.Chart(plain(daily))
         .mark_bar()
         .encode(
-            x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(format=DATE_FORMAT, labelOverlap=True)),
+            x=day("yearmonthdate(day)"),
             y=alt.Y(
                 "sum(revenue_usd):Q",
                 title="Revenue (USD)",
@@ -372,7 +372,7 @@ def revenue_over_time(daily: pl.DataFrame) -> alt.Chart | None:
             ),
             color=colors.stream(),
             tooltip=[
-                alt.Tooltip("yearmonthdate(day):T", title="Day", format=DATE_FORMAT),
+                day_tooltip("yearmonthdate(day)"),
                 alt.Tooltip("stream:N", title="Stream"),
                 alt.Tooltip("sum(revenue_usd):Q", title="Revenue", format="$,.2f"),
                 alt.Tooltip("sum(billable_messages):Q", title="Billable messages", format=","),

@@ -9,6 +9,8 @@ the logs leave empty is shown with the one label below in every chart, table and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 
 from etl.contract import BLOCK_REASONS, BUSINESS_CATEGORIES, REPORT_REASONS
@@ -69,28 +71,21 @@ def _scale(colors: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(colors), range=list(colors.values()))
 
 
-def region(field: str = "region", title: str | None = "Region", **kw) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_scale(REGION_COLORS), title=title, **kw)
+def _encoding(colors: dict[str, str], field: str, title: str | None) -> Callable[..., alt.Color]:
+    """A colour encoding of `field` on the fixed palette `colors`, so a value keeps its colour on every chart."""
+
+    def encode(field: str = field, title: str | None = title, **kw) -> alt.Color:
+        return alt.Color(f"{field}:N", scale=_scale(colors), title=title, **kw)
+
+    return encode
 
 
-def category(field: str = "category", title: str | None = "Business category", **kw) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_scale(CATEGORY_COLORS), title=title, **kw)
-
-
-def stream(field: str = "stream", title: str | None = "Revenue stream", **kw) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_scale(STREAM_COLORS), title=title, **kw)
-
-
-def report_reason(field: str = "reason", title: str | None = "Reason", **kw) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_scale(REPORT_REASON_COLORS), title=title, **kw)
-
-
-def block_reason(field: str = "reason", title: str | None = "Reason", **kw) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_scale(BLOCK_REASON_COLORS), title=title, **kw)
-
-
-def rating(field: str = "rating", title: str | None = "Quality rating", **kw) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_scale(RATING_COLORS), title=title, **kw)
+region = _encoding(REGION_COLORS, "region", "Region")
+category = _encoding(CATEGORY_COLORS, "category", "Business category")
+stream = _encoding(STREAM_COLORS, "stream", "Revenue stream")
+report_reason = _encoding(REPORT_REASON_COLORS, "reason", "Reason")
+block_reason = _encoding(BLOCK_REASON_COLORS, "reason", "Reason")
+rating = _encoding(RATING_COLORS, "rating", "Quality rating")
 
 
 # What users did about a business, on the business page: the same colour in its bars and lines.
@@ -102,9 +97,5 @@ VOLUME_COLOR = "#90caf9"  # messages sent, behind the feedback
 THRESHOLD_COLOR = "#555555"
 
 
-def feedback(field: str = "what", title: str | None = None, **kw) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_scale(FEEDBACK_COLORS), title=title, **kw)
-
-
-def day_flag(field: str = "flag", title: str | None = None, **kw) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_scale(DAY_FLAG_COLORS), title=title, **kw)
+feedback = _encoding(FEEDBACK_COLORS, "what", None)
+day_flag = _encoding(DAY_FLAG_COLORS, "flag", None)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
-from trustdesk.web import charts
+from trustdesk.web import charts, formats
 from trustdesk.web.formats import HEADLINE
 
 
@@ -27,6 +29,40 @@ def metric(
     if shown != full:
         help = f"{help}\n\nExact: {full}" if help else f"Exact: {full}"
     where.metric(label, shown, delta, delta_color=delta_color, help=help)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline of a row: the period's `key`, with its delta against the previous period."""
+
+    label: str
+    key: str
+    kind: str = "number"
+    delta: str | None = "change"  # "change" (relative), "points" (rate points), or None: not compared
+    digits: int | None = None
+    help: str | None = None
+    delta_color: str = "normal"
+    none_as_zero: bool = False  # a sum over no rows is nothing counted, not unknown
+
+
+DELTAS = {"change": formats.change, "points": formats.points}
+
+
+def headlines(now: dict, before: dict, row: list[Headline]) -> None:
+    """A row of headlines, one column each, from the totals of the period and of the one before."""
+    for where, spec in zip(st.columns(len(row)), row, strict=True):
+        value = now[spec.key]
+        delta = None if spec.delta is None else DELTAS[spec.delta](value, before[spec.key])
+        metric(
+            where,
+            spec.label,
+            (value or 0) if spec.none_as_zero else value,
+            spec.kind,
+            delta,
+            digits=spec.digits,
+            help=spec.help,
+            delta_color=spec.delta_color,
+        )
 
 
 def chart(drawn, what: str) -> None:

@@ -10,18 +10,11 @@ with events as (
 
 grouped as (
     select
-        case when grouping(user_country) = 0 then 'country'
-             when grouping(user_region) = 0 then 'region'
-             when grouping(day) = 0 then 'day'
-             else 'all' end as dimension,
+        {{ grouped_by(country='user_country', region='user_region', day='day') }} as dimension,
         day,
         user_region as region,
         user_country as country,
-        sum(impressions)::bigint as impressions,
-        count(distinct user_id) filter (where impressions > 0) as reach,
-        sum(clicks)::bigint as clicks,
-        sum(replies)::bigint as replies,
-        sum(spend_usd) as spend_usd
+        {{ ad_sums() }}
     from events
     group by grouping sets ((day), (user_region), (user_region, user_country), ())
 ),
@@ -32,14 +25,7 @@ final as (
         day,
         region,
         country,
-        impressions,
-        reach,
-        case when reach > 0 then impressions / reach end as frequency,
-        clicks,
-        case when impressions > 0 then clicks / impressions end as ctr,
-        replies,
-        spend_usd,
-        case when impressions > 0 then cast(spend_usd * 1000 as double) / impressions end as cpm_usd
+        {{ ad_measures() }}
     from grouped
 )
 

@@ -11,11 +11,7 @@ with events as (
 per_campaign as (
     select
         campaign_id,
-        sum(impressions)::bigint as impressions,
-        count(distinct user_id) filter (where impressions > 0) as reach,
-        sum(clicks)::bigint as clicks,
-        sum(replies)::bigint as replies,
-        sum(spend_usd) as spend_usd
+        {{ ad_sums() }}
     from events
     group by campaign_id
 ),
@@ -23,14 +19,7 @@ per_campaign as (
 final as (
     select
         p.campaign_id,
-        p.impressions,
-        p.reach,
-        case when p.reach > 0 then p.impressions / p.reach end as frequency,
-        p.clicks,
-        case when p.impressions > 0 then p.clicks / p.impressions end as ctr,
-        p.replies,
-        p.spend_usd,
-        case when p.impressions > 0 then cast(p.spend_usd * 1000 as double) / p.impressions end as cpm_usd,
+        {{ ad_measures('p') }},
         c.name,
         c.business_id
     from per_campaign as p

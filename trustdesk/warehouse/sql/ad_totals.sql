@@ -9,21 +9,9 @@ with events as (
 
 totals as (
     select
-        sum(impressions)::bigint as impressions,
-        count(distinct user_id) filter (where impressions > 0) as reach,
-        sum(clicks)::bigint as clicks,
-        sum(replies)::bigint as replies,
-        sum(spend_usd) as spend_usd
+        {{ ad_sums() }}
     from events
 )
 
-select
-    impressions,
-    reach,
-    case when reach > 0 then impressions / reach end as frequency,
-    clicks,
-    case when impressions > 0 then clicks / impressions end as ctr,
-    replies,
-    spend_usd,
-    case when impressions > 0 then cast(spend_usd * 1000 as double) / impressions end as cpm_usd
+select {{ ad_measures() }}
 from totals

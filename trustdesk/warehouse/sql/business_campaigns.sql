@@ -9,11 +9,7 @@ with campaigns as (
 delivery as (
     select
         campaign_id,
-        sum(impressions)::bigint as impressions,
-        count(distinct user_id) filter (where impressions > 0) as reach,
-        sum(clicks)::bigint as clicks,
-        sum(replies)::bigint as replies,
-        sum(spend_usd) as spend_usd
+        {{ ad_sums() }}
     from ad_user_day
     where day between $date_from and $date_to
       and campaign_id in (select campaign_id from campaigns)
@@ -28,7 +24,7 @@ final as (
         coalesce(d.clicks, 0) as clicks,
         coalesce(d.replies, 0) as replies,
         coalesce(d.spend_usd, 0) as spend_usd,
-        case when d.impressions > 0 then d.clicks / d.impressions end as ctr
+        {{ ad_rate('ctr', 'd') }}
     from campaigns as c
     left join delivery as d using (campaign_id)
 )

@@ -14,10 +14,7 @@ windows as (
 
 grouped as (
     select
-        case when grouping(day) = 0 then 'day'
-             when grouping(user_region) = 0 then 'region'
-             when grouping(bucket) = 0 then 'bucket'
-             else 'all' end as dimension,
+        {{ grouped_by(day='day', region='user_region', bucket='bucket') }} as dimension,
         day,
         user_region as region,
         bucket,

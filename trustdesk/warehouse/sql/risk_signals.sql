@@ -9,19 +9,9 @@ windowed as (
     select
         a.business_id,
         days.d as day,
-        sum(a.outbound)::bigint as outbound,
-        sum(a.outbound_ok)::bigint as outbound_ok,
-        sum(a.marketing)::bigint as marketing,
-        sum(a.cold_marketing)::bigint as cold_marketing,
-        sum(a.unsolicited)::bigint as unsolicited,
-        sum(a.freeform_outside)::bigint as freeform_outside,
-        sum(a.reports)::bigint as reports,
-        sum(a.reports_spam)::bigint as reports_spam,
-        sum(a.reports_scam)::bigint as reports_scam,
-        sum(a.reports_political)::bigint as reports_political,
-        sum(a.blocks)::bigint as blocks,
-        sum(a.blocks_unwanted)::bigint as blocks_unwanted,
-        sum(a.opt_outs)::bigint as opt_outs
+        {{ sums('a', 'outbound', 'outbound_ok', 'marketing', 'cold_marketing', 'unsolicited', 'freeform_outside',
+                'reports', 'reports_spam', 'reports_scam', 'reports_political', 'blocks', 'blocks_unwanted',
+                'opt_outs') }}
     from business_activity_day as a
     join days on a.day between days.d - ($window - 1) and days.d
     group by all

@@ -17,14 +17,8 @@ messages as (
 
 report_counts as (
     select
-        case when grouping(region) = 0 then 'region'
-             when grouping(market) = 0 then 'market'
-             when grouping(category) = 0 then 'category'
-             else 'all' end as dimension,
-        case when grouping(region) = 0 then region
-             when grouping(market) = 0 then market
-             when grouping(category) = 0 then category
-             else 'all' end as value,
+        {{ grouped_by(region='region', market='market', category='category') }} as dimension,
+        {{ grouped_value('region', 'market', 'category') }} as value,
         count(*) as reports
     from reports
     group by grouping sets ((region), (market), (category), ())
@@ -32,14 +26,8 @@ report_counts as (
 
 message_counts as (
     select
-        case when grouping(region) = 0 then 'region'
-             when grouping(market) = 0 then 'market'
-             when grouping(category) = 0 then 'category'
-             else 'all' end as dimension,
-        case when grouping(region) = 0 then region
-             when grouping(market) = 0 then market
-             when grouping(category) = 0 then category
-             else 'all' end as value,
+        {{ grouped_by(region='region', market='market', category='category') }} as dimension,
+        {{ grouped_value('region', 'market', 'category') }} as value,
         sum(ok)::bigint as messages
     from messages
     group by grouping sets ((region), (market), (category), ())
