@@ -1,7 +1,7 @@
 """Hypothesis profiles. CI (the `CI` environment variable set) runs a fixed set of examples, the
 same on every run, so that a red CI run is the code's fault and a re-run reproduces it; a person's
 run (`dev`) draws new examples each time, which is how new failures are found. `thorough` is for
-looking hard: `pytest --hypothesis-profile thorough tests/test_properties.py`."""
+looking hard: `pytest --hypothesis-profile thorough tests/etl/test_properties.py`."""
 
 from __future__ import annotations
 

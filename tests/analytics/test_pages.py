@@ -466,7 +466,7 @@ def test_a_fresh_data_directory_points_to_the_demo_and_the_upload_page(page, tmp
 
 @pytest.mark.parametrize("page", PAGES)
 def test_filters_without_data_say_what_to_change(page, golden, monkeypatch):
-    # Dates outside the data cannot be chosen any more (tests/test_analytics_periods.py); filters can.
+    # Dates outside the data cannot be chosen any more (tests/analytics/test_periods.py); filters can.
     at = open_page(page, golden, monkeypatch, {"region": "North America", "category": "travel"})
     advice = at.info[0].value
     assert advice.startswith("No ")

@@ -1,6 +1,6 @@
 """A corpus of malformed log files, built in code so that every byte is visible in review.
 
-`CASES` maps a file name to its bytes and an optional `--kind`; `tests/test_corpus.py` holds the
+`CASES` maps a file name to its bytes and an optional `--kind`; `tests/etl/test_corpus.py` holds the
 exact outcome expected of each (status, counts, the reason sentences and line numbers).
 """
 
@@ -59,7 +59,7 @@ CASES: dict[str, tuple[bytes, str | None]] = {
     "mixed_line_ends.csv": ((BLOCKS + "\r\nk1,2026-03-01T10:00:00Z,u1,b1,spam\nk2,never,u1,b1,spam\r\n").encode(), None),
     "bare_cr_in_row.csv": ((BLOCKS + "\nk1,2026-03-01T10:00:00Z,u1,b1,spam\rk2,2026-03-01T10:00:00Z,u1,b1,spam\n").encode(), None),
     # A CR alone in an LF file, as Python's csv.writer writes a field holding one (found by
-    # tests/test_properties.py): DuckDB read the first as a blank line and the second as two lines.
+    # tests/etl/test_properties.py): DuckDB read the first as a blank line and the second as two lines.
     "lone_cr_row.csv": ((BLOCKS + "\n\r\n").encode(), None),
     "cr_before_value.csv": ((BLOCKS + "\nk1,2026-03-01T10:00:00Z,u1,b1,spam\n\r0\n").encode(), None),
     "cr_at_end_of_field.csv": ((BLOCKS + "\nk1,2026-03-01T10:00:00Z,u1\r,b1,spam\n").encode(), None),
