@@ -27,6 +27,7 @@ import streamlit
 from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT
 from etl.synth import generate_world
+from tests.worlds import sign_in_apptest
 from trustdesk.accounts.auth import Principal
 from trustdesk.web.navigation import page_path
 
@@ -61,7 +62,8 @@ def app_test(page: str):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(page_path(page)), default_timeout=300)
-    at.session_state["principal"] = Principal("bench", "analyst")
+    # A signed-in session as the sign-in form makes one: pages check it against the account store.
+    sign_in_apptest(at, Path(os.environ["TRUSTDESK_DATA"]), Principal("bench", "analyst"))
     return at
 
 

@@ -1,7 +1,7 @@
 -- One row per loaded message with the policy flags of docs/metrics.md computed once.
 -- Temporary (lives only during a build): marts aggregate it, pages never read it.
 -- materialized: temp table
--- unique: message_id
+-- (one row per message: audits/one_fact_per_message.sql checks it by count, the grain of the source)
 -- An outbound message's status is the furthest its webhook statuses reached (sent < delivered <
 -- read; failed), when any were loaded: a later archive adds statuses (stg_message_statuses)
 -- instead of changing a loaded message; without statuses it is the message's own.
