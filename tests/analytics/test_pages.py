@@ -21,6 +21,7 @@ from trustdesk.analytics.overview import headline
 from trustdesk.analytics.views import Filters
 from trustdesk.cli import cli
 from trustdesk.data.export import safe_csv
+from trustdesk.warehouse import run
 from trustdesk.web import formats
 from trustdesk.web import tables as web_tables
 from trustdesk.web.navigation import page_path
@@ -537,8 +538,8 @@ def test_regions_and_categories_have_one_colour_everywhere(page, world, monkeypa
 def test_previous_period_ad_totals_equal_the_breakdown_total(world):
     wh = warehouse(world)
     f = Filters(last_30(world), "Europe")
-    total = views.run(wh, "ad_breakdown", f.params()).filter(pl.col("dimension") == "all")
-    assert_frame_equal(views.run(wh, "ad_totals", f.params()), total.select(views.AD_TOTALS))
+    total = run(wh, "ad_breakdown", f.params()).filter(pl.col("dimension") == "all")
+    assert_frame_equal(run(wh, "ad_totals", f.params()), total.select(views.AD_TOTALS))
 
 
 def test_overview_trends_are_the_daily_numbers(world):
@@ -571,9 +572,9 @@ def test_the_page_benchmark_rewrites_only_its_own_section(tmp_path, monkeypatch)
 def test_models_get_exactly_the_parameters_they_name(golden):
     wh = warehouse(golden)
     f = Filters(Period(date(2026, 3, 1), date(2026, 3, 3)))
-    assert views.run(wh, "block_reasons", f.params(unused="ignored")).height == 2
+    assert run(wh, "block_reasons", f.params(unused="ignored")).height == 2
     with pytest.raises(KeyError, match="min_reached"):
-        views.run(wh, "ratings_by_day", f.params())
+        run(wh, "ratings_by_day", f.params())
 
 
 def test_the_market_filter_offers_the_reference_markets_and_other(golden):

@@ -15,6 +15,7 @@ from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT
 from etl.synth import generate_world
 from tests.browser.conftest import PASSWORD, Server, sign_in, wait_ready
+from tests.worlds import log_files
 from trustdesk.accounts import auth
 
 # Prices x 10,000: the generated world's messaging revenue becomes millions of dollars, so a headline
@@ -37,7 +38,7 @@ def rich_server(tmp_path_factory):
     for row in rows:
         writer.writerow({**row, "price_usd": str(Decimal(row["price_usd"]) * SCALE)})
     (root / "rate_card.csv").write_text(out.getvalue(), encoding="utf-8")
-    files = sorted(p for p in (base / "w").glob("*.csv") if p.name != "truth.csv")
+    files = log_files(base / "w")
     load_files(root, files, user="setup")
     auth.upsert_account(root, "analyst", "analyst", PASSWORD)
     srv = Server(root)

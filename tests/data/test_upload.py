@@ -21,7 +21,7 @@ from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT, Settings
 from tests.corpus import CASES
 from tests.etl.test_corpus import REJECTED
-from tests.worlds import sign_in_apptest
+from tests.worlds import log_files, sign_in_apptest
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.cli.data import print_results
 from trustdesk.data import uploads
@@ -136,7 +136,7 @@ def test_uploading_a_generated_world_gives_the_store_trustdesk_load_gives(tmp_pa
     world = tmp_path / "world"
     res = td("generate", "--out", str(world), "--seed", "5", "--businesses", "40", "--days", "6", "--messages", "6000")
     assert res.returncode == 0, res.stderr
-    files = sorted(f for f in world.glob("*.csv") if f.name != "truth.csv")
+    files = log_files(world)
 
     by_cli = tmp_path / "cli"
     res = td("load", *map(str, files), root=by_cli)

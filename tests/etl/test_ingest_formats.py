@@ -8,6 +8,7 @@ import json
 import random
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ from etl.ingest.load import exit_code, load_files
 from etl.settings import REPO_ROOT
 from tests.webhook.test_webhook_fold import fill
 from tests.worlds import sign_in_apptest
+from tests.worlds import td as run_td
 from trustdesk.accounts.auth import Principal
 from trustdesk.warehouse import open_current
 
@@ -29,13 +31,8 @@ MID = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI0RDVFNkY3QThCOUMwRDFFMkYA"
 RAW = ("businesses", "messages", "message_statuses", "opt_outs", "platform_events", "billed_pricing")
 
 
-def td(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+# The command, with room for the slowest loads here (whole sample sets, the inbox fold).
+td = partial(run_td, timeout=600)
 
 
 def ingest(root: Path, sql: str, params=None) -> list[tuple]:

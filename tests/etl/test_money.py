@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from etl import store
 from etl.ingest.load import exit_code, load_files
 from etl.synth import generate_world
-from tests.worlds import CAMPAIGNS, golden_world, warehouse
+from tests.worlds import CAMPAIGNS, golden_world, log_files, warehouse
 from trustdesk.cli import cli
 from trustdesk.data.maintenance import rebuild_marts
 from trustdesk.warehouse import open_current
@@ -39,10 +39,6 @@ def world(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("money_world")
     generate_world(out, seed=11, businesses=60, days=DAYS, messages=30_000, start=START)
     return out
-
-
-def _files(world: Path) -> list[Path]:
-    return sorted(p for p in world.glob("*.csv") if p.name != "truth.csv")
 
 
 def _split_reversed(src: Path, out: Path, parts: int) -> list[Path]:
@@ -80,7 +76,7 @@ def metric_output(root: Path, name: str, fmt: str = "csv", region: str | None = 
 @pytest.fixture(scope="module")
 def in_order(world, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("money_a") / "data"
-    assert exit_code(load_files(root, _files(world), user="test")) == 0
+    assert exit_code(load_files(root, log_files(world), user="test")) == 0
     return root
 
 
@@ -92,7 +88,7 @@ def shuffled(world, tmp_path_factory) -> Path:
     parts = base / "files"
     parts.mkdir()
     files: list[Path] = []
-    for f in reversed(_files(world)):
+    for f in reversed(log_files(world)):
         if f.stem in ("messages", "ad_events"):
             files.extend(reversed(_split_reversed(f, parts, 3)))
         else:
@@ -170,7 +166,8 @@ def golden(tmp_path_factory):
 @pytest.mark.parametrize("name", list(MONEY_SQL))
 def test_money_columns_are_exact_decimals_and_cpm_a_ratio(golden, name):
     from etl.settings import Settings
-    from trustdesk.analytics.metrics import Period, params_for, sql_for
+    from trustdesk.analytics.metrics import Period, params_for
+    from trustdesk.warehouse import sql_for
 
     period = Period(date(2026, 3, 1), date(2026, 3, 3))
     if name.startswith("business_"):

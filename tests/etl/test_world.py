@@ -17,6 +17,7 @@ from etl.ingest.load import exit_code, load_files
 from etl.settings import SHIPPED_DATA
 from etl.synth import generate_world
 from tests.reference import Reference
+from tests.worlds import log_files
 from trustdesk.analytics.metrics import Period, compute
 from trustdesk.warehouse import open_current
 
@@ -84,7 +85,7 @@ def foreign(world: Path, out: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def loaded(world, tmp_path_factory):
     root = tmp_path_factory.mktemp("clean") / "data"
-    files = sorted(p for p in world.glob("*.csv") if p.name != "truth.csv")
+    files = log_files(world)
     results = load_files(root, files, user="test")
     return root, results
 

@@ -434,7 +434,7 @@ def test_business_revenue_on_hand_worked_numbers(tmp_path):
 
 
 def test_business_queries_bind_their_values():
-    from trustdesk.analytics.metrics import sql_for
+    from trustdesk.warehouse import sql_for
 
     for path in (REPO_ROOT / "trustdesk").rglob("business_*.sql"):
         sql = sql_for(path.stem)

@@ -16,10 +16,9 @@ import polars as pl
 
 from etl.settings import Settings
 from trustdesk.analytics.filters import Filters, MetricError, Period, check_region
-from trustdesk.warehouse import Warehouse, bind, run, sql_for
+from trustdesk.warehouse import Warehouse, bind, run
 
-# sql_for: business.py and tests read the expanded models from here (the runner's own, not a copy).
-__all__ = ["METRICS", "MetricError", "Period", "as_json", "compute", "params_for", "quality_thresholds", "sql_for"]
+__all__ = ["METRICS", "MetricError", "Period", "as_json", "compute", "params_for", "quality_thresholds"]
 
 # name -> the columns the spec puts first, in order
 METRICS: dict[str, tuple[str, ...]] = {

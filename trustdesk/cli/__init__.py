@@ -1,8 +1,9 @@
 """The `trustdesk` command (`docs/cli.md`): the root group, with one module per command group.
 
-Commands are imported when they run (click's lazy-group pattern), so `trustdesk --help` and a
-quick `trustdesk status` do not pay for loading Streamlit, the synthetic world or the webhook
-server; each command module imports what it needs at its top.
+A command's module is imported when the command runs (click's lazy-group pattern): each command
+module imports what it needs at its top, with `common.py`'s shared helpers, and none imports
+Streamlit (only the server process `serve` starts does). `--help` imports every command module,
+since click asks each for its one-line help.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.settings import REPO_ROOT
 from trustdesk.accounts.auth import RANK
 from trustdesk.site import site_root
 
@@ -60,4 +59,4 @@ def page_file(stem: str) -> str:
 
 
 def page_path(stem: str) -> Path:
-    return REPO_ROOT / page_file(stem)
+    return site_root() / page_file(stem)
