@@ -161,7 +161,9 @@ def convert(path: Path | str, source: str | None, out_dir: Path | str, **options
     if name == v1.NAME:
         head = head_bytes(path, 1 << 16).removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
         options.setdefault("header", _first_record(head) or [])
-    return FORMATS[name].convert(path, out_dir, **options)
+    conv = FORMATS[name].convert(path, out_dir, **options)
+    conv.title = FORMATS[name].title
+    return conv
 
 
 __all__ = [

@@ -66,6 +66,7 @@ class Conversion:
 
     file: str
     source: str
+    title: str = ""  # the format's title, set by `etl.formats.convert` from the registry
     files: dict[str, Path] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -82,11 +83,7 @@ class Conversion:
 
     def summary(self) -> list[str]:
         """Sentences for a person: what was found, what it became, what was not used."""
-        # An import inside the method: the registry (etl.formats) imports this module first.
-        from etl.formats import FORMATS
-
-        title = FORMATS[self.source].title
-        lines = [f"{self.file}: {title}."]
+        lines = [f"{self.file}: {self.title or self.source}."]
         made = [f"{n:,} {COUNT_LABELS.get(k, k.replace('_', ' '))}" for k, n in self.counts.items() if n]
         if made:
             lines.append("Found " + "; ".join(made) + ".")
