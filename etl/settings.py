@@ -52,6 +52,15 @@ class Settings:
     risk_flag_score: float = 40.0
     claim_minutes: int = 30
     webhook_fold_seconds: int = 60
+    escalate_risk_score: float = 95.0
+    claim_target_hours: float = 4.0
+    decision_target_hours: float = 24.0
+    appeal_target_hours: float = 72.0
+    strike_days: int = 90
+    outbox_url: str = ""
+    outbox_ca_file: str = ""
+    outbox_max_attempts: int = 10
+    outbox_backoff_seconds: float = 5.0
 
     @classmethod
     def load(cls, root: Path) -> Settings:

@@ -82,16 +82,21 @@ CREATE TABLE IF NOT EXISTS address_failures (
 MIGRATIONS = (("accounts", "version", "INTEGER NOT NULL DEFAULT 1"),)
 
 _extra_schemas: list[str] = []
+_extra_columns: list[tuple[str, str, str]] = []
 # Audit logs: a row once written is never changed or removed, whoever holds the connection.
 _append_only: list[str] = ["auth_audit"]
 
 
-def register_schema(sql: str, append_only: tuple[str, ...] = ()) -> None:
+def register_schema(
+    sql: str, append_only: tuple[str, ...] = (), columns: tuple[tuple[str, str, str], ...] = ()
+) -> None:
     """Other modules (moderation) add their tables here, so one `connect` sets everything up;
-    `append_only` names their audit logs."""
+    `append_only` names their audit logs; `columns` (table, column, definition) are columns added
+    to their tables after a release, added to an older file when it is opened."""
     if sql not in _extra_schemas:
         _extra_schemas.append(sql)
     _append_only.extend(t for t in append_only if t not in _append_only)
+    _extra_columns.extend(c for c in columns if c not in _extra_columns)
 
 
 def _append_only_triggers() -> str:
@@ -125,7 +130,7 @@ def connect(root: Path) -> sqlite3.Connection:
 
 
 def _migrate(con: sqlite3.Connection) -> None:
-    for table, column, definition in MIGRATIONS:
+    for table, column, definition in (*MIGRATIONS, *_extra_columns):
         have = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
         if column not in have:
             try:

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from trustdesk.moderation import review, views
+from trustdesk.moderation import review, risk, views
 from trustdesk.web import cache, casework, columns, page, session, tables
 
 who = session.require("moderator")
@@ -23,7 +23,19 @@ def open_business(business_id: str) -> None:
 
 
 page.flash(FLASH)
-shown = views.review_queue(wh, who, cache.cached)
+saved = review.saved_views(root, who)
+VIEW_KEYS = {"queue": "view_queue", "policy": "view_policy", "signal": "view_signal", "market": "view_market"}
+VIEW_KEYS["category"] = "view_category"
+
+
+def apply_saved() -> None:
+    chosen = saved.get(state.get("saved_view"))
+    for name, key in VIEW_KEYS.items():
+        state[key] = getattr(chosen, name) if chosen else None
+
+
+view = review.QueueFilter(**{name: state.get(key) for name, key in VIEW_KEYS.items()})
+shown = views.review_queue(wh, who, cache.cached, view)
 q = shown.queue
 st.caption(
     f"Businesses flagged on any day of the {q.lookback:,} days up to {q.as_of:%d %b %Y} (the last day in the "
@@ -34,27 +46,83 @@ st.caption(
 if q.opened:
     st.info(f"{q.opened:,} newly flagged {'business' if q.opened == 1 else 'businesses'} got a case.")
 
+with st.expander(f"View: {view.words()}", expanded=bool(view.as_dict())):
+    st.selectbox(
+        "Saved views",
+        list(saved),
+        index=None,
+        key="saved_view",
+        on_change=apply_saved,
+        placeholder="Choose a saved view" if saved else "No saved view yet: filter below and save it",
+    )
+    a, b, c, d, e = st.columns(5)
+    a.selectbox(
+        "Queue",
+        [x["name"] for x in q.queues],
+        index=None,
+        key="view_queue",
+        format_func={x["name"]: x["title"] for x in q.queues}.get,
+        placeholder="Every queue",
+    )
+    b.selectbox(
+        "Likely policy",
+        list(shown.policies),
+        index=None,
+        key="view_policy",
+        format_func=shown.policies.get,
+        placeholder="Any policy",
+    )
+    c.selectbox(
+        "Signal", list(risk.SIGNALS), index=None, key="view_signal", format_func=risk.SIGNALS.get, placeholder="Any"
+    )
+    d.selectbox("Market", shown.choices("country"), index=None, key="view_market", placeholder="Any market")
+    e.selectbox("Category", shown.choices("category"), index=None, key="view_category", placeholder="Any category")
+    with st.form("save_view", clear_on_submit=True, border=False):
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        left.text_input("Save these filters as", key="view_name", placeholder="e.g. Scams in Brazil")
+        right.form_submit_button(
+            "Save the view",
+            icon=":material/bookmark_add:",
+            on_click=lambda: act(f"View '{state['view_name']}' saved.", review.save_view, state["view_name"], view),
+        )
+    if state.get("saved_view"):
+        st.button(
+            f"Delete the view '{state['saved_view']}'",
+            icon=":material/delete:",
+            key="delete_view",
+            on_click=lambda: act(
+                f"View '{state['saved_view']}' deleted.", review.delete_view, state.pop("saved_view", None)
+            ),
+        )
+
 counts = q.counts(who.name)
+OVERDUE_HELP = "Cases past a service target: claim, decision or appeal (targets on the Settings page)"
 HEADLINES = {
     "flagged": "Flagged businesses",
     "waiting": "Waiting for a moderator",
     "mine": "Claimed by you",
     "others": "Claimed by others",
-    "snoozed": "Snoozed",
+    "paused": "Snoozed or on hold",
+    "overdue": "Overdue",
 }
-for col, (count, title) in zip(st.columns(5), HEADLINES.items(), strict=True):
-    col.metric(title, f"{counts[count]:,}")
+for col, (count, title) in zip(st.columns(6), HEADLINES.items(), strict=True):
+    col.metric(title, f"{counts[count]:,}", help=OVERDUE_HELP if count == "overdue" else None)
 
 if st.button(
     "Next case",
     type="primary",
     key="next_case",
     icon=":material/play_arrow:",
-    help="Claim the highest-risk, then oldest, case nobody is working on and open its business page",
+    shortcut="Alt+N",
+    help="Claim the highest-risk, then oldest, case of this view nobody is working on and open its business "
+    "page (Alt+N)",
 ):
-    case = review.next_case(root, who)
+    case = review.next_case(root, who, q.case_ids())
     if case is None:
-        state[FLASH] = ("info", "No case is waiting: every case is decided, claimed by someone else or snoozed.")
+        state[FLASH] = (
+            "info",
+            "No case is waiting in this view: every case is decided, claimed by someone else, snoozed or on hold.",
+        )
         st.rerun()
     open_business(case["business_id"])
 
@@ -65,10 +133,13 @@ if q.empty:
         "on the next visit."
     )
 else:
-    hide = st.toggle("Hide snoozed cases", value=False, key="hide_snoozed")
+    hide = st.toggle("Hide snoozed and held cases", value=False, key="hide_snoozed")
     table = shown.snoozed_hidden if hide else q.table
     st.dataframe(
-        table.select(*columns.REVIEW_QUEUE), hide_index=True, width="stretch", column_config=columns.REVIEW_QUEUE
+        table.select(*columns.REVIEW_QUEUE),
+        hide_index=True,
+        width="stretch",
+        column_config={**columns.REVIEW_QUEUE, "overdue": columns.overdue_col(q.overdue_phrases)},
     )
     tables.download(table, f"review_queue_{q.as_of}.csv")
 
@@ -79,7 +150,10 @@ if not q.elsewhere.is_empty():
         "moderator, and flags that have aged out. Decide appeals on the business page."
     )
     st.dataframe(
-        q.elsewhere.select(*columns.OTHER_CASES), hide_index=True, width="stretch", column_config=columns.OTHER_CASES
+        q.elsewhere.select(*columns.OTHER_CASES),
+        hide_index=True,
+        width="stretch",
+        column_config={**columns.OTHER_CASES, "overdue": columns.overdue_col(q.overdue_phrases)},
     )
 
 every_case = shown.cases
@@ -142,7 +216,9 @@ if shown.workable.is_empty():
 with st.form("bulk"):
     st.multiselect("Cases", shown.workable["case_id"].to_list(), format_func=label, key="bulk_cases")
     casework.decision_fields(
-        "bulk", "Every decision but dismiss needs a written rationale; each case gets its own decision and audit line"
+        "bulk",
+        root,
+        "Every decision but dismiss needs a written rationale; each case gets its own decision and audit line",
     )
     st.form_submit_button(
         "Record the decision",
@@ -156,5 +232,6 @@ with st.form("bulk"):
             state["bulk_policy"],
             state["bulk_rationale"],
             q.as_of,
+            state["bulk_override"],
         ),
     )

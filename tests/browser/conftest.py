@@ -184,3 +184,19 @@ def sign_in(page, url: str, role: str) -> None:
 def shoot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+def choose(page, label: str, option: str, timeout_s: float = 120) -> None:
+    """Pick `option` in the select box `label`. A rerun that lands while the list is open closes it,
+    so open it again until the option can be clicked."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        wait_ready(page)
+        page.get_by_role("combobox", name=label, exact=True).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            page.keyboard.press("Escape")

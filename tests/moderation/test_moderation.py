@@ -15,7 +15,8 @@ import pytest
 
 from etl.ingest.load import load_files
 from trustdesk.accounts.auth import PermissionDenied, Principal
-from trustdesk.moderation.cases import Conflict, ModerationError, Store, moderator_metrics
+from trustdesk.moderation import service
+from trustdesk.moderation.cases import Conflict, ModerationError, Store
 from trustdesk.moderation.risk import evaluate, queue
 from trustdesk.warehouse import open_current
 
@@ -94,7 +95,7 @@ def test_decisions_need_policy_and_rationale_except_dismiss(store):
 
 def test_second_decision_is_refused_and_names_the_first(store):
     case = store.cases(business_id="b1")[0]["id"]
-    store.decide(MONA, case, "ban", "scam", "fake loan offers", AS_OF)
+    store.decide(MONA, case, "ban", "scam", "fake loan offers", AS_OF, override_reason="loan fraud")
     with pytest.raises(Conflict, match="already decided by mona"):
         store.decide(MO, case, "warn", "spam", "mild", AS_OF)
     assert [d["action"] for d in store.history("b1")] == ["ban"]
@@ -108,7 +109,7 @@ def test_analyst_is_refused_on_the_server_side(store):
         lambda: store.next_case(ANA),
         lambda: store.add_note(ANA, case, "hi"),
         lambda: store.audit_log(ANA),
-        lambda: moderator_metrics(store, ANA),
+        lambda: service.metrics(store.root, ANA),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -118,7 +119,7 @@ def test_analyst_is_refused_on_the_server_side(store):
 def test_bulk_decision_records_each_case(store):
     ids = [c["id"] for c in store.cases()]
     store.decide(MONA, ids[0], "warn", "spam", "first", AS_OF)
-    out = store.decide_many(MO, ids, "restrict", "spam", "cold marketing at scale", AS_OF)
+    out = store.decide_many(MO, ids, "restrict", "spam", "cold marketing at scale", AS_OF, override_reason="scale")
     assert list(out.values()) == [f"case {ids[0]} was already decided by mona", "decided", "decided"]
     log = store.audit_log(MONA)
     assert (log["event"] == "decision: restrict").sum() == 2
@@ -126,15 +127,16 @@ def test_bulk_decision_records_each_case(store):
 
 def test_appeal_by_another_moderator(store):
     case = store.cases(business_id="b3")[0]["id"]
-    store.decide(MONA, case, "suspend", "spam", "spam run", AS_OF)
+    store.decide(MONA, case, "suspend", "spam", "spam run", AS_OF, override_reason="a run")
     store.appeal(MONA, case, "we had consent")
     with pytest.raises(ModerationError, match="another moderator"):
         store.decide_appeal(MONA, case, True, "agree")
     store.decide_appeal(MO, case, True, "consent records check out")
     assert store.case(case)["status"] == "appeal_decided"
-    metrics = moderator_metrics(store, MO)
+    metrics = service.metrics(store.root, MO, store.clock)
     assert metrics.overturned == 1 and metrics.appeals == 1
-    assert metrics.decisions_by_moderator.to_dicts() == [{"decided_by": "mona", "decisions": 1, "overturned": 1}]
+    mona = metrics.by_moderator.filter(metrics.by_moderator["moderator"] == "mona").row(0, named=True)
+    assert (mona["decisions"], mona["overturned"]) == (1, 1)
 
 
 def test_audit_log_is_append_only(store):
@@ -154,7 +156,7 @@ RACER = (
     "s = Store(Path(root))\n"
     "time.sleep(max(0.0, start - time.time()))\n"
     "try:\n"
-    "    s.decide(Principal(who, 'moderator'), case_id, 'ban', 'spam', 'by ' + who, date(2026, 10, 1))\n"
+    "    s.decide(Principal(who, 'moderator'), case_id, 'warn', 'spam', 'by ' + who, date(2026, 10, 1))\n"
     "    print('decided')\n"
     "except Conflict as exc:\n"
     "    print(exc)\n"
@@ -195,7 +197,7 @@ def test_confirmed_decision_survives_sigkill(tmp_path):
         "import sys, time; from pathlib import Path; from datetime import date\n"
         "from trustdesk.moderation.cases import Store; from trustdesk.accounts.auth import Principal\n"
         "s = Store(Path(sys.argv[1]))\n"
-        "s.decide(Principal('mona', 'moderator'), int(sys.argv[2]), 'ban', 'scam', 'confirmed', date(2026, 10, 1))\n"
+        "s.decide(Principal('mona', 'moderator'), int(sys.argv[2]), 'warn', 'scam', 'confirmed', date(2026, 10, 1))\n"
         "print('confirmed', flush=True)\n"
         "time.sleep(60)\n"
     )

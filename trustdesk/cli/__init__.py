@@ -25,6 +25,8 @@ COMMANDS = {
     "queue": "moderation:queue",
     "evaluate": "moderation:evaluate",
     "users": "accounts:users",
+    "outbox": "outbox:outbox",
+    "transparency": "transparency:transparency",
     "demo": "serve:demo",
     "serve": "serve:serve",
 }

@@ -180,7 +180,13 @@ def platform_signals(wh: Warehouse, as_of: date, days: int = PLATFORM_SIGNAL_DAY
     business_id, platform_events, last_event_at, last_event, reason (one sentence to show)."""
     if not has_table(wh, "platform_events"):
         return pl.DataFrame(
-            schema={"business_id": pl.String, "platform_events": pl.Int64, "last_event": pl.String, "reason": pl.String}
+            schema={
+                "business_id": pl.String,
+                "platform_events": pl.Int64,
+                "last_event": pl.String,
+                "violation": pl.Boolean,
+                "reason": pl.String,
+            }
         )
     return run(wh, "platform_signals", as_of=as_of, days=days)
 

@@ -8,16 +8,18 @@ never touches this file. Every function checks the caller's role itself.
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
-import statistics
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from trustdesk import appdb
-from trustdesk.accounts.auth import Principal, require, utcnow
+from trustdesk.accounts.auth import ROLES, PermissionDenied, Principal, require, utcnow
+from trustdesk.moderation import outbox, policies
+from trustdesk.moderation.errors import Conflict, ModerationError
 
 ACTIONS = ("dismiss", "warn", "restrict", "pause_templates", "suspend", "ban")
 ACTION_WORDS = {
@@ -28,8 +30,11 @@ ACTION_WORDS = {
     "suspend": "Suspend",
     "ban": "Ban",
 }
-POLICIES = ("spam", "scam", "election_integrity", "other")
+# The strikes ladder: each live strike moves a business one step along it.
+LADDER = ("warn", "restrict", "pause_templates", "suspend", "ban")
 ACTIVE = ("open", "claimed", "appealed")
+GENERAL, SENIOR = "general", "senior"
+QUEUE_NAME = re.compile(r"[a-z0-9_]{1,40}")
 
 appdb.register_schema(
     """
@@ -78,28 +83,74 @@ CREATE TABLE IF NOT EXISTS moderation_audit (
     event TEXT NOT NULL,
     detail TEXT
 );
+-- Queues a case can sit in, and who may read and work them: a person whose role is listed in
+-- `roles`, or whose name is listed in `people` (comma-separated); admins always.
+CREATE TABLE IF NOT EXISTS queues (
+    name TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    roles TEXT NOT NULL DEFAULT '',
+    people TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL DEFAULT 0
+);
+INSERT OR IGNORE INTO queues (name, title, description, roles, people, position) VALUES
+    ('general', 'General', 'Every newly flagged business starts here.', 'moderator,admin', '', 0),
+    ('senior', 'Senior', 'Escalated cases: high risk, platform violations, or sent up by a moderator.', 'admin', '', 1);
+-- A moderator's named filters of the review queue (policy, reason, market, category, queue).
+CREATE TABLE IF NOT EXISTS queue_views (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (owner, name)
+);
+CREATE TABLE IF NOT EXISTS moderator_prefs (
+    name TEXT PRIMARY KEY,
+    next_after_decision INTEGER NOT NULL DEFAULT 1
+);
 """,
     append_only=("moderation_audit",),
+    # Added in issue 14 (escalation, holds, service times, strikes, appeals shown where decided).
+    columns=(
+        ("cases", "queue", "TEXT NOT NULL DEFAULT 'general'"),
+        ("cases", "first_claimed_at", "TEXT"),
+        ("cases", "held_by", "TEXT"),
+        ("cases", "held_at", "TEXT"),
+        ("cases", "hold_reason", "TEXT"),
+        ("cases", "escalated_at", "TEXT"),
+        ("cases", "appeal_text", "TEXT"),
+        ("cases", "appealed_at", "TEXT"),
+        ("cases", "appeal_decided_at", "TEXT"),
+        ("cases", "market", "TEXT"),
+        ("cases", "category", "TEXT"),
+        ("cases", "suggested_policy", "TEXT"),
+        ("cases", "detected_by", "TEXT NOT NULL DEFAULT 'risk score'"),
+        ("decisions", "queue", "TEXT"),
+        ("decisions", "proposed_action", "TEXT"),
+        ("decisions", "override_reason", "TEXT"),
+        ("decisions", "strike_expires_at", "TEXT"),
+    ),
 )
 
-
-class ModerationError(Exception):
-    """A refusal a moderator reads: one sentence."""
-
-
-class Conflict(ModerationError):
-    """Someone else got there first."""
+# Who automatic events are attributed to in the audit log.
+SYSTEM = "system"
 
 
 def _now(clock=utcnow) -> str:
     return clock().isoformat(timespec="seconds")
 
 
-def _audit(con, who: Principal, event: str, case_id=None, business_id=None, detail="", clock=utcnow):
+def _audit(con, actor: str, event: str, case_id=None, business_id=None, detail="", clock=utcnow):
+    """One line of the moderation audit log; `actor` is a person's name or SYSTEM."""
     con.execute(
         "INSERT INTO moderation_audit (at, actor, case_id, business_id, event, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        (_now(clock), who.name, case_id, business_id, event, detail),
+        (_now(clock), actor, case_id, business_id, event, detail),
     )
+
+
+def _names(text: str) -> list[str]:
+    return [p.strip() for p in (text or "").split(",") if p.strip()]
 
 
 class Store:
@@ -119,15 +170,81 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
+    # ------------------------------------------------------------------ queues and who may work them
+
+    def queues(self) -> list[dict]:
+        """Every queue, in display order, with `roles` and `people` as lists."""
+        rows = self.con.execute("SELECT * FROM queues ORDER BY position, name").fetchall()
+        return [{**dict(r), "roles": _names(r["roles"]), "people": _names(r["people"])} for r in rows]
+
+    def readable_queues(self, who: Principal) -> tuple[str, ...]:
+        """The queues `who` may read and work: admins all; others by role or by name."""
+        return tuple(
+            q["name"] for q in self.queues() if who.role == "admin" or who.role in q["roles"] or who.name in q["people"]
+        )
+
+    def _may_work(self, who: Principal, case: dict) -> None:
+        if case["queue"] not in self.readable_queues(who):
+            raise PermissionDenied(f"case {case['id']} is in the {case['queue']} queue, which you may not work")
+
+    def save_queue(
+        self, who: Principal, name: str, title: str, description: str, roles: list[str], people: list[str]
+    ) -> None:
+        """Add a queue or change who may work it (admins only)."""
+        who = require(who, "admin", "change the queues")
+        if not QUEUE_NAME.fullmatch(name or ""):
+            raise ModerationError("a queue's name is 1 to 40 lowercase letters, digits or underscores")
+        if not (title or "").strip():
+            raise ModerationError("a queue needs a title")
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise ModerationError(f"unknown role {', '.join(unknown)}; choose among {', '.join(ROLES)}")
+        people = sorted({p.strip() for p in people if p.strip()})
+        with appdb.transaction(self.con):
+            known = {r[0] for r in self.con.execute("SELECT name FROM accounts")}
+            missing = [p for p in people if p not in known]
+            if missing:
+                raise ModerationError(f"there is no account named {', '.join(missing)}")
+            position = self.con.execute("SELECT coalesce(max(position), 0) + 1 FROM queues").fetchone()[0]
+            self.con.execute(
+                "INSERT INTO queues (name, title, description, roles, people, position) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET title = excluded.title, description = excluded.description, "
+                "roles = excluded.roles, people = excluded.people",
+                (name, title.strip(), (description or "").strip(), ",".join(roles), ",".join(people), position),
+            )
+            _audit(
+                self.con,
+                who.name,
+                "queue saved",
+                detail=f"{name}: roles {', '.join(roles) or '-'}; people {', '.join(people) or '-'}",
+                clock=self.clock,
+            )
+
+    def workers(self, queue: str) -> list[str]:
+        """The moderators and admins who may work `queue`: whom a case in it can be reassigned to."""
+        spec = next((q for q in self.queues() if q["name"] == queue), None)
+        if spec is None:
+            return []
+        rows = self.con.execute("SELECT name, role FROM accounts WHERE role IN ('moderator', 'admin') ORDER BY name")
+        return [
+            r["name"] for r in rows if r["role"] == "admin" or r["role"] in spec["roles"] or r["name"] in spec["people"]
+        ]
+
     # ------------------------------------------------------------------ reading
 
-    def case(self, case_id: int) -> dict:
+    def case(self, case_id: int, who: Principal | None = None) -> dict:
         row = self.con.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
         if row is None:
             raise ModerationError(f"there is no case {case_id}")
-        return dict(row)
+        case = dict(row)
+        if who is not None:
+            self._may_work(who, case)
+        return case
 
-    def cases(self, status: tuple[str, ...] | None = None, business_id: str | None = None) -> list[dict]:
+    def cases(
+        self, status: tuple[str, ...] | None = None, business_id: str | None = None, who: Principal | None = None
+    ) -> list[dict]:
+        """Cases by status and business; with `who`, only those in the queues they may read."""
         sql, args = "SELECT * FROM cases WHERE 1 = 1", []
         if status:
             sql += f" AND status IN ({', '.join('?' for _ in status)})"
@@ -135,6 +252,10 @@ class Store:
         if business_id:
             sql += " AND business_id = ?"
             args.append(business_id)
+        if who is not None:
+            readable = self.readable_queues(who)
+            sql += f" AND queue IN ({', '.join('?' for _ in readable) or 'NULL'})"
+            args += list(readable)
         return [dict(r) for r in self.con.execute(sql + " ORDER BY id", args)]
 
     def decided_as_of(self) -> dict[str, date]:
@@ -146,14 +267,64 @@ class Store:
 
     def history(self, business_id: str) -> list[dict]:
         rows = self.con.execute(
-            "SELECT d.*, c.opened_at, c.flagged_on FROM decisions d JOIN cases c ON c.id = d.case_id "
-            "WHERE d.business_id = ? ORDER BY d.id",
+            "SELECT d.*, c.opened_at, c.flagged_on, c.appeal_text, c.appealed_at FROM decisions d "
+            "JOIN cases c ON c.id = d.case_id WHERE d.business_id = ? ORDER BY d.id",
             (business_id,),
         ).fetchall()
         return [dict(r) for r in rows]
 
     def notes(self, case_id: int) -> list[dict]:
         return [dict(r) for r in self.con.execute("SELECT * FROM notes WHERE case_id = ? ORDER BY id", (case_id,))]
+
+    def strikes(self, business_id: str) -> list[dict]:
+        """The business's live strikes, oldest first: decisions against it (not dismissals) that were
+        not overturned on appeal and have not expired."""
+        rows = self.con.execute(
+            "SELECT id AS decision_id, case_id, action, policy, decided_at, strike_expires_at FROM decisions "
+            "WHERE business_id = ? AND kind = 'decision' AND action != 'dismiss' AND overturned = 0 "
+            "AND strike_expires_at > ? ORDER BY id",
+            (business_id, _now(self.clock)),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def proposed_action(self, business_id: str) -> str:
+        """The next step of the ladder for the business: one past its strikes' count, and past the
+        most severe action it has live."""
+        return next_step(self.strikes(business_id))
+
+    def next_after_decision(self, who: Principal) -> bool:
+        row = self.con.execute("SELECT next_after_decision FROM moderator_prefs WHERE name = ?", (who.name,)).fetchone()
+        return True if row is None else bool(row[0])
+
+    def set_next_after_decision(self, who: Principal, on: bool) -> None:
+        who = require(who, "moderator", "change how cases follow each other")
+        with appdb.transaction(self.con):
+            self.con.execute(
+                "INSERT INTO moderator_prefs (name, next_after_decision) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET next_after_decision = excluded.next_after_decision",
+                (who.name, int(on)),
+            )
+
+    def saved_views(self, who: Principal) -> dict[str, dict]:
+        """The person's named queue filters: name -> filters."""
+        who = require(who, "moderator", "read saved queue views")
+        rows = self.con.execute("SELECT name, filters FROM queue_views WHERE owner = ? ORDER BY name", (who.name,))
+        return {r["name"]: json.loads(r["filters"]) for r in rows}
+
+    def save_view(self, who: Principal, name: str, filters: dict) -> None:
+        who = require(who, "moderator", "save queue views")
+        name = _written(name or "", "give the view a name")[:60]
+        with appdb.transaction(self.con):
+            self.con.execute(
+                "INSERT INTO queue_views (owner, name, filters, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (owner, name) DO UPDATE SET filters = excluded.filters",
+                (who.name, name, json.dumps(filters, sort_keys=True, default=str), _now(self.clock)),
+            )
+
+    def delete_view(self, who: Principal, name: str) -> None:
+        who = require(who, "moderator", "delete queue views")
+        with appdb.transaction(self.con):
+            self.con.execute("DELETE FROM queue_views WHERE owner = ? AND name = ?", (who.name, name))
 
     def audit_log(
         self, viewer: Principal, actor: str | None = None, event: str | None = None, business_id: str | None = None
@@ -179,15 +350,17 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
-    def sync(self, who: Principal, queue: pl.DataFrame, as_of: date) -> int:
-        """Open a case for every flagged business without an active one. Returns how many opened."""
+    def sync(self, who: Principal, queue: pl.DataFrame, as_of: date, escalate_score: float | None = None) -> int:
+        """Open a case for every flagged business without an active one; escalate to the senior
+        queue the cases at or above `escalate_score` or that the platform reported. These are the
+        system's acts, logged as such, whoever's visit ran them. Returns how many opened."""
         require(who, "moderator", "open cases")
         opened = 0
         with appdb.transaction(self.con):
             active = {
-                r[0]
+                r["business_id"]: dict(r)
                 for r in self.con.execute(
-                    f"SELECT business_id FROM cases WHERE status IN ({', '.join('?' for _ in ACTIVE)})", ACTIVE
+                    f"SELECT * FROM cases WHERE status IN ({', '.join('?' for _ in ACTIVE)})", ACTIVE
                 )
             }
             # Read again inside the write lock: a decision taken since the caller computed its
@@ -198,70 +371,99 @@ class Store:
                 ).fetchall()
             )
             for row in queue.iter_rows(named=True):
+                business_id = row["business_id"]
                 latest_flag = row.get("peak_day") or row.get("first_flagged") or as_of
-                if row["business_id"] in settled and str(latest_flag) <= settled[row["business_id"]]:
+                if business_id in settled and str(latest_flag) <= settled[business_id]:
                     continue
-                if row["business_id"] in active:
-                    self.con.execute(
-                        "UPDATE cases SET risk_score = ?, reasons = ? WHERE business_id = ? AND status IN ('open', 'claimed')",
-                        (row["risk_score"], row["reasons"], row["business_id"]),
+                case = active.get(business_id)
+                if case is not None:
+                    if case["status"] in ("open", "claimed"):
+                        self.con.execute(
+                            "UPDATE cases SET risk_score = ?, reasons = ? WHERE id = ?",
+                            (row["risk_score"], row["reasons"], case["id"]),
+                        )
+                else:
+                    cur = self.con.execute(
+                        "INSERT INTO cases (business_id, status, risk_score, reasons, flagged_on, opened_at, market, "
+                        "category, suggested_policy, detected_by) VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, 'risk score')",
+                        (
+                            business_id,
+                            row["risk_score"],
+                            row["reasons"],
+                            str(row.get("first_flagged") or as_of),
+                            _now(self.clock),
+                            row.get("country"),
+                            row.get("category"),
+                            row.get("suggested_policy"),
+                        ),
                     )
-                    continue
-                cur = self.con.execute(
-                    "INSERT INTO cases (business_id, status, risk_score, reasons, flagged_on, opened_at) "
-                    "VALUES (?, 'open', ?, ?, ?, ?)",
-                    (
-                        row["business_id"],
-                        row["risk_score"],
-                        row["reasons"],
-                        str(row.get("first_flagged") or as_of),
-                        _now(self.clock),
-                    ),
-                )
-                _audit(
-                    self.con,
-                    who,
-                    "case opened",
-                    cur.lastrowid,
-                    row["business_id"],
-                    f"risk {row['risk_score']}: {row['reasons']}",
-                    self.clock,
-                )
-                opened += 1
+                    case = {"id": cur.lastrowid, "queue": GENERAL, "status": "open", "escalated_at": None}
+                    _audit(
+                        self.con,
+                        SYSTEM,
+                        "case opened",
+                        case["id"],
+                        business_id,
+                        f"risk {row['risk_score']}: {row['reasons']}",
+                        self.clock,
+                    )
+                    opened += 1
+                why = _escalation(row, escalate_score)
+                if why and case["status"] in ("open", "claimed") and case["queue"] == GENERAL:
+                    self._move(SYSTEM, case["id"], business_id, SENIOR, f"automatically: {why}")
         return opened
+
+    def _move(self, actor: str, case_id: int, business_id: str, queue: str, why: str) -> None:
+        """Escalate inside the caller's transaction: to `queue`, unclaimed, logged."""
+        self.con.execute(
+            "UPDATE cases SET queue = ?, escalated_at = ?, claimed_by = NULL, claimed_at = NULL, "
+            "status = CASE status WHEN 'claimed' THEN 'open' ELSE status END WHERE id = ?",
+            (queue, _now(self.clock), case_id),
+        )
+        _audit(self.con, actor, "case escalated", case_id, business_id, f"to {queue} {why}", self.clock)
 
     def _claim_expired(self, case: dict, minutes: int) -> bool:
         if not case["claimed_at"]:
             return True
         return datetime.fromisoformat(case["claimed_at"]) + timedelta(minutes=minutes) <= self.clock()
 
+    def _held_by_other(self, who: Principal, case: dict, minutes: int) -> bool:
+        return bool(case["claimed_by"]) and case["claimed_by"] != who.name and not self._claim_expired(case, minutes)
+
     def claim(self, who: Principal, case_id: int, claim_minutes: int = 30) -> dict:
-        require(who, "moderator", "claim cases")
+        """Claim a case. Claiming again what one holds renews the claim quietly: one claim, one line."""
+        who = require(who, "moderator", "claim cases")
         with appdb.transaction(self.con):
-            case = self.case(case_id)
-            if case["status"] not in ("open", "claimed", "appealed"):
+            case = self.case(case_id, who)
+            if case["status"] not in ACTIVE:
                 raise Conflict(f"case {case_id} is already {case['status']}")
-            if case["claimed_by"] and case["claimed_by"] != who.name and not self._claim_expired(case, claim_minutes):
+            if self._held_by_other(who, case, claim_minutes):
                 raise Conflict(f"case {case_id} is being worked on by {case['claimed_by']}")
+            renewing = case["claimed_by"] == who.name and not self._claim_expired(case, claim_minutes)
             status = "appealed" if case["status"] == "appealed" else "claimed"
             self.con.execute(
-                "UPDATE cases SET status = ?, claimed_by = ?, claimed_at = ? WHERE id = ?",
-                (status, who.name, _now(self.clock), case_id),
+                "UPDATE cases SET status = ?, claimed_by = ?, claimed_at = ?, "
+                "first_claimed_at = coalesce(first_claimed_at, ?) WHERE id = ?",
+                (status, who.name, _now(self.clock), _now(self.clock), case_id),
             )
-            _audit(self.con, who, "case claimed", case_id, case["business_id"], "", self.clock)
+            if not renewing:
+                _audit(self.con, who.name, "case claimed", case_id, case["business_id"], "", self.clock)
         return self.case(case_id)
 
-    def next_case(self, who: Principal, claim_minutes: int = 30) -> dict | None:
-        """Claim the highest-risk, then oldest, case nobody is working on (nor snoozed)."""
-        require(who, "moderator", "claim cases")
+    def next_case(self, who: Principal, claim_minutes: int = 30, only: set[int] | None = None) -> dict | None:
+        """Claim the highest-risk, then oldest, case of the person's queues that nobody else is working
+        on, not snoozed nor on hold; `only` limits it to those cases (a filtered view of the queue)."""
+        who = require(who, "moderator", "claim cases")
         now = self.clock()
-        for case in self.con.execute(
-            "SELECT * FROM cases WHERE status IN ('open', 'claimed') ORDER BY risk_score DESC, opened_at, id"
-        ).fetchall():
-            case = dict(case)
+        candidates = sorted(
+            self.cases(("open", "claimed"), who=who), key=lambda c: (-(c["risk_score"] or 0), c["opened_at"], c["id"])
+        )
+        for case in candidates:
+            if only is not None and case["id"] not in only:
+                continue
             if case["snoozed_until"] and datetime.fromisoformat(case["snoozed_until"]) > now:
                 continue
-            if case["claimed_by"] and case["claimed_by"] != who.name and not self._claim_expired(case, claim_minutes):
+            if case["held_at"] or self._held_by_other(who, case, claim_minutes):
                 continue
             try:
                 return self.claim(who, case["id"], claim_minutes)
@@ -270,9 +472,9 @@ class Store:
         return None
 
     def release(self, who: Principal, case_id: int) -> None:
-        require(who, "moderator", "release cases")
+        who = require(who, "moderator", "release cases")
         with appdb.transaction(self.con):
-            case = self.case(case_id)
+            case = self.case(case_id, who)
             if case["claimed_by"] != who.name:
                 raise Conflict(f"case {case_id} is not claimed by you")
             self.con.execute(
@@ -280,33 +482,112 @@ class Store:
                 "claimed_by = NULL, claimed_at = NULL WHERE id = ?",
                 (case_id,),
             )
-            _audit(self.con, who, "case released", case_id, case["business_id"], "", self.clock)
+            _audit(self.con, who.name, "case released", case_id, case["business_id"], "", self.clock)
+
+    def _active(self, who: Principal, case_id: int) -> dict:
+        case = self.case(case_id, who)
+        if case["status"] not in ACTIVE:
+            raise Conflict(f"case {case_id} is already {case['status']}")
+        return case
 
     def snooze(self, who: Principal, case_id: int, until: datetime) -> None:
-        require(who, "moderator", "snooze cases")
+        who = require(who, "moderator", "snooze cases")
         with appdb.transaction(self.con):
-            case = self.case(case_id)
-            if case["status"] not in ACTIVE:
-                raise Conflict(f"case {case_id} is already {case['status']}")
+            case = self._active(who, case_id)
             self.con.execute(
                 "UPDATE cases SET snoozed_until = ?, claimed_by = NULL, claimed_at = NULL, "
                 "status = CASE status WHEN 'claimed' THEN 'open' ELSE status END WHERE id = ?",
                 (until.isoformat(timespec="seconds"), case_id),
             )
             _audit(
-                self.con, who, "case snoozed", case_id, case["business_id"], f"until {until:%Y-%m-%d %H:%M}", self.clock
+                self.con,
+                who.name,
+                "case snoozed",
+                case_id,
+                case["business_id"],
+                f"until {until:%Y-%m-%d %H:%M}",
+                self.clock,
+            )
+
+    def hold(self, who: Principal, case_id: int, reason: str) -> None:
+        """Put a case on hold (waiting for something): Next case skips it until someone resumes it."""
+        who = require(who, "moderator", "put cases on hold")
+        why = _written(reason or "", "say why the case is on hold")
+        with appdb.transaction(self.con):
+            case = self._active(who, case_id)
+            if case["held_at"]:
+                raise Conflict(f"case {case_id} is already on hold ({case['hold_reason']})")
+            self.con.execute(
+                "UPDATE cases SET held_by = ?, held_at = ?, hold_reason = ?, claimed_by = NULL, claimed_at = NULL, "
+                "status = CASE status WHEN 'claimed' THEN 'open' ELSE status END WHERE id = ?",
+                (who.name, _now(self.clock), why, case_id),
+            )
+            _audit(self.con, who.name, "case put on hold", case_id, case["business_id"], why, self.clock)
+
+    def resume(self, who: Principal, case_id: int) -> None:
+        who = require(who, "moderator", "resume cases")
+        with appdb.transaction(self.con):
+            case = self._active(who, case_id)
+            if not case["held_at"]:
+                raise Conflict(f"case {case_id} is not on hold")
+            self.con.execute(
+                "UPDATE cases SET held_by = NULL, held_at = NULL, hold_reason = NULL WHERE id = ?", (case_id,)
+            )
+            _audit(self.con, who.name, "case resumed", case_id, case["business_id"], "", self.clock)
+
+    def escalate(self, who: Principal, case_id: int, note: str, queue: str = "senior") -> None:
+        """Send a case up to another queue (the senior one by default) with a note saying why."""
+        who = require(who, "moderator", "escalate cases")
+        why = _written(note or "", "say why you escalate the case")
+        with appdb.transaction(self.con):
+            case = self._active(who, case_id)
+            if queue not in {q["name"] for q in self.queues()}:
+                raise ModerationError(f"there is no queue '{queue}'")
+            if case["queue"] == queue:
+                raise Conflict(f"case {case_id} is already in the {queue} queue")
+            self.con.execute(
+                "INSERT INTO notes (case_id, author, at, text) VALUES (?, ?, ?, ?)",
+                (case_id, who.name, _now(self.clock), f"Escalated to {queue}: {why}"),
+            )
+            self._move(who.name, case_id, case["business_id"], queue, f"by {who.name}: {why}")
+
+    def reassign(self, who: Principal, case_id: int, to: str, claim_minutes: int = 30) -> None:
+        """Give a case to a named moderator who may work its queue; its holder or an admin may."""
+        who = require(who, "moderator", "reassign cases")
+        with appdb.transaction(self.con):
+            case = self._active(who, case_id)
+            holder = None if self._claim_expired(case, claim_minutes) else case["claimed_by"]
+            if who.role != "admin" and holder not in (None, who.name):
+                raise PermissionDenied(f"case {case_id} is {holder}'s: only they or an admin may reassign it")
+            if to not in self.workers(case["queue"]):
+                raise ModerationError(f"{to} is not a moderator who may work the {case['queue']} queue")
+            if to == holder:
+                raise Conflict(f"case {case_id} is already {to}'s")
+            self.con.execute(
+                "UPDATE cases SET claimed_by = ?, claimed_at = ?, first_claimed_at = coalesce(first_claimed_at, ?), "
+                "status = CASE status WHEN 'open' THEN 'claimed' ELSE status END WHERE id = ?",
+                (to, _now(self.clock), _now(self.clock), case_id),
+            )
+            _audit(
+                self.con,
+                who.name,
+                "case reassigned",
+                case_id,
+                case["business_id"],
+                f"from {holder or 'nobody'} to {to}",
+                self.clock,
             )
 
     def add_note(self, who: Principal, case_id: int, text: str) -> None:
-        require(who, "moderator", "write notes")
+        who = require(who, "moderator", "write notes")
         note = _written(text, "a note cannot be empty")
         with appdb.transaction(self.con):
-            case = self.case(case_id)
+            case = self.case(case_id, who)
             self.con.execute(
                 "INSERT INTO notes (case_id, author, at, text) VALUES (?, ?, ?, ?)",
                 (case_id, who.name, _now(self.clock), note),
             )
-            _audit(self.con, who, "note added", case_id, case["business_id"], note[:200], self.clock)
+            _audit(self.con, who.name, "note added", case_id, case["business_id"], note[:200], self.clock)
 
     def decide(
         self,
@@ -317,116 +598,205 @@ class Store:
         rationale: str,
         as_of: date,
         claim_minutes: int = 30,
+        override_reason: str = "",
+        strike_days: int = 90,
     ) -> int:
-        """Record a decision. Exactly one decision per case: a second one is refused (Conflict)."""
-        require(who, "moderator", "take decisions")
-        _check_decision(action, policy, rationale)
+        """Record a decision. Exactly one decision per case: a second one is refused (Conflict). An
+        action other than the ladder's next step (or dismiss) needs `override_reason`. The decision
+        and its outbox message are one transaction: both or neither."""
+        who = require(who, "moderator", "take decisions")
+        _check_decision(action, rationale)
         try:
             with appdb.transaction(self.con):
-                case = self.case(case_id)
+                if action != "dismiss":
+                    policies.check(self.con, policy or "")
+                else:
+                    policy = policy or None
+                case = self.case(case_id, who)
                 if case["status"] not in ("open", "claimed"):
                     by = self.con.execute(
                         "SELECT decided_by FROM decisions WHERE case_id = ? AND kind = 'decision'", (case_id,)
                     ).fetchone()
                     raise Conflict(f"case {case_id} was already decided" + (f" by {by[0]}" if by else ""))
-                if (
-                    case["claimed_by"]
-                    and case["claimed_by"] != who.name
-                    and not self._claim_expired(case, claim_minutes)
-                ):
+                if self._held_by_other(who, case, claim_minutes):
                     raise Conflict(f"case {case_id} is being worked on by {case['claimed_by']}")
+                strikes = self.strikes(case["business_id"])
+                proposed = next_step(strikes)
+                override = (override_reason or "").strip()
+                if action not in ("dismiss", proposed) and not override:
+                    raise ModerationError(
+                        f"the ladder's next step for this business is {ACTION_WORDS[proposed]} "
+                        f"({len(strikes)} live {'strike' if len(strikes) == 1 else 'strikes'}); "
+                        f"say why you choose {ACTION_WORDS[action]} instead"
+                    )
+                now = self.clock()
+                expires = None if action == "dismiss" else (now + timedelta(days=strike_days)).isoformat("T", "seconds")
                 cur = self.con.execute(
-                    "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, decided_at) "
-                    "VALUES (?, ?, 'decision', ?, ?, ?, ?, ?)",
-                    (case_id, case["business_id"], action, policy, rationale.strip(), who.name, _now(self.clock)),
+                    "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, "
+                    "decided_at, queue, proposed_action, override_reason, strike_expires_at) "
+                    "VALUES (?, ?, 'decision', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        case_id,
+                        case["business_id"],
+                        action,
+                        policy,
+                        rationale.strip(),
+                        who.name,
+                        _now(self.clock),
+                        case["queue"],
+                        proposed,
+                        override or None,
+                        expires,
+                    ),
                 )
                 self.con.execute(
                     "UPDATE cases SET status = 'decided', decided_at = ?, decided_as_of = ?, claimed_by = ?, "
-                    "claimed_at = coalesce(claimed_at, ?) WHERE id = ?",
-                    (_now(self.clock), as_of.isoformat(), who.name, _now(self.clock), case_id),
+                    "claimed_at = coalesce(claimed_at, ?), first_claimed_at = coalesce(first_claimed_at, ?), "
+                    "held_by = NULL, held_at = NULL, hold_reason = NULL WHERE id = ?",
+                    (_now(self.clock), as_of.isoformat(), who.name, _now(self.clock), _now(self.clock), case_id),
                 )
-                _audit(
-                    self.con,
-                    who,
-                    f"decision: {action}",
-                    case_id,
-                    case["business_id"],
-                    f"policy {policy or '-'}: {rationale.strip()}",
-                    self.clock,
-                )
+                detail = f"policy {policy or '-'}: {rationale.strip()}"
+                if override:
+                    detail += f" (ladder proposed {proposed}; overridden: {override})"
+                _audit(self.con, who.name, f"decision: {action}", case_id, case["business_id"], detail, self.clock)
+                self._send(cur.lastrowid, "decision")
                 return cur.lastrowid
-        except sqlite3.IntegrityError as exc:  # the unique index caught a simultaneous decision
+        except sqlite3.IntegrityError as exc:
+            if not _one_decision_index(exc):
+                raise
             raise Conflict(f"case {case_id} was just decided by someone else") from exc
 
+    def _send(self, decision_id: int, event: str) -> None:
+        """Queue the decision for the platform, inside the caller's transaction."""
+        row = self.con.execute(
+            "SELECT id AS decision_id, case_id, business_id, kind, action, policy, rationale, decided_by, decided_at, "
+            "overturned, strike_expires_at FROM decisions WHERE id = ?",
+            (decision_id,),
+        ).fetchone()
+        payload = {"event": event, **dict(row)}
+        outbox.enqueue(self.con, f"{event}-{decision_id}", event, payload, payload["decided_at"])
+
     def decide_many(
-        self, who: Principal, case_ids: list[int], action: str, policy: str | None, rationale: str, as_of: date
+        self,
+        who: Principal,
+        case_ids: list[int],
+        action: str,
+        policy: str | None,
+        rationale: str,
+        as_of: date,
+        override_reason: str = "",
+        strike_days: int = 90,
     ) -> dict[int, str]:
-        """Bulk decision: each case gets its own decision and audit line; failures are reported."""
-        _check_decision(action, policy, rationale)
+        """Bulk decision: each case gets its own decision, audit line and outbox message; each
+        refusal is reported for its case."""
+        _check_decision(action, rationale)
+        if action != "dismiss":
+            policies.check(self.con, policy or "")  # refused once for all the cases
         out = {}
         for case_id in case_ids:
             try:
-                self.decide(who, case_id, action, policy, rationale, as_of)
+                self.decide(
+                    who,
+                    case_id,
+                    action,
+                    policy,
+                    rationale,
+                    as_of,
+                    override_reason=override_reason,
+                    strike_days=strike_days,
+                )
                 out[case_id] = "decided"
-            except ModerationError as exc:
+            except (ModerationError, PermissionDenied) as exc:
                 out[case_id] = str(exc)
         return out
 
     def appeal(self, who: Principal, case_id: int, text: str) -> None:
-        require(who, "moderator", "record appeals")
+        who = require(who, "moderator", "record appeals")
         grounds = _written(text, "say what the business appeals against")
         with appdb.transaction(self.con):
-            case = self.case(case_id)
+            case = self.case(case_id, who)
             if case["status"] != "decided":
                 raise Conflict(f"only a decided case can be appealed; case {case_id} is {case['status']}")
             self.con.execute(
-                "UPDATE cases SET status = 'appealed', claimed_by = NULL, claimed_at = NULL WHERE id = ?", (case_id,)
+                "UPDATE cases SET status = 'appealed', claimed_by = NULL, claimed_at = NULL, appeal_text = ?, "
+                "appealed_at = ? WHERE id = ?",
+                (grounds, _now(self.clock), case_id),
             )
-            _audit(self.con, who, "appeal received", case_id, case["business_id"], grounds, self.clock)
+            _audit(self.con, who.name, "appeal received", case_id, case["business_id"], grounds, self.clock)
 
     def decide_appeal(self, who: Principal, case_id: int, overturn: bool, rationale: str) -> None:
-        require(who, "moderator", "decide appeals")
+        who = require(who, "moderator", "decide appeals")
         if not rationale.strip():
             raise ModerationError("an appeal decision needs a written rationale")
         try:
             with appdb.transaction(self.con):
-                case = self.case(case_id)
+                case = self.case(case_id, who)
                 if case["status"] != "appealed":
                     raise Conflict(f"case {case_id} has no open appeal")
                 first = self.con.execute(
-                    "SELECT decided_by, action FROM decisions WHERE case_id = ? AND kind = 'decision'", (case_id,)
+                    "SELECT decided_by, action, policy FROM decisions WHERE case_id = ? AND kind = 'decision'",
+                    (case_id,),
                 ).fetchone()
                 if first and first["decided_by"] == who.name:
                     raise ModerationError("an appeal is decided by another moderator than the first decision's")
-                self.con.execute(
-                    "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, decided_at, overturned) "
-                    "VALUES (?, ?, 'appeal', ?, NULL, ?, ?, ?, ?)",
+                cur = self.con.execute(
+                    "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, "
+                    "decided_at, overturned, queue) VALUES (?, ?, 'appeal', ?, ?, ?, ?, ?, ?, ?)",
                     (
                         case_id,
                         case["business_id"],
                         "overturn" if overturn else "uphold",
+                        first["policy"] if first else None,
                         rationale.strip(),
                         who.name,
                         _now(self.clock),
                         int(overturn),
+                        case["queue"],
                     ),
                 )
                 if overturn:
                     self.con.execute(
                         "UPDATE decisions SET overturned = 1 WHERE case_id = ? AND kind = 'decision'", (case_id,)
                     )
-                self.con.execute("UPDATE cases SET status = 'appeal_decided' WHERE id = ?", (case_id,))
+                self.con.execute(
+                    "UPDATE cases SET status = 'appeal_decided', appeal_decided_at = ? WHERE id = ?",
+                    (_now(self.clock), case_id),
+                )
                 _audit(
                     self.con,
-                    who,
+                    who.name,
                     "appeal " + ("overturned" if overturn else "upheld"),
                     case_id,
                     case["business_id"],
                     rationale.strip(),
                     self.clock,
                 )
+                self._send(cur.lastrowid, "appeal")
         except sqlite3.IntegrityError as exc:
+            if not _one_decision_index(exc):
+                raise
             raise Conflict(f"the appeal of case {case_id} was just decided by someone else") from exc
+
+
+def _one_decision_index(exc: sqlite3.IntegrityError) -> bool:
+    """The unique index on (case, kind) caught a simultaneous decision (and nothing else did)."""
+    return "decisions.case_id" in str(exc)
+
+
+def next_step(strikes: list[dict]) -> str:
+    """The ladder's next action for a business with these live strikes: warn first, then one step
+    per strike, and never below one step past the most severe action already live."""
+    severest = max((LADDER.index(s["action"]) for s in strikes if s["action"] in LADDER), default=-1)
+    return LADDER[min(max(len(strikes), severest + 1), len(LADDER) - 1)]
+
+
+def _escalation(row: dict, escalate_score: float | None) -> str | None:
+    """Why a flagged business goes straight to the senior queue, or None."""
+    if row.get("platform_violation"):
+        return f"the platform reported it ({row.get('platform_said') or 'a violation'})"
+    if escalate_score is not None and (row.get("risk_score") or 0) >= escalate_score:
+        return f"risk score {row['risk_score']:.1f} is at or above {escalate_score:.1f}"
+    return None
 
 
 def _written(text: str, refusal: str) -> str:
@@ -436,82 +806,8 @@ def _written(text: str, refusal: str) -> str:
     return text.strip()
 
 
-def _check_decision(action: str, policy: str | None, rationale: str) -> None:
+def _check_decision(action: str, rationale: str) -> None:
     if action not in ACTIONS:
         raise ModerationError(f"unknown decision '{action}'; choose one of {', '.join(ACTIONS)}")
-    if action != "dismiss":
-        if policy not in POLICIES:
-            raise ModerationError(f"a '{action}' decision needs a policy: {', '.join(POLICIES)}")
-        if not (rationale or "").strip():
-            raise ModerationError(f"a '{action}' decision needs a written rationale")
-
-
-# --------------------------------------------------------------------------- moderator metrics
-
-
-@dataclass
-class ModeratorMetrics:
-    decisions_by_moderator: pl.DataFrame
-    median_hours_to_decision: float | None
-    waiting: pl.DataFrame
-    overturned: int
-    appeals: int
-
-
-def moderator_metrics(store: Store, viewer: Principal) -> ModeratorMetrics:
-    require(viewer, "moderator", "see moderator metrics")
-    rows = store.con.execute(
-        "SELECT d.decided_by, d.action, d.kind, d.overturned, d.decided_at, c.opened_at "
-        "FROM decisions d JOIN cases c ON c.id = d.case_id"
-    ).fetchall()
-    decisions = [dict(r) for r in rows if r["kind"] == "decision"]
-    by_mod = (
-        pl.DataFrame(
-            decisions,
-            schema={
-                "decided_by": pl.String,
-                "action": pl.String,
-                "kind": pl.String,
-                "overturned": pl.Int64,
-                "decided_at": pl.String,
-                "opened_at": pl.String,
-            },
-        )
-        .group_by("decided_by")
-        .agg(pl.len().alias("decisions"), pl.col("overturned").sum().alias("overturned"))
-        .sort("decisions", descending=True)
-    )
-    hours = [
-        (datetime.fromisoformat(d["decided_at"]) - datetime.fromisoformat(d["opened_at"])).total_seconds() / 3600
-        for d in decisions
-    ]
-    now = store.clock()
-    waiting = [
-        {
-            "case_id": c["id"],
-            "business_id": c["business_id"],
-            "status": c["status"],
-            "risk_score": c["risk_score"],
-            "claimed_by": c["claimed_by"],
-            "age_hours": round((now - datetime.fromisoformat(c["opened_at"])).total_seconds() / 3600, 1),
-        }
-        for c in store.cases(ACTIVE)
-    ]
-    appeals = [dict(r) for r in rows if r["kind"] == "appeal"]
-    return ModeratorMetrics(
-        decisions_by_moderator=by_mod,
-        median_hours_to_decision=statistics.median(hours) if hours else None,
-        waiting=pl.DataFrame(
-            waiting,
-            schema={
-                "case_id": pl.Int64,
-                "business_id": pl.String,
-                "status": pl.String,
-                "risk_score": pl.Float64,
-                "claimed_by": pl.String,
-                "age_hours": pl.Float64,
-            },
-        ),
-        overturned=sum(a["overturned"] for a in appeals),
-        appeals=len(appeals),
-    )
+    if action != "dismiss" and not (rationale or "").strip():
+        raise ModerationError(f"a '{action}' decision needs a written rationale")

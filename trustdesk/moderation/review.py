@@ -10,7 +10,7 @@ is one sentence for the person (`refusal` words it for the page).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -19,22 +19,64 @@ import polars as pl
 from etl.settings import Settings
 from trustdesk.accounts.auth import Principal, require, utcnow
 from trustdesk.analytics.metrics import Period
-from trustdesk.moderation import business, cases, risk
-from trustdesk.moderation.cases import ACTIONS, ACTIVE, ModerationError, ModeratorMetrics, Store
+from trustdesk.moderation import business, cases, risk, service
+from trustdesk.moderation.cases import ACTIONS, ACTIVE, LADDER, ModerationError, Store, next_step
 from trustdesk.warehouse import Warehouse
 
 CASE_SCHEMA = {
     "case_id": pl.Int64,
     "business_id": pl.String,
+    "queue": pl.String,
     "status": pl.String,
+    "overdue": pl.String,
     "claimed_by": pl.String,
     "claimed_at": pl.String,
     "snoozed_until": pl.String,
+    "on_hold": pl.String,
     "opened_at": pl.String,
     "flagged_on": pl.String,
     "case_risk_score": pl.Float64,
     "case_reasons": pl.String,
+    "case_policy": pl.String,
+    "case_market": pl.String,
+    "case_category": pl.String,
 }
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """A view of the queue: each field narrows it when set (None: any)."""
+
+    queue: str | None = None
+    policy: str | None = None  # the policy the flag most likely breaks (risk.suggested_policy)
+    signal: str | None = None  # one of risk.SIGNALS
+    market: str | None = None  # the business's country
+    category: str | None = None
+
+    @classmethod
+    def of(cls, saved: dict) -> QueueFilter:
+        return cls(**{k: saved.get(k) or None for k in cls.__dataclass_fields__})
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+    def words(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.as_dict().items()) or "everything"
+
+    def keep(self, table: pl.DataFrame, flagged: bool) -> pl.DataFrame:
+        """The rows of a queue table (flagged, or cases elsewhere) this view shows."""
+        cond = pl.lit(True)
+        for value, flagged_col, case_col in (
+            (self.queue, "queue", "queue"),
+            (self.policy, "suggested_policy", "case_policy"),
+            (self.market, "country", "case_market"),
+            (self.category, "category", "case_category"),
+        ):
+            if value:
+                cond = cond & (pl.col(flagged_col if flagged else case_col) == value)
+        if self.signal:
+            cond = cond & (pl.col("signals").list.contains(self.signal) if flagged else pl.lit(False))
+        return table.filter(cond)
 
 
 @dataclass
@@ -45,21 +87,39 @@ class ReviewQueue:
     table: pl.DataFrame  # rank, business_id, name, risk_score, rating, reasons, case columns, details
     elsewhere: pl.DataFrame  # active cases whose business is not flagged now (appeals, aged-out flags)
     opened: int  # cases this call opened
+    queues: list[dict] = field(default_factory=list)  # the queues the person may work
+    view: QueueFilter = QueueFilter()
 
     @property
     def empty(self) -> bool:
         return self.table.is_empty()
 
+    def filtered(self, view: QueueFilter) -> ReviewQueue:
+        """The same queue narrowed to a view (queue, policy, signal, market, category)."""
+        return replace(self, table=view.keep(self.table, True), elsewhere=view.keep(self.elsewhere, False), view=view)
+
     def counts(self, me: str) -> dict[str, int]:
         t = self.table
-        live = t.filter(pl.col("snoozed_until").is_null())
+        live = t.filter(pl.col("snoozed_until").is_null() & pl.col("on_hold").is_null())
         return {
             "flagged": t.height,
             "waiting": live.filter(pl.col("claimed_by").is_null() & pl.col("status").is_in(["open", "claimed"])).height,
             "mine": t.filter(pl.col("claimed_by") == me).height,
             "others": live.filter(pl.col("claimed_by").is_not_null() & (pl.col("claimed_by") != me)).height,
-            "snoozed": t.height - live.height,
+            "paused": t.height - live.height,
+            "overdue": t.filter(pl.col("overdue").is_not_null()).height
+            + self.elsewhere.filter(pl.col("overdue").is_not_null()).height,
         }
+
+    @property
+    def overdue_phrases(self) -> list[str]:
+        """Every overdue phrase the queue shows, each once (the tables colour them)."""
+        both = self.table["overdue"].drop_nulls().to_list() + self.elsewhere["overdue"].drop_nulls().to_list()
+        return sorted(set(both))
+
+    def case_ids(self) -> set[int]:
+        """Every case this (possibly filtered) queue shows: what Next case picks from."""
+        return set(self.table["case_id"].drop_nulls().to_list()) | set(self.elsewhere["case_id"].to_list())
 
     def workable(self) -> pl.DataFrame:
         """Cases a decision can be taken on now: open or claimed, flagged or not."""
@@ -82,11 +142,11 @@ def flags(wh: Warehouse, settled: tuple[tuple[str, date], ...] = (), settings: S
     return risk.queue(wh, wh.date_range()[1], None, settings, dict(settled))
 
 
-def _cases_frame(cases: list[dict], now: datetime, claim_minutes: int) -> pl.DataFrame:
+def _cases_frame(cases: list[dict], now: datetime, settings: Settings) -> pl.DataFrame:
     rows = []
     for c in cases:
         claimed_by = c["claimed_by"]
-        if claimed_by and c["claimed_at"] and _expired(c["claimed_at"], now, claim_minutes):
+        if claimed_by and c["claimed_at"] and _expired(c["claimed_at"], now, settings.claim_minutes):
             claimed_by = None  # a claim nobody renewed lapses: anyone may take the case
         until = c["snoozed_until"]
         snoozed = until if until and datetime.fromisoformat(until) > now else None
@@ -94,14 +154,20 @@ def _cases_frame(cases: list[dict], now: datetime, claim_minutes: int) -> pl.Dat
             {
                 "case_id": c["id"],
                 "business_id": c["business_id"],
+                "queue": c["queue"],
                 "status": c["status"],
+                "overdue": service.overdue(c, settings, now),
                 "claimed_by": claimed_by,
                 "claimed_at": c["claimed_at"],
                 "snoozed_until": snoozed,
+                "on_hold": f"{c['hold_reason']} ({c['held_by']})" if c["held_at"] else None,
                 "opened_at": c["opened_at"],
                 "flagged_on": c["flagged_on"],
                 "case_risk_score": c["risk_score"],
                 "case_reasons": c["reasons"],
+                "case_policy": c["suggested_policy"],
+                "case_market": c["market"],
+                "case_category": c["category"],
             }
         )
     return pl.DataFrame(rows, schema=CASE_SCHEMA)
@@ -116,41 +182,54 @@ def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=u
 
     `flagged(wh, settled, settings)` computes the flags; pages pass a cached `flags`.
     """
-    require(who, "moderator", "work the review queue")
+    who = require(who, "moderator", "work the review queue")
     settings = Settings.load(wh.root)
     with Store(wh.root, clock) as store:
         settled = tuple(sorted(store.decided_as_of().items()))
     result = flagged(wh, settled, settings)  # the slow part, with the store closed
-    with Store(wh.root, clock) as store:
-        opened = store.sync(who, result.table, result.as_of) if result.table.height else 0
-        cases = _cases_frame(store.cases(ACTIVE), clock(), settings.claim_minutes)
     table = _with_platform_said(wh, result)
-    table = table.join(cases.drop("case_risk_score", "case_reasons"), on="business_id", how="left")
+    with Store(wh.root, clock) as store:
+        opened = store.sync(who, table, result.as_of, settings.escalate_risk_score) if table.height else 0
+        # Only the cases of the queues this person may work: the rest are not theirs to see.
+        cases = _cases_frame(store.cases(ACTIVE, who=who), clock(), settings)
+        queues = [q for q in store.queues() if q["name"] in store.readable_queues(who)]
+    table = table.join(
+        cases.drop("case_risk_score", "case_reasons", "case_policy", "case_market", "case_category"),
+        on="business_id",
+        how="inner",
+    )
     first = [
         "rank",
         "business_id",
         "name",
         "risk_score",
         "rating",
+        "overdue",
         "reasons",
         "case_id",
+        "queue",
         "status",
         "claimed_by",
         "snoozed_until",
+        "on_hold",
     ]
     table = table.select(first + [c for c in table.columns if c not in first]).sort("rank")
     elsewhere = cases.filter(~pl.col("business_id").is_in(result.table["business_id"].implode())).sort(
         ["status", "case_risk_score"], descending=[False, True], nulls_last=True
     )
-    return ReviewQueue(result.as_of, result.lookback, settings.risk_flag_score, table, elsewhere, opened)
+    return ReviewQueue(result.as_of, result.lookback, settings.risk_flag_score, table, elsewhere, opened, queues)
 
 
 def _with_platform_said(wh: Warehouse, result) -> pl.DataFrame:
     """Each flagged business's reasons end with what the platform itself said about it lately
     (quality downgrades, violations, restrictions), where webhook data loaded any."""
-    said = business.platform_signals(wh, result.as_of).select("business_id", pl.col("reason").alias("platform_said"))
+    said = business.platform_signals(wh, result.as_of).select(
+        "business_id", pl.col("reason").alias("platform_said"), pl.col("violation").alias("platform_violation")
+    )
     if said.is_empty() or result.table.is_empty():
-        return result.table.with_columns(pl.lit(None, pl.String).alias("platform_said"))
+        return result.table.with_columns(
+            pl.lit(None, pl.String).alias("platform_said"), pl.lit(None, pl.Boolean).alias("platform_violation")
+        )
     return result.table.join(said, on="business_id", how="left").with_columns(
         pl.when(pl.col("platform_said").is_not_null())
         .then(pl.concat_str([pl.col("reasons"), pl.lit("; "), pl.col("platform_said")]))
@@ -168,7 +247,7 @@ def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -
     settings = Settings.load(wh.root)
     with Store(wh.root) as store:
         settled = tuple(sorted(store.decided_as_of().items()))
-        active = store.cases(ACTIVE)
+        active = store.cases(ACTIVE, who=who)
     table = flagged(wh, settled, settings).table
     schema = {
         "business_id": pl.String,
@@ -215,11 +294,17 @@ def flag_period(businesses: pl.DataFrame, business_id: str) -> Period | None:
 
 @dataclass
 class CaseFile:
-    cases: list[dict]  # every case of the business, oldest first
+    cases: list[dict]  # every case of the business in the queues the person may read, oldest first
     decisions: pl.DataFrame  # decisions and appeal decisions, oldest first
     notes: pl.DataFrame  # notes of all its cases, oldest first
     claim_minutes: int
     now: datetime
+    hidden: int = 0  # its cases in queues the person may not read
+    strikes: list[dict] = field(default_factory=list)  # live strikes, oldest first
+    proposed: str = LADDER[0]  # the ladder's next step
+    workers: list[str] = field(default_factory=list)  # whom its active case may be reassigned to
+    queues: list[dict] = field(default_factory=list)  # every queue: a case may be escalated to any other
+    next_after_decision: bool = True  # the person's choice: open the next case after deciding
 
     @property
     def active(self) -> dict | None:
@@ -229,7 +314,8 @@ class CaseFile:
 
     @property
     def latest_decided(self) -> dict | None:
-        done = [c for c in self.cases if c["status"] == "decided"]
+        """Its latest case with a decision (whose appeal may be decided too)."""
+        done = [c for c in self.cases if c["status"] in ("decided", "appeal_decided")]
         return done[-1] if done else None
 
     def claimed_by(self, case: dict) -> str | None:
@@ -239,8 +325,18 @@ class CaseFile:
         return None if _expired(case["claimed_at"], self.now, self.claim_minutes) else case["claimed_by"]
 
     def first_decision(self, case_id: int) -> dict | None:
-        rows = self.decisions.filter((pl.col("case_id") == case_id) & (pl.col("kind") == "decision"))
+        return self._decision(case_id, "decision")
+
+    def appeal_decision(self, case_id: int) -> dict | None:
+        return self._decision(case_id, "appeal")
+
+    def _decision(self, case_id: int, kind: str) -> dict | None:
+        rows = self.decisions.filter((pl.col("case_id") == case_id) & (pl.col("kind") == kind))
         return rows.row(0, named=True) if rows.height else None
+
+    def earlier_decisions(self, case_id: int) -> pl.DataFrame:
+        """The business's decisions before this case's, newest first: its history where an appeal is judged."""
+        return self.decisions.filter(pl.col("case_id") != case_id).reverse()
 
 
 DECISION_SCHEMA = {
@@ -252,23 +348,38 @@ DECISION_SCHEMA = {
     "decided_by": pl.String,
     "decided_at": pl.String,
     "overturned": pl.Int64,
+    "override_reason": pl.String,
+    "strike_expires_at": pl.String,
     "flagged_on": pl.String,
 }
 NOTE_SCHEMA = {"case_id": pl.Int64, "author": pl.String, "at": pl.String, "text": pl.String}
 
 
 def case_file(root: Path, who: Principal, business_id: str, clock=utcnow) -> CaseFile:
-    require(who, "moderator", "read a business's cases")
+    who = require(who, "moderator", "read a business's cases")
     with Store(root, clock) as store:
-        cases = store.cases(business_id=business_id)
-        history = store.history(business_id)
+        every = store.cases(business_id=business_id)
+        cases = store.cases(business_id=business_id, who=who)
+        shown = {c["id"] for c in cases}
+        history = [h for h in store.history(business_id) if h["case_id"] in shown]
         notes = [n for c in cases for n in store.notes(c["id"])]
+        strikes = store.strikes(business_id)
+        live = [c for c in cases if c["status"] in ACTIVE]
+        queues = store.queues()
+        workers = store.workers(live[-1]["queue"]) if live else []
+        after = store.next_after_decision(who)
     return CaseFile(
         cases=cases,
         decisions=pl.DataFrame([{k: h.get(k) for k in DECISION_SCHEMA} for h in history], schema=DECISION_SCHEMA),
         notes=pl.DataFrame([{k: n.get(k) for k in NOTE_SCHEMA} for n in notes], schema=NOTE_SCHEMA),
         claim_minutes=Settings.load(root).claim_minutes,
         now=clock(),
+        hidden=len(every) - len(cases),
+        strikes=strikes,
+        proposed=next_step(strikes),
+        workers=workers,
+        queues=queues,
+        next_after_decision=after,
     )
 
 
@@ -297,11 +408,12 @@ def _claim_minutes(root: Path) -> int:
     return Settings.load(root).claim_minutes
 
 
-def next_case(root: Path, who: Principal) -> dict | None:
-    """Claim the highest-risk, then oldest, case nobody works on; None when there is none."""
+def next_case(root: Path, who: Principal, only: set[int] | None = None) -> dict | None:
+    """Claim the highest-risk, then oldest, case nobody works on, among `only` (the cases of a
+    filtered view) when given; None when there is none."""
     require(who, "moderator", "claim cases")
     with Store(root) as store:
-        return store.next_case(who, _claim_minutes(root))
+        return store.next_case(who, _claim_minutes(root), only)
 
 
 def claim(root: Path, who: Principal, case_id: int) -> dict:
@@ -327,25 +439,79 @@ def snooze(root: Path, who: Principal, case_id: int, until: date) -> datetime:
     return moment
 
 
+def hold(root: Path, who: Principal, case_id: int, reason: str) -> None:
+    require(who, "moderator", "put cases on hold")
+    with Store(root) as store:
+        store.hold(who, case_id, reason or "")
+
+
+def resume(root: Path, who: Principal, case_id: int) -> None:
+    require(who, "moderator", "resume cases")
+    with Store(root) as store:
+        store.resume(who, case_id)
+
+
+def escalate(root: Path, who: Principal, case_id: int, note: str, queue: str = cases.SENIOR) -> None:
+    require(who, "moderator", "escalate cases")
+    with Store(root) as store:
+        store.escalate(who, case_id, note or "", queue)
+
+
+def reassign(root: Path, who: Principal, case_id: int, to: str | None) -> None:
+    require(who, "moderator", "reassign cases")
+    if not to:
+        raise ModerationError("choose the moderator to give the case to")
+    with Store(root) as store:
+        store.reassign(who, case_id, to, _claim_minutes(root))
+
+
 def decide(
-    root: Path, who: Principal, case_id: int, action: str, policy: str | None, rationale: str, as_of: date
+    root: Path,
+    who: Principal,
+    case_id: int,
+    action: str,
+    policy: str | None,
+    rationale: str,
+    as_of: date,
+    override_reason: str = "",
 ) -> int:
     require(who, "moderator", "take decisions")
     _chosen(action)
+    settings = Settings.load(root)
     with Store(root) as store:
-        return store.decide(who, case_id, action, policy, rationale or "", as_of, _claim_minutes(root))
+        return store.decide(
+            who,
+            case_id,
+            action,
+            policy,
+            rationale or "",
+            as_of,
+            settings.claim_minutes,
+            override_reason or "",
+            settings.strike_days,
+        )
 
 
 def decide_many(
-    root: Path, who: Principal, case_ids: list[int], action: str, policy: str | None, rationale: str, as_of: date
+    root: Path,
+    who: Principal,
+    case_ids: list[int],
+    action: str,
+    policy: str | None,
+    rationale: str,
+    as_of: date,
+    override_reason: str = "",
 ) -> dict[int, str]:
     """Each case gets its own decision and audit line; case -> 'decided' or the refusal."""
     require(who, "moderator", "take decisions")
     if not case_ids:
         raise ModerationError("choose at least one case")
     _chosen(action)
+    settings = Settings.load(root)
     with Store(root) as store:
-        return store.decide_many(who, list(case_ids), action, policy, rationale or "", as_of)
+        return store.decide_many(
+            who, list(case_ids), action, policy, rationale or "", as_of, override_reason or "", settings.strike_days
+        )
 
 
 def add_note(root: Path, who: Principal, case_id: int, text: str) -> None:
@@ -364,6 +530,47 @@ def decide_appeal(root: Path, who: Principal, case_id: int, overturn: bool, rati
     require(who, "moderator", "decide appeals")
     with Store(root) as store:
         store.decide_appeal(who, case_id, overturn, rationale or "")
+
+
+def next_after_decision(root: Path, who: Principal) -> bool:
+    with Store(root) as store:
+        return store.next_after_decision(who)
+
+
+def set_next_after_decision(root: Path, who: Principal, on: bool) -> None:
+    with Store(root) as store:
+        store.set_next_after_decision(who, on)
+
+
+def saved_views(root: Path, who: Principal) -> dict[str, QueueFilter]:
+    with Store(root) as store:
+        return {name: QueueFilter.of(f) for name, f in store.saved_views(who).items()}
+
+
+def save_view(root: Path, who: Principal, name: str, view: QueueFilter) -> None:
+    if not view.as_dict():
+        raise ModerationError("choose at least one filter to save as a view")
+    with Store(root) as store:
+        store.save_view(who, name, view.as_dict())
+
+
+def delete_view(root: Path, who: Principal, name: str) -> None:
+    with Store(root) as store:
+        store.delete_view(who, name)
+
+
+def queues(root: Path, who: Principal) -> list[dict]:
+    """Every queue and who may work it (admins only: the page that changes them)."""
+    require(who, "admin", "see who may work which queue")
+    with Store(root) as store:
+        return store.queues()
+
+
+def save_queue(
+    root: Path, who: Principal, name: str, title: str, description: str, roles: list[str], people: list[str]
+) -> None:
+    with Store(root) as store:
+        store.save_queue(who, name, title, description, roles, people)
 
 
 @dataclass
@@ -391,10 +598,3 @@ def audit_log(
     """The moderation audit log, newest first, filtered by actor, event and business (exact)."""
     with Store(root) as store:
         return store.audit_log(who, actor, event, business_id)
-
-
-def moderator_metrics(root: Path, who: Principal) -> ModeratorMetrics:
-    """Decisions per moderator, time to decision, waiting cases (oldest first), overturned appeals."""
-    with Store(root) as store:
-        m = cases.moderator_metrics(store, who)
-    return replace(m, waiting=m.waiting.sort("age_hours", descending=True))

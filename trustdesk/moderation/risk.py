@@ -128,14 +128,24 @@ def window_of(day: date, window_days: int) -> tuple[date, date]:
     return day - timedelta(days=window_days - 1), day
 
 
-def explain(row: dict, window_days: int | None = None) -> str:
-    """The reasons for a flag, in words and numbers, strongest first, led by the days they cover:
-    the trailing window of the flagged day `row["day"]` (and the baseline before it)."""
-    parts: list[tuple[float, str]] = []
+# What the queue can be filtered by: each signal of a flag, in the words the filter shows.
+SIGNALS = {
+    "reports": "Spam reports",
+    "blocks": "Blocks",
+    "unsolicited": "Messages to users who never wrote first",
+    "outside_window": "Free-form outside the 24 h window",
+    "opt_outs": "Marketing opt-outs",
+    "political_burst": "Burst of political reports",
+}
+
+
+def _signals(row: dict) -> list[tuple[float, str, str]]:
+    """The signals behind a flag as (strength, signal, words), strongest first: the one place the
+    reasons' thresholds live (the reasons text and the signal filter both read it)."""
+    parts: list[tuple[float, str, str]] = []
     cat = (row.get("category") or "unknown") if row.get("has_peers") else "all businesses"
     if row["report_rate"] is not None and row["report_rate"] >= 5:
-        kinds = [(row["reports_scam"], "scam"), (row["reports_political"], "political"), (row["reports_spam"], "spam")]
-        top_n, top = max(kinds)
+        top_n, top = _top_report_kind(row)
         peer = row.get("peer_report_rate")
         text = f"{row['report_rate']:.1f} reports per 1,000 messages vs {peer or 0:.1f} for {cat}"
         if top_n:
@@ -143,11 +153,12 @@ def explain(row: dict, window_days: int | None = None) -> str:
         base = row.get("base_report_rate")
         if base is not None and row["report_rate"] >= 3 * max(base, 0.5):
             text += f", up from {base:.1f} in the {BASELINE_DAYS} days before"
-        parts.append((row["report_rate"] / 30, text))
+        parts.append((row["report_rate"] / 30, "reports", text))
     if row["block_rate"] is not None and row["block_rate"] >= 0.01:
         parts.append(
             (
                 row["block_rate"] / 0.06,
+                "blocks",
                 f"block rate {_pct(row['block_rate'])} vs {_pct(row.get('peer_block_rate'))} for {cat}",
             )
         )
@@ -156,29 +167,54 @@ def explain(row: dict, window_days: int | None = None) -> str:
         text = f"{row['unsolicited_share']:.0%} of messages sent to users who never wrote first"
         if cold is not None and row["marketing"]:
             text += f" ({cold:.0%} of marketing sent cold)"
-        parts.append((row["unsolicited_share"], text))
+        parts.append((row["unsolicited_share"], "unsolicited", text))
     if row["freeform_outside_share"] and row["freeform_outside_share"] >= 0.01:
         parts.append(
             (
                 row["freeform_outside_share"] / 0.1,
+                "outside_window",
                 f"{row['freeform_outside']:,} free-form messages outside the 24 h window "
                 f"({row['freeform_outside_share']:.1%})",
             )
         )
     if row["opt_out_rate"] is not None and row["opt_out_rate"] >= 0.02:
         parts.append(
-            (row["opt_out_rate"] / 0.1, f"marketing opt-outs from {_pct(row['opt_out_rate'])} of reached users")
+            (
+                row["opt_out_rate"] / 0.1,
+                "opt_outs",
+                f"marketing opt-outs from {_pct(row['opt_out_rate'])} of reached users",
+            )
         )
     if row["political_burst"]:
         parts.append(
             (
                 1.0,
+                "political_burst",
                 f"burst of {row['reports_political']} political reports, "
                 f"{row['top_country_political'] / row['reports_political']:.0%} from {row['top_country']}",
             )
         )
     parts.sort(key=lambda p: -p[0])
-    text = "; ".join(t for _, t in parts) or "no single signal stands out"
+    return parts
+
+
+def _top_report_kind(row: dict) -> tuple[int, str]:
+    return max([(row["reports_scam"], "scam"), (row["reports_political"], "political"), (row["reports_spam"], "spam")])
+
+
+def suggested_policy(row: dict) -> str:
+    """The policy a flag most likely breaks, for filtering the queue before anyone decides: election
+    integrity for political bursts or reports, scam when scam reports lead, else spam."""
+    top_n, top = _top_report_kind(row)
+    if row["political_burst"] or (top_n and top == "political"):
+        return "election_integrity"
+    return "scam" if top_n and top == "scam" else "spam"
+
+
+def explain(row: dict, window_days: int | None = None) -> str:
+    """The reasons for a flag, in words and numbers, strongest first, led by the days they cover:
+    the trailing window of the flagged day `row["day"]` (and the baseline before it)."""
+    text = "; ".join(t for _, _, t in _signals(row)) or "no single signal stands out"
     day = row.get("day")
     if window_days and isinstance(day, date):
         text = f"Over the {window_days:,} days {span(*window_of(day, window_days))}: {text}"
@@ -215,6 +251,10 @@ def queue(
             "risk_score": pl.Float64,
             "rating": pl.String,
             "reasons": pl.String,
+            "signals": pl.List(pl.String),
+            "suggested_policy": pl.String,
+            "country": pl.String,
+            "category": pl.String,
         }
     )
     if days.is_empty():
@@ -244,7 +284,16 @@ def queue(
     window = settings.risk_window_days
     for row in peak.iter_rows(named=True):
         start, end = window_of(row["day"], window)
-        rows.append({**row, "reasons": explain(row, window), "window_from": start, "window_to": end})
+        rows.append(
+            {
+                **row,
+                "reasons": explain(row, window),
+                "signals": [tag for _, tag, _ in _signals(row)],
+                "suggested_policy": suggested_policy(row),
+                "window_from": start,
+                "window_to": end,
+            }
+        )
     table = (
         pl.DataFrame(rows)
         .join(first_flag, on="business_id", how="left")
@@ -258,6 +307,9 @@ def queue(
     first = ["rank", "business_id", "name", "risk_score", "rating", "reasons"]
     rest = [
         "category",
+        "country",
+        "signals",
+        "suggested_policy",
         "peak_day",
         "window_from",
         "window_to",

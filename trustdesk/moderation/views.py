@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
 from etl.settings import Settings
 from trustdesk.accounts.auth import Principal
 from trustdesk.analytics.metrics import Period
-from trustdesk.moderation import business, review
-from trustdesk.moderation.cases import ModeratorMetrics
+from trustdesk.moderation import business, policies, review
 from trustdesk.warehouse import Warehouse
 
 
@@ -53,38 +51,35 @@ def business_choices(wh: Warehouse, who: Principal, read: Callable = call) -> pl
 
 @dataclass
 class QueuePage:
-    queue: review.ReviewQueue
-    cases: dict[int, dict]  # every active case, flagged or not, by id: the cases one can work on
-    workable: pl.DataFrame  # the open or claimed cases, to decide several at once
+    queue: review.ReviewQueue  # narrowed to the chosen view
+    whole: review.ReviewQueue  # every case the person may work, for the filters' choices
+    cases: dict[int, dict]  # every active case in the view, flagged or not, by id: the cases one can work on
+    workable: pl.DataFrame  # the open or claimed cases of the view, to decide several at once
+    saved: dict[str, review.QueueFilter]  # the person's named views
+    policies: dict[str, str]  # code -> title, for the policy filter and the decision forms
 
     @property
     def snoozed_hidden(self) -> pl.DataFrame:
-        return self.queue.table.filter(self.queue.table["snoozed_until"].is_null())
+        t = self.queue.table
+        return t.filter(t["snoozed_until"].is_null() & t["on_hold"].is_null())
+
+    def choices(self, column: str) -> list[str]:
+        """The values a filter offers: those present in the person's whole queue."""
+        t, e = self.whole.table, self.whole.elsewhere
+        case_column = {"country": "case_market", "category": "case_category", "suggested_policy": "case_policy"}
+        values = set(t[column].drop_nulls().to_list()) if column in t.columns else set()
+        other = case_column.get(column, column)
+        values |= set(e[other].drop_nulls().to_list()) if other in e.columns else set()
+        return sorted(values)
 
 
-def review_queue(wh: Warehouse, who: Principal, read: Callable = call) -> QueuePage:
-    """The queue (syncing new flags into cases first), and every case in it or elsewhere."""
-    q = review.open_queue(wh, who, lambda *args: read(review.flags, *args))
+def review_queue(
+    wh: Warehouse, who: Principal, read: Callable = call, view: review.QueueFilter | None = None
+) -> QueuePage:
+    """The queue (syncing new flags into cases first) narrowed to `view`, and every case in it or elsewhere."""
+    whole = review.open_queue(wh, who, lambda *args: read(review.flags, *args))
+    q = whole.filtered(view or review.QueueFilter())
     cases = {r["case_id"]: r for r in q.table.filter(q.table["case_id"].is_not_null()).iter_rows(named=True)}
     cases |= {r["case_id"]: r for r in q.elsewhere.iter_rows(named=True)}
-    return QueuePage(q, cases, q.workable())
-
-
-# --------------------------------------------------------------------------- moderator metrics
-
-
-@dataclass
-class MetricsPage:
-    metrics: ModeratorMetrics
-    decisions: int  # decisions taken, all moderators
-
-    @property
-    def oldest_wait_hours(self) -> float | None:
-        waiting = self.metrics.waiting
-        return float(waiting["age_hours"].max()) if waiting.height else None
-
-
-def metrics_page(root: Path, who: Principal) -> MetricsPage:
-    m = review.moderator_metrics(root, who)
-    by = m.decisions_by_moderator
-    return MetricsPage(m, int(by["decisions"].sum()) if by.height else 0)
+    titles = {p.code: p.title for p in policies.listed(wh.root)}
+    return QueuePage(q, whole, cases, q.workable(), review.saved_views(wh.root, who), titles)

@@ -570,46 +570,6 @@ def business_reasons(reasons: pl.DataFrame, kind: str, title: str) -> alt.Chart:
     )
 
 
-def decisions_by_moderator(by: pl.DataFrame) -> alt.Chart:
-    return (
-        alt.Chart(by)
-        .mark_bar()
-        .encode(
-            x=alt.X("decisions:Q", title="Decisions", axis=alt.Axis(format="d", tickMinStep=1)),
-            y=alt.Y("decided_by:N", sort="-x", title=None),
-            tooltip=[
-                alt.Tooltip("decided_by:N", title="Moderator"),
-                alt.Tooltip("decisions:Q", title="Decisions", format=","),
-                alt.Tooltip("overturned:Q", title="Overturned on appeal", format=","),
-            ],
-        )
-        .properties(height=max(120, 28 * by.height))
-    )
-
-
-def cases_waiting(waiting: pl.DataFrame) -> alt.Chart:
-    return (
-        alt.Chart(waiting)
-        .mark_bar()
-        .encode(
-            x=alt.X("age_hours:Q", title="Waiting for (hours)"),
-            y=alt.Y("case_id:N", sort="-x", title="Case"),
-            color=alt.Color("status:N", title="Status"),
-            tooltip=[
-                alt.Tooltip("case_id:N", title="Case"),
-                alt.Tooltip("business_id:N", title="Business"),
-                alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("claimed_by:N", title="Claimed by"),
-                alt.Tooltip("age_hours:Q", title="Waiting for (hours)", format=",.1f"),
-            ],
-        )
-        .properties(height=alt.Step(20))
-    )
-
-
-# --------------------------------------------------------------------------- data
-
-
 def rows_per_day(rows_by_day: pl.DataFrame) -> alt.FacetChart:
     """Loaded rows per day, one panel per kind, gaps, spikes and dips marked."""
     base = alt.Chart().encode(x=alt.X("day:T", title=None), y=alt.Y("rows:Q", title=None))
@@ -626,4 +586,70 @@ def rows_per_day(rows_by_day: pl.DataFrame) -> alt.FacetChart:
         .properties(height=120)
         .facet(row=alt.Row("kind:N", title=None))
         .resolve_scale(y="independent")
+    )
+
+
+# --------------------------------------------------------------------------- service times
+
+# A waiting case's state (trustdesk.moderation.service.STATES): overdue ones stand out.
+SERVICE_STATE_COLORS = {"overdue": colors.ALERT_COLOR, "on hold": "#999999", "on time": colors.MEASURE_COLOR}
+SERVICE_MEASURES = (
+    ("claim", "median_claim_h", "Time to first claim"),
+    ("decision", "median_decision_h", "Time to decision"),
+    ("appeal", "median_appeal_h", "Appeal turnaround"),
+)
+
+
+def service_medians(frame: pl.DataFrame, key: str, key_title: str, targets: dict[str, float]):
+    """One panel per service time: the median hours by `key` (a moderator, a queue) as bars from 0,
+    and the target from the settings as a dashed red line; times nobody has yet are left out."""
+    panels = []
+    for kind, column, title in SERVICE_MEASURES:
+        if not _drawable(frame, column):
+            continue
+        data = frame.select(key, column).drop_nulls().with_columns(pl.lit(targets[kind]).alias("target_h"))
+        # One scale for the bars and the line, wide enough for both: the target stays in the panel.
+        scale = alt.Scale(domain=[0, 1.1 * max([targets[kind], *_values(data, column)])], nice=True)
+        base = alt.Chart(data, title=f"{title} (target {targets[kind]:g} h)")
+        bars = base.mark_bar(color=colors.MEASURE_COLOR).encode(
+            x=alt.X(f"{column}:Q", title="Median (hours)", scale=scale),
+            y=alt.Y(f"{key}:N", sort="-x", title=None),
+            tooltip=[
+                alt.Tooltip(f"{key}:N", title=key_title),
+                alt.Tooltip(f"{column}:Q", title="Median (hours)", format=",.1f"),
+                alt.Tooltip("target_h:Q", title="Target (hours)", format=",.1f"),
+            ],
+        )
+        target = base.mark_rule(color=colors.ALERT_COLOR, strokeDash=[4, 3], size=2).encode(
+            x=alt.X("target_h:Q", scale=scale)
+        )
+        panels.append((bars + target).properties(width=260, height=alt.Step(24)))
+    return alt.hconcat(*panels) if panels else None
+
+
+def waiting_times(waiting: pl.DataFrame) -> alt.Chart | None:
+    """How long each waiting case has waited (hours), coloured overdue, on hold or on time."""
+    if not _drawable(waiting, "waiting_h"):
+        return None
+    return (
+        alt.Chart(plain(waiting))
+        .mark_bar()
+        .encode(
+            x=alt.X("waiting_h:Q", title="Waiting (hours)", scale=from_zero()),
+            y=alt.Y("case_id:N", sort="-x", title="Case"),
+            color=alt.Color(
+                "state:N",
+                title=None,
+                scale=alt.Scale(domain=list(SERVICE_STATE_COLORS), range=list(SERVICE_STATE_COLORS.values())),
+            ),
+            tooltip=[
+                alt.Tooltip("case_id:N", title="Case"),
+                alt.Tooltip("business_id:N", title="Business"),
+                alt.Tooltip("queue:N", title="Queue"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("waiting_h:Q", title="Waiting (hours)", format=",.1f"),
+                alt.Tooltip("overdue:N", title="Overdue"),
+            ],
+        )
+        .properties(height=alt.Step(20))
     )

@@ -62,12 +62,17 @@ REVIEW_QUEUE = {
     "name": text_col("Business name", pinned=True),
     "risk_score": cc.ProgressColumn("Risk score", min_value=0, max_value=100, format="%.1f"),
     "rating": text_col("Quality rating", help="Over the 7 days up to the last day in the data"),
+    "overdue": text_col("Overdue", help="Past its service target (Settings): claim, decision or appeal"),
     "status": text_col("Case status"),
+    "queue": text_col("Queue"),
     **CLAIMED,
     "reasons": long_text("Reasons"),
     **SNOOZED,
+    "on_hold": text_col("On hold", help="Why, and who put it on hold; Next case skips it until resumed"),
     **CASE,
     **BUSINESS,
+    "suggested_policy": text_col("Likely policy", help="From the reports' leading reason; the moderator decides"),
+    "country": text_col("Market"),
     "category": text_col("Category"),
     "first_flagged": cc.DateColumn("First flagged"),
     "peak_day": cc.DateColumn("Riskiest day"),
@@ -77,9 +82,12 @@ REVIEW_QUEUE = {
 OTHER_CASES = {
     **CASE,
     **BUSINESS,
+    "overdue": text_col("Overdue"),
+    "queue": text_col("Queue"),
     "status": text_col("Case status"),
     **CLAIMED,
     **SNOOZED,
+    "on_hold": text_col("On hold"),
     "opened_at": text_col("Opened (UTC)"),
     "case_risk_score": dec_col("Risk score when flagged", digits=1),
     "case_reasons": long_text("Reasons when flagged"),
@@ -93,21 +101,6 @@ AUDIT_LOG = {
     **BUSINESS,
     "event": text_col("Event"),
     "detail": long_text("Detail"),
-}
-
-DECISIONS_BY_MODERATOR = {
-    "decided_by": text_col("Moderator"),
-    "decisions": int_col("Decisions"),
-    "overturned": int_col("Overturned on appeal"),
-}
-
-CASES_WAITING = {
-    **CASE,
-    **BUSINESS,
-    "status": text_col("Status"),
-    "risk_score": dec_col("Risk score", digits=1),
-    **CLAIMED,
-    "age_hours": dec_col("Waiting for (hours)", digits=1),
 }
 
 # --------------------------------------------------------------------------- the business page
@@ -179,6 +172,7 @@ CAMPAIGNS = {
 CASE_HISTORY = {
     "id": id_col("Case"),
     "status": "Status",
+    "queue": "Queue",
     "flagged_on": "First flagged",
     "opened_at": "Opened (UTC)",
     "claimed_by": "Claimed or decided by",
@@ -196,7 +190,18 @@ DECISIONS = {
     "decided_by": "By",
     "decided_at": "At (UTC)",
     "overturned": cc.CheckboxColumn("Overturned on appeal"),
+    "override_reason": long_text("Why not the ladder's step"),
+    "strike_expires_at": "Strike until (UTC)",
     "flagged_on": "Flagged on",
+}
+
+STRIKES = {
+    "decision_id": id_col("Decision"),
+    **CASE,
+    "action": "Decision",
+    "policy": "Policy",
+    "decided_at": "Decided (UTC)",
+    "strike_expires_at": "Strike until (UTC)",
 }
 
 NOTES = {**CASE, "author": "By", "at": "At (UTC)", "text": long_text("Note")}
@@ -266,4 +271,97 @@ MARKETS_WITHOUT_PRICE = {
     "countries": int_col("Countries"),
     "priced_from": date_col("First price from"),
     "unpriced_messages": int_col("Messages without a price"),
+}
+
+# --------------------------------------------------------------------------- service times
+
+
+def hours_col(label: str, help: str | None = None, **kw):
+    return dec_col(label, help=help, digits=1, **kw)
+
+
+def overdue_col(phrases: list[str], label: str = "Overdue", width: str = "medium", **kw):
+    """The overdue phrase of a case ("claim overdue by 3.5 h", from trustdesk.moderation.service) as a
+    red label, empty when on time. Read-only Streamlit tables colour a value only when it is one of
+    the column's options, so the caller passes the phrases it shows (a plain text column, a pandas
+    Styler, is not available for polars frames)."""
+    return cc.MultiselectColumn(
+        label,
+        options=list(phrases),
+        color="red",
+        help="Past its target in the settings: a claim, a decision, or an appeal's decision",
+        width=width,
+        **kw,
+    )
+
+
+SERVICE_TIMES = {
+    "measure": text_col("Measure"),
+    "target_h": hours_col("Target (hours)", help="From the settings"),
+    "cases": int_col("Cases measured", help="Cases whose time has ended: claimed, decided, or their appeal decided"),
+    "median_h": hours_col("Median (hours)"),
+    "p90_h": hours_col("90th percentile (hours)"),
+    "over_target": int_col("Over the target", help="Of the cases measured, how many took longer than the target"),
+    "overdue": int_col("Overdue now", help="Cases still waiting past this target"),
+}
+
+SERVICE_WAITING = {
+    **CASE,
+    **BUSINESS,
+    "queue": text_col("Queue"),
+    "status": text_col("Status"),
+    **CLAIMED,
+    "held_by": text_col("On hold by"),
+    "hold_reason": text_col("Hold reason"),
+    "waiting_since": moment_col("Waiting since (UTC)", help="Since the case opened; an appeal, since it arrived"),
+    "waiting_h": hours_col("Waiting (hours)"),
+    "state": None,  # the chart's colour; the overdue label says it in the table
+}
+
+SERVICE_BY_MODERATOR = {
+    "moderator": text_col("Moderator"),
+    "decisions": int_col("Decisions"),
+    "overturned": int_col("Overturned on appeal"),
+    "median_decision_h": hours_col("Median time to decision (h)", help="Of the cases they decided"),
+    "p90_decision_h": hours_col("90th percentile (h)", help="Of the cases they decided"),
+    "first_claims": int_col("First claims"),
+    "median_claim_h": hours_col("Median time to first claim (h)", help="Of the cases they claimed first"),
+    "appeals_decided": int_col("Appeals decided"),
+    "median_appeal_h": hours_col("Median appeal turnaround (h)", help="Of the appeals they decided"),
+}
+
+SERVICE_BY_QUEUE = {
+    "queue": text_col("Queue"),
+    "waiting": int_col("Waiting"),
+    "overdue": int_col("Overdue"),
+    "claim_overdue": int_col("Claim overdue"),
+    "decision_overdue": int_col("Decision overdue"),
+    "appeal_overdue": int_col("Appeal overdue"),
+    "on_hold": int_col("On hold", help="Not counted as overdue while held"),
+    "first_claims": int_col("First claims"),
+    "median_claim_h": hours_col("Median time to first claim (h)"),
+    "decisions": int_col("Decisions", help="Taken in this queue"),
+    "median_decision_h": hours_col("Median time to decision (h)"),
+    "p90_decision_h": hours_col("90th percentile (h)"),
+    "appeals_decided": int_col("Appeals decided"),
+    "median_appeal_h": hours_col("Median appeal turnaround (h)"),
+}
+
+SERVICE_CASES = {
+    **CASE,
+    **BUSINESS,
+    "queue": text_col("Queue"),
+    "status": text_col("Status"),
+    "opened_at": moment_col("Opened (UTC)"),
+    "first_claimed_by": text_col("First claimed by"),
+    "time_to_first_claim_h": hours_col("Time to first claim (h)"),
+    "decided_by": text_col("Decided by"),
+    "time_to_decision_h": hours_col("Time to decision (h)"),
+    "appeal_decided_by": text_col("Appeal decided by"),
+    "appeal_turnaround_h": hours_col("Appeal turnaround (h)"),
+    "overturned": cc.CheckboxColumn("Overturned on appeal"),
+    "held": cc.CheckboxColumn("On hold"),
+    "decision_queue": None,
+    "appeal_queue": None,
+    "overdue_kind": None,
 }

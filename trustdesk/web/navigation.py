@@ -36,12 +36,18 @@ PAGES = (
     PageSpec(
         "Moderation", "pages/moderation/moderator_metrics.py", "Moderator metrics", ":material/monitoring:", "moderator"
     ),
+    PageSpec(
+        "Moderation", "pages/moderation/transparency.py", "Transparency report", ":material/balance:", "moderator"
+    ),
     PageSpec("Data", "pages/data/upload.py", "Upload", ":material/upload_file:", "moderator"),
     PageSpec("Data", "pages/data/quarantine.py", "Quarantine", ":material/warning:", "moderator"),
     PageSpec("Data", "pages/data/load_history.py", "Load history", ":material/list_alt:", "analyst"),
     PageSpec("Data", "pages/data/data_quality.py", "Data quality", ":material/fact_check:", "analyst"),
     PageSpec("Admin", "pages/admin/accounts.py", "Accounts", ":material/manage_accounts:", "admin"),
     PageSpec("Admin", "pages/admin/settings.py", "Settings", ":material/settings:", "admin"),
+    PageSpec("Admin", "pages/admin/policies.py", "Policies", ":material/policy:", "admin"),
+    PageSpec("Admin", "pages/admin/queues.py", "Queues", ":material/queue:", "admin"),
+    PageSpec("Admin", "pages/admin/deliveries.py", "Deliveries", ":material/outbox:", "admin"),
 )
 
 

@@ -10,7 +10,9 @@ served console needs and Streamlit alone does not give:
 - security headers on every response: no framing by other sites, no content sniffing, a content
   security policy as strict as Streamlit's frontend allows;
 - errors in a page are logged server-side with an id and shown as one sentence with that id;
-- staged uploads are swept at start and every minute.
+- staged uploads are swept at start and every minute;
+- decisions in the outbox are delivered to the platform by a background thread
+  (trustdesk/moderation/outbox.py), stopped when the server stops.
 
 `trustdesk serve` runs it (trustdesk/web/serve.py).
 """
@@ -34,6 +36,7 @@ from streamlit.runtime import Runtime
 
 from trustdesk.accounts import auth
 from trustdesk.data import uploads
+from trustdesk.moderation import outbox
 from trustdesk.site import app_file
 from trustdesk.web import uploadgate
 from trustdesk.web.session import data_root
@@ -252,10 +255,14 @@ async def lifespan(_app):
             await asyncio.to_thread(housekeeping)
 
     task = asyncio.create_task(every_minute())
+    deliveries, stop_deliveries = outbox.start(data_root())
     try:
         yield None
     finally:
         task.cancel()
+        stop_deliveries.set()
+        # A delivery in flight finishes (each socket operation is bounded by outbox.TIMEOUT_SECONDS).
+        await asyncio.to_thread(deliveries.join, 3 * outbox.TIMEOUT_SECONDS)
 
 
 def _log_to_stderr() -> None:

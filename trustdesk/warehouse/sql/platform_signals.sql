@@ -9,6 +9,8 @@ select business_id,
        count(*)::bigint as platform_events,
        max(occurred_at) as last_event_at,
        arg_max(event, occurred_at) as last_event,
+       -- The platform itself found a violation, restricted or disabled the account: auto-escalated.
+       bool_or(event in ('account_violation', 'account_restriction', 'disabled_update')) as violation,
        'platform: ' || string_agg(event || coalesce(' (' || new_value || ')', ''), ', '
                                    order by occurred_at desc) as reason
 from recent

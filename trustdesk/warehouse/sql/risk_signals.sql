@@ -51,6 +51,7 @@ final as (
         p.top_country,
         d.name,
         d.category,
+        d.country,
         d.created_at
     from windowed as w
     left join risk_window_users as u using (business_id, day)
