@@ -36,14 +36,18 @@ current = next((q for q in queues if q["name"] == chosen), None) or {
     "people": [],
 }
 with st.form(f"queue_{chosen}"):
-    st.text_input("Name (lowercase letters, digits, _)", current["name"], key="queue_name", disabled=chosen != NEW)
-    st.text_input("Title", current["title"], key="queue_title")
-    st.text_area("What belongs in it", current["description"], key="queue_description")
-    st.multiselect("Roles that may work it", [r for r in ROLES if r != "analyst"], current["roles"], key="queue_roles")
+    st.text_input(
+        "Name (lowercase letters, digits, _)", current["name"], key=f"queue_name_{chosen}", disabled=chosen != NEW
+    )
+    st.text_input("Title", current["title"], key=f"queue_title_{chosen}")
+    st.text_area("What belongs in it", current["description"], key=f"queue_description_{chosen}")
+    st.multiselect(
+        "Roles that may work it", [r for r in ROLES if r != "analyst"], current["roles"], key=f"queue_roles_{chosen}"
+    )
     st.text_input(
         "People who may work it besides (account names, comma-separated)",
         ", ".join(current["people"]),
-        key="queue_people",
+        key=f"queue_people_{chosen}",
     )
     st.form_submit_button(
         "Save the queue",
@@ -51,12 +55,12 @@ with st.form(f"queue_{chosen}"):
         on_click=lambda: casework.attempt(
             FLASH,
             root,
-            f"Queue {state['queue_name'] or chosen} saved.",
+            f"Queue {state[f'queue_name_{chosen}'] or chosen} saved.",
             review.save_queue,
-            state["queue_name"] if chosen == NEW else chosen,
-            state["queue_title"],
-            state["queue_description"],
-            state["queue_roles"],
-            [p for p in state["queue_people"].split(",")],
+            state[f"queue_name_{chosen}"] if chosen == NEW else chosen,
+            state[f"queue_title_{chosen}"],
+            state[f"queue_description_{chosen}"],
+            state[f"queue_roles_{chosen}"],
+            [p for p in state[f"queue_people_{chosen}"].split(",")],
         ),
     )

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.settings import REPO_ROOT
 from tests.worlds import BLOCKS, BUSINESSES, MESSAGES, REPORTS, build, golden_world, msg, sign_in_apptest
+from trustdesk.accounts import auth
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.analytics.metrics import Period, compute
 from trustdesk.data.export import safe_csv
@@ -149,6 +150,94 @@ def test_queue_page_claim_release_and_snooze(root, monkeypatch, expected):
     # Next case skips the snoozed one
     nxt = review.next_case(root, OMAR)
     assert nxt["business_id"] == expected["business_id"][1]
+
+
+def test_queue_views_filter_save_and_narrow_next_case(root, monkeypatch, expected):
+    """Filter the queue by policy (or market, category, signal), save it as a named view, and Next
+    case picks from that view only."""
+    at = page("pages/moderation/review_queue.py", root, monkeypatch)
+    policies_seen = set(expected["suggested_policy"])
+    policy = sorted(policies_seen)[0]
+    wanted = expected.filter(pl.col("suggested_policy") == policy)
+    at.selectbox(key="view_policy").set_value(policy).run()
+    assert not at.exception
+    assert set(frames(at)[0]["business_id"]) == set(wanted["business_id"])
+    assert {m.label: m.value for m in at.metric}["Flagged businesses"] == f"{wanted.height:,}"
+    at.text_input(key="view_name").input("mine")
+    at.button[[b.label for b in at.button].index("Save the view")].click().run()
+    assert at.success[0].value == "View 'mine' saved."
+    assert review.saved_views(root, MONA) == {"mine": review.QueueFilter(policy=policy)}
+    market = at.selectbox(key="view_market")  # the markets offered are those of the queue
+    assert set(market.options) == set(expected["country"].drop_nulls())
+    # A fresh visit, in the app: choosing the saved view applies its filters, and Next case takes
+    # the view's top case, not the queue's.
+    again = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    sign_in_apptest(again, root, MONA)
+    again.run()
+    again.switch_page("pages/moderation/review_queue.py").run()
+    assert frames(again)[0].shape[0] == expected.height
+    again.selectbox(key="saved_view").set_value("mine").run()
+    assert set(frames(again)[0]["business_id"]) == set(wanted["business_id"])
+    click(again, "next_case")
+    assert again.query_params["business"] == wanted["business_id"][0]
+    nxt = [c for c in (case_of(root, b) for b in expected["business_id"]) if c["claimed_by"] == "mona"]
+    assert [c["business_id"] for c in nxt] == [wanted["business_id"][0]]
+
+
+def test_overdue_cases_are_counted_and_labelled_in_the_queue(root, monkeypatch, expected):
+    page("pages/moderation/review_queue.py", root, monkeypatch)  # opens the cases now
+    with Store(root) as store:  # ... as if they had opened two days ago
+        store.con.execute("UPDATE cases SET opened_at = ?", ((datetime.now(UTC) - timedelta(days=2)).isoformat(),))
+    at = page("pages/moderation/review_queue.py", root, monkeypatch)
+    assert {m.label: m.value for m in at.metric}["Overdue"] == f"{expected.height:,}"
+    shown = frames(at)[0]
+    assert all(str(v).startswith("decision overdue by") for v in shown["overdue"])
+
+
+def test_escalate_and_hold_from_the_business_page(root, monkeypatch, expected):
+    top, second = expected.row(0, named=True), expected.row(1, named=True)
+    page("pages/moderation/review_queue.py", root, monkeypatch)
+    at = page("pages/moderation/business.py", root, monkeypatch, business_id=top["business_id"])
+    at.text_area(key="escalate_note").input("Same texts as a ring we banned")
+    at.button(key="escalate").click().run()
+    case = case_of(root, top["business_id"])
+    assert at.success[0].value == f"Case {case['id']} is escalated to the senior queue."
+    assert case["queue"] == "senior"
+    # mona does not work the senior queue: the page no longer offers her the case.
+    at = page("pages/moderation/business.py", root, monkeypatch, business_id=top["business_id"])
+    assert any("a queue you do not work" in i.value for i in at.info)
+    assert not at.get("form") or "decision" not in [f.proto.form_id for f in at.get("form")]
+    # hold the second business's case: Next case skips it.
+    at = page("pages/moderation/business.py", root, monkeypatch, business_id=second["business_id"])
+    at.text_input(key="hold_reason").input("waiting for the business's consent records")
+    at.button(key="hold").click().run()
+    held = case_of(root, second["business_id"])
+    assert held["held_at"] and held["hold_reason"] == "waiting for the business's consent records"
+    nxt = review.next_case(root, OMAR)
+    assert nxt is None or nxt["business_id"] not in (top["business_id"], second["business_id"])
+
+
+def test_admin_queues_page_changes_who_works_a_queue(root, monkeypatch):
+    boss = Principal("boss", "admin")
+    at = page("pages/admin/queues.py", root, monkeypatch, boss)
+    at.selectbox(key="queue_pick").set_value("senior").run()
+    at.text_input(key="queue_people_senior").input("nobody-here")
+    at.button[[b.label for b in at.button].index("Save the queue")].click().run()
+    assert at.warning[0].value == "There is no account named nobody-here."
+    auth.upsert_account(root, "mona", "moderator", auth.random_password(), actor="test")
+    assert {"general", "senior"} <= set(frames(at)[0]["name"])
+    at.selectbox(key="queue_pick").set_value("senior").run()
+    at.text_input(key="queue_people_senior").input("mona")
+    at.button[[b.label for b in at.button].index("Save the queue")].click().run()
+    assert at.success[0].value == "Queue senior saved."
+    with Store(root) as store:
+        assert "senior" in store.readable_queues(MONA) and "senior" not in store.readable_queues(OMAR)
+    # a moderator is refused the page
+    monkeypatch.setenv("TRUSTDESK_DATA", str(root))
+    refused = AppTest.from_file(str(REPO_ROOT / "pages/admin/queues.py"), default_timeout=60)
+    sign_in_apptest(refused, root, MONA)
+    refused.run()
+    assert not refused.dataframe and not refused.get("form")
 
 
 def test_next_case_claims_the_top_case_and_opens_its_business_page(root, monkeypatch, expected):

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.settings import REPO_ROOT
 from tests.worlds import sign_in_apptest
-from trustdesk.accounts.auth import Principal
+from trustdesk.accounts.auth import ROLES, Principal
 from trustdesk.web.navigation import PAGES, pages_for
 
 
@@ -41,3 +41,17 @@ def test_every_page_runs_for_its_role(spec, root, monkeypatch):
     at.run()
     assert not at.exception, (spec.file, at.exception)
     assert at.title and at.title[0].value == spec.title
+
+
+@pytest.mark.parametrize("spec", [p for p in PAGES if p.role != "analyst"], ids=lambda p: p.file)
+def test_every_page_refuses_the_role_below_its_own(spec, root, monkeypatch):
+    """Opened by URL as the role just below its own, a page says no and shows nothing else."""
+    below = ROLES[ROLES.index(spec.role) - 1]
+    monkeypatch.setenv("TRUSTDESK_DATA", str(root))
+    at = AppTest.from_file(str(REPO_ROOT / spec.file), default_timeout=90)
+    sign_in_apptest(at, root, Principal(f"nav_{below}", below))
+    at.run()
+    assert [e.value for e in at.error] == [
+        f"Refused: this page needs the {spec.role} role; you are signed in as {below}."
+    ]
+    assert not at.dataframe and not at.get("form") and not at.button
