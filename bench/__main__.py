@@ -3,6 +3,8 @@
     python -m bench                    # 2M and 10M messages (about 10 minutes on 2 cores)
     python -m bench --sizes 200000     # a quick look
 
+The transparency export (bench/transparency.py) runs too, on --transparency-sizes decisions.
+
 Writes docs/BENCHMARKS.md. Work files go to bench/out/ (ignored by git).
 """
 
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench import transparency as transparency_bench
 from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT
 from etl.synth import generate_world
@@ -111,12 +114,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default="2000000,10000000")
     parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--transparency-sizes", default="20000,100000", help="decisions for bench/transparency.py")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
     for n in (int(s) for s in args.sizes.split(",")):
         bench_size(n, args.days, lines)
+    transparency_bench.run(args.transparency_sizes, write=not args.no_write)
     if args.no_write:
         return
     from bench.pages import write_section

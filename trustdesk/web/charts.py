@@ -653,3 +653,87 @@ def waiting_times(waiting: pl.DataFrame) -> alt.Chart | None:
         )
         .properties(height=alt.Step(20))
     )
+
+
+# --------------------------------------------------------------------------- transparency report
+
+MONTH = alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y", labelOverlap=True))
+MONTH_TIP = alt.Tooltip("yearmonth(month):T", title="Month", format="%b %Y")
+ACTION_COLORS = {  # from no action to the most severe
+    "Dismiss (no violation)": "#BAB0AC",
+    "Warn": "#F2B701",
+    "Restrict the messaging limit": "#E69F00",
+    "Pause templates": "#D55E00",
+    "Suspend": "#CC79A7",
+    "Ban": "#7A1F1F",
+}
+
+
+def transparency_actions(actions: pl.DataFrame, by: str) -> alt.Chart:
+    """Decisions per month stacked by action (`by="action"`) or by policy (`by="policy"`)."""
+    color, title = ("action_words", "Action") if by == "action" else ("policy_label", "Policy")
+    scale = alt.Scale(domain=list(ACTION_COLORS), range=list(ACTION_COLORS.values())) if by == "action" else alt.Scale()
+    return (
+        alt.Chart(actions)
+        .mark_bar()
+        .encode(
+            x=MONTH,
+            y=alt.Y("sum(decisions):Q", title="Decisions", axis=count_axis("Decisions", **Y_LABELS)),
+            color=alt.Color(f"{color}:N", title=title, scale=scale),
+            tooltip=[
+                MONTH_TIP,
+                alt.Tooltip(f"{color}:N", title=title),
+                alt.Tooltip("sum(decisions):Q", title="Decisions", format=","),
+                alt.Tooltip("sum(overturned):Q", title="Overturned on appeal", format=","),
+            ],
+        )
+    )
+
+
+def transparency_automatic(monthly: pl.DataFrame) -> alt.Chart:
+    return (
+        alt.Chart(monthly, title="Detected automatically")
+        .mark_line(point=True)
+        .encode(
+            x=MONTH,
+            y=alt.Y("automatic_share:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            tooltip=[
+                MONTH_TIP,
+                alt.Tooltip("automatic_share:Q", title="Detected automatically", format=".1%"),
+                alt.Tooltip("automatic:Q", title="Cases the risk score opened", format=","),
+                alt.Tooltip("decisions:Q", title="Decisions", format=","),
+            ],
+        )
+    )
+
+
+def transparency_speed(monthly: pl.DataFrame) -> alt.Chart:
+    return (
+        alt.Chart(monthly, title="Median hours to decision")
+        .mark_bar(color=colors.MEASURE_COLOR)
+        .encode(
+            x=MONTH,
+            y=alt.Y("median_hours:Q", title=None, scale=from_zero()),
+            tooltip=[MONTH_TIP, alt.Tooltip("median_hours:Q", title="Median hours", format=",.1f")],
+        )
+    )
+
+
+def transparency_appeals(monthly: pl.DataFrame) -> alt.Chart:
+    return (
+        alt.Chart(monthly, title="Appeals")
+        .transform_fold(["appeals_received", "overturned"], as_=["measure", "appeals"])
+        .mark_bar()
+        .encode(
+            x=MONTH,
+            xOffset="measure:N",
+            y=alt.Y("appeals:Q", title=None, axis=count_axis(None)),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                scale=alt.Scale(domain=["appeals_received", "overturned"], range=["#4C72B0", colors.ALERT_COLOR]),
+                legend=alt.Legend(orient="bottom", labelExpr="datum.value == 'overturned' ? 'Overturned' : 'Received'"),
+            ),
+            tooltip=[MONTH_TIP, alt.Tooltip("measure:N", title="Appeals"), alt.Tooltip("appeals:Q", title="Count")],
+        )
+    )

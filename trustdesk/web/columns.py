@@ -365,3 +365,26 @@ SERVICE_CASES = {
     "appeal_queue": None,
     "overdue_kind": None,
 }
+
+
+# --------------------------------------------------------------------------- transparency report
+
+TRANSPARENCY_ACTIONS = {
+    "month": cc.DateColumn("Month", format="MMM YYYY"),
+    "policy_label": text_col("Policy"),
+    "action_words": text_col("Action"),
+    "decisions": int_col("Decisions"),
+    "overturned": int_col("Overturned on appeal"),
+}
+
+TRANSPARENCY_MONTHLY = {
+    "month": cc.DateColumn("Month", format="MMM YYYY"),
+    "decisions": int_col("Decisions"),
+    "actioned": int_col("Took an action"),
+    "automatic": int_col("Detected automatically"),
+    "automatic_share": cc.NumberColumn("Share detected automatically", format="percent"),
+    "median_hours": dec_col("Median hours to decision", digits=1),
+    "appeals_received": int_col("Appeals received"),
+    "appeals_decided": int_col("Appeals decided"),
+    "overturned": int_col("Overturned"),
+}

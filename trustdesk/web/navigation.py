@@ -37,7 +37,7 @@ PAGES = (
         "Moderation", "pages/moderation/moderator_metrics.py", "Moderator metrics", ":material/monitoring:", "moderator"
     ),
     PageSpec(
-        "Moderation", "pages/moderation/transparency.py", "Transparency report", ":material/balance:", "moderator"
+        "Moderation", "pages/moderation/transparency.py", "Transparency report", ":material/balance:", "analyst"
     ),
     PageSpec("Data", "pages/data/upload.py", "Upload", ":material/upload_file:", "moderator"),
     PageSpec("Data", "pages/data/quarantine.py", "Quarantine", ":material/warning:", "moderator"),

@@ -38,7 +38,7 @@ from trustdesk.accounts import auth
 from trustdesk.data import uploads
 from trustdesk.moderation import outbox
 from trustdesk.site import app_file
-from trustdesk.web import uploadgate
+from trustdesk.web import exports, uploadgate
 from trustdesk.web.session import data_root
 
 log = logging.getLogger("trustdesk.web")
@@ -278,7 +278,7 @@ def create_app() -> st.App:
     _log_to_stderr()
     return st.App(
         app_file(),
-        routes=[Route("/api/session", session_endpoint, methods=["POST", "DELETE"])],
+        routes=[Route("/api/session", session_endpoint, methods=["POST", "DELETE"]), exports.ROUTE],
         middleware=[Middleware(SecurityHeaders), Middleware(UploadGate)],
         on_script_error=report_error,
         lifespan=lifespan,
