@@ -36,9 +36,7 @@ PAGES = (
     PageSpec(
         "Moderation", "pages/moderation/moderator_metrics.py", "Moderator metrics", ":material/monitoring:", "moderator"
     ),
-    PageSpec(
-        "Moderation", "pages/moderation/transparency.py", "Transparency report", ":material/balance:", "analyst"
-    ),
+    PageSpec("Moderation", "pages/moderation/transparency.py", "Transparency report", ":material/balance:", "analyst"),
     PageSpec("Data", "pages/data/upload.py", "Upload", ":material/upload_file:", "moderator"),
     PageSpec("Data", "pages/data/quarantine.py", "Quarantine", ":material/warning:", "moderator"),
     PageSpec("Data", "pages/data/load_history.py", "Load history", ":material/list_alt:", "analyst"),
