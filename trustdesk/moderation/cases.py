@@ -18,7 +18,7 @@ import polars as pl
 
 from trustdesk import appdb
 from trustdesk.accounts.auth import ROLES, PermissionDenied, Principal, require, utcnow
-from trustdesk.moderation import outbox, policies
+from trustdesk.moderation import audit, outbox, policies
 from trustdesk.moderation.errors import Conflict, ModerationError
 
 ACTIONS = ("dismiss", "warn", "restrict", "pause_templates", "suspend", "ban")
@@ -74,15 +74,6 @@ CREATE TABLE IF NOT EXISTS notes (
     at TEXT NOT NULL,
     text TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS moderation_audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    case_id INTEGER,
-    business_id TEXT,
-    event TEXT NOT NULL,
-    detail TEXT
-);
 -- Queues a case can sit in, and who may read and work them: a person whose role is listed in
 -- `roles`, or whose name is listed in `people` (comma-separated); admins always.
 CREATE TABLE IF NOT EXISTS queues (
@@ -110,7 +101,6 @@ CREATE TABLE IF NOT EXISTS moderator_prefs (
     next_after_decision INTEGER NOT NULL DEFAULT 1
 );
 """,
-    append_only=("moderation_audit",),
     # Added in issue 14 (escalation, holds, service times, strikes, appeals shown where decided).
     columns=(
         ("cases", "queue", "TEXT NOT NULL DEFAULT 'general'"),
@@ -143,10 +133,7 @@ def _now(clock=utcnow) -> str:
 
 def _audit(con, actor: str, event: str, case_id=None, business_id=None, detail="", clock=utcnow):
     """One line of the moderation audit log; `actor` is a person's name or SYSTEM."""
-    con.execute(
-        "INSERT INTO moderation_audit (at, actor, case_id, business_id, event, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        (_now(clock), actor, case_id, business_id, event, detail),
-    )
+    audit.record(con, _now(clock), actor, event, case_id, business_id, detail)
 
 
 def _names(text: str) -> list[str]:

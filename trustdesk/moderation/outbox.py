@@ -63,6 +63,7 @@ import polars as pl
 from etl.settings import Settings
 from trustdesk import appdb
 from trustdesk.accounts.auth import Clock, Principal, audit, require, utcnow
+from trustdesk.moderation import audit as moderation_audit
 from trustdesk.moderation.errors import ModerationError
 
 log = logging.getLogger("trustdesk.outbox")
@@ -687,16 +688,14 @@ def _retry(root: Path, who: Principal, ids: list[int] | None, clock: Clock) -> l
                     (_stamp(now), r["id"]),
                 )
                 business, case = _subject(r["payload"])
-                con.execute(
-                    "INSERT INTO moderation_audit (at, actor, case_id, business_id, event, detail) "
-                    "VALUES (?, ?, ?, ?, 'delivery retried', ?)",
-                    (
-                        now.isoformat(timespec="seconds"),
-                        who.name,
-                        case,
-                        business,
-                        f"{r['key']} after {r['attempts']} attempts; last error: {r['last_error'] or '-'}"[:500],
-                    ),
+                moderation_audit.record(
+                    con,
+                    now.isoformat(timespec="seconds"),
+                    who.name,
+                    "delivery retried",
+                    case,
+                    business,
+                    f"{r['key']} after {r['attempts']} attempts; last error: {r['last_error'] or '-'}"[:500],
                 )
     finally:
         con.close()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from trustdesk import appdb
 from trustdesk.accounts.auth import Principal, require, utcnow
+from trustdesk.moderation import audit
 from trustdesk.moderation.errors import ModerationError
 
 CODE = re.compile(r"[a-z0-9_]{1,40}")
@@ -87,19 +88,7 @@ INSERT OR IGNORE INTO policies (code, title, description, dsa_category, dsa_grou
      'A breach of the terms of service that none of the other policies covers. Name the term that was '
      || 'broken in the rationale; if the same kind of case keeps coming back, ask an admin for a policy of its own.',
      'STATEMENT_CATEGORY_OTHER_VIOLATION_TC', 'incompatible', 3);
--- The moderation audit log, as trustdesk/moderation/cases.py declares it: a policy change is
--- audited there even when nothing else of the moderation store has been opened yet.
-CREATE TABLE IF NOT EXISTS moderation_audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    case_id INTEGER,
-    business_id TEXT,
-    event TEXT NOT NULL,
-    detail TEXT
-);
-""",
-    append_only=("moderation_audit",),
+"""
 )
 
 
@@ -232,10 +221,7 @@ def save(
                     (title, description, dsa_category, dsa_ground, legal_ground, int(active), now, who.name, code),
                 )
             new = Policy(code, title, description, dsa_category, dsa_ground, legal_ground, active)
-            con.execute(
-                "INSERT INTO moderation_audit (at, actor, event, detail) VALUES (?, ?, 'policy saved', ?)",
-                (now, who.name, _changes(old, new)),
-            )
+            audit.record(con, now, who.name, "policy saved", detail=_changes(old, new))
     finally:
         con.close()
 

@@ -31,7 +31,7 @@ import polars as pl
 
 from trustdesk import appdb
 from trustdesk.accounts.auth import Principal, require, utcnow
-from trustdesk.moderation import cases
+from trustdesk.moderation import audit, cases
 from trustdesk.moderation.errors import ModerationError
 
 EXPORTING = "export the moderation decisions"
@@ -361,9 +361,8 @@ def export(
     con = appdb.connect(root)
     try:
         with appdb.transaction(con):
-            con.execute(
-                "INSERT INTO moderation_audit (at, actor, event, detail) VALUES (?, ?, 'decisions exported', ?)",
-                (clock().isoformat(timespec="seconds"), who.name, f"{fmt}, {span}"),
+            audit.record(
+                con, clock().isoformat(timespec="seconds"), who.name, "decisions exported", detail=f"{fmt}, {span}"
             )
     finally:
         con.close()
