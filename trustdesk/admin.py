@@ -146,6 +146,10 @@ def save_settings(root: Path, viewer: auth.Principal, values: dict) -> Settings:
         raise ValueError("the webhook fold interval is a number of seconds, 0 or more")
     if new.quality_min_reached < 1 or new.upload_max_mb < 1 or new.load_max_mb < 1:
         raise ValueError("counts and sizes must be at least 1")
+    if min(new.claim_target_hours, new.decision_target_hours, new.appeal_target_hours) <= 0:
+        raise ValueError("the service targets must be more than 0 hours")
+    if new.strike_days < 1 or new.outbox_max_attempts < 1 or new.outbox_backoff_seconds <= 0:
+        raise ValueError("strike days and delivery attempts must be at least 1, the retry wait more than 0")
     new.duckdb_memory_limit = memory_limit(new.duckdb_memory_limit)
     new.save(root)
     _record(root, viewer, "settings changed", ", ".join(f"{k}={v}" for k, v in values.items()))

@@ -22,6 +22,18 @@ def whole(name: str, label: str, smallest: int, largest: int) -> None:
     chosen[name] = int(st.number_input(label, smallest, largest, current[name], help=doc.get(name)))
 
 
+def score(name: str, label: str) -> None:
+    chosen[name] = float(
+        st.number_input(label, 0.0, 100.0, float(current[name]), step=1.0, format="%.1f", help=doc.get(name))
+    )
+
+
+def hours(name: str, label: str) -> None:
+    chosen[name] = float(
+        st.number_input(label, 0.1, 24.0 * 365, float(current[name]), step=1.0, format="%.1f", help=doc.get(name))
+    )
+
+
 def rate(name: str, label: str) -> None:
     # Rates show in percent everywhere else ("2.0%"); stored as fractions.
     shown = st.number_input(
@@ -40,18 +52,37 @@ with st.form("settings"):
     st.subheader("Review queue")
     whole("risk_window_days", "Trailing days each day is judged on", 1, 90)
     whole("risk_lookback_days", "Days a flag keeps a business in the queue", 1, 3650)
-    chosen["risk_flag_score"] = float(
+    score("risk_flag_score", "Risk score from which a business is flagged")
+    whole("claim_minutes", "Minutes a claim lasts without activity", 1, 24 * 60)
+    score("escalate_risk_score", "Risk score from which a case goes straight to the senior queue")
+    st.subheader("Service targets and strikes")
+    hours("claim_target_hours", "Hours to the first claim")
+    hours("decision_target_hours", "Hours to the decision")
+    hours("appeal_target_hours", "Hours to decide an appeal")
+    whole("strike_days", "Days a decision counts as a strike", 1, 3650)
+    st.subheader("Decisions to the platform")
+    st.text_input(
+        "Endpoint (set with its secret on the Deliveries page)",
+        current["outbox_url"] or "none",
+        disabled=True,
+        help=doc.get("outbox_url"),
+    )
+    chosen["outbox_ca_file"] = st.text_input(
+        "Certificate authorities to trust for the endpoint (a PEM file; empty: the system's)",
+        current["outbox_ca_file"],
+        help=doc.get("outbox_ca_file"),
+    ).strip()
+    whole("outbox_max_attempts", "Attempts before a delivery is listed as failed", 1, 100)
+    chosen["outbox_backoff_seconds"] = float(
         st.number_input(
-            "Risk score from which a business is flagged",
-            0.0,
-            100.0,
-            float(current["risk_flag_score"]),
+            "Seconds before the first retry (each further retry waits twice as long)",
+            0.5,
+            3600.0,
+            float(current["outbox_backoff_seconds"]),
             step=1.0,
-            format="%.1f",
-            help=doc.get("risk_flag_score"),
+            help=doc.get("outbox_backoff_seconds"),
         )
     )
-    whole("claim_minutes", "Minutes a claim lasts without activity", 1, 24 * 60)
     st.subheader("Loads")
     whole("upload_max_mb", "Largest upload (MiB)", 1, 100_000)
     whole("load_max_mb", "Largest file the loader accepts (MiB)", 1, 1_000_000)

@@ -145,3 +145,16 @@ def test_the_rate_card_is_a_table_with_filters(root, monkeypatch):
     (card,) = [d for d in at.dataframe if "price_usd" in d.value.columns]
     assert set(card.value["category"]) == {"marketing"}
     assert list(card.value["effective_from"]) == sorted(card.value["effective_from"])
+
+
+def test_moderation_settings_are_saved_and_checked(root, monkeypatch):
+    at = page("settings", root, monkeypatch)
+    (target,) = [w for w in at.number_input if w.label == "Hours to the decision"]
+    target.set_value(12.0)
+    (score,) = [w for w in at.number_input if w.label.startswith("Risk score from which a case goes")]
+    score.set_value(88.0)
+    at.button[0].click().run()
+    saved = Settings.load(root)
+    assert (saved.decision_target_hours, saved.escalate_risk_score) == (12.0, 88.0)
+    with pytest.raises(ValueError, match="service targets must be more than 0 hours"):
+        admin.save_settings(root, Principal("boss", "admin"), {"claim_target_hours": 0.0})
