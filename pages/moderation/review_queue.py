@@ -37,6 +37,8 @@ def apply_saved() -> None:
 view = review.QueueFilter(**{name: state.get(key) for name, key in VIEW_KEYS.items()})
 shown = views.review_queue(wh, who, cache.cached, view)
 q = shown.queue
+# After a decision on the business page, the next case comes from this view too.
+state[casework.VIEW_CASES] = q.case_ids() if view.as_dict() else None
 st.caption(
     f"Businesses flagged on any day of the {q.lookback:,} days up to {q.as_of:%d %b %Y} (the last day in the "
     f"data), highest risk first. A business is flagged when its risk score (0–100, from report, block, "
@@ -126,7 +128,9 @@ if st.button(
         st.rerun()
     open_business(case["business_id"])
 
-if q.empty:
+if q.empty and view.as_dict():
+    st.info(f"No flagged business matches this view ({view.words()}): clear a filter to see more.")
+elif q.empty:
     st.info(
         f"The queue is empty: no business was flagged in the last {q.lookback:,} days up to {q.as_of:%d %b %Y} "
         "(or every flagged business has been decided since). New data loaded with `trustdesk load` is judged "

@@ -340,9 +340,9 @@ def test_a_stale_decision_form_is_told_who_decided_first(root, monkeypatch, expe
     later = lambda: datetime.now(UTC) + timedelta(minutes=31)  # noqa: E731
     with Store(root, later) as store:
         store.decide(MONA, case_id, "warn", "spam", "templates nobody asked for", date(2026, 9, 30))
-    at.selectbox(key="decision_action").set_value("ban")
-    at.selectbox(key="decision_policy").set_value("scam")
-    at.text_area(key="decision_rationale").input("fake prizes")
+    at.selectbox(key=f"case{case_id}_action").set_value("ban")
+    at.selectbox(key=f"case{case_id}_policy").set_value("scam")
+    at.text_area(key=f"case{case_id}_rationale").input("fake prizes")
     click(at, "decide")
     assert at.warning[0].value == f"Case {case_id} was already decided by mona."
     with Store(root) as store:
@@ -366,17 +366,19 @@ def test_business_page_decision_lands_in_the_store_and_the_audit_log(root, monke
     assert top["name"] in [t.value for t in at.text]
     assert f"Reasons: {top['reasons']}" in [t.value for t in at.text]
     click(at, "claim_case")
-    # the form proposes the ladder's next step: a first strike is a warning
-    assert at.selectbox(key="decision_action").value == "warn"
+    key = f"case{case_of(root, top['business_id'])['id']}"
+    # the form proposes the ladder's next step (a first strike is a warning) and the likely policy
+    assert at.selectbox(key=f"{key}_action").value == "warn"
+    assert at.selectbox(key=f"{key}_policy").value == top["suggested_policy"]
     assert any("0 live strikes; the ladder proposes **Warn**" in m.value for m in at.markdown)
-    at.selectbox(key="decision_action").set_value("suspend")
-    at.selectbox(key="decision_policy").set_value("spam")
+    at.selectbox(key=f"{key}_action").set_value("suspend")
+    at.selectbox(key=f"{key}_policy").set_value("spam")
     click(at, "decide")
     assert at.warning[0].value == "A 'suspend' decision needs a written rationale."
-    at.text_area(key="decision_rationale").input("bulk spam to users who never opted in")
+    at.text_area(key=f"{key}_rationale").input("bulk spam to users who never opted in")
     click(at, "decide")
     assert at.warning[0].value.startswith("The ladder's next step for this business is Warn")
-    at.text_input(key="decision_override").input("a whole campaign, not a slip")
+    at.text_input(key=f"{key}_override").input("a whole campaign, not a slip")
     click(at, "decide")
     case = case_of(root, top["business_id"])
     # after the decision the next case is claimed and opened (the default; a toggle turns it off)
@@ -386,6 +388,9 @@ def test_business_page_decision_lands_in_the_store_and_the_audit_log(root, monke
         f"Case {case['id']}: Suspend recorded. Next: case {nxt['id']} ({second['business_id']}), claimed for you."
     )
     assert nxt["claimed_by"] == "mona" and at.selectbox(key="business_pick").value == second["business_id"]
+    # ... and its form starts empty of the previous case's answers
+    assert not at.text_area(key=f"case{nxt['id']}_rationale").value
+    assert not at.text_input(key=f"case{nxt['id']}_override").value
     assert case["status"] == "decided" and case["decided_as_of"] == "2026-09-30"
     with Store(root) as store:
         (decision,) = store.history(top["business_id"])
@@ -454,11 +459,15 @@ def test_appeal_is_decided_by_another_moderator(root, monkeypatch, expected):
     at.text_area(key="appeal_text").input("We only message our customers.")
     click(at, "record_appeal")
     assert case_of(root, top["business_id"])["status"] == "appealed"
-    at.radio(key="appeal_verdict").set_value("Overturn the decision")
-    at.text_area(key="appeal_rationale").input("I decided it myself")
-    click(at, "decide_appeal")
-    assert "another moderator" in at.warning[0].value
+    # mona took the first decision: she is not offered the appeal, and the store refuses her anyway
+    assert "appeal_verdict" not in [r.key for r in at.radio]
+    assert any("another moderator decides this appeal" in c.value for c in at.caption)
+    with pytest.raises(review.ModerationError, match="another moderator"):
+        review.decide_appeal(root, MONA, case_id, True, "I decided it myself")
     other = page("pages/moderation/business.py", root, monkeypatch, OMAR, top["business_id"])
+    # where the appeal is decided: the business's words and the first decision's rationale
+    shown_text = texts(other)
+    assert "We only message our customers." in shown_text and "fake prizes" in shown_text
     other.radio(key="appeal_verdict").set_value("Overturn the decision")
     other.text_area(key="appeal_rationale").input("the reports were a coordinated campaign")
     click(other, "decide_appeal")

@@ -51,7 +51,7 @@ def case_of(store: Store, business_id: str) -> dict:
 
 
 def events(store: Store, case_id: int) -> list[tuple[str, str]]:
-    log = store.audit_log(MONA).filter(pl.col("case_id") == case_id).sort("id")
+    log = store.audit_log(BOSS).filter(pl.col("case_id") == case_id).sort("id")
     return list(zip(log["actor"], log["event"], strict=True))
 
 
@@ -96,7 +96,7 @@ def test_auto_escalation_by_risk_and_by_platform_violation(root):
         assert queues == {"hot": "senior", "mild": "general", "reported": "senior"}
         hot = case_of(store, "hot")
         assert events(store, hot["id"]) == [(SYSTEM, "case opened"), (SYSTEM, "case escalated")]
-        detail = store.audit_log(MONA, event="case escalated")["detail"].to_list()
+        detail = store.audit_log(BOSS, event="case escalated")["detail"].to_list()
         assert any("85.0 is at or above 80.0" in d for d in detail)
         assert any("account_violation" in d for d in detail)
         # A case already open that crosses the threshold later goes up too, once.
@@ -331,3 +331,73 @@ def test_a_decision_rolled_back_leaves_no_outbox_row(store):
         store.decide(MONA, b1, "warn", "spam", "cold marketing", AS_OF)
     assert store.history("b1") == [] and store.case(b1)["status"] == "claimed"
     assert outbox_rows(store) == []
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_a_held_case_cannot_be_claimed_or_reassigned_and_a_snoozed_one_wakes_when_claimed(store):
+    b1, b2 = case_of(store, "b1")["id"], case_of(store, "b2")["id"]
+    store.hold(MONA, b1, "waiting for documents")
+    for refused in (lambda: store.claim(MO, b1), lambda: store.reassign(BOSS, b1, "mo")):
+        with pytest.raises(Conflict, match="on hold .waiting for documents.; resume it first"):
+            refused()
+    store.snooze(MONA, b2, store.clock.now + timedelta(days=2))
+    assert store.claim(MO, b2)["snoozed_until"] is None
+
+
+def test_only_the_holder_or_an_admin_routes_a_claimed_case(store):
+    b1 = case_of(store, "b1")["id"]
+    store.claim(MO, b1)
+    for refused in (
+        lambda: store.escalate(MONA, b1, "mine now"),
+        lambda: store.hold(MONA, b1, "mine now"),
+        lambda: store.snooze(MONA, b1, store.clock.now + timedelta(days=1)),
+    ):
+        with pytest.raises(Conflict, match="being worked on by mo; it is theirs to route"):
+            refused()
+    assert store.case(b1)["claimed_by"] == "mo"
+    store.hold(BOSS, b1, "an admin may")
+    assert store.case(b1)["held_by"] == "boss"
+
+
+def test_bulk_decisions_respect_the_claim_setting(root, store):
+    (root / "settings.json").write_text(json.dumps({"claim_minutes": 120}))
+    b1 = case_of(store, "b1")["id"]
+    store.claim(MO, b1)
+    store.clock.advance(minutes=45)
+    outcome = store.decide_many(MONA, [b1], "warn", "spam", "cold", AS_OF, claim_minutes=120)
+    assert outcome == {b1: f"case {b1} is being worked on by mo"}
+    with pytest.raises(PermissionDenied):
+        store.decide_many(ANA, [b1], "warn", "spam", "cold", AS_OF)
+
+
+def test_a_case_moved_back_by_hand_is_not_escalated_again_and_escalation_drops_a_hold(root):
+    with Store(root, Clock()) as store:
+        store.sync(MONA, flagged(("hot", 85.0)), AS_OF, escalate_score=80.0)
+        hot = case_of(store, "hot")["id"]
+        store.escalate(BOSS, hot, "ordinary spam, not senior material", "general")
+        store.sync(MONA, flagged(("hot", 86.0)), AS_OF, escalate_score=80.0)
+        assert store.case(hot)["queue"] == "general"
+        store.hold(MONA, hot, "waiting")
+        store.escalate(BOSS, hot, "now it is", "senior")
+        case = store.case(hot)
+        assert (case["queue"], case["held_at"], case["hold_reason"]) == ("senior", None, None)
+
+
+def test_the_audit_log_shows_a_case_only_to_those_who_work_its_queue(root):
+    with Store(root, Clock()) as store:
+        store.sync(MONA, flagged(("hot", 85.0), ("mild", 45.0)), AS_OF, escalate_score=80.0)
+        assert set(store.audit_log(MONA)["business_id"]) == {"mild"}
+        assert set(store.audit_log(BOSS)["business_id"]) == {"hot", "mild"}
+
+
+def test_next_case_offers_an_appeal_to_anyone_but_the_first_decider(store):
+    b3 = case_of(store, "b3")["id"]
+    store.claim(MONA, b3)
+    store.decide(MONA, b3, "warn", "spam", "cold", AS_OF)
+    store.appeal(MONA, b3, "we had consent")
+    for business in ("b1", "b2"):  # mona's other work, so only the appeal is left
+        store.claim(MONA, case_of(store, business)["id"])
+    assert store.next_case(MONA)["id"] != b3
+    assert store.next_case(Principal("max", "moderator"))["id"] == b3

@@ -253,6 +253,8 @@ class Store:
         return {b: date.fromisoformat(d) for b, d in rows}
 
     def history(self, business_id: str) -> list[dict]:
+        """Every decision on the business, any queue: the store's own record, for callers that
+        checked the person first (review.case_file keeps only the queues they may read)."""
         rows = self.con.execute(
             "SELECT d.*, c.opened_at, c.flagged_on, c.appeal_text, c.appealed_at FROM decisions d "
             "JOIN cases c ON c.id = d.case_id WHERE d.business_id = ? ORDER BY d.id",
@@ -316,9 +318,16 @@ class Store:
     def audit_log(
         self, viewer: Principal, actor: str | None = None, event: str | None = None, business_id: str | None = None
     ) -> pl.DataFrame:
-        require(viewer, "moderator", "read the moderation audit log")
-        sql = "SELECT id, at, actor, case_id, business_id, event, detail FROM moderation_audit WHERE 1 = 1"
-        args: list = []
+        viewer = require(viewer, "moderator", "read the moderation audit log")
+        readable = self.readable_queues(viewer)
+        # Lines about a case show only to those who may read its queue; the rest (policies,
+        # queues, deliveries, exports) to every moderator.
+        sql = (
+            "SELECT id, at, actor, case_id, business_id, event, detail FROM moderation_audit WHERE (case_id IS NULL "
+            "OR case_id NOT IN (SELECT id FROM cases WHERE "
+            + (f"queue NOT IN ({', '.join('?' for _ in readable)})))" if readable else "1 = 1))")
+        )
+        args: list = list(readable)
         for col, val in (("actor", actor), ("event", event), ("business_id", business_id)):
             if val:
                 sql += f" AND {col} = ?"
@@ -396,15 +405,21 @@ class Store:
                     )
                     opened += 1
                 why = _escalation(row, escalate_score)
-                if why and case["status"] in ("open", "claimed") and case["queue"] == GENERAL:
+                if (
+                    why
+                    and case["status"] in ("open", "claimed")
+                    and case["queue"] == GENERAL
+                    and not case["escalated_at"]
+                ):
                     self._move(SYSTEM, case["id"], business_id, SENIOR, f"automatically: {why}")
         return opened
 
     def _move(self, actor: str, case_id: int, business_id: str, queue: str, why: str) -> None:
         """Escalate inside the caller's transaction: to `queue`, unclaimed, logged."""
         self.con.execute(
-            "UPDATE cases SET queue = ?, escalated_at = ?, claimed_by = NULL, claimed_at = NULL, "
-            "status = CASE status WHEN 'claimed' THEN 'open' ELSE status END WHERE id = ?",
+            "UPDATE cases SET queue = ?, escalated_at = ?, claimed_by = NULL, claimed_at = NULL, held_by = NULL, "
+            "held_at = NULL, hold_reason = NULL, status = CASE status WHEN 'claimed' THEN 'open' ELSE status END "
+            "WHERE id = ?",
             (queue, _now(self.clock), case_id),
         )
         _audit(self.con, actor, "case escalated", case_id, business_id, f"to {queue} {why}", self.clock)
@@ -426,10 +441,12 @@ class Store:
                 raise Conflict(f"case {case_id} is already {case['status']}")
             if self._held_by_other(who, case, claim_minutes):
                 raise Conflict(f"case {case_id} is being worked on by {case['claimed_by']}")
+            _not_on_hold(case)
             renewing = case["claimed_by"] == who.name and not self._claim_expired(case, claim_minutes)
             status = "appealed" if case["status"] == "appealed" else "claimed"
+            # Claiming a snoozed case on purpose wakes it up.
             self.con.execute(
-                "UPDATE cases SET status = ?, claimed_by = ?, claimed_at = ?, "
+                "UPDATE cases SET status = ?, claimed_by = ?, claimed_at = ?, snoozed_until = NULL, "
                 "first_claimed_at = coalesce(first_claimed_at, ?) WHERE id = ?",
                 (status, who.name, _now(self.clock), _now(self.clock), case_id),
             )
@@ -442,12 +459,20 @@ class Store:
         on, not snoozed nor on hold; `only` limits it to those cases (a filtered view of the queue)."""
         who = require(who, "moderator", "claim cases")
         now = self.clock()
+        mine = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT case_id FROM decisions WHERE kind = 'decision' AND decided_by = ?", (who.name,)
+            )
+        }
         candidates = sorted(
-            self.cases(("open", "claimed"), who=who), key=lambda c: (-(c["risk_score"] or 0), c["opened_at"], c["id"])
+            self.cases(ACTIVE, who=who), key=lambda c: (-(c["risk_score"] or 0), c["opened_at"], c["id"])
         )
         for case in candidates:
             if only is not None and case["id"] not in only:
                 continue
+            if case["status"] == "appealed" and case["id"] in mine:
+                continue  # an appeal is decided by another moderator than the first decision's
             if case["snoozed_until"] and datetime.fromisoformat(case["snoozed_until"]) > now:
                 continue
             if case["held_at"] or self._held_by_other(who, case, claim_minutes):
@@ -471,10 +496,14 @@ class Store:
             )
             _audit(self.con, who.name, "case released", case_id, case["business_id"], "", self.clock)
 
-    def _active(self, who: Principal, case_id: int) -> dict:
+    def _active(self, who: Principal, case_id: int, claim_minutes: int = 30) -> dict:
+        """An active case `who` may route (snooze, hold, resume, escalate): in their queues, and
+        not someone else's claim, unless they are an admin."""
         case = self.case(case_id, who)
         if case["status"] not in ACTIVE:
             raise Conflict(f"case {case_id} is already {case['status']}")
+        if who.role != "admin" and self._held_by_other(who, case, claim_minutes):
+            raise Conflict(f"case {case_id} is being worked on by {case['claimed_by']}; it is theirs to route")
         return case
 
     def snooze(self, who: Principal, case_id: int, until: datetime) -> None:
@@ -542,10 +571,13 @@ class Store:
         """Give a case to a named moderator who may work its queue; its holder or an admin may."""
         who = require(who, "moderator", "reassign cases")
         with appdb.transaction(self.con):
-            case = self._active(who, case_id)
+            case = self.case(case_id, who)
+            if case["status"] not in ACTIVE:
+                raise Conflict(f"case {case_id} is already {case['status']}")
             holder = None if self._claim_expired(case, claim_minutes) else case["claimed_by"]
             if who.role != "admin" and holder not in (None, who.name):
                 raise PermissionDenied(f"case {case_id} is {holder}'s: only they or an admin may reassign it")
+            _not_on_hold(case)
             if to not in self.workers(case["queue"]):
                 raise ModerationError(f"{to} is not a moderator who may work the {case['queue']} queue")
             if to == holder:
@@ -673,9 +705,11 @@ class Store:
         as_of: date,
         override_reason: str = "",
         strike_days: int = 90,
+        claim_minutes: int = 30,
     ) -> dict[int, str]:
         """Bulk decision: each case gets its own decision, audit line and outbox message; each
         refusal is reported for its case."""
+        who = require(who, "moderator", "take decisions")
         _check_decision(action, rationale)
         if action != "dismiss":
             policies.check(self.con, policy or "")  # refused once for all the cases
@@ -689,6 +723,7 @@ class Store:
                     policy,
                     rationale,
                     as_of,
+                    claim_minutes,
                     override_reason=override_reason,
                     strike_days=strike_days,
                 )
@@ -775,6 +810,11 @@ def next_step(strikes: list[dict]) -> str:
     per strike, and never below one step past the most severe action already live."""
     severest = max((LADDER.index(s["action"]) for s in strikes if s["action"] in LADDER), default=-1)
     return LADDER[min(max(len(strikes), severest + 1), len(LADDER) - 1)]
+
+
+def _not_on_hold(case: dict) -> None:
+    if case["held_at"]:
+        raise Conflict(f"case {case['id']} is on hold ({case['hold_reason']}); resume it first")
 
 
 def _escalation(row: dict, escalate_score: float | None) -> str | None:

@@ -248,7 +248,9 @@ def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -
     with Store(wh.root) as store:
         settled = tuple(sorted(store.decided_as_of().items()))
         active = store.cases(ACTIVE, who=who)
-    table = flagged(wh, settled, settings).table
+        hidden = {c["business_id"] for c in store.cases(ACTIVE)} - {c["business_id"] for c in active}
+    # Flagged businesses whose case is in a queue the person may not work are not theirs to open.
+    table = flagged(wh, settled, settings).table.filter(~pl.col("business_id").is_in(sorted(hidden)))
     schema = {
         "business_id": pl.String,
         "name": pl.String,
@@ -375,7 +377,8 @@ def case_file(root: Path, who: Principal, business_id: str, clock=utcnow) -> Cas
         claim_minutes=Settings.load(root).claim_minutes,
         now=clock(),
         hidden=len(every) - len(cases),
-        strikes=strikes,
+        # The ladder counts every strike; the person sees those of the cases they may read.
+        strikes=[x for x in strikes if x["case_id"] in shown],
         proposed=next_step(strikes),
         workers=workers,
         queues=queues,
@@ -510,7 +513,15 @@ def decide_many(
     settings = Settings.load(root)
     with Store(root) as store:
         return store.decide_many(
-            who, list(case_ids), action, policy, rationale or "", as_of, override_reason or "", settings.strike_days
+            who,
+            list(case_ids),
+            action,
+            policy,
+            rationale or "",
+            as_of,
+            override_reason or "",
+            settings.strike_days,
+            settings.claim_minutes,
         )
 
 
@@ -533,21 +544,25 @@ def decide_appeal(root: Path, who: Principal, case_id: int, overturn: bool, rati
 
 
 def next_after_decision(root: Path, who: Principal) -> bool:
+    require(who, "moderator", "read case preferences")
     with Store(root) as store:
         return store.next_after_decision(who)
 
 
 def set_next_after_decision(root: Path, who: Principal, on: bool) -> None:
+    require(who, "moderator", "change case preferences")
     with Store(root) as store:
         store.set_next_after_decision(who, on)
 
 
 def saved_views(root: Path, who: Principal) -> dict[str, QueueFilter]:
+    require(who, "moderator", "read saved queue views")
     with Store(root) as store:
         return {name: QueueFilter.of(f) for name, f in store.saved_views(who).items()}
 
 
 def save_view(root: Path, who: Principal, name: str, view: QueueFilter) -> None:
+    require(who, "moderator", "save queue views")
     if not view.as_dict():
         raise ModerationError("choose at least one filter to save as a view")
     with Store(root) as store:
@@ -555,6 +570,7 @@ def save_view(root: Path, who: Principal, name: str, view: QueueFilter) -> None:
 
 
 def delete_view(root: Path, who: Principal, name: str) -> None:
+    require(who, "moderator", "delete queue views")
     with Store(root) as store:
         store.delete_view(who, name)
 
@@ -569,6 +585,7 @@ def queues(root: Path, who: Principal) -> list[dict]:
 def save_queue(
     root: Path, who: Principal, name: str, title: str, description: str, roles: list[str], people: list[str]
 ) -> None:
+    require(who, "admin", "change the queues")
     with Store(root) as store:
         store.save_queue(who, name, title, description, roles, people)
 

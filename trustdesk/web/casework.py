@@ -48,7 +48,9 @@ def case_label(case_id: int, row: dict) -> str:
     return f"case {case_id} · {row['business_id']} · {row.get('name') or ''} ({row['status']}{holder})"
 
 
-def decision_fields(prefix: str, root: Path, rationale_help: str | None = None, proposed: str | None = None) -> None:
+def decision_fields(
+    prefix: str, root: Path, rationale_help: str | None = None, proposed: str | None = None, likely: str | None = None
+) -> None:
     """A decision form's decision, policy, rationale and reason for leaving the ladder, under
     `{prefix}_action`, `_policy`, `_rationale` and `_override`. Policies show their titles, and what
     each covers is one click away."""
@@ -62,10 +64,11 @@ def decision_fields(prefix: str, root: Path, rationale_help: str | None = None, 
         key=f"{prefix}_action",
         placeholder="Choose a decision",
     )
+    codes = [p.code for p in live]
     st.selectbox(
         "Policy",
-        [p.code for p in live],
-        index=None,
+        codes,
+        index=codes.index(likely) if likely in codes else None,
         format_func={p.code: p.title for p in chosen}.get,
         key=f"{prefix}_policy",
         placeholder="Choose the policy broken (not needed to dismiss)",
@@ -83,6 +86,8 @@ def decision_fields(prefix: str, root: Path, rationale_help: str | None = None, 
 
 
 VERDICTS = {"Uphold the decision": "upheld", "Overturn the decision": "overturned"}
+# The case ids of the Review queue's current view (None: no filter), for the next case after a decision.
+VIEW_CASES = "view_case_ids"
 
 
 def open_next(root: Path, who: Principal, done: str) -> tuple[str, str]:
@@ -90,7 +95,8 @@ def open_next(root: Path, who: Principal, done: str) -> tuple[str, str]:
     person wants that (their setting); the message says what happened."""
     if not review.next_after_decision(root, who):
         return "success", done
-    nxt = review.next_case(root, who)
+    # Within the view the person chose on the Review queue, when they chose one.
+    nxt = review.next_case(root, who, st.session_state.get(VIEW_CASES))
     if nxt is None:
         return "success", done + " No other case is waiting."
     st.session_state[business_picker_key.PICK] = nxt["business_id"]
@@ -121,7 +127,7 @@ def case_panel(flash: str, root: Path, who: Principal, cases: review.CaseFile, a
     if case is not None and case["status"] in ("open", "claimed"):
         _open_case(flash, root, who, cases, case, as_of, act)
     elif case is not None and case["status"] == "appealed":
-        _appeal_panel(cases, case, act)
+        _appeal_panel(cases, case, act, who)
     else:
         _decided(cases, act)
     return case
@@ -148,7 +154,9 @@ def _open_case(flash, root, who, cases: review.CaseFile, case: dict, as_of, act)
             on_click=act,
             args=(f"Case {case['id']} is back in the queue.", review.resume, case["id"]),
         )
-    if holder is None:
+    if case["held_at"]:
+        pass  # resume it first: a case on hold is nobody's to claim
+    elif holder is None:
         st.info(f"Case {case['id']} is open and nobody is working on it: claim it to decide it.")
         st.button(
             f"Claim case {case['id']}",
@@ -163,17 +171,19 @@ def _open_case(flash, root, who, cases: review.CaseFile, case: dict, as_of, act)
     elif holder != who.name:
         st.warning(review.plain(f"Case {case['id']} is being worked on by {holder}; it is theirs to decide."))
     else:
+        # Each case's form has its own fields, so the next case never opens with this one's answers.
+        key = f"case{case['id']}"
 
         def decided(_, case_id=case["id"]):
-            done = f"Case {case_id}: {ACTION_WORDS[state['decision_action']]} recorded."
+            done = f"Case {case_id}: {ACTION_WORDS[state[key + '_action']]} recorded."
             return open_next(root, who, done)
 
         with st.form("decision"):
             st.caption(
-                f"You hold case {case['id']}. Every decision but dismiss needs a policy and a rationale. "
-                "Ctrl+Enter records it."
+                f"You have claimed case {case['id']}. Every decision but dismiss needs a policy and a rationale "
+                "(the likely policy is chosen for you; check it). Ctrl+Enter records it."
             )
-            decision_fields("decision", root, proposed=cases.proposed)
+            decision_fields(key, root, proposed=cases.proposed, likely=case["suggested_policy"])
             st.form_submit_button(
                 "Record the decision",
                 type="primary",
@@ -183,11 +193,11 @@ def _open_case(flash, root, who, cases: review.CaseFile, case: dict, as_of, act)
                     decided,
                     review.decide,
                     case_id,
-                    state["decision_action"],
-                    state["decision_policy"],
-                    state["decision_rationale"],
+                    state[key + "_action"],
+                    state[key + "_policy"],
+                    state[key + "_rationale"],
                     as_of,
-                    state["decision_override"],
+                    state[key + "_override"],
                 ),
             )
         st.toggle(
@@ -284,7 +294,7 @@ def _first_decision_words(first: dict) -> str:
     )
 
 
-def _appeal_panel(cases: review.CaseFile, case: dict, act) -> None:
+def _appeal_panel(cases: review.CaseFile, case: dict, act, who: Principal) -> None:
     state = st.session_state
     first = cases.first_decision(case["id"]) or {}
     st.info(
@@ -303,6 +313,9 @@ def _appeal_panel(cases: review.CaseFile, case: dict, act) -> None:
         st.caption("None: this is its first decided case.")
     else:
         st.dataframe(earlier, hide_index=True, width="stretch", column_config=columns.DECISIONS)
+    if first.get("decided_by") == who.name:
+        st.caption("You took the first decision: another moderator decides this appeal.")
+        return
     with st.form("appeal_decision"):
         st.radio("The appeal", list(VERDICTS), key="appeal_verdict")
         st.text_area("Rationale", key="appeal_rationale")
