@@ -402,8 +402,18 @@ def test_the_review_queue_says_what_the_platform_said(sample_store):
     queue = review.open_queue(
         wh, mona, flagged=lambda wh, settled, settings: QueueResult(as_of, 30, table), clock=Clock()
     )
+    # The platform reported a violation: the case went straight to the senior queue (admins'), so
+    # mona's queue leaves it out, and an admin reads the platform's words among its reasons.
+    assert queue.table["business_id"].to_list() == ["someone-else"]
+    assert queue.table["reasons"].to_list() == ["report rate 3.0%"]
+    auth.upsert_account(root, "boss", "admin", "correct horse battery")
+    boss = auth.sign_in(root, "boss", "correct horse battery")
+    queue = review.open_queue(
+        wh, boss, flagged=lambda wh, settled, settings: QueueResult(as_of, 30, table), clock=Clock()
+    )
     reasons = dict(zip(queue.table["business_id"], queue.table["reasons"]))
     assert reasons[PHONE_ID].startswith("block rate 9.0%; platform: ") and "account_violation" in reasons[PHONE_ID]
+    assert dict(zip(queue.table["business_id"], queue.table["queue"]))[PHONE_ID] == "senior"
     assert reasons["someone-else"] == "report rate 3.0%"
 
 
