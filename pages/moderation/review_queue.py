@@ -46,7 +46,10 @@ st.caption(
     "business leaves the queue until a later day flags it again."
 )
 if q.opened:
-    st.info(f"{q.opened:,} newly flagged {'business' if q.opened == 1 else 'businesses'} got a case.")
+    st.info(
+        f"{q.opened:,} newly flagged {'business' if q.opened == 1 else 'businesses'} got a case (in every queue; "
+        "this page shows those of the queues you work)."
+    )
 
 with st.expander(f"View: {view.words()}", expanded=bool(view.as_dict())):
     st.selectbox(

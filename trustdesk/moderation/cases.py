@@ -506,10 +506,10 @@ class Store:
             raise Conflict(f"case {case_id} is being worked on by {case['claimed_by']}; it is theirs to route")
         return case
 
-    def snooze(self, who: Principal, case_id: int, until: datetime) -> None:
+    def snooze(self, who: Principal, case_id: int, until: datetime, claim_minutes: int = 30) -> None:
         who = require(who, "moderator", "snooze cases")
         with appdb.transaction(self.con):
-            case = self._active(who, case_id)
+            case = self._active(who, case_id, claim_minutes)
             self.con.execute(
                 "UPDATE cases SET snoozed_until = ?, claimed_by = NULL, claimed_at = NULL, "
                 "status = CASE status WHEN 'claimed' THEN 'open' ELSE status END WHERE id = ?",
@@ -525,12 +525,12 @@ class Store:
                 self.clock,
             )
 
-    def hold(self, who: Principal, case_id: int, reason: str) -> None:
+    def hold(self, who: Principal, case_id: int, reason: str, claim_minutes: int = 30) -> None:
         """Put a case on hold (waiting for something): Next case skips it until someone resumes it."""
         who = require(who, "moderator", "put cases on hold")
         why = _written(reason or "", "say why the case is on hold")
         with appdb.transaction(self.con):
-            case = self._active(who, case_id)
+            case = self._active(who, case_id, claim_minutes)
             if case["held_at"]:
                 raise Conflict(f"case {case_id} is already on hold ({case['hold_reason']})")
             self.con.execute(
@@ -551,12 +551,12 @@ class Store:
             )
             _audit(self.con, who.name, "case resumed", case_id, case["business_id"], "", self.clock)
 
-    def escalate(self, who: Principal, case_id: int, note: str, queue: str = "senior") -> None:
+    def escalate(self, who: Principal, case_id: int, note: str, queue: str = "senior", claim_minutes: int = 30) -> None:
         """Send a case up to another queue (the senior one by default) with a note saying why."""
         who = require(who, "moderator", "escalate cases")
         why = _written(note or "", "say why you escalate the case")
         with appdb.transaction(self.con):
-            case = self._active(who, case_id)
+            case = self._active(who, case_id, claim_minutes)
             if queue not in {q["name"] for q in self.queues()}:
                 raise ModerationError(f"there is no queue '{queue}'")
             if case["queue"] == queue:

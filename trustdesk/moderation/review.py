@@ -438,14 +438,14 @@ def snooze(root: Path, who: Principal, case_id: int, until: date) -> datetime:
     with Store(root) as store:
         if moment <= store.clock():
             raise ModerationError("a case can only be snoozed until a later day")
-        store.snooze(who, case_id, moment)
+        store.snooze(who, case_id, moment, _claim_minutes(root))
     return moment
 
 
 def hold(root: Path, who: Principal, case_id: int, reason: str) -> None:
     require(who, "moderator", "put cases on hold")
     with Store(root) as store:
-        store.hold(who, case_id, reason or "")
+        store.hold(who, case_id, reason or "", _claim_minutes(root))
 
 
 def resume(root: Path, who: Principal, case_id: int) -> None:
@@ -457,7 +457,7 @@ def resume(root: Path, who: Principal, case_id: int) -> None:
 def escalate(root: Path, who: Principal, case_id: int, note: str, queue: str = cases.SENIOR) -> None:
     require(who, "moderator", "escalate cases")
     with Store(root) as store:
-        store.escalate(who, case_id, note or "", queue)
+        store.escalate(who, case_id, note or "", queue, _claim_minutes(root))
 
 
 def reassign(root: Path, who: Principal, case_id: int, to: str | None) -> None:

@@ -44,8 +44,10 @@ def bulk_outcome(action: str, outcome: dict[int, str]) -> tuple[str, str]:
 
 
 def case_label(case_id: int, row: dict) -> str:
-    holder = f", claimed by {row['claimed_by']}" if row["claimed_by"] else ""
-    return f"case {case_id} · {row['business_id']} · {row.get('name') or ''} ({row['status']}{holder})"
+    state = f"claimed by {row['claimed_by']}" if row["claimed_by"] else row["status"]
+    if row["claimed_by"] and row["status"] == "appealed":
+        state = f"appealed, claimed by {row['claimed_by']}"
+    return f"case {case_id} · {row['business_id']} · {row.get('name') or ''} ({state})"
 
 
 def decision_fields(
