@@ -208,7 +208,7 @@ def test_the_password_check_holds_no_write_lock(root, monkeypatch):
 
 
 def test_a_flood_of_sign_ins_counts_every_failure_and_leaves_writers_alone(root):
-    errors, decided = [], []
+    errors, decided, slowed = [], [], []
     start = threading.Barrier(9)
 
     def attacker(i):
@@ -216,8 +216,12 @@ def test_a_flood_of_sign_ins_counts_every_failure_and_leaves_writers_alone(root)
         for _ in range(3):
             try:
                 auth.sign_in(root, f"guess{i}", "wrong password", address="203.0.113.9")
-            except AuthError:
-                pass
+            except AuthError as exc:
+                # Past 20 failures an address must wait between tries: a try that comes too soon is
+                # refused before any password is checked, so it is no failure to count. How many
+                # do depends on the machine's pace.
+                if "before trying again" in str(exc):
+                    slowed.append(exc)
             except Exception as exc:  # noqa: BLE001 - any other error is the failure under test
                 errors.append(exc)
 
@@ -242,7 +246,7 @@ def test_a_flood_of_sign_ins_counts_every_failure_and_leaves_writers_alone(root)
         count = con.execute("SELECT failed_count FROM address_failures WHERE address = '203.0.113.9'").fetchone()[0]
     finally:
         con.close()
-    assert count == 24
+    assert count == 24 - len(slowed) and count >= 20
 
 
 def answers(root, name, clock, tries):
