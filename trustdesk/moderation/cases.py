@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -140,6 +140,11 @@ def _names(text: str) -> list[str]:
     return [p.strip() for p in (text or "").split(",") if p.strip()]
 
 
+def _admits(queue: dict, name: str, role: str) -> bool:
+    """Whether a person may read and work a queue: admins every one; others by role or by name."""
+    return role == "admin" or role in queue["roles"] or name in queue["people"]
+
+
 class Store:
     """One moderation store per data directory; open it per request, it is cheap."""
 
@@ -164,11 +169,12 @@ class Store:
         rows = self.con.execute("SELECT * FROM queues ORDER BY position, name").fetchall()
         return [{**dict(r), "roles": _names(r["roles"]), "people": _names(r["people"])} for r in rows]
 
+    def queues_for(self, who: Principal) -> list[dict]:
+        """The queues `who` may read and work, in display order: admins all; others by role or by name."""
+        return [q for q in self.queues() if _admits(q, who.name, who.role)]
+
     def readable_queues(self, who: Principal) -> tuple[str, ...]:
-        """The queues `who` may read and work: admins all; others by role or by name."""
-        return tuple(
-            q["name"] for q in self.queues() if who.role == "admin" or who.role in q["roles"] or who.name in q["people"]
-        )
+        return tuple(q["name"] for q in self.queues_for(who))
 
     def _may_work(self, who: Principal, case: dict) -> None:
         if case["queue"] not in self.readable_queues(who):
@@ -213,9 +219,7 @@ class Store:
         if spec is None:
             return []
         rows = self.con.execute("SELECT name, role FROM accounts WHERE role IN ('moderator', 'admin') ORDER BY name")
-        return [
-            r["name"] for r in rows if r["role"] == "admin" or r["role"] in spec["roles"] or r["name"] in spec["people"]
-        ]
+        return [r["name"] for r in rows if _admits(spec, r["name"], r["role"])]
 
     # ------------------------------------------------------------------ reading
 
@@ -424,25 +428,18 @@ class Store:
         )
         _audit(self.con, actor, "case escalated", case_id, business_id, f"to {queue} {why}", self.clock)
 
-    def _claim_expired(self, case: dict, minutes: int) -> bool:
-        if not case["claimed_at"]:
-            return True
-        return datetime.fromisoformat(case["claimed_at"]) + timedelta(minutes=minutes) <= self.clock()
-
     def _held_by_other(self, who: Principal, case: dict, minutes: int) -> bool:
-        return bool(case["claimed_by"]) and case["claimed_by"] != who.name and not self._claim_expired(case, minutes)
+        return holder(case, self.clock(), minutes) not in (None, who.name)
 
     def claim(self, who: Principal, case_id: int, claim_minutes: int = 30) -> dict:
         """Claim a case. Claiming again what one holds renews the claim quietly: one claim, one line."""
         who = require(who, "moderator", "claim cases")
         with appdb.transaction(self.con):
-            case = self.case(case_id, who)
-            if case["status"] not in ACTIVE:
-                raise Conflict(f"case {case_id} is already {case['status']}")
+            case = self._live(who, case_id)
             if self._held_by_other(who, case, claim_minutes):
                 raise Conflict(f"case {case_id} is being worked on by {case['claimed_by']}")
             _not_on_hold(case)
-            renewing = case["claimed_by"] == who.name and not self._claim_expired(case, claim_minutes)
+            renewing = holder(case, self.clock(), claim_minutes) == who.name
             status = "appealed" if case["status"] == "appealed" else "claimed"
             # Claiming a snoozed case on purpose wakes it up.
             self.con.execute(
@@ -496,12 +493,17 @@ class Store:
             )
             _audit(self.con, who.name, "case released", case_id, case["business_id"], "", self.clock)
 
-    def _active(self, who: Principal, case_id: int, claim_minutes: int = 30) -> dict:
-        """An active case `who` may route (snooze, hold, resume, escalate): in their queues, and
-        not someone else's claim, unless they are an admin."""
+    def _live(self, who: Principal, case_id: int) -> dict:
+        """An active (open, claimed or appealed) case of the queues `who` works."""
         case = self.case(case_id, who)
         if case["status"] not in ACTIVE:
             raise Conflict(f"case {case_id} is already {case['status']}")
+        return case
+
+    def _active(self, who: Principal, case_id: int, claim_minutes: int = 30) -> dict:
+        """An active case `who` may route (snooze, hold, resume, escalate): in their queues, and
+        not someone else's claim, unless they are an admin."""
+        case = self._live(who, case_id)
         if who.role != "admin" and self._held_by_other(who, case, claim_minutes):
             raise Conflict(f"case {case_id} is being worked on by {case['claimed_by']}; it is theirs to route")
         return case
@@ -571,16 +573,14 @@ class Store:
         """Give a case to a named moderator who may work its queue; its holder or an admin may."""
         who = require(who, "moderator", "reassign cases")
         with appdb.transaction(self.con):
-            case = self.case(case_id, who)
-            if case["status"] not in ACTIVE:
-                raise Conflict(f"case {case_id} is already {case['status']}")
-            holder = None if self._claim_expired(case, claim_minutes) else case["claimed_by"]
-            if who.role != "admin" and holder not in (None, who.name):
-                raise PermissionDenied(f"case {case_id} is {holder}'s: only they or an admin may reassign it")
+            case = self._live(who, case_id)
+            held_by = holder(case, self.clock(), claim_minutes)
+            if who.role != "admin" and held_by not in (None, who.name):
+                raise PermissionDenied(f"case {case_id} is {held_by}'s: only they or an admin may reassign it")
             _not_on_hold(case)
             if to not in self.workers(case["queue"]):
                 raise ModerationError(f"{to} is not a moderator who may work the {case['queue']} queue")
-            if to == holder:
+            if to == held_by:
                 raise Conflict(f"case {case_id} is already {to}'s")
             self.con.execute(
                 "UPDATE cases SET claimed_by = ?, claimed_at = ?, first_claimed_at = coalesce(first_claimed_at, ?), "
@@ -593,7 +593,7 @@ class Store:
                 "case reassigned",
                 case_id,
                 case["business_id"],
-                f"from {holder or 'nobody'} to {to}",
+                f"from {held_by or 'nobody'} to {to}",
                 self.clock,
             )
 
@@ -649,6 +649,7 @@ class Store:
                         f"say why you choose {ACTION_WORDS[action]} instead"
                     )
                 now = self.clock()
+                stamp = now.isoformat(timespec="seconds")  # one moment for the decision and its case
                 expires = None if action == "dismiss" else (now + timedelta(days=strike_days)).isoformat("T", "seconds")
                 cur = self.con.execute(
                     "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, "
@@ -661,7 +662,7 @@ class Store:
                         policy,
                         rationale.strip(),
                         who.name,
-                        _now(self.clock),
+                        stamp,
                         case["queue"],
                         proposed,
                         override or None,
@@ -672,7 +673,7 @@ class Store:
                     "UPDATE cases SET status = 'decided', decided_at = ?, decided_as_of = ?, claimed_by = ?, "
                     "claimed_at = coalesce(claimed_at, ?), first_claimed_at = coalesce(first_claimed_at, ?), "
                     "held_by = NULL, held_at = NULL, hold_reason = NULL WHERE id = ?",
-                    (_now(self.clock), as_of.isoformat(), who.name, _now(self.clock), _now(self.clock), case_id),
+                    (stamp, as_of.isoformat(), who.name, stamp, stamp, case_id),
                 )
                 detail = f"policy {policy or '-'}: {rationale.strip()}"
                 if override:
@@ -798,6 +799,16 @@ class Store:
             if not _one_decision_index(exc):
                 raise
             raise Conflict(f"the appeal of case {case_id} was just decided by someone else") from exc
+
+
+def holder(case: dict, now: datetime, claim_minutes: int) -> str | None:
+    """Who holds the case at `now`: whoever claimed it, while the claim is younger than
+    `claim_minutes` (a claim nobody renewed lapses, and anyone may take the case)."""
+    if not case.get("claimed_by") or not case.get("claimed_at"):
+        return None
+    at = datetime.fromisoformat(str(case["claimed_at"]))
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return case["claimed_by"] if now - at < timedelta(minutes=claim_minutes) else None
 
 
 def _one_decision_index(exc: sqlite3.IntegrityError) -> bool:

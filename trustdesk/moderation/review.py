@@ -20,7 +20,7 @@ from etl.settings import Settings
 from trustdesk.accounts.auth import Principal, require, utcnow
 from trustdesk.analytics.metrics import Period
 from trustdesk.moderation import business, cases, risk, service
-from trustdesk.moderation.cases import ACTIONS, ACTIVE, LADDER, ModerationError, Store, next_step
+from trustdesk.moderation.cases import ACTIONS, ACTIVE, LADDER, ModerationError, Store, holder, next_step
 from trustdesk.warehouse import Warehouse
 
 CASE_SCHEMA = {
@@ -88,7 +88,6 @@ class ReviewQueue:
     elsewhere: pl.DataFrame  # active cases whose business is not flagged now (appeals, aged-out flags)
     opened: int  # cases this call opened
     queues: list[dict] = field(default_factory=list)  # the queues the person may work
-    view: QueueFilter = QueueFilter()
 
     @property
     def empty(self) -> bool:
@@ -96,7 +95,7 @@ class ReviewQueue:
 
     def filtered(self, view: QueueFilter) -> ReviewQueue:
         """The same queue narrowed to a view (queue, policy, signal, market, category)."""
-        return replace(self, table=view.keep(self.table, True), elsewhere=view.keep(self.elsewhere, False), view=view)
+        return replace(self, table=view.keep(self.table, True), elsewhere=view.keep(self.elsewhere, False))
 
     def counts(self, me: str) -> dict[str, int]:
         t = self.table
@@ -145,9 +144,7 @@ def flags(wh: Warehouse, settled: tuple[tuple[str, date], ...] = (), settings: S
 def _cases_frame(cases: list[dict], now: datetime, settings: Settings) -> pl.DataFrame:
     rows = []
     for c in cases:
-        claimed_by = c["claimed_by"]
-        if claimed_by and c["claimed_at"] and _expired(c["claimed_at"], now, settings.claim_minutes):
-            claimed_by = None  # a claim nobody renewed lapses: anyone may take the case
+        claimed_by = holder(c, now, settings.claim_minutes)
         until = c["snoozed_until"]
         snoozed = until if until and datetime.fromisoformat(until) > now else None
         rows.append(
@@ -173,10 +170,6 @@ def _cases_frame(cases: list[dict], now: datetime, settings: Settings) -> pl.Dat
     return pl.DataFrame(rows, schema=CASE_SCHEMA)
 
 
-def _expired(claimed_at: str, now: datetime, minutes: int) -> bool:
-    return (now - datetime.fromisoformat(claimed_at)).total_seconds() >= minutes * 60
-
-
 def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=utcnow) -> ReviewQueue:
     """The review queue with each business's case: syncs new flags into cases first.
 
@@ -192,7 +185,7 @@ def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=u
         opened = store.sync(who, table, result.as_of, settings.escalate_risk_score) if table.height else 0
         # Only the cases of the queues this person may work: the rest are not theirs to see.
         cases = _cases_frame(store.cases(ACTIVE, who=who), clock(), settings)
-        queues = [q for q in store.queues() if q["name"] in store.readable_queues(who)]
+        queues = store.queues_for(who)
     table = table.join(
         cases.drop("case_risk_score", "case_reasons", "case_policy", "case_market", "case_category"),
         on="business_id",
@@ -247,8 +240,10 @@ def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -
     settings = Settings.load(wh.root)
     with Store(wh.root) as store:
         settled = tuple(sorted(store.decided_as_of().items()))
-        active = store.cases(ACTIVE, who=who)
-        hidden = {c["business_id"] for c in store.cases(ACTIVE)} - {c["business_id"] for c in active}
+        every = store.cases(ACTIVE)
+        readable = store.readable_queues(who)
+    active = [c for c in every if c["queue"] in readable]
+    hidden = {c["business_id"] for c in every} - {c["business_id"] for c in active}
     # Flagged businesses whose case is in a queue the person may not work are not theirs to open.
     table = flagged(wh, settled, settings).table.filter(~pl.col("business_id").is_in(sorted(hidden)))
     schema = {
@@ -322,9 +317,7 @@ class CaseFile:
 
     def claimed_by(self, case: dict) -> str | None:
         """Who holds the case now (a lapsed claim holds nothing)."""
-        if not case["claimed_by"] or not case["claimed_at"]:
-            return None
-        return None if _expired(case["claimed_at"], self.now, self.claim_minutes) else case["claimed_by"]
+        return holder(case, self.now, self.claim_minutes)
 
     def first_decision(self, case_id: int) -> dict | None:
         return self._decision(case_id, "decision")
@@ -361,7 +354,8 @@ def case_file(root: Path, who: Principal, business_id: str, clock=utcnow) -> Cas
     who = require(who, "moderator", "read a business's cases")
     with Store(root, clock) as store:
         every = store.cases(business_id=business_id)
-        cases = store.cases(business_id=business_id, who=who)
+        readable = store.readable_queues(who)
+        cases = [c for c in every if c["queue"] in readable]
         shown = {c["id"] for c in cases}
         history = [h for h in store.history(business_id) if h["case_id"] in shown]
         notes = [n for c in cases for n in store.notes(c["id"])]

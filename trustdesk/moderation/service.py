@@ -39,7 +39,7 @@ import polars as pl
 
 from etl.settings import Settings
 from trustdesk.accounts.auth import Principal, require, utcnow
-from trustdesk.moderation.cases import ACTIVE, Store
+from trustdesk.moderation.cases import ACTIVE, Store, holder
 
 KINDS = ("claim", "decision", "appeal")
 MEASURES = {"claim": "Time to first claim", "decision": "Time to decision", "appeal": "Appeal turnaround"}
@@ -306,14 +306,12 @@ def _case_row(case: dict, decisions: dict, events: dict, settings: Settings, now
 
 def _waiting_row(case: dict, row: dict, now: datetime, claim_minutes: int) -> dict:
     since = _moment(case["appealed_at"] if case["status"] == "appealed" and case["appealed_at"] else case["opened_at"])
-    claimed_at = _moment(case.get("claimed_at"))
-    live_claim = claimed_at is not None and now - claimed_at < timedelta(minutes=claim_minutes)
     return {
         "case_id": case["id"],
         "business_id": case["business_id"],
         "queue": case["queue"],
         "status": case["status"],
-        "claimed_by": case["claimed_by"] if live_claim else None,
+        "claimed_by": holder(case, now, claim_minutes),
         "held_by": case.get("held_by"),
         "hold_reason": case.get("hold_reason"),
         "waiting_since": since,
