@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from etl.store import private_dir
@@ -138,6 +139,15 @@ def _migrate(con: sqlite3.Connection) -> None:
             except sqlite3.OperationalError as exc:  # another process added it first
                 if "duplicate column" not in str(exc):
                     raise
+
+
+def moment(text: str | None) -> datetime | None:
+    """A moment the store holds (ISO 8601 text, written in UTC) as an aware datetime; None for none.
+    Text without an offset is taken as UTC."""
+    if not text:
+        return None
+    at = datetime.fromisoformat(str(text))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @contextmanager

@@ -62,10 +62,6 @@ def root(tmp_path, receiver):
     return configured(tmp_path / "data", receiver, SECRET, outbox_backoff_seconds=5.0, outbox_max_attempts=4)
 
 
-def moment(text):
-    return outbox._moment(text)
-
-
 # ----------------------------------------------------------------------------- writing and signing
 
 
@@ -110,7 +106,7 @@ def test_failures_back_off_doubling_then_fail_after_the_most_attempts(root, rece
     for _ in range(3):
         assert outbox.deliver_due(root, clock).retrying == 1
         row = rows(root)[key]
-        due = moment(row["next_attempt_at"])
+        due = appdb.moment(row["next_attempt_at"])
         waits.append((due - clock.now).total_seconds())
         assert outbox.deliver_due(root, clock).attempted == 0  # not due before its time
         clock.now = due
@@ -132,7 +128,7 @@ def test_too_many_requests_waits_as_long_as_the_endpoint_asks(root, receiver):
     (key,) = put(root, at=clock.now)
     assert outbox.deliver_due(root, clock).retrying == 1
     row = rows(root)[key]
-    assert (moment(row["next_attempt_at"]) - clock.now).total_seconds() == 30  # Retry-After over the 5 s backoff
+    assert (appdb.moment(row["next_attempt_at"]) - clock.now).total_seconds() == 30  # Retry-After over the 5 s backoff
     assert row["status"] == "pending" and "HTTP 429" in row["last_error"]
 
 
@@ -153,7 +149,7 @@ def test_a_refusal_fails_at_once_and_an_admin_retry_sends_it_again(root, receive
     assert outbox.retry(root, ADMIN, [row["id"]], clock) == [row["id"]]
     again = rows(root)[key]
     assert again["status"] == "pending" and again["attempts"] == 0
-    assert moment(again["next_attempt_at"]) == clock.now
+    assert appdb.moment(again["next_attempt_at"]) == clock.now
     with Store(root) as store:
         log = store.audit_log(ADMIN, event="delivery retried")
     assert log.height == 1 and log["actor"][0] == "ada" and key in log["detail"][0] and log["case_id"][0] == 1

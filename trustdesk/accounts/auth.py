@@ -232,10 +232,6 @@ def create_demo_accounts(root: Path) -> dict[str, str] | None:
 # --------------------------------------------------------------------------- sign-in
 
 
-def _parse(ts: str | None) -> datetime | None:
-    return datetime.fromisoformat(ts) if ts else None
-
-
 def wait_seconds(failed: int) -> int:
     if failed < FREE_TRIES:
         return 0
@@ -266,7 +262,7 @@ def sign_in(root: Path, name: str, password: str, clock: Clock = utcnow, address
                 _count_failure(con, name, row is not None, addr, now, clock)
                 raise_later = AuthError("wrong name or password")
             else:
-                locked = _parse(row["locked_until"])
+                locked = appdb.moment(row["locked_until"])
                 if locked and locked > now:
                     # Said only to someone who knows the password: it tells nothing to a guesser.
                     audit(con, "sign-in refused", name, name, "account locked by an admin" + _at(addr), clock)
@@ -291,7 +287,7 @@ def _at(address: str) -> str:
 
 
 def _recent(ts: str | None, now: datetime) -> bool:
-    last = _parse(ts)
+    last = appdb.moment(ts)
     return last is not None and (now - last).total_seconds() < LOCK_MINUTES * 60
 
 
@@ -300,24 +296,24 @@ def _refusal(con, name: str, addr: str, now: datetime) -> tuple[str, str] | None
     if addr:
         by_addr = con.execute("SELECT * FROM address_failures WHERE address = ?", (addr,)).fetchone()
         if by_addr is not None:
-            blocked = _parse(by_addr["blocked_until"])
+            blocked = appdb.moment(by_addr["blocked_until"])
             if blocked and blocked > now:
                 mins = max(1, int((blocked - now).total_seconds() // 60) + 1)
                 return ("address blocked", f"too many failed sign-ins from your address; try again in {mins} min")
             if _recent(by_addr["last_failed_at"], now) and by_addr["failed_count"] >= ADDRESS_FREE:
                 wait = min(2 ** (by_addr["failed_count"] - ADDRESS_FREE), 60)
-                last = _parse(by_addr["last_failed_at"])
+                last = appdb.moment(by_addr["last_failed_at"])
                 if (now - last).total_seconds() < wait:
                     return ("address too soon", f"too many failed attempts; wait {wait} s before trying again")
     pair = con.execute("SELECT * FROM signin_failures WHERE name = ? AND address = ?", (name, addr)).fetchone()
     if pair is None:
         return None
-    locked = _parse(pair["locked_until"])
+    locked = appdb.moment(pair["locked_until"])
     if locked and locked > now:
         mins = max(1, int((locked - now).total_seconds() // 60) + 1)
         return ("locked", f"this account is locked after repeated failures; try again in {mins} min")
     wait = wait_seconds(pair["failed_count"])
-    last = _parse(pair["last_failed_at"])
+    last = appdb.moment(pair["last_failed_at"])
     if wait and last and (now - last).total_seconds() < wait:
         return ("too soon after failures", f"too many failed attempts; wait {wait} s before trying again")
     return None
@@ -326,7 +322,7 @@ def _refusal(con, name: str, addr: str, now: datetime) -> tuple[str, str] | None
 def _count_failure(con, name: str, exists: bool, addr: str, now: datetime, clock: Clock) -> None:
     stamp = now.isoformat()
     pair = con.execute("SELECT * FROM signin_failures WHERE name = ? AND address = ?", (name, addr)).fetchone()
-    lapsed = pair is not None and pair["locked_until"] and _parse(pair["locked_until"]) <= now
+    lapsed = pair is not None and pair["locked_until"] and appdb.moment(pair["locked_until"]) <= now
     failed = 1 if pair is None or lapsed else pair["failed_count"] + 1
     lock = now + timedelta(minutes=LOCK_MINUTES) if failed >= LOCK_AFTER else None
     con.execute(
@@ -459,18 +455,18 @@ def check_session(root: Path, sid: str, clock: Clock = utcnow) -> Principal:
             why = "account removed"
         elif row["version"] != row["account_version"]:
             why = "account changed"
-        elif (locked := _parse(row["locked_until"])) and locked > now:
+        elif (locked := appdb.moment(row["locked_until"])) and locked > now:
             why = "account locked"
-        elif _parse(row["expires_at"]) <= now:
+        elif appdb.moment(row["expires_at"]) <= now:
             why = "session too old"
-        elif (now - _parse(row["last_seen"])).total_seconds() > _idle_limit(root):
+        elif (now - appdb.moment(row["last_seen"])).total_seconds() > _idle_limit(root):
             why = "session expired"
         if why:
             with appdb.transaction(con):
                 _revoke(con, sid, why, now.isoformat())
                 audit(con, why, row["account"], "system", "session ended", clock)
             raise SessionEnded(_ENDED[why])
-        if (now - _parse(row["last_seen"])).total_seconds() >= TOUCH_SECONDS:
+        if (now - appdb.moment(row["last_seen"])).total_seconds() >= TOUCH_SECONDS:
             with appdb.transaction(con):
                 con.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", (now.isoformat(), sid))
         return Principal(row["account"], row["role"], sid, Path(root))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -806,9 +806,7 @@ def holder(case: dict, now: datetime, claim_minutes: int) -> str | None:
     `claim_minutes` (a claim nobody renewed lapses, and anyone may take the case)."""
     if not case.get("claimed_by") or not case.get("claimed_at"):
         return None
-    at = datetime.fromisoformat(str(case["claimed_at"]))
-    at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return case["claimed_by"] if now - at < timedelta(minutes=claim_minutes) else None
+    return case["claimed_by"] if now - appdb.moment(case["claimed_at"]) < timedelta(minutes=claim_minutes) else None
 
 
 def _one_decision_index(exc: sqlite3.IntegrityError) -> bool:

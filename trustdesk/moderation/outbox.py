@@ -128,10 +128,6 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
 # --------------------------------------------------------------------------- writing a row
 
 
@@ -604,7 +600,7 @@ def _row(r: sqlite3.Row, schema: dict) -> dict:
     out = {"business_id": business, "case_id": case}
     for name, kind in schema.items():
         if name not in out:
-            out[name] = _moment(r[name]) if kind == MOMENT else r[name]
+            out[name] = appdb.moment(r[name]) if kind == MOMENT else r[name]
     return out
 
 
@@ -641,7 +637,7 @@ def deliveries(root: Path, who: Principal, recent: int = RECENT_DELIVERED) -> De
         has_secret=has_secret,
         problem=problem,
         counts=counts,
-        oldest_pending_at=_moment(oldest),
+        oldest_pending_at=appdb.moment(oldest),
         waiting=pl.DataFrame(rows, schema=WAITING_SCHEMA),
         delivered=pl.DataFrame([_row(r, DELIVERED_SCHEMA) for r in done], schema=DELIVERED_SCHEMA),
     )

@@ -38,6 +38,7 @@ from pathlib import Path
 import polars as pl
 
 from etl.settings import Settings
+from trustdesk import appdb
 from trustdesk.accounts.auth import Principal, require, utcnow
 from trustdesk.moderation.cases import ACTIVE, Store, holder
 
@@ -110,15 +111,8 @@ BY_QUEUE = (
 )
 
 
-def _moment(iso: str | None) -> datetime | None:
-    if not iso:
-        return None
-    moment = datetime.fromisoformat(str(iso))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _hours(start: str | None, end: str | None) -> float | None:
-    a, b = _moment(start), _moment(end)
+    a, b = appdb.moment(start), appdb.moment(end)
     return None if a is None or b is None else (b - a).total_seconds() / 3600
 
 
@@ -146,14 +140,14 @@ def _late(case: dict, settings: Settings, now: datetime) -> tuple[str, timedelta
     now = now if now.tzinfo else now.replace(tzinfo=UTC)  # the store's moments are UTC
     status = case.get("status")
     if status == "appealed":
-        since, kind = _moment(case.get("appealed_at")), "appeal"
+        since, kind = appdb.moment(case.get("appealed_at")), "appeal"
         if since is None:
             return None  # an appeal whose arrival the store never recorded: nothing to measure
         late = now - since - timedelta(hours=goal["appeal"])
         return (kind, late) if late > timedelta(0) else None
     if status not in ("open", "claimed"):
         return None
-    opened = _moment(case.get("opened_at"))
+    opened = appdb.moment(case.get("opened_at"))
     if opened is None:
         return None
     waited = now - opened
@@ -287,7 +281,7 @@ def _case_row(case: dict, decisions: dict, events: dict, settings: Settings, now
         "business_id": case["business_id"],
         "queue": case["queue"],
         "status": case["status"],
-        "opened_at": _moment(case["opened_at"]),
+        "opened_at": appdb.moment(case["opened_at"]),
         "first_claimed_by": first_by,
         "time_to_first_claim_h": _hours(case["opened_at"], first_claim),
         "decided_by": decision["decided_by"] if decision else None,
@@ -305,7 +299,9 @@ def _case_row(case: dict, decisions: dict, events: dict, settings: Settings, now
 
 
 def _waiting_row(case: dict, row: dict, now: datetime, claim_minutes: int) -> dict:
-    since = _moment(case["appealed_at"] if case["status"] == "appealed" and case["appealed_at"] else case["opened_at"])
+    since = appdb.moment(
+        case["appealed_at"] if case["status"] == "appealed" and case["appealed_at"] else case["opened_at"]
+    )
     return {
         "case_id": case["id"],
         "business_id": case["business_id"],

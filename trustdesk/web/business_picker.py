@@ -44,6 +44,12 @@ def choose(wh: Warehouse, who: Principal) -> Choice:
     return Choice(picked, sidebar_period, "the sidebar's period")
 
 
+def select(business_id: str) -> None:
+    """Make `business_id` the business the page opens on its next run (from a widget's callback)."""
+    st.session_state[PICK] = business_id
+    st.session_state[LAST] = business_id
+
+
 def _business(names: dict[str, str | None]) -> str:
     state = st.session_state
     requested = st.query_params.get(LAST) or state.get(LAST)

@@ -12,8 +12,7 @@ import streamlit as st
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.moderation import policies, review
 from trustdesk.moderation.cases import ACTION_WORDS, ACTIONS, ModerationError
-from trustdesk.web import business_picker as business_picker_key
-from trustdesk.web import columns, session
+from trustdesk.web import business_picker, columns, session
 from trustdesk.web.formats import store_moment
 
 
@@ -101,8 +100,7 @@ def open_next(root: Path, who: Principal, done: str) -> tuple[str, str]:
     nxt = review.next_case(root, who, st.session_state.get(VIEW_CASES))
     if nxt is None:
         return "success", done + " No other case is waiting."
-    st.session_state[business_picker_key.PICK] = nxt["business_id"]
-    st.session_state[business_picker_key.LAST] = nxt["business_id"]
+    business_picker.select(nxt["business_id"])
     return "success", done + review.plain(f" Next: case {nxt['id']} ({nxt['business_id']}), claimed for you.")
 
 
