@@ -7,7 +7,8 @@ import polars as pl
 
 from trustdesk.cli.common import UserError, open_wh, parse_date, root, write_table
 from trustdesk.moderation.cases import Store
-from trustdesk.moderation.risk import evaluate as score
+from trustdesk.moderation.evaluation import bad_archetypes
+from trustdesk.moderation.evaluation import evaluate as score
 from trustdesk.moderation.risk import queue as review_queue
 
 
@@ -44,10 +45,16 @@ def queue(ctx, as_of, limit, lookback, fmt) -> None:
     "truth_file",
     required=True,
     type=click.Path(dir_okay=False, exists=True),
-    help="truth.csv from `trustdesk generate`.",
+    help="A ground-truth CSV (business_id, archetype), e.g. truth.csv from `trustdesk generate`.",
 )
 @click.option(
     "--k", type=click.IntRange(1), default=None, help="Top k of the queue (default: the number of planted bad actors)."
+)
+@click.option(
+    "--bad",
+    default=None,
+    help="Comma-separated bad archetypes (default: from the truth file's `bad` column, else every archetype "
+    "but the hard negatives and names such as normal or legit).",
 )
 @click.option("--as-of", "as_of", default=None)
 @click.option(
@@ -57,14 +64,20 @@ def queue(ctx, as_of, limit, lookback, fmt) -> None:
     help="Days whose flags count (default: the whole data range, like the truth).",
 )
 @click.pass_context
-def evaluate(ctx, truth_file, k, as_of, lookback) -> None:
-    """Score the review queue against planted ground truth: precision@k, recall@k."""
+def evaluate(ctx, truth_file, k, bad, as_of, lookback) -> None:
+    """Score the review queue against planted ground truth: precision@k, recall@k, per archetype."""
     try:
         truth = pl.read_csv(truth_file, infer_schema=False)
-        if not {"business_id", "archetype"} <= set(truth.columns):
-            raise UserError(f"{truth_file} needs the columns business_id and archetype")
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise UserError(f"{truth_file} could not be read as CSV ({exc})") from exc
+    if not {"business_id", "archetype"} <= set(truth.columns):
+        raise UserError(f"{truth_file} needs the columns business_id and archetype")
+    bad_names, source = bad_archetypes(truth, bad.split(",") if bad else None)
+    unknown = bad_names - set(truth["archetype"].str.strip_chars().str.to_lowercase().to_list())
+    if unknown:
+        raise UserError(f"--bad names archetypes that {truth_file} does not hold: {', '.join(sorted(unknown))}")
+    if not bad_names:
+        raise UserError(f"{truth_file} holds no bad archetype by {source}; name them with --bad NAME,...")
     wh = open_wh(root(ctx))
     try:
         first, last = wh.date_range()
@@ -73,11 +86,16 @@ def evaluate(ctx, truth_file, k, as_of, lookback) -> None:
         result = review_queue(wh, end, days)
     finally:
         wh.close()
-    ev = score(result.table, truth, k)
+    ev = score(result.table, truth, k, bad_names)
     click.echo(f"queue as of {result.as_of}, flags over {result.lookback} days: {result.table.height} businesses")
+    click.echo(f"bad archetypes (from {source}): {', '.join(ev.bad)}")
     click.echo(f"planted bad actors: {ev.planted}; top {ev.k}: {ev.found} of them")
     click.echo(f"precision@{ev.k}: {ev.precision:.3f}")
     click.echo(f"recall@{ev.k}: {ev.recall:.3f}")
+    click.echo(f"per archetype (in the top {ev.k} / planted):")
+    for a in ev.per_archetype:
+        kind = "bad" if a.bad else "not bad"
+        click.echo(f"  {a.archetype} ({kind}): {a.in_top_k} / {a.planted} = {a.share_in_top_k:.2f}")
     for label, names in (
         ("false positives", ev.false_positives),
         ("missed", ev.missed),

@@ -264,7 +264,7 @@ def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -
     for c in active:
         start = end = None
         if c["flagged_on"]:
-            start, end = risk.window_of(date.fromisoformat(str(c["flagged_on"])[:10]), settings.risk_window_days)
+            start, end = risk.evidence_window(date.fromisoformat(str(c["flagged_on"])[:10]), settings)
         rows.append(
             {
                 "business_id": c["business_id"],

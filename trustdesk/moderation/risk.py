@@ -1,13 +1,35 @@
 """The review queue: risk signals per business and day, a score, and reasons in words and numbers.
 
-Each day D of the look-back is judged on its trailing window (`risk_signals.sql`). A business is
-flagged on a day when it has enough data (reached users and messages) and its score reaches the
-flag threshold; its queue score is its highest flagged day. Rates, never absolute counts, make the
-score, so a very large sender with many reports but low rates stays out.
+Each day D of the look-back is judged on the trailing windows up to it (`risk_signals.sql`): the
+risk window (`risk_window_days`, 7 by default), LONG_DAYS of steady evidence, and the business's
+own BASELINE_DAYS before the risk window. Every threshold is relative to the data:
+
+- **Peers.** A business's report and block rates are compared with its category's typical rates
+  that day (the median of the per-business rates of the businesses with enough data, so that the
+  bad actors do not raise the bar; a category with fewer than PEERS_MIN of them uses everyone's).
+- **Uncertainty.** A rate is judged by a 95% lower bound of it, shrunk toward the category with
+  one pseudo-event at the peers' rate (`lower_ratio`): two reports on a tiny base prove little,
+  a steady excess on a large base proves a lot. `excess` is log2 of that lower bound over the
+  peers' rate (1 = at least twice the peers, confidently); `surprise` is the variance-stabilised
+  z-score of the counts against what the peers' rate predicts.
+- **Own history.** The risk window against the business's own baseline (with enough history:
+  MIN_HISTORY_DAYS active days), with the same lower bound: a sudden change (a takeover).
+- **Campaigns.** Accounts that send the same texts to overlapping recipients
+  (trustdesk/moderation/campaigns.py) are judged together: their pooled counts against peers.
+- **Traffic.** The share of outbound that is marketing to users who never wrote first (cold);
+  it counts only with a surprise in the feedback, so legitimate senders to opted-in audiences
+  stay out. Free-form outside the 24 h window, political bursts and what the platform itself
+  said (`platform_events`) add to it.
+
+`POINTS` says how much each can add to the 0-100 score; a business is flagged on a day when its
+score reaches `risk_flag_score` and its queue score is its highest flagged day. Rates, never
+absolute counts, make the score, so a very large sender with many reports but typical rates stays
+out. `learning.py` can re-rank the flagged businesses from moderators' decisions.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,97 +37,281 @@ import polars as pl
 
 from etl.settings import Settings
 from trustdesk.analytics.metrics import Period, compute
-from trustdesk.warehouse import Warehouse, run
+from trustdesk.moderation import campaigns as campaign_finder
+from trustdesk.warehouse import Warehouse, has_table, run
 
 MIN_MESSAGES = 50  # outbound messages in the window before report rates mean anything
-
-# (signal, weight, value at which it starts to count, value at which it counts fully)
-COMPONENTS = (
-    ("report_rate", 0.35, 5.0, 30.0),  # reports per 1,000 delivered-or-sent messages
-    ("block_rate", 0.25, 0.01, 0.06),
-    ("unsolicited_share", 0.15, 0.5, 0.9),  # outbound to users who never wrote first
-    ("freeform_outside_share", 0.10, 0.0, 0.10),
-    ("opt_out_rate", 0.10, 0.02, 0.10),
-    ("political_burst", 0.05, 0.0, 1.0),
-)
-BASELINE_DAYS = 28  # the business's own days before the window (risk_signals.sql)
+LONG_DAYS = 28  # the steady window
+BASELINE_DAYS = 28  # the business's own days before the risk window (risk_signals.sql)
+MIN_HISTORY_DAYS = 14  # active days in the baseline before a change against it is judged
+PEERS_MIN = 8
+PEER_TRIM = 0.1
+Z95 = 1.645
 POLITICAL_MIN_REPORTS = 5
 POLITICAL_CONCENTRATION = 0.8
 
+# (feature, points at full strength, where it starts to count, where it counts fully)
+POINTS = (
+    ("peer_excess", 45.0, 0.0, 3.0),  # log2 of the lower bound of rate / peers' rate (3 = 8x)
+    ("history_change", 55.0, 0.0, 3.0),  # log2 of the lower bound of rate / own baseline
+    ("campaign_surprise", 50.0, 1.0, 3.0),  # z of a campaign's pooled counts against peers
+    ("political_burst", 30.0, 0.0, 1.0),
+    ("platform", 25.0, 0.0, 1.0),  # the platform found fault (violations, downgrades to RED)
+    ("freeform_outside_share", 10.0, 0.0, 0.1),
+)
+COLD_POINTS = 50.0  # x cold share x how surprising the feedback is (ramp of surprise over 0..2)
 
-def _ramp(col: str, lo: float, hi: float) -> pl.Expr:
-    return ((pl.col(col) - lo) / (hi - lo)).clip(0.0, 1.0).fill_null(0.0).fill_nan(0.0)
+# The numeric columns of a business-day row (and of the queue's rows, at their peak day) that a
+# model learns from (trustdesk.moderation.learning): the strengths of the signals, each >= 0.
+FEATURES = (
+    "peer_excess",
+    "surprise",
+    "cold_share",
+    "history_change",
+    "campaign_surprise",
+    "political_burst",
+    "platform",
+    "freeform_outside_share",
+    "opt_out_rate",
+)
+
+
+def _ramp(expr: pl.Expr, lo: float, hi: float) -> pl.Expr:
+    return ((expr - lo) / (hi - lo)).clip(0.0, 1.0).fill_null(0.0).fill_nan(0.0)
 
 
 def _ratio(num: str, den: str) -> pl.Expr:
     return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
 
 
+def lower_ratio(events: pl.Expr, exposure: pl.Expr, rate: pl.Expr) -> pl.Expr:
+    """A 95% lower bound of (events / exposure) / rate, the events shrunk toward `rate` with one
+    pseudo-event: (sqrt(x + 1) - z/2)^2 / (n + 1/rate), the square-root approximation of the
+    Poisson bound."""
+    root = ((events.cast(pl.Float64) + 1).sqrt() - Z95 / 2).clip(0.0, None)
+    return (root * root / (exposure.cast(pl.Float64) + 1 / rate) / rate).fill_null(0.0).fill_nan(0.0)
+
+
+def excess(events: pl.Expr, exposure: pl.Expr, rate: pl.Expr) -> pl.Expr:
+    """log2 of the lower-bound ratio, 0 when the bound is not above the reference rate."""
+    return lower_ratio(events, exposure, rate).clip(1.0, None).log(2)
+
+
+def surprise(events: pl.Expr, exposure: pl.Expr, rate: pl.Expr) -> pl.Expr:
+    """How many standard deviations the events lie above what `rate` predicts (Anscombe's
+    variance-stabilised Poisson z), 0 at or below."""
+    expected = exposure.cast(pl.Float64) * rate
+    z = 2 * ((events.cast(pl.Float64) + 0.375).sqrt() - (expected + 0.375).sqrt())
+    return z.clip(0.0, None).fill_null(0.0).fill_nan(0.0)
+
+
 def signals(wh: Warehouse, as_of: date, lookback: int, settings: Settings) -> pl.DataFrame:
-    """One row per business and day with its window's rates and its score (0-100)."""
-    df = run(wh, "risk_signals", as_of=as_of, lookback=lookback, window=settings.risk_window_days)
+    """One row per business and day with its windows' rates, features and score (0-100)."""
+    window = settings.risk_window_days
+    df = run(wh, "risk_signals", as_of=as_of, lookback=lookback, window=window, long=max(LONG_DAYS, window))
     if df.is_empty():
         return df
     df = df.with_columns(
         (_ratio("reports", "outbound_ok") * 1000).alias("report_rate"),
         _ratio("blocking_users", "reached_users").alias("block_rate"),
         _ratio("unsolicited", "outbound").alias("unsolicited_share"),
-        _ratio("cold_marketing", "marketing").alias("cold_share"),
-        _ratio("freeform_outside", "outbound").alias("freeform_outside_share"),
-        _ratio("opt_outs", "reached_users").alias("opt_out_rate"),
-        _ratio("base_reports", "base_outbound_ok").alias("base_report_rate_raw"),
+        _ratio("cold_marketing", "marketing").alias("cold_marketing_share"),
+        _ratio("long_cold_marketing", "long_outbound").fill_null(0.0).alias("cold_share"),
+        _ratio("freeform_outside", "outbound").fill_null(0.0).alias("freeform_outside_share"),
+        _ratio("opt_outs", "reached_users").fill_null(0.0).alias("opt_out_rate"),
+        (_ratio("long_reports", "long_outbound_ok") * 1000).alias("long_report_rate"),
+        (_ratio("long_blocks", "long_outbound_ok") * 1000).alias("long_block_rate"),
+        (_ratio("base_reports", "base_outbound_ok") * 1000).alias("base_report_rate"),
+        (_ratio("base_blocks", "base_outbound_ok") * 1000).alias("base_block_rate"),
         (
             (pl.col("reports_political") >= POLITICAL_MIN_REPORTS)
             & (pl.col("top_country_political") >= POLITICAL_CONCENTRATION * pl.col("reports_political"))
         )
         .cast(pl.Float64)
         .alias("political_burst"),
+        # peers are the businesses whose window rates mean something on their own; any business
+        # with MIN_MESSAGES in the steady window is judged, its bound saying how sure
         ((pl.col("reached_users") >= settings.quality_min_reached) & (pl.col("outbound_ok") >= MIN_MESSAGES)).alias(
-            "enough_data"
+            "peer_eligible"
         ),
+        ((pl.col("long_outbound_ok") >= MIN_MESSAGES) & (pl.col("outbound") > 0)).alias("enough_data"),
     )
-    score = sum(w * _ramp(name, lo, hi) for name, w, lo, hi in COMPONENTS) * 100
-    return df.with_columns(
-        pl.when(pl.col("enough_data")).then(score).otherwise(0.0).alias("risk_score"),
-        (pl.col("base_report_rate_raw") * 1000).alias("base_report_rate"),
-    )
+    df = df.join(_peers(df), on=["day", "category"], how="left")
+    df = _judged(df)
+    df = _with_campaigns(wh, df, as_of, lookback)
+    df = _with_platform(wh, df, as_of, lookback, window)
+    return _scored(df)
 
 
-PEERS_MIN = 3
+_PEER_RATES = {  # peer column: (events, exposure) of the business, per message unless said
+    "peer_report": ("reports", "outbound_ok"),
+    "peer_block": ("blocking_users", "reached_users"),  # per reached user
+    "peer_long_report": ("long_reports", "long_outbound_ok"),
+    "peer_long_block": ("long_blocks", "long_outbound_ok"),
+}
 
 
-def _peer_medians(day_rows: pl.DataFrame, flag_score: float) -> pl.DataFrame:
-    """Pooled rates of unflagged businesses with enough data, per day and category; where a
-    category has fewer than PEERS_MIN of them that day, the day's pooled rates over all of them."""
-    typical = day_rows.filter(pl.col("enough_data") & (pl.col("risk_score") < flag_score))
-    by_cat = typical.group_by("day", "category").agg(
-        pl.len().alias("peers"),
-        (pl.col("blocking_users").sum() / pl.col("reached_users").sum()).alias("cat_block_rate"),
-        (pl.col("reports").sum() / pl.col("outbound_ok").sum() * 1000).alias("cat_report_rate"),
+def _peers(df: pl.DataFrame) -> pl.DataFrame:
+    """Per day and category, the typical rate of each kind: the median of the per-business rates
+    of the businesses with enough data (where most have none, the mean leaving out the top
+    PEER_TRIM of them), so that a few bad actors do not raise the bar; where a category has
+    fewer than PEERS_MIN such businesses that day, every category's. Never zero: at least a
+    tenth of the day's rate over everyone, and one event over everyone's exposure."""
+    base = df.filter(pl.col("peer_eligible"))
+    rates = {name: (pl.col(n) / pl.col(d)) for name, (n, d) in _PEER_RATES.items()}
+
+    def trimmed(keys: list[str]) -> pl.DataFrame:
+        return base.group_by(keys).agg(
+            pl.len().alias("peers"),
+            *[
+                pl.when(r.median() > 0)
+                .then(r.median())
+                .otherwise(r.filter(r <= r.quantile(1 - PEER_TRIM, "higher")).mean())
+                .alias(name)
+                for name, r in ((name, r.fill_nan(None)) for name, r in rates.items())
+            ],
+        )
+
+    by_cat = trimmed(["day", "category"])
+    overall = trimmed(["day"]).rename({name: f"all_{name}" for name in _PEER_RATES}).drop("peers")
+    floors = df.group_by("day").agg(
+        *[(1 / pl.col(d).sum().clip(1, None)).alias(f"floor_{name}") for name, (_, d) in _PEER_RATES.items()],
+        *[
+            (pl.col(n).sum() / pl.col(d).sum().clip(1, None) / 10).alias(f"pool_{name}")
+            for name, (n, d) in _PEER_RATES.items()
+        ],
     )
-    overall = typical.group_by("day").agg(
-        (pl.col("blocking_users").sum() / pl.col("reached_users").sum()).alias("all_block_rate"),
-        (pl.col("reports").sum() / pl.col("outbound_ok").sum() * 1000).alias("all_report_rate"),
-    )
-    cats = day_rows.select("day", "category").unique()
-    return (
+    cats = df.select("day", "category").unique()
+    out = (
         cats.join(by_cat, on=["day", "category"], how="left")
         .join(overall, on="day", how="left")
+        .join(floors, on="day", how="left")
         .with_columns((pl.col("peers").fill_null(0) >= PEERS_MIN).alias("has_peers"))
-        .select(
-            "day",
-            "category",
-            "has_peers",
-            pl.when(pl.col("has_peers"))
-            .then(pl.col("cat_block_rate"))
-            .otherwise(pl.col("all_block_rate"))
-            .alias("peer_block_rate"),
-            pl.when(pl.col("has_peers"))
-            .then(pl.col("cat_report_rate"))
-            .otherwise(pl.col("all_report_rate"))
-            .alias("peer_report_rate"),
-        )
     )
+    return out.select(
+        "day",
+        "category",
+        "has_peers",
+        *[
+            pl.max_horizontal(
+                pl.when(pl.col("has_peers")).then(pl.col(name)).otherwise(pl.col(f"all_{name}")).fill_null(0.0),
+                pl.col(f"pool_{name}"),
+                pl.col(f"floor_{name}"),
+            ).alias(name)
+            for name in _PEER_RATES
+        ],
+    )
+
+
+def _judged(df: pl.DataFrame) -> pl.DataFrame:
+    """The features against peers and against the business's own history."""
+    col = pl.col
+    # the baseline's rate, shrunk toward the peers with one pseudo-event
+    base_report = (col("base_reports") + 1) / (col("base_outbound_ok") + 1 / col("peer_long_report"))
+    base_block = (col("base_blocks") + 1) / (col("base_outbound_ok") + 1 / col("peer_long_block"))
+    history = (col("base_days") >= MIN_HISTORY_DAYS) & (col("base_outbound_ok") >= MIN_MESSAGES)
+    df = df.with_columns(
+        x_report=lower_ratio(col("reports"), col("outbound_ok"), col("peer_report")),
+        x_block=lower_ratio(col("blocking_users"), col("reached_users"), col("peer_block")),
+        x_long_report=lower_ratio(col("long_reports"), col("long_outbound_ok"), col("peer_long_report")),
+        x_long_block=lower_ratio(col("long_blocks"), col("long_outbound_ok"), col("peer_long_block")),
+        h_report=pl.when(history).then(lower_ratio(col("reports"), col("outbound_ok"), base_report)),
+        h_block=pl.when(history).then(lower_ratio(col("blocks"), col("outbound_ok"), base_block)),
+    )
+    return df.with_columns(
+        pl.max_horizontal(
+            excess(col("reports"), col("outbound_ok"), col("peer_report")),
+            excess(col("blocking_users"), col("reached_users"), col("peer_block")),
+            excess(col("long_reports"), col("long_outbound_ok"), col("peer_long_report")),
+            excess(col("long_blocks"), col("long_outbound_ok"), col("peer_long_block")),
+        ).alias("peer_excess"),
+        pl.max_horizontal(
+            (
+                surprise(col("reports"), col("outbound_ok"), col("peer_report"))
+                + surprise(col("blocking_users"), col("reached_users"), col("peer_block"))
+            )
+            / math.sqrt(2),
+            (
+                surprise(col("long_reports"), col("long_outbound_ok"), col("peer_long_report"))
+                + surprise(col("long_blocks"), col("long_outbound_ok"), col("peer_long_block"))
+            )
+            / math.sqrt(2),
+        ).alias("surprise"),
+        pl.when(history)
+        .then(
+            pl.max_horizontal(
+                excess(col("reports"), col("outbound_ok"), base_report),
+                excess(col("blocks"), col("outbound_ok"), base_block),
+            )
+        )
+        .otherwise(0.0)
+        .alias("history_change"),
+        pl.when(history).then(base_report * 1000).otherwise(None).alias("base_report_rate_shrunk"),
+        pl.when(history).then(base_block * 1000).otherwise(None).alias("base_block_rate_shrunk"),
+    )
+
+
+def _with_campaigns(wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int) -> pl.DataFrame:
+    """Each campaign's pooled counts against its accounts' peers, on every account's rows."""
+    found = campaign_finder.find(wh, as_of - timedelta(days=lookback + LONG_DAYS - 1), as_of)
+    members = campaign_finder.members(found)
+    df = df.join(members, on="business_id", how="left")
+    if members.is_empty():
+        return df.with_columns(
+            pl.lit(0.0).alias("campaign_surprise"), pl.lit(None, pl.Float64).alias("campaign_excess")
+        )
+    col = pl.col
+    pooled = (
+        df.filter(col("campaign_id").is_not_null())
+        .group_by("campaign_id", "day")
+        .agg(
+            col("long_reports").sum().alias("c_reports"),
+            col("long_blocks").sum().alias("c_blocks"),
+            col("long_outbound_ok").sum().alias("c_ok"),
+            (
+                (col("peer_long_report") * col("long_outbound_ok")).sum() / col("long_outbound_ok").sum().clip(1, None)
+            ).alias("c_peer_report"),
+            (
+                (col("peer_long_block") * col("long_outbound_ok")).sum() / col("long_outbound_ok").sum().clip(1, None)
+            ).alias("c_peer_block"),
+        )
+        .with_columns(
+            (
+                (
+                    surprise(col("c_reports"), col("c_ok"), col("c_peer_report"))
+                    + surprise(col("c_blocks"), col("c_ok"), col("c_peer_block"))
+                )
+                / math.sqrt(2)
+            ).alias("campaign_surprise"),
+            pl.max_horizontal(
+                lower_ratio(col("c_reports"), col("c_ok"), col("c_peer_report")),
+                lower_ratio(col("c_blocks"), col("c_ok"), col("c_peer_block")),
+            ).alias("campaign_excess"),
+        )
+        .select("campaign_id", "day", "campaign_surprise", "campaign_excess")
+    )
+    return df.join(pooled, on=["campaign_id", "day"], how="left").with_columns(col("campaign_surprise").fill_null(0.0))
+
+
+def _with_platform(wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int, window: int) -> pl.DataFrame:
+    if has_table(wh, "platform_events"):
+        said = run(wh, "risk_platform", as_of=as_of, lookback=lookback, window=window)
+    else:
+        said = pl.DataFrame(schema={"business_id": pl.String, "day": pl.Date, "platform_faults": pl.Int64})
+    if "platform_said" not in said.columns:
+        said = said.with_columns(pl.lit(None, pl.String).alias("platform_said"))
+    return df.join(said, on=["business_id", "day"], how="left").with_columns(
+        (pl.col("platform_faults").fill_null(0) > 0).cast(pl.Float64).alias("platform")
+    )
+
+
+def _scored(df: pl.DataFrame) -> pl.DataFrame:
+    """Each feature's points (`pts_<feature>`, `pts_cold`) and their sum, at most 100."""
+    points = {f"pts_{name}": w * _ramp(pl.col(name), lo, hi) for name, w, lo, hi in POINTS}
+    points["pts_cold"] = COLD_POINTS * pl.col("cold_share") * _ramp(pl.col("surprise"), 0.0, 2.0)
+    df = df.with_columns(**points)
+    score = pl.min_horizontal(pl.sum_horizontal(list(points)), pl.lit(100.0))
+    return df.with_columns(pl.when(pl.col("enough_data")).then(score).otherwise(0.0).alias("risk_score"))
 
 
 def _pct(x: float | None) -> str:
@@ -123,6 +329,12 @@ def span(first: date, last: date) -> str:
     return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
 
 
+def evidence_window(day: date, settings: Settings) -> tuple[date, date]:
+    """The days a flag on `day` rests on: the steady window, which holds the risk window (the
+    baseline before it is named in the reasons)."""
+    return window_of(day, max(LONG_DAYS, settings.risk_window_days))
+
+
 def window_of(day: date, window_days: int) -> tuple[date, date]:
     """The trailing window a day is judged on (as risk_signals.sql sums it)."""
     return day - timedelta(days=window_days - 1), day
@@ -132,66 +344,128 @@ def window_of(day: date, window_days: int) -> tuple[date, date]:
 SIGNALS = {
     "reports": "Spam reports",
     "blocks": "Blocks",
-    "unsolicited": "Messages to users who never wrote first",
+    "unsolicited": "Marketing to users who never wrote first",
+    "history": "A change against its own history",
+    "campaign": "Part of a coordinated campaign",
+    "platform": "The platform found fault",
     "outside_window": "Free-form outside the 24 h window",
-    "opt_outs": "Marketing opt-outs",
     "political_burst": "Burst of political reports",
 }
 
 
-def _signals(row: dict) -> list[tuple[float, str, str]]:
-    """The signals behind a flag as (strength, signal, words), strongest first: the one place the
-    reasons' thresholds live (the reasons text and the signal filter both read it)."""
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}x" if ratio < 10 else f"{ratio:,.0f}x"
+
+
+def _rate_words(events: int, exposure: int, rate: float | None, per: str) -> str:
+    if per == "users":
+        return f"{events:,} of {exposure:,} reached users ({_pct(rate)})"
+    return f"{events:,} per {exposure:,} messages ({(rate or 0):.1f} per 1,000)"
+
+
+def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
+    """The signals behind a flag as (points, signal, words), strongest first: the one place the
+    reasons live (the reasons text and the signal filter both read it). Each says its period."""
     parts: list[tuple[float, str, str]] = []
+    day = row.get("day")
     cat = (row.get("category") or "unknown") if row.get("has_peers") else "all businesses"
-    if row["report_rate"] is not None and row["report_rate"] >= 5:
+    short = f"the {window_days} days {span(*window_of(day, window_days))}" if isinstance(day, date) else "the window"
+    long_days = max(LONG_DAYS, window_days)
+    steady = (
+        f"the {long_days} days {span(*window_of(day, long_days))}" if isinstance(day, date) else "the steady window"
+    )
+    peer_pts = row.get("pts_peer_excess") or 0.0
+    if peer_pts >= 1:
+        # the strongest of the four comparisons with peers says it
         top_n, top = _top_report_kind(row)
-        peer = row.get("peer_report_rate")
-        text = f"{row['report_rate']:.1f} reports per 1,000 messages vs {peer or 0:.1f} for {cat}"
-        if top_n:
-            text += f" ({top_n / max(row['reports'], 1):.0%} {top})"
-        base = row.get("base_report_rate")
-        if base is not None and row["report_rate"] >= 3 * max(base, 0.5):
-            text += f", up from {base:.1f} in the {BASELINE_DAYS} days before"
-        parts.append((row["report_rate"] / 30, "reports", text))
-    if row["block_rate"] is not None and row["block_rate"] >= 0.01:
-        parts.append(
+        kind_of = f", {top_n / max(row['reports'], 1):.0%} {top}" if top_n else ""
+        options = [
             (
-                row["block_rate"] / 0.06,
+                row.get("x_report"),
+                "reports",
+                f"reports over {short}: {_rate_words(row['reports'], row['outbound_ok'], row['report_rate'], 'msgs')}{kind_of} vs {(row.get('peer_report') or 0) * 1000:.2f} per 1,000 for {cat}",
+            ),
+            (
+                row.get("x_block"),
                 "blocks",
-                f"block rate {_pct(row['block_rate'])} vs {_pct(row.get('peer_block_rate'))} for {cat}",
-            )
-        )
-    if row["unsolicited_share"] is not None and row["unsolicited_share"] >= 0.5:
-        cold = row.get("cold_share")
-        text = f"{row['unsolicited_share']:.0%} of messages sent to users who never wrote first"
-        if cold is not None and row["marketing"]:
-            text += f" ({cold:.0%} of marketing sent cold)"
-        parts.append((row["unsolicited_share"], "unsolicited", text))
-    if row["freeform_outside_share"] and row["freeform_outside_share"] >= 0.01:
+                f"blocks over {short}: {_rate_words(row['blocking_users'], row['reached_users'], row['block_rate'], 'users')} vs {_pct(row.get('peer_block'))} for {cat}",
+            ),
+            (
+                row.get("x_long_report"),
+                "reports",
+                f"reports over {steady}: {_rate_words(row['long_reports'], row['long_outbound_ok'], row['long_report_rate'], 'msgs')} vs {(row.get('peer_long_report') or 0) * 1000:.2f} for {cat}",
+            ),
+            (
+                row.get("x_long_block"),
+                "blocks",
+                f"blocks over {steady}: {row['long_blocks']:,} per {row['long_outbound_ok']:,} messages ({(row['long_block_rate'] or 0):.1f} per 1,000) vs {(row.get('peer_long_block') or 0) * 1000:.2f} for {cat}",
+            ),
+        ]
+        ratio, tag, text = max(options, key=lambda o: o[0] or 0.0)
+        parts.append((peer_pts, tag, f"{text}: at least {_times(ratio or 1.0)} its peers with 95% confidence"))
+    cold_pts = row.get("pts_cold") or 0.0
+    if cold_pts >= 1:
         parts.append(
             (
-                row["freeform_outside_share"] / 0.1,
-                "outside_window",
-                f"{row['freeform_outside']:,} free-form messages outside the 24 h window "
-                f"({row['freeform_outside_share']:.1%})",
+                cold_pts,
+                "unsolicited",
+                f"{row['cold_share']:.0%} of its messages over {steady} were marketing to users who never wrote "
+                f"first, with feedback {row['surprise']:.1f} standard deviations above its peers'",
             )
         )
-    if row["opt_out_rate"] is not None and row["opt_out_rate"] >= 0.02:
+    hist_pts = row.get("pts_history_change") or 0.0
+    if hist_pts >= 1:
+        base_from, base_to = (
+            window_of(day - timedelta(days=window_days), BASELINE_DAYS) if isinstance(day, date) else (None, None)
+        )
+        before = f"its own {BASELINE_DAYS} days {span(base_from, base_to)}" if base_from else "its own baseline"
+        by_reports = (row.get("h_report") or 0) >= (row.get("h_block") or 0)
+        if by_reports:
+            text = (
+                f"reports jumped to {row['report_rate'] or 0:.1f} per 1,000 messages over {short} ({row['reports']:,}) "
+                f"from {row['base_report_rate'] or 0:.2f} over {before} ({row['base_reports']:,})"
+            )
+        else:
+            text = (
+                f"blocks jumped to {row['blocks']:,} per {row['outbound_ok']:,} messages over {short} "
+                f"from {row['base_blocks']:,} per {row['base_outbound_ok']:,} over {before}"
+            )
+        ratio = max(row.get("h_report") or 1.0, row.get("h_block") or 1.0)
+        parts.append((hist_pts, "history", f"{text}: at least {_times(ratio)} its own rate"))
+    camp_pts = row.get("pts_campaign_surprise") or 0.0
+    if row.get("campaign") and camp_pts >= 1:
         parts.append(
             (
-                row["opt_out_rate"] / 0.1,
-                "opt_outs",
-                f"marketing opt-outs from {_pct(row['opt_out_rate'])} of reached users",
+                camp_pts,
+                "campaign",
+                f"{row['campaign']}; the campaign's pooled feedback over {steady} is "
+                f"{row['campaign_surprise']:.1f} standard deviations above its peers'",
             )
         )
-    if row["political_burst"]:
+    if (row.get("pts_political_burst") or 0) >= 1:
         parts.append(
             (
-                1.0,
+                row["pts_political_burst"],
                 "political_burst",
-                f"burst of {row['reports_political']} political reports, "
+                f"burst of {row['reports_political']} political reports over {short}, "
                 f"{row['top_country_political'] / row['reports_political']:.0%} from {row['top_country']}",
+            )
+        )
+    if (row.get("pts_platform") or 0) >= 1:
+        parts.append(
+            (
+                row["pts_platform"],
+                "platform",
+                f"the platform found fault over {short}: {row.get('platform_said') or 'events'}",
+            )
+        )
+    if (row.get("pts_freeform_outside_share") or 0) >= 1:
+        parts.append(
+            (
+                row["pts_freeform_outside_share"],
+                "outside_window",
+                f"{row['freeform_outside']:,} free-form messages outside the 24 h window over {short} "
+                f"({row['freeform_outside_share']:.1%})",
             )
         )
     parts.sort(key=lambda p: -p[0])
@@ -211,14 +485,10 @@ def suggested_policy(row: dict) -> str:
     return "scam" if top_n and top == "scam" else "spam"
 
 
-def explain(row: dict, window_days: int | None = None) -> str:
-    """The reasons for a flag, in words and numbers, strongest first, led by the days they cover:
-    the trailing window of the flagged day `row["day"]` (and the baseline before it)."""
-    text = "; ".join(t for _, _, t in _signals(row)) or "no single signal stands out"
-    day = row.get("day")
-    if window_days and isinstance(day, date):
-        text = f"Over the {window_days:,} days {span(*window_of(day, window_days))}: {text}"
-    return text
+def explain(row: dict, window_days: int = 7) -> str:
+    """The reasons for a flag, in words and numbers, strongest first, each naming the days it
+    covers: the risk window of the flagged day `row["day"]`, the steady window or the baseline."""
+    return "; ".join(t for _, _, t in _signals(row, window_days)) or "no single signal stands out"
 
 
 @dataclass
@@ -234,10 +504,12 @@ def queue(
     lookback: int | None = None,
     settings: Settings | None = None,
     settled: dict[str, date] | None = None,
+    ranker=None,
 ) -> QueueResult:
     """Flagged businesses, highest risk first.
 
     `settled`: business -> data date of its latest decision; only flags on later days count.
+    `ranker` (learning.Ranker): re-ranks the flagged businesses from moderators' decisions.
     """
     settings = settings or Settings.load(wh.root)
     as_of = as_of or wh.date_range()[1] or date.today()
@@ -272,23 +544,21 @@ def queue(
         )
     if flagged.is_empty():
         return QueueResult(as_of, lookback, empty)
-    peers = _peer_medians(days, settings.risk_flag_score)
-    peak = (
-        flagged.sort(["risk_score", "day"], descending=[True, True])
-        .unique("business_id", keep="first", maintain_order=True)
-        .join(peers, on=["day", "category"], how="left")
+    peak = flagged.sort(["risk_score", "day"], descending=[True, True]).unique(
+        "business_id", keep="first", maintain_order=True
     )
     first_flag = flagged.group_by("business_id").agg(pl.col("day").min().alias("first_flagged"))
     ratings = _ratings(wh, as_of, settings)
     rows = []
     window = settings.risk_window_days
     for row in peak.iter_rows(named=True):
-        start, end = window_of(row["day"], window)
+        start, end = evidence_window(row["day"], settings)
+        parts = _signals(row, window)
         rows.append(
             {
                 **row,
-                "reasons": explain(row, window),
-                "signals": [tag for _, tag, _ in _signals(row)],
+                "reasons": "; ".join(t for _, _, t in parts) or "no single signal stands out",
+                "signals": [tag for _, tag, _ in parts],
                 "suggested_policy": suggested_policy(row),
                 "window_from": start,
                 "window_to": end,
@@ -324,47 +594,16 @@ def queue(
         "opt_out_rate",
         "reports",
         "blocking_users",
-        "political_burst",
+        "campaign_id",
+        "campaign",
+        *[f for f in FEATURES if f not in ("cold_share", "freeform_outside_share", "opt_out_rate")],
     ]
-    return QueueResult(as_of, lookback, table.select(first + rest))
+    table = table.select(first + rest)
+    if ranker is not None:
+        table = ranker.rerank(table)
+    return QueueResult(as_of, lookback, table)
 
 
 def _ratings(wh: Warehouse, as_of: date, settings: Settings) -> pl.DataFrame:
     q = compute(wh, "quality", Period(as_of - timedelta(days=6), as_of), None, settings)
     return q.select("business_id", "rating")
-
-
-# --------------------------------------------------------------------------- evaluation
-
-BAD_ARCHETYPES = ("spammer", "scammer", "election_spammer")
-
-
-@dataclass
-class Evaluation:
-    k: int
-    planted: int
-    found: int
-    precision: float
-    recall: float
-    false_positives: list[str]
-    missed: list[str]
-    hard_negatives_in_top_k: list[str]
-
-
-def evaluate(table: pl.DataFrame, truth: pl.DataFrame, k: int | None = None) -> Evaluation:
-    truth = truth.with_columns(pl.col("archetype").str.strip_chars().str.to_lowercase())
-    bad = set(truth.filter(pl.col("archetype").is_in(BAD_ARCHETYPES))["business_id"])
-    hard = set(truth.filter(~pl.col("archetype").is_in(BAD_ARCHETYPES))["business_id"])
-    k = k or len(bad)
-    top = table.sort("rank")["business_id"].head(k).to_list()
-    hits = [b for b in top if b in bad]
-    return Evaluation(
-        k=k,
-        planted=len(bad),
-        found=len(hits),
-        precision=len(hits) / k if k else 0.0,
-        recall=len(hits) / len(bad) if bad else 0.0,
-        false_positives=[b for b in top if b not in bad],
-        missed=sorted(bad - set(top)),
-        hard_negatives_in_top_k=[b for b in top if b in hard],
-    )

@@ -1,0 +1,188 @@
+"""Coordinated campaigns: accounts that send the same template texts to overlapping recipients.
+
+One account of a ring looks mildly bad alone; together its accounts are one campaign. Over a
+period:
+
+1. Every template text the businesses sent (the `template_texts` mart, texts in their normal form)
+   gets a MinHash of its word shingles (`datasketch`); MinHash LSH groups near-duplicate texts
+   (estimated Jaccard >= TEXT_SIMILARITY), so "Claim your 500 prize" and "Claim your 750 prize
+   now" are one text.
+2. Businesses that send a text of the same group are candidate pairs. A text sent by more than
+   MAX_SHARING businesses is boilerplate (one-time codes, order updates) and proves nothing.
+3. A candidate pair is linked when its recipients overlap far beyond chance: at least MIN_SHARED
+   users reached by both, at least MIN_OVERLAP of the smaller one's recipients, and at least
+   MIN_LIFT times the overlap two independent senders of that country's size would have
+   (reached_a x reached_b / users reached in the country).
+4. Linked businesses form campaigns (connected components) of at least MIN_ACCOUNTS accounts.
+
+Whether a campaign is abuse is the risk score's question (trustdesk/moderation/risk.py): it
+pools the accounts' reports and blocks and judges the pooled rates against their peers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+from datasketch import MinHash, MinHashLSH
+
+from trustdesk.warehouse import Warehouse, has_table, run
+
+TEXT_SIMILARITY = 0.7
+NUM_PERM = 64
+MAX_SHARING = 50
+MIN_SHARED = 5
+MIN_OVERLAP = 0.2
+MIN_LIFT = 3.0
+MIN_ACCOUNTS = 3
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Campaign:
+    campaign_id: str
+    accounts: list[str]
+    template: str  # the shared template most of the links rest on
+    text: str  # one of its texts, as written
+    recipients: int = 0
+    shared_recipients: int = 0  # recipients two or more of its accounts reached
+    date_from: date | None = None
+    date_to: date | None = None
+    templates: list[str] = field(default_factory=list)
+
+    @property
+    def shared_share(self) -> float:
+        return self.shared_recipients / self.recipients if self.recipients else 0.0
+
+    def describe(self) -> str:
+        """The reason the queue shows: part of campaign C (6 accounts, shared template 'X', 41% shared
+        recipients)."""
+        return (
+            f"part of campaign {self.campaign_id} ({len(self.accounts)} accounts, shared template "
+            f"'{self.template}', {self.shared_share:.0%} shared recipients)"
+        )
+
+
+def _shingles(text: str) -> set[bytes]:
+    words = _WORD.findall(text.lower())
+    if len(words) < 3:
+        return {" ".join(words).encode()} if words else {b""}
+    return {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
+
+
+def _text_groups(keys: list[str]) -> dict[str, int]:
+    """Each text key's group of near-duplicates (an index)."""
+    lsh = MinHashLSH(threshold=TEXT_SIMILARITY, num_perm=NUM_PERM)
+    hashes = {}
+    for i, key in enumerate(keys):
+        m = MinHash(num_perm=NUM_PERM, seed=7)
+        m.update_batch(list(_shingles(key)))
+        hashes[i] = m
+        lsh.insert(str(i), m)
+    parent = list(range(len(keys)))
+    for i, m in hashes.items():
+        for j in lsh.query(m):
+            _union(parent, i, int(j))
+    return {key: _find(parent, i) for i, key in enumerate(keys)}
+
+
+def _find(parent: list, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _union(parent: list, a, b) -> None:
+    ra, rb = _find(parent, a), _find(parent, b)
+    if ra != rb:
+        parent[max(ra, rb)] = min(ra, rb)
+
+
+def _campaign_id(accounts: list[str]) -> str:
+    """Stable across days and loads while the accounts stay the same."""
+    return "C" + hashlib.sha1("\n".join(sorted(accounts)).encode()).hexdigest()[:6].upper()
+
+
+def find(wh: Warehouse, date_from: date, date_to: date) -> list[Campaign]:
+    """The coordinated campaigns of the period, largest first."""
+    if not has_table(wh, "template_texts"):
+        return []
+    texts = run(wh, "campaign_texts", date_from=date_from, date_to=date_to)
+    if texts.is_empty():
+        return []
+    keys = texts["text_key"].unique().sort().to_list()
+    group_of = _text_groups(keys)
+    texts = texts.with_columns(pl.col("text_key").replace_strict(group_of, return_dtype=pl.Int64).alias("group"))
+    sharing = (
+        texts.group_by("group")
+        .agg(pl.col("business_id").unique().sort().alias("businesses"), pl.col("template").mode().first())
+        .filter(pl.col("businesses").list.len().is_between(2, MAX_SHARING))
+    )
+    pairs: dict[tuple[str, str], str] = {}
+    for businesses, template in sharing.select("businesses", "template").iter_rows():
+        for i, a in enumerate(businesses):
+            for b in businesses[i + 1 :]:
+                pairs.setdefault((a, b), template)
+    if not pairs:
+        return []
+    left, right = zip(*sorted(pairs), strict=True)
+    overlap = run(wh, "campaign_overlap", left=list(left), right=list(right), date_from=date_from, date_to=date_to)
+    linked = overlap.filter(
+        (pl.col("shared") >= MIN_SHARED)
+        & (pl.col("shared") >= MIN_OVERLAP * pl.min_horizontal("reached_a", "reached_b"))
+        & (
+            pl.col("shared") * pl.col("country_users").cast(pl.Float64)
+            >= MIN_LIFT * pl.col("reached_a").cast(pl.Float64) * pl.col("reached_b")
+        )
+    )
+    parent: dict[str, str] = {}
+    for a, b in linked.select("a", "b").iter_rows():
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        _union(parent, a, b)
+    components: dict[str, list[str]] = {}
+    for node in parent:
+        components.setdefault(_find(parent, node), []).append(node)
+    campaigns = []
+    for accounts in components.values():
+        if len(accounts) < MIN_ACCOUNTS:
+            continue
+        accounts = sorted(accounts)
+        members = set(accounts)
+        shared_templates = [t for (a, b), t in pairs.items() if a in members and b in members]
+        template = max(sorted(set(shared_templates)), key=shared_templates.count)
+        sample = texts.filter(pl.col("business_id").is_in(accounts) & (pl.col("template") == template))
+        campaigns.append(
+            Campaign(
+                campaign_id=_campaign_id(accounts),
+                accounts=accounts,
+                template=template,
+                text=str(sample.sort("messages", descending=True)["text"][0] or template),
+                date_from=date_from,
+                date_to=date_to,
+                templates=sorted(set(shared_templates)),
+            )
+        )
+    if campaigns:
+        ids = [c.campaign_id for c in campaigns for _ in c.accounts]
+        accounts = [a for c in campaigns for a in c.accounts]
+        sizes = run(
+            wh, "campaign_recipients", campaign=ids, business=accounts, date_from=date_from, date_to=date_to
+        ).rows_by_key("campaign_id", unique=True)
+        for c in campaigns:
+            c.recipients, c.shared_recipients = sizes.get(c.campaign_id, (0, 0))
+    return sorted(campaigns, key=lambda c: (-len(c.accounts), c.campaign_id))
+
+
+def members(campaigns: list[Campaign]) -> pl.DataFrame:
+    """business_id -> campaign_id, the campaign's reason sentence and size, one row per account."""
+    rows = [(a, c.campaign_id, c.describe(), len(c.accounts)) for c in campaigns for a in c.accounts]
+    return pl.DataFrame(
+        rows,
+        schema={"business_id": pl.String, "campaign_id": pl.String, "campaign": pl.String, "campaign_size": pl.Int64},
+        orient="row",
+    ).unique("business_id", keep="first")
