@@ -3,7 +3,9 @@
     python -m bench                    # 2M and 10M messages (about 10 minutes on 2 cores)
     python -m bench --sizes 200000     # a quick look
 
-The transparency export (bench/transparency.py) runs too, on --transparency-sizes decisions.
+The transparency export (bench/transparency.py) runs too, on --transparency-sizes decisions, and
+the detection benchmark (bench/detection.py): precision and recall at k per archetype on varied
+worlds, ours and independently written ones (`--detection-quick` for its small grid).
 
 Writes docs/BENCHMARKS.md. Work files go to bench/out/ (ignored by git).
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench import detection as detection_bench
 from bench import transparency as transparency_bench
 from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT
@@ -115,6 +118,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="2000000,10000000")
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--transparency-sizes", default="20000,100000", help="decisions for bench/transparency.py")
+    parser.add_argument("--detection-quick", action="store_true", help="the small grid of bench/detection.py")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -122,6 +126,8 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         bench_size(n, args.days, lines)
     transparency_bench.run(args.transparency_sizes, write=not args.no_write)
+    detection: list[str] = []
+    detection_bench.run(detection, quick=args.detection_quick)
     if args.no_write:
         return
     from bench.pages import write_section
@@ -138,6 +144,7 @@ def main() -> None:
         "| what | time | ratio / rate | goal |\n| --- | --- | --- | --- |\n" + "\n".join(lines) + "\n",
         heading="## Generator, loads and metrics",
     )
+    write_section("\n".join(detection) + "\n", heading=detection_bench.HEADING)
     print(f"wrote {DOC}")
 
 

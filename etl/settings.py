@@ -61,6 +61,7 @@ class Settings:
     outbox_ca_file: str = ""
     outbox_max_attempts: int = 10
     outbox_backoff_seconds: float = 5.0
+    learn_min_decisions: int = 30
 
     @classmethod
     def load(cls, root: Path) -> Settings:

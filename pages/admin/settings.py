@@ -60,6 +60,7 @@ with st.form("settings"):
     hours("decision_target_hours", "Hours to the decision")
     hours("appeal_target_hours", "Hours to decide an appeal")
     whole("strike_days", "Days a decision counts as a strike", 1, 3650)
+    whole("learn_min_decisions", "Decisions before a model learned from them re-ranks the queue", 10, 100_000)
     st.subheader("Decisions to the platform")
     st.text_input(
         "Endpoint (set with its secret on the Deliveries page)",

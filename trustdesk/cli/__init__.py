@@ -24,6 +24,8 @@ COMMANDS = {
     "metrics": "metrics:metrics",
     "queue": "moderation:queue",
     "evaluate": "moderation:evaluate",
+    "backtest": "learning:backtest",
+    "train": "learning:train",
     "users": "accounts:users",
     "outbox": "outbox:outbox",
     "transparency": "transparency:transparency",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 import polars as pl
 
+from etl.settings import Settings
 from trustdesk.cli.common import UserError, open_wh, parse_date, root, write_table
+from trustdesk.moderation import learning
 from trustdesk.moderation.cases import Store
 from trustdesk.moderation.evaluation import bad_archetypes
 from trustdesk.moderation.evaluation import evaluate as score
@@ -30,9 +32,11 @@ def queue(ctx, as_of, limit, lookback, fmt) -> None:
     data_root = root(ctx)
     wh = open_wh(data_root)
     try:
+        settings = Settings.load(data_root)
         with Store(data_root) as store:
             settled = store.decided_as_of()
-        result = review_queue(wh, parse_date(as_of, "--as-of"), lookback, settled=settled)
+            ranker = learning.current(data_root, wh, store, settings)
+        result = review_queue(wh, parse_date(as_of, "--as-of"), lookback, settings, settled, ranker=ranker)
     finally:
         wh.close()
     table = result.table.head(limit) if limit else result.table
@@ -63,8 +67,11 @@ def queue(ctx, as_of, limit, lookback, fmt) -> None:
     default=None,
     help="Days whose flags count (default: the whole data range, like the truth).",
 )
+@click.option(
+    "--rules-only", is_flag=True, help="Rank by the rules even when a model learned from decisions is trained."
+)
 @click.pass_context
-def evaluate(ctx, truth_file, k, bad, as_of, lookback) -> None:
+def evaluate(ctx, truth_file, k, bad, as_of, lookback, rules_only) -> None:
     """Score the review queue against planted ground truth: precision@k, recall@k, per archetype."""
     try:
         truth = pl.read_csv(truth_file, infer_schema=False)
@@ -78,16 +85,24 @@ def evaluate(ctx, truth_file, k, bad, as_of, lookback) -> None:
         raise UserError(f"--bad names archetypes that {truth_file} does not hold: {', '.join(sorted(unknown))}")
     if not bad_names:
         raise UserError(f"{truth_file} holds no bad archetype by {source}; name them with --bad NAME,...")
-    wh = open_wh(root(ctx))
+    data_root = root(ctx)
+    wh = open_wh(data_root)
     try:
         first, last = wh.date_range()
         end = parse_date(as_of, "--as-of") or last
         days = lookback or ((end - first).days + 1 if first and end else 30)
-        result = review_queue(wh, end, days)
+        settings = Settings.load(data_root)
+        ranker = None
+        if not rules_only:
+            with Store(data_root) as store:
+                ranker = learning.current(data_root, wh, store, settings)
+        result = review_queue(wh, end, days, settings, ranker=ranker)
     finally:
         wh.close()
     ev = score(result.table, truth, k, bad_names)
+    scorer = f"a model trained on {ranker.meta.get('decisions')} decisions" if ranker else "the rules"
     click.echo(f"queue as of {result.as_of}, flags over {result.lookback} days: {result.table.height} businesses")
+    click.echo(f"ranked by {scorer}")
     click.echo(f"bad archetypes (from {source}): {', '.join(ev.bad)}")
     click.echo(f"planted bad actors: {ev.planted}; top {ev.k}: {ev.found} of them")
     click.echo(f"precision@{ev.k}: {ev.precision:.3f}")

@@ -119,14 +119,14 @@ def find(wh: Warehouse, date_from: date, date_to: date) -> list[Campaign]:
     texts = texts.with_columns(pl.col("text_key").replace_strict(group_of, return_dtype=pl.Int64).alias("group"))
     sharing = (
         texts.group_by("group")
-        .agg(pl.col("business_id").unique().sort().alias("businesses"), pl.col("template").mode().first())
+        .agg(pl.col("business_id").unique().sort().alias("businesses"))
         .filter(pl.col("businesses").list.len().is_between(2, MAX_SHARING))
     )
-    pairs: dict[tuple[str, str], str] = {}
-    for businesses, template in sharing.select("businesses", "template").iter_rows():
+    pairs: dict[tuple[str, str], int] = {}
+    for group, businesses in sharing.select("group", "businesses").iter_rows():
         for i, a in enumerate(businesses):
             for b in businesses[i + 1 :]:
-                pairs.setdefault((a, b), template)
+                pairs.setdefault((a, b), group)
     if not pairs:
         return []
     left, right = zip(*sorted(pairs), strict=True)
@@ -153,18 +153,23 @@ def find(wh: Warehouse, date_from: date, date_to: date) -> list[Campaign]:
             continue
         accounts = sorted(accounts)
         members = set(accounts)
-        shared_templates = [t for (a, b), t in pairs.items() if a in members and b in members]
-        template = max(sorted(set(shared_templates)), key=shared_templates.count)
-        sample = texts.filter(pl.col("business_id").is_in(accounts) & (pl.col("template") == template))
+        groups = [g for (a, b), g in pairs.items() if a in members and b in members]
+        group = max(sorted(set(groups)), key=groups.count)
+        shared = texts.filter(pl.col("business_id").is_in(accounts) & (pl.col("group") == group))
+        template = shared["template"].mode().sort()[0]
+        sample = shared.filter(pl.col("template") == template).sort("messages", descending=True)
+        shared_templates = texts.filter(
+            pl.col("business_id").is_in(accounts) & pl.col("group").is_in(sorted(set(groups)))
+        )["template"]
         campaigns.append(
             Campaign(
                 campaign_id=_campaign_id(accounts),
                 accounts=accounts,
                 template=template,
-                text=str(sample.sort("messages", descending=True)["text"][0] or template),
+                text=str(sample["text"][0] or template),
                 date_from=date_from,
                 date_to=date_to,
-                templates=sorted(set(shared_templates)),
+                templates=sorted(set(shared_templates.to_list())),
             )
         )
     if campaigns:

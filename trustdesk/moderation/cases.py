@@ -830,8 +830,10 @@ def _escalation(row: dict, escalate_score: float | None) -> str | None:
     """Why a flagged business goes straight to the senior queue, or None."""
     if row.get("platform_violation"):
         return f"the platform reported it ({row.get('platform_said') or 'a violation'})"
-    if escalate_score is not None and (row.get("risk_score") or 0) >= escalate_score:
-        return f"risk score {row['risk_score']:.1f} is at or above {escalate_score:.1f}"
+    # the rules' score (a ranker learned from decisions rescales risk_score to a probability)
+    score = row.get("rule_score") if row.get("rule_score") is not None else row.get("risk_score")
+    if escalate_score is not None and (score or 0) >= escalate_score:
+        return f"risk score {score:.1f} is at or above {escalate_score:.1f}"
     return None
 
 

@@ -19,7 +19,7 @@ import polars as pl
 from etl.settings import Settings
 from trustdesk.accounts.auth import Principal, require, utcnow
 from trustdesk.analytics.metrics import Period
-from trustdesk.moderation import business, cases, risk, service
+from trustdesk.moderation import business, cases, learning, risk, service
 from trustdesk.moderation.cases import ACTIONS, ACTIVE, LADDER, ModerationError, Store, holder, next_step
 from trustdesk.warehouse import Warehouse
 
@@ -134,11 +134,25 @@ class ReviewQueue:
         return both.filter(pl.col("case_id").is_not_null() & pl.col("status").is_in(["open", "claimed"]))
 
 
-def flags(wh: Warehouse, settled: tuple[tuple[str, date], ...] = (), settings: Settings | None = None):
+def flags(
+    wh: Warehouse,
+    settled: tuple[tuple[str, date], ...] = (),
+    settings: Settings | None = None,
+    model: str | None = None,
+):
     """The risk queue for the data's last day; `settled` (business, data date of its latest
-    decision) is a tuple so that the call can be cached."""
+    decision) is a tuple so that the call can be cached; `model`, the fingerprint of the ranker
+    learned from decisions (`learning.current`), re-ranks it with the saved ranker."""
     settings = settings or Settings.load(wh.root)
-    return risk.queue(wh, wh.date_range()[1], None, settings, dict(settled))
+    ranker = learning.saved(wh.root) if model else None
+    return risk.queue(wh, wh.date_range()[1], None, settings, dict(settled), ranker=ranker)
+
+
+def _ranker_key(wh: Warehouse, store: Store, settings: Settings) -> str | None:
+    """The fingerprint of the ranker in force (trained now if the decisions changed), or None
+    while the rules rank."""
+    ranker = learning.current(wh.root, wh, store, settings)
+    return ranker.meta.get("fingerprint") if ranker is not None else None
 
 
 def _cases_frame(cases: list[dict], now: datetime, settings: Settings) -> pl.DataFrame:
@@ -179,7 +193,8 @@ def open_queue(wh: Warehouse, who: Principal, flagged: Callable = flags, clock=u
     settings = Settings.load(wh.root)
     with Store(wh.root, clock) as store:
         settled = tuple(sorted(store.decided_as_of().items()))
-    result = flagged(wh, settled, settings)  # the slow part, with the store closed
+        model = _ranker_key(wh, store, settings)
+    result = flagged(wh, settled, settings, model)  # the slow part, with the store closed
     table = _with_platform_said(wh, result)
     with Store(wh.root, clock) as store:
         opened = store.sync(who, table, result.as_of, settings.escalate_risk_score) if table.height else 0
@@ -240,12 +255,13 @@ def queue_businesses(wh: Warehouse, who: Principal, flagged: Callable = flags) -
     settings = Settings.load(wh.root)
     with Store(wh.root) as store:
         settled = tuple(sorted(store.decided_as_of().items()))
+        model = _ranker_key(wh, store, settings)
         every = store.cases(ACTIVE)
         readable = store.readable_queues(who)
     active = [c for c in every if c["queue"] in readable]
     hidden = {c["business_id"] for c in every} - {c["business_id"] for c in active}
     # Flagged businesses whose case is in a queue the person may not work are not theirs to open.
-    table = flagged(wh, settled, settings).table.filter(~pl.col("business_id").is_in(sorted(hidden)))
+    table = flagged(wh, settled, settings, model).table.filter(~pl.col("business_id").is_in(sorted(hidden)))
     schema = {
         "business_id": pl.String,
         "name": pl.String,

@@ -136,6 +136,7 @@ def signals(wh: Warehouse, as_of: date, lookback: int, settings: Settings) -> pl
         ),
         ((pl.col("long_outbound_ok") >= MIN_MESSAGES) & (pl.col("outbound") > 0)).alias("enough_data"),
     )
+    df = df.with_columns(pl.lit(wh.date_range()[0], pl.Date).alias("data_from"))
     df = df.join(_peers(df), on=["day", "category"], how="left")
     df = _judged(df)
     df = _with_campaigns(wh, df, as_of, lookback)
@@ -363,17 +364,23 @@ def _rate_words(events: int, exposure: int, rate: float | None, per: str) -> str
     return f"{events:,} per {exposure:,} messages ({(rate or 0):.1f} per 1,000)"
 
 
+def _days_words(day: date, days: int, data_from: date | None) -> str:
+    """'the 7 days 16–22 Sep 2026', cut at the first day of the data ('the 5 days ...')."""
+    first, last = window_of(day, days)
+    if data_from and first < data_from <= last:
+        first = data_from
+    return f"the {(last - first).days + 1:,} days {span(first, last)}"
+
+
 def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
     """The signals behind a flag as (points, signal, words), strongest first: the one place the
     reasons live (the reasons text and the signal filter both read it). Each says its period."""
     parts: list[tuple[float, str, str]] = []
     day = row.get("day")
     cat = (row.get("category") or "unknown") if row.get("has_peers") else "all businesses"
-    short = f"the {window_days} days {span(*window_of(day, window_days))}" if isinstance(day, date) else "the window"
-    long_days = max(LONG_DAYS, window_days)
-    steady = (
-        f"the {long_days} days {span(*window_of(day, long_days))}" if isinstance(day, date) else "the steady window"
-    )
+    data_from = row.get("data_from")
+    short = _days_words(day, window_days, data_from) if isinstance(day, date) else "the window"
+    steady = _days_words(day, max(LONG_DAYS, window_days), data_from) if isinstance(day, date) else "the steady window"
     peer_pts = row.get("pts_peer_excess") or 0.0
     if peer_pts >= 1:
         # the strongest of the four comparisons with peers says it
@@ -415,10 +422,11 @@ def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
         )
     hist_pts = row.get("pts_history_change") or 0.0
     if hist_pts >= 1:
-        base_from, base_to = (
-            window_of(day - timedelta(days=window_days), BASELINE_DAYS) if isinstance(day, date) else (None, None)
+        before = (
+            "its own " + _days_words(day - timedelta(days=window_days), BASELINE_DAYS, data_from)[4:]
+            if isinstance(day, date)
+            else "its own baseline"
         )
-        before = f"its own {BASELINE_DAYS} days {span(base_from, base_to)}" if base_from else "its own baseline"
         by_reports = (row.get("h_report") or 0) >= (row.get("h_block") or 0)
         if by_reports:
             text = (
@@ -553,6 +561,7 @@ def queue(
     window = settings.risk_window_days
     for row in peak.iter_rows(named=True):
         start, end = evidence_window(row["day"], settings)
+        start = max(start, row["data_from"]) if row.get("data_from") else start
         parts = _signals(row, window)
         rows.append(
             {

@@ -32,10 +32,12 @@ PAGES = (
     PageSpec("Analytics", "pages/analytics/messaging_health.py", "Messaging health", ":material/forum:", "analyst"),
     PageSpec("Moderation", "pages/moderation/review_queue.py", "Review queue", ":material/gavel:", "moderator"),
     PageSpec("Moderation", "pages/moderation/business.py", "Business", ":material/storefront:", "moderator"),
+    PageSpec("Moderation", "pages/moderation/campaigns.py", "Campaigns", ":material/hub:", "moderator"),
     PageSpec("Moderation", "pages/moderation/audit_log.py", "Audit log", ":material/history:", "moderator"),
     PageSpec(
         "Moderation", "pages/moderation/moderator_metrics.py", "Moderator metrics", ":material/monitoring:", "moderator"
     ),
+    PageSpec("Moderation", "pages/moderation/backtest.py", "Queue backtest", ":material/query_stats:", "moderator"),
     PageSpec("Moderation", "pages/moderation/transparency.py", "Transparency report", ":material/balance:", "analyst"),
     PageSpec("Data", "pages/data/upload.py", "Upload", ":material/upload_file:", "moderator"),
     PageSpec("Data", "pages/data/quarantine.py", "Quarantine", ":material/warning:", "moderator"),
