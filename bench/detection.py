@@ -39,6 +39,10 @@ from trustdesk.warehouse import open_current
 HEADING = "## Detection: precision and recall at k per archetype"
 OUT = REPO_ROOT / "bench" / "out" / "detection"
 TARGET_PRECISION = 0.95
+# Our worlds at 2M messages: a business of median size then sends ~1,000 messages a month; at the
+# generator's default 500k, a subtle spammer's 2x excess is a block or two, which no rule can tell
+# from chance (docs/BENCHMARKS.md says so).
+SYNTH = {"messages": 2_000_000}
 QUICK_SYNTH = {"businesses": 150, "days": 40, "messages": 120_000}
 QUICK_INDEPENDENT = {"businesses": 160, "days": 40, "users": 40_000}
 
@@ -80,7 +84,7 @@ def grid(quick: bool) -> tuple[list[WorldSpec], list[str]]:
     """The worlds to score and notes on what was skipped."""
     notes: list[str] = []
     seeds = (1,) if quick else (1, 2, 3)
-    synth_sizes = QUICK_SYNTH if quick else {}
+    synth_sizes = QUICK_SYNTH if quick else SYNTH
     worlds = [WorldSpec(f"synth seed {s}", "synth", s, synth_sizes) for s in seeds]
     variants = [({"subtle_mult": (m, m)}, f"subtle {m:g}x") for m in (2.0, 3.0, 4.0)]
     variants += [({"ring_size": (r, r)}, f"rings of {r}") for r in (3, 10)]
@@ -95,7 +99,7 @@ def grid(quick: bool) -> tuple[list[WorldSpec], list[str]]:
                 except (TypeError, ValueError) as exc:
                     notes.append(f"synth seed {seed}, {name} was skipped: `Abuse(**{knobs})` failed ({exc}).")
                     continue
-                worlds.append(WorldSpec(f"synth seed {seed}, {name}", "synth", seed, {}, knobs))
+                worlds.append(WorldSpec(f"synth seed {seed}, {name}", "synth", seed, SYNTH, knobs))
     independent = [({"mult": (m, m)}, f"subtle {m:g}x") for m in ((3.0,) if quick else (2.0, 3.0, 4.0))]
     if not quick:
         independent += [({"ring_size": (r, r)}, f"rings of {r}") for r in (3, 10)]

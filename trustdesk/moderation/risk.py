@@ -53,8 +53,10 @@ POLITICAL_CONCENTRATION = 0.8
 # (feature, points at full strength, where it starts to count, where it counts fully)
 POINTS = (
     ("peer_excess", 45.0, 0.0, 3.0),  # log2 of the lower bound of rate / peers' rate (3 = 8x)
-    ("history_change", 55.0, 0.0, 3.0),  # log2 of the lower bound of rate / own baseline
+    ("history_change", 55.0, 1.0, 3.0),  # log2 of the lower bound of rate / own baseline (from 2x)
     ("campaign_surprise", 50.0, 1.0, 3.0),  # z of a campaign's pooled counts against peers
+    # a campaign's pooled share of cold marketing, as far as its pooled feedback is above peers
+    ("campaign_cold", 30.0, 0.0, 1.0),
     ("political_burst", 30.0, 0.0, 1.0),
     ("platform", 25.0, 0.0, 1.0),  # the platform found fault (violations, downgrades to RED)
     ("freeform_outside_share", 10.0, 0.0, 0.1),
@@ -69,6 +71,7 @@ FEATURES = (
     "cold_share",
     "history_change",
     "campaign_surprise",
+    "campaign_cold",
     "political_burst",
     "platform",
     "freeform_outside_share",
@@ -269,6 +272,7 @@ def _with_campaigns(wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int)
             col("long_reports").sum().alias("c_reports"),
             col("long_blocks").sum().alias("c_blocks"),
             col("long_outbound_ok").sum().alias("c_ok"),
+            (col("long_cold_marketing").sum() / col("long_outbound").sum().clip(1, None)).alias("c_cold"),
             (
                 (col("peer_long_report") * col("long_outbound_ok")).sum() / col("long_outbound_ok").sum().clip(1, None)
             ).alias("c_peer_report"),
@@ -289,9 +293,13 @@ def _with_campaigns(wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int)
                 lower_ratio(col("c_blocks"), col("c_ok"), col("c_peer_block")),
             ).alias("campaign_excess"),
         )
-        .select("campaign_id", "day", "campaign_surprise", "campaign_excess")
+        .with_columns((col("c_cold") * _ramp(col("campaign_surprise"), 0.0, 1.0)).alias("campaign_cold"))
+        .rename({"c_cold": "campaign_cold_share"})
+        .select("campaign_id", "day", "campaign_surprise", "campaign_excess", "campaign_cold", "campaign_cold_share")
     )
-    return df.join(pooled, on=["campaign_id", "day"], how="left").with_columns(col("campaign_surprise").fill_null(0.0))
+    return df.join(pooled, on=["campaign_id", "day"], how="left").with_columns(
+        col("campaign_surprise").fill_null(0.0), col("campaign_cold").fill_null(0.0)
+    )
 
 
 def _with_platform(wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int, window: int) -> pl.DataFrame:
@@ -440,14 +448,20 @@ def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
             )
         ratio = max(row.get("h_report") or 1.0, row.get("h_block") or 1.0)
         parts.append((hist_pts, "history", f"{text}: at least {_times(ratio)} its own rate"))
-    camp_pts = row.get("pts_campaign_surprise") or 0.0
+    camp_pts = (row.get("pts_campaign_surprise") or 0.0) + (row.get("pts_campaign_cold") or 0.0)
     if row.get("campaign") and camp_pts >= 1:
         parts.append(
             (
                 camp_pts,
                 "campaign",
-                f"{row['campaign']}; the campaign's pooled feedback over {steady} is "
-                f"{row['campaign_surprise']:.1f} standard deviations above its peers'",
+                f"{row['campaign']}; over {steady} the campaign's pooled feedback is "
+                f"{row['campaign_surprise']:.1f} standard deviations above its peers'"
+                + (
+                    f" and {row['campaign_cold_share']:.0%} of its accounts' messages were marketing to users "
+                    "who never wrote first"
+                    if (row.get("pts_campaign_cold") or 0) >= 1
+                    else ""
+                ),
             )
         )
     if (row.get("pts_political_burst") or 0) >= 1:
