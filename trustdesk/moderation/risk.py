@@ -262,7 +262,10 @@ def _with_campaigns(wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int)
     df = df.join(members, on="business_id", how="left")
     if members.is_empty():
         return df.with_columns(
-            pl.lit(0.0).alias("campaign_surprise"), pl.lit(None, pl.Float64).alias("campaign_excess")
+            pl.lit(0.0).alias("campaign_surprise"),
+            pl.lit(None, pl.Float64).alias("campaign_excess"),
+            pl.lit(0.0).alias("campaign_cold"),
+            pl.lit(None, pl.Float64).alias("campaign_cold_share"),
         )
     col = pl.col
     pooled = (
