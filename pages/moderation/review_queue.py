@@ -142,8 +142,10 @@ elif q.empty:
 else:
     hide = st.toggle("Hide snoozed and held cases", value=False, key="hide_snoozed")
     table = shown.snoozed_hidden if hide else q.table
+    # An account of a coordinated campaign links to the campaign, to decide its accounts together.
+    linked = columns.with_link(table, "campaign_id", "campaigns", "campaign", "campaign_link")
     st.dataframe(
-        table.select(*columns.REVIEW_QUEUE),
+        linked.select(*columns.REVIEW_QUEUE),
         hide_index=True,
         width="stretch",
         column_config={**columns.REVIEW_QUEUE, "overdue": columns.overdue_col(q.overdue_phrases)},

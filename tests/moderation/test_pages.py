@@ -18,7 +18,7 @@ from trustdesk.accounts import auth
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.analytics.metrics import Period, compute
 from trustdesk.data.export import safe_csv
-from trustdesk.moderation import business, review, service
+from trustdesk.moderation import business, review, risk, service
 from trustdesk.moderation.cases import Store
 from trustdesk.moderation.risk import queue, span
 from trustdesk.warehouse import open_current
@@ -112,7 +112,7 @@ def test_queue_page_ranks_businesses_with_their_reasons_and_opens_cases(root, mo
     shown = frames(at)[0]
     top = expected.row(0, named=True)
     assert list(shown["name"][:3]) == expected["name"].head(3).to_list()
-    assert shown["reasons"][0] == top["reasons"] and "reports per 1,000 messages" in top["reasons"]
+    assert shown["reasons"][0] == top["reasons"] and "messages" in top["reasons"]
     assert shown["risk_score"][0] == top["risk_score"] and shown["rating"][0] == top["rating"]
     assert set(shown["status"]) == {"open"}
     assert {m.label: m.value for m in at.metric}["Flagged businesses"] == f"{expected.height:,}"
@@ -259,11 +259,15 @@ def test_next_case_claims_the_top_case_and_opens_its_business_page(root, monkeyp
 def test_a_case_opened_from_the_queue_shows_the_days_its_flag_was_based_on(root, monkeypatch, expected):
     """The evidence opens on the flag's trailing window, not the sidebar's last 30 days (where the
     abuse may not be), and every reason says the days it covers."""
-    window = 7
+    data_from = min(expected["window_from"])
     for row in expected.iter_rows(named=True):
-        assert (row["window_to"] - row["window_from"]).days == window - 1 and row["window_to"] == row["peak_day"]
-        assert row["reasons"].startswith(f"Over the {window} days {span(row['window_from'], row['window_to'])}: ")
+        # the steady window the flag rests on (it holds the 7-day risk window), cut at the data's start
+        start = max(row["peak_day"] - timedelta(days=risk.LONG_DAYS - 1), data_from)
+        assert (row["window_from"], row["window_to"]) == (start, row["peak_day"])
+        for part in row["reasons"].split("; "):
+            assert " over the " in part or part.startswith("part of campaign"), part
     top = expected.row(0, named=True)
+    window = (top["window_to"] - top["window_from"]).days + 1
     days_words = span(top["window_from"], top["window_to"])
     monkeypatch.setenv("TRUSTDESK_DATA", str(root))
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)

@@ -21,7 +21,7 @@ own BASELINE_DAYS before the risk window. Every threshold is relative to the dat
   stay out. Free-form outside the 24 h window, political bursts and what the platform itself
   said (`platform_events`) add to it.
 
-`POINTS` says how much each can add to the 0-100 score; a business is flagged on a day when its
+`POINTS` says how much each can add to the score (0-100: the points bent under 100); a business is flagged on a day when its
 score reaches `risk_flag_score` and its queue score is its highest flagged day. Rates, never
 absolute counts, make the score, so a very large sender with many reports but typical rates stays
 out. `learning.py` can re-rank the flagged businesses from moderators' decisions.
@@ -61,6 +61,7 @@ POINTS = (
     ("platform", 25.0, 0.0, 1.0),  # the platform found fault (violations, downgrades to RED)
     ("freeform_outside_share", 10.0, 0.0, 0.1),
 )
+SATURATION = 40 / math.log(1 / 0.6)  # 40 points score 40; 100 score 72, 200 score 92
 COLD_POINTS = 50.0  # x cold share x how surprising the feedback is (ramp of surprise over 0..2)
 
 # The numeric columns of a business-day row (and of the queue's rows, at their peak day) that a
@@ -318,11 +319,13 @@ def _with_platform(wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int, 
 
 
 def _scored(df: pl.DataFrame) -> pl.DataFrame:
-    """Each feature's points (`pts_<feature>`, `pts_cold`) and their sum, at most 100."""
+    """Each feature's points (`pts_<feature>`, `pts_cold`), and the score: their sum bent under 100
+    (100 x (1 - exp(-points / SATURATION))), equal to the points at 40, so that strong cases stay
+    ordered instead of tying at a cap."""
     points = {f"pts_{name}": w * _ramp(pl.col(name), lo, hi) for name, w, lo, hi in POINTS}
     points["pts_cold"] = COLD_POINTS * pl.col("cold_share") * _ramp(pl.col("surprise"), 0.0, 2.0)
     df = df.with_columns(**points)
-    score = pl.min_horizontal(pl.sum_horizontal(list(points)), pl.lit(100.0))
+    score = 100 * (1 - (-pl.sum_horizontal(list(points)) / SATURATION).exp())
     return df.with_columns(pl.when(pl.col("enough_data")).then(score).otherwise(0.0).alias("risk_score"))
 
 
@@ -457,7 +460,7 @@ def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
             (
                 camp_pts,
                 "campaign",
-                f"{row['campaign']}; over {steady} the campaign's pooled feedback is "
+                f"{row['campaign']}: over {steady} its pooled feedback is "
                 f"{row['campaign_surprise']:.1f} standard deviations above its peers'"
                 + (
                     f" and {row['campaign_cold_share']:.0%} of its accounts' messages were marketing to users "

@@ -6,6 +6,9 @@ reads the same on every page; a page picks the set of its table.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+import polars as pl
 import streamlit as st
 
 cc = st.column_config
@@ -50,6 +53,19 @@ def long_text(label: str):
     return cc.TextColumn(label, width="large")
 
 
+def with_link(frame: pl.DataFrame, column: str, page: str, param: str, into: str) -> pl.DataFrame:
+    """`frame` with `into`: a link to the page whose URL path is `page`, opening `column`'s value as
+    `?param=value` (relative, so it works under any base path); empty where the value is."""
+    values = frame[column] if column in frame.columns else pl.Series(column, [None] * frame.height, pl.String)
+    links = [None if v is None else f"{page}?{param}={quote(str(v), safe='')}" for v in values.to_list()]
+    return frame.with_columns(pl.Series(into, links, dtype=pl.String))
+
+
+def link_col(label: str, param: str, help: str | None = None, **kw):
+    """A link built by `with_link`, showing the value it opens (`?param=value`)."""
+    return cc.LinkColumn(label, display_text=rf"{param}=(.*)", help=help, **kw)
+
+
 # --------------------------------------------------------------------------- moderation
 
 CASE = {"case_id": id_col("Case")}
@@ -67,6 +83,9 @@ REVIEW_QUEUE = {
     "queue": text_col("Queue"),
     **CLAIMED,
     "reasons": long_text("Reasons"),
+    "campaign_link": link_col(
+        "Campaign", "campaign", help="Part of a coordinated campaign: open it to decide its accounts together"
+    ),
     **SNOOZED,
     "on_hold": text_col("On hold", help="Why, and who put it on hold; Next case skips it until resumed"),
     **CASE,
@@ -92,6 +111,52 @@ OTHER_CASES = {
     "case_risk_score": dec_col("Risk score when flagged", digits=1),
     "case_reasons": long_text("Reasons when flagged"),
 }
+
+CAMPAIGN_LIST = {
+    "campaign_link": link_col("Campaign", "campaign", help="Open the campaign"),
+    "max_risk_score": cc.ProgressColumn(
+        "Highest risk score", min_value=0, max_value=100, format="%.1f", help="Of its accounts in the review queue"
+    ),
+    "accounts": int_col("Accounts"),
+    "flagged": int_col("In the queue", help="Its accounts flagged now, in any queue"),
+    "template": text_col("Shared template", help="The template most of the links between its accounts rest on"),
+    "shared_share": pct_col("Shared recipients", help="Of its recipients, those two or more of its accounts reached"),
+    "recipients": int_col("Recipients"),
+    "campaign_surprise": dec_col(
+        "Pooled feedback (z)", help="Standard deviations its accounts' pooled reports and blocks lie above their peers'"
+    ),
+    "report_rate": dec_col("Reports per 1,000 messages", help="Pooled over its accounts and the campaign's days"),
+    "block_rate": pct_col("Blocks per reached user", help="Pooled over its accounts and the campaign's days"),
+    "created_from": date_col("Oldest account created"),
+    "created_to": date_col("Newest account created"),
+    "created_days": int_col("Days between"),
+    "categories": text_col("Categories"),
+}
+
+CAMPAIGN_ACCOUNTS = {
+    "business_link": link_col("Business", "business", help="Open its business page"),
+    "name": text_col("Business name"),
+    "category": text_col("Category"),
+    "created_on": date_col("Created"),
+    "flagged": cc.CheckboxColumn("In the queue", help="Flagged now (a decided account leaves the queue)"),
+    "risk_score": cc.ProgressColumn("Risk score", min_value=0, max_value=100, format="%.1f"),
+    "case_status": text_col("Case status"),
+    "decision": text_col("Decision"),
+    **CASE,
+    "queue": text_col("Queue"),
+    **CLAIMED,
+    "reasons": long_text("Reasons"),
+    "report_rate": dec_col("Reports per 1,000 messages", help="Over the window its flag was judged on"),
+    "block_rate": pct_col("Block rate", help="Blocking users per reached user, over the flag's window"),
+    "reached_users": int_col("Reached users (window)"),
+    "window_from": date_col("Flag window from"),
+    "window_to": date_col("Flag window to"),
+    "messages": int_col("Messages (campaign's days)"),
+    "reports": int_col("Reports (campaign's days)"),
+    "blocks": int_col("Blocks (campaign's days)"),
+}
+
+CAMPAIGN_OUTCOME = {**BUSINESS, "outcome": long_text("Outcome")}
 
 AUDIT_LOG = {
     "id": id_col("Entry"),
