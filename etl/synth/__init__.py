@@ -2,7 +2,10 @@
 
 `generate_world` writes one file per kind plus `truth.csv`, the planted bad actors and hard
 negatives that the review queue is scored against (`trustdesk evaluate`). `ARCHETYPE_RULES` says
-what each archetype does and which signals that leaves in the logs.
+what each archetype does, how many there are and which signals that leaves in the logs: blatant
+spammers, subtle spammers and coordinated rings at a few times their category's rates, account
+takeovers, election spammers, scammers, and hard negatives that look bad on one signal only.
+`Abuse` holds the knobs (`generate_world(..., abuse=Abuse(subtle_mult=(3.0, 3.0)))`).
 
 How it stays fast, bounded and reproducible:
 
@@ -19,21 +22,25 @@ How it stays fast, bounded and reproducible:
 
 Modules, from the bottom up:
 
-- `archetypes`, `geography`, `content`: the tables (who plants what; countries and daily rhythm;
-  templates and texts). `codes`: the integer codes the arrays carry.
+- `archetypes`, `abuse`, `geography`, `content`: the tables (who plants what, and its knobs;
+  countries and daily rhythm; templates and texts, rings' template families included). `codes`:
+  the integer codes the arrays carry.
 - `draws`, `columns`, `rows`: seeded randomness; fixed-width and Enum columns; slice rows.
-- `businesses`, `campaigns`, `streams`, `dimensions`, `plan`: the world plan and the dimension
-  files it fixes.
+- `businesses`, `campaigns`, `streams`, `calibrate`, `dimensions`, `plan`: the world plan (the
+  subtle spammers' and rings' rates solved from the normal businesses' expected rates) and the
+  dimension files it fixes.
 - `lookups`, `timeslices`, `feedback`, `ads`: one time slice and the events it causes.
 - `writer`: `generate_world`, the slice loop and the files.
 """
 
+from etl.synth.abuse import Abuse
 from etl.synth.archetypes import ARCHETYPE_RULES, ARCHETYPES, BAD_ARCHETYPES, HARD_NEGATIVES
 from etl.synth.geography import COUNTRY_CODES
 from etl.synth.writer import CHUNK_MESSAGES, OUTPUT_FILES, generate_world
 
 __all__ = [
     "ARCHETYPES",
+    "Abuse",
     "ARCHETYPE_RULES",
     "BAD_ARCHETYPES",
     "CHUNK_MESSAGES",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from etl.contract import AD_OBJECTIVES
-from etl.synth.archetypes import LARGE, NORMAL
+from etl.synth.archetypes import LARGE, NORMAL, SEASONAL, TAKEOVER, TRANSACTIONAL
 from etl.synth.businesses import Businesses
 from etl.synth.draws import make_rng
 from etl.synth.geography import CPM, ActivityCurves, country_choice, lam
@@ -120,8 +120,9 @@ def plan_campaigns(
 
 
 def _campaign_businesses(arng: np.random.Generator, biz: Businesses) -> np.ndarray:
-    """About a tenth of the established normal and large businesses advertise, 1-3 campaigns each."""
-    eligible = np.flatnonzero(np.isin(biz.arch, (NORMAL, LARGE)) & (biz.created < 0))
+    """About a tenth of the established legitimate businesses (normal, large, seasonal promos,
+    transactional senders, and the good accounts later taken over) advertise, 1-3 campaigns each."""
+    eligible = np.flatnonzero(np.isin(biz.arch, (NORMAL, LARGE, SEASONAL, TRANSACTIONAL, TAKEOVER)) & (biz.created < 0))
     n_adv = min(len(eligible), max(1 if biz.n >= 10 else 0, int(round(0.1 * biz.n))))
     adv_p = biz.weight[eligible] ** 0.3
     advertisers = (

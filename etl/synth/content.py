@@ -1,6 +1,9 @@
 """Message content: template names per family and message category, their texts, what users write
 and what businesses answer. `build_content` turns the tables into the index pools the slices draw
-texts from. Families: the 12 business categories, then spammer, scammer, election."""
+texts from. Families: the 12 business categories, then spammer, scammer, election, takeover (the
+scam blasts of a taken-over account), then one family per coordinated-ring member (`ring_families`:
+the ring's shared template names, with texts identical across the ring or differing in one number).
+Free-form outreach texts come from the pools `FF_*` (spam, scam, subtle, takeover)."""
 
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ import numpy as np
 from etl.contract import BUSINESS_CATEGORIES
 from etl.synth.columns import csv_field
 
-FAM_SPAM, FAM_SCAM, FAM_ELECTION = 12, 13, 14
-_N_FAMILIES = 15
+FAM_SPAM, FAM_SCAM, FAM_ELECTION, FAM_TAKEOVER = 12, 13, 14, 15
+N_STATIC_FAMILIES = 16  # ring members' families follow
+FF_SPAM, FF_SCAM, FF_SUBTLE, FF_TAKEOVER = range(4)  # free-form outreach pools
 
 _TEMPLATES = {
     "retail": (
@@ -82,8 +86,13 @@ _TEMPLATES = {
         ("event_reminder",),
         ("otp_code",),
     ),
+    "takeover": (
+        ("loyalty_reward_claim", "exclusive_discount_pay"),
+        ("payment_failed_update", "account_security_check"),
+        ("verification_code_request",),
+    ),
 }
-_FAMILY_NAMES = BUSINESS_CATEGORIES + ("spammer", "scammer", "election")
+_FAMILY_NAMES = BUSINESS_CATEGORIES + ("spammer", "scammer", "election", "takeover")
 
 _TEMPLATE_TEXTS = {
     "spring_sale": (
@@ -245,6 +254,23 @@ _TEMPLATE_TEXTS = {
         "A personal message from your candidate: together we will win!",
         "They lied to you for years. Only we tell the truth. Share this message!",
     ),
+    "loyalty_reward_claim": (
+        "Thank you for being a loyal customer! A 250 reward is waiting for you. Claim it here: rewards-claim-now.example",
+        "You have been selected for our loyalty bonus 🎁 Confirm with the code we just sent you to receive it.",
+    ),
+    "exclusive_discount_pay": (
+        "Today only: 70% OFF for our regular customers. Pay now to reserve yours: secure-pay-offer.example",
+        "Exclusive deal for you: pay 50% now via quick-pay-deal.example and get the rest free.",
+    ),
+    "payment_failed_update": (
+        "Your last payment FAILED. Update your card within 2 hours to avoid cancellation: billing-update-now.example",
+        "Your order is on hold: pay the 3.99 delivery fee at parcel-fee-pay.example to release it.",
+    ),
+    "account_security_check": (
+        "We detected unusual activity on your account. Reply with the 6-digit code we sent you to keep it active.",
+        "Security check: confirm your identity at verify-account-safe.example within 24 hours.",
+    ),
+    "verification_code_request": ("Please send us the verification code you just received to complete your order.",),
 }
 
 _INBOUND = {
@@ -379,17 +405,148 @@ _SERVICE = {
     "other": ("Sure, we'll call you shortly.",),
 }
 _FREEFORM = {
-    FAM_SPAM: (
+    FF_SPAM: (
         "Hello dear, check our amazing deals!!! Reply YES",
         "Hi, are you interested in earning from home?",
         "Last chance!!! Offer expires in 1 hour",
     ),
-    FAM_SCAM: (
+    FF_SCAM: (
         "Hello sir/madam, this is your bank. Please share the OTP you just received.",
         "Dear customer, your parcel is held at customs. Pay 2.99 fee: parcel-release.example",
         "Hi, I'm from the investment desk. Reply to start earning today 💰",
     ),
+    FF_SUBTLE: (
+        "Hi! This week only: 30% off everything, reply YES and we will send you the catalogue.",
+        "Hello, we have new offers for you. Reply to know more 😊",
+        "Good news! Special prices for new customers this month. Reply YES to book.",
+    ),
+    FF_TAKEOVER: (
+        "Hi, it's us again 😊 please send the code you just received so we can verify your order.",
+        "Your order is on hold, pay the 3.99 customs fee here: parcel-fee-pay.example",
+        "Special deal for you only, pay 50% now via quick-pay-deal.example and get the rest free.",
+    ),
 }
+
+# coordinated rings: each ring runs one theme under its own template names `<name>_<ringcode>`
+# (marketing, marketing, utility). {link} is the ring's domain, {n} the member's own number: texts
+# without {n} are identical across the ring, texts with it differ in that number only.
+_RING_THEMES = (
+    (
+        (
+            "prize_claim",
+            (
+                "Congratulations! Your number won this week's 500 shopping voucher. Claim it before midnight: {link}",
+                "Reminder: voucher no. {n} is still unclaimed. Claim it now at {link}",
+            ),
+        ),
+        (
+            "lucky_draw",
+            (
+                "You are one of 10 lucky winners of our anniversary draw 🎉 Reply CLAIM to receive your prize.",
+                "Lucky draw result: ticket {n} has won a smartphone. Reply CLAIM today.",
+            ),
+        ),
+        (
+            "prize_delivery",
+            (
+                "Your prize is ready for delivery. Pay the 2.50 handling fee at {link} to release it.",
+                "Delivery of prize {n} is pending: confirm your address at {link}",
+            ),
+        ),
+    ),
+    (
+        (
+            "job_offer",
+            (
+                "Part-time job: earn 300-800 a day liking videos from your phone. Reply YES to start.",
+                "We are hiring! Work from home, 2 hours a day, paid daily. Your code is {n}, reply YES.",
+            ),
+        ),
+        (
+            "task_bonus",
+            (
+                "Complete 3 simple tasks today and get a 150 welcome bonus: {link}",
+                "Task {n} unlocked: finish it today to double your bonus at {link}",
+            ),
+        ),
+        (
+            "task_payment",
+            (
+                "Your earnings are ready. Pay the 20 activation deposit at {link} to withdraw them.",
+                "Payment {n} is waiting for you. Confirm your account at {link}",
+            ),
+        ),
+    ),
+    (
+        (
+            "profit_plan",
+            (
+                "Grow your savings 5% a week with our guaranteed plan. Limited slots: {link}",
+                "Member {n}: this week's plan closes tonight. Join at {link}",
+            ),
+        ),
+        (
+            "vip_signal",
+            (
+                "VIP signal: this coin will 10x by Friday 🚀 Join our group before it's too late.",
+                "Signal {n} is live: buy now, sell Friday. Reply VIP to join.",
+            ),
+        ),
+        (
+            "wallet_notice",
+            (
+                "Your wallet is about to be frozen. Verify it with the code we sent you at {link}",
+                "Withdrawal {n} is pending: pay the network fee at {link}",
+            ),
+        ),
+    ),
+    (
+        (
+            "clearance_deal",
+            (
+                "Warehouse clearance: branded shoes at 80% off, today only. Order now: {link}",
+                "Only 7 pairs left in your size! Order no. {n} is reserved for you: {link}",
+            ),
+        ),
+        (
+            "member_gift",
+            (
+                "Members get a free gift with every order this week 🎁 Reply GIFT to claim.",
+                "Gift code {n} is ready for you. Reply GIFT before midnight.",
+            ),
+        ),
+        (
+            "order_hold",
+            (
+                "Your order is on hold. Pay the 1.99 delivery fee at {link} to receive it tomorrow.",
+                "Order {n} could not be delivered. Reschedule at {link}",
+            ),
+        ),
+    ),
+)
+_RING_DOMAINS = ("claim-{code}.example", "work-{code}.example", "plan-{code}.example", "deals-{code}.example")
+N_RING_THEMES = len(_RING_THEMES)
+
+
+@dataclass(frozen=True)
+class ExtraFamily:
+    """A family planned with the world: its template names per category (marketing, utility,
+    authentication) and each template's texts."""
+
+    names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+    texts: dict[str, tuple[str, ...]]
+
+
+def ring_families(code: str, theme: int, numbers: list[int]) -> list[ExtraFamily]:
+    """One family per ring member (its number in `numbers`): the ring's template names and texts."""
+    (m1, t1), (m2, t2), (u1, t3) = _RING_THEMES[theme]
+    link = _RING_DOMAINS[theme].format(code=code)
+    names = (f"{m1}_{code}", f"{m2}_{code}", f"{u1}_{code}")
+    out = []
+    for n in numbers:
+        texts = {name: tuple(t.format(link=link, n=n) for t in pair) for name, pair in zip(names, (t1, t2, t3))}
+        out.append(ExtraFamily(names=((names[0], names[1]), (names[2],), ("otp_code",)), texts=texts))
+    return out
 
 
 @dataclass
@@ -401,14 +558,15 @@ class Content:
     pool_off: dict[str, int]
     pool_cnt: dict[str, int]
     templates: list[str]  # unique template names
-    tpl_pool_off: np.ndarray  # per template: its texts in pool_items
-    tpl_pool_cnt: np.ndarray
     fam_tpl: np.ndarray  # template indices, grouped by (family, category)
     fam_off: np.ndarray  # (families, 3) offsets into fam_tpl
     fam_cnt: np.ndarray
+    fam_txt_off: np.ndarray  # per fam_tpl entry: its texts in pool_items (a family may word them)
+    fam_txt_cnt: np.ndarray
 
 
-def build_content() -> Content:
+def build_content(extra: list[ExtraFamily] | tuple[ExtraFamily, ...] = ()) -> Content:
+    """The content tables plus the families the plan adds (ring members), in that order."""
     texts: list[str] = []
     text_idx: dict[str, int] = {}
     items: list[int] = []
@@ -430,30 +588,40 @@ def build_content() -> Content:
     add_pool("in:reply_normal", _INBOUND_REPLY_NORMAL)
     add_pool("in:reply_bad", _INBOUND_REPLY_BAD)
     add_pool("in:ad", _INBOUND_AD)
-    add_pool(f"ff:{FAM_SPAM}", _FREEFORM[FAM_SPAM])
-    add_pool(f"ff:{FAM_SCAM}", _FREEFORM[FAM_SCAM])
-    templates = sorted({t for fam in _TEMPLATES.values() for cat in fam for t in cat})
+    for code, ff_texts in _FREEFORM.items():
+        add_pool(f"ff:{code}", ff_texts)
+    static = sorted({t for fam in _TEMPLATES.values() for cat in fam for t in cat})
+    extra_names = sorted({t for fam in extra for cat in fam.names for t in cat} - set(static))
+    templates = sorted(static + extra_names)
     assert all(csv_field(t) == t for t in templates)  # written unquoted
-    for t in templates:
+    for t in static:
         add_pool(f"tpl:{t}", _TEMPLATE_TEXTS[t])
     tpl_index = {t: i for i, t in enumerate(templates)}
+    families = [(_TEMPLATES[name], None) for name in _FAMILY_NAMES] + [(fam.names, fam) for fam in extra]
     fam_tpl: list[int] = []
-    fam_off = np.zeros((_N_FAMILIES, 3), dtype=np.int64)
-    fam_cnt = np.zeros((_N_FAMILIES, 3), dtype=np.int64)
-    for f, fam in enumerate(_FAMILY_NAMES):
-        for k, names in enumerate(_TEMPLATES[fam]):
+    fam_txt: list[tuple[int, int]] = []
+    fam_off = np.zeros((len(families), 3), dtype=np.int64)
+    fam_cnt = np.zeros((len(families), 3), dtype=np.int64)
+    for f, (names_by_cat, own) in enumerate(families):
+        for k, names in enumerate(names_by_cat):
             fam_off[f, k] = len(fam_tpl)
             fam_cnt[f, k] = len(names)
-            fam_tpl.extend(tpl_index[t] for t in names)
+            for t in names:
+                fam_tpl.append(tpl_index[t])
+                key = f"tpl:{t}"
+                if own is not None and t in own.texts:
+                    key = f"fam{f}:{t}"
+                    add_pool(key, own.texts[t])
+                fam_txt.append((pool_off[key], pool_cnt[key]))
     return Content(
         texts=texts,
         pool_items=np.array(items, dtype=np.int64),
         pool_off=pool_off,
         pool_cnt=pool_cnt,
         templates=templates,
-        tpl_pool_off=np.array([pool_off[f"tpl:{t}"] for t in templates], dtype=np.int64),
-        tpl_pool_cnt=np.array([pool_cnt[f"tpl:{t}"] for t in templates], dtype=np.int64),
         fam_tpl=np.array(fam_tpl, dtype=np.int64),
         fam_off=fam_off,
         fam_cnt=fam_cnt,
+        fam_txt_off=np.array([o for o, _ in fam_txt], dtype=np.int64),
+        fam_txt_cnt=np.array([c for _, c in fam_txt], dtype=np.int64),
     )

@@ -18,7 +18,7 @@ from etl.contract import (
     KINDS,
     TRUTH_COLUMNS,  # the loader recognises truth.csv by this header
 )
-from etl.synth.archetypes import SPAMMER
+from etl.synth.archetypes import SPAMMER, TRANSACTIONAL
 from etl.synth.businesses import Businesses
 from etl.synth.campaigns import Campaigns
 from etl.synth.draws import make_rng
@@ -48,7 +48,7 @@ def _business_names(seed: int, countries: np.ndarray, categories: list[str], arc
     fakers: dict[str, Faker] = {}
     names = []
     rng = make_rng(seed, "business-names")
-    for c, cat in zip(countries, categories):
+    for c, cat, a in zip(countries, categories, arch):
         locales = COUNTRIES[c][4]
         loc = locales[int(rng.integers(len(locales)))]
         if loc not in fakers:
@@ -59,7 +59,10 @@ def _business_names(seed: int, countries: np.ndarray, categories: list[str], arc
         # Faker's it_IT cities come from a set, in an order that changes with PYTHONHASHSEED
         city = fake.last_name if loc in _UNORDERED_CITIES else fake.city
         style = rng.random()
-        if cat == "government":
+        if a == TRANSACTIONAL:  # banks and airlines
+            suffix = "Bank" if cat == "finance" else "Airways"
+            name = f"{city()} {suffix}" if style < 0.5 else f"{fake.last_name()} {suffix}"
+        elif cat == "government":
             name = f"{city()} {suffix}"
         elif cat == "politics":
             name = f"{fake.last_name()} for {city()}" if style < 0.4 else f"{city()} {suffix}"

@@ -20,7 +20,7 @@ from etl.contract import (
 )
 from etl.synth.codes import DAY
 from etl.synth.columns import DIGITS4, csv_field, enum_source, fixed_width
-from etl.synth.content import FAM_SCAM, FAM_SPAM, Content
+from etl.synth.content import FAM_SCAM, FAM_SPAM, FF_SCAM, FF_SPAM, Content
 from etl.synth.geography import COUNTRY_CODES
 from etl.synth.plan import Plan
 
@@ -33,7 +33,7 @@ class Lookups:
     b_in_cnt: np.ndarray
     b_srv_off: np.ndarray
     b_srv_cnt: np.ndarray
-    ff_off: np.ndarray
+    ff_off: np.ndarray  # by free-form pool (FF_*)
     ff_cnt: np.ndarray
     reply_off: np.ndarray  # by reply pool: normal, bad
     reply_cnt: np.ndarray
@@ -60,8 +60,11 @@ def build_lookups(plan: Plan, content: Content) -> Lookups:
     po, pc = content.pool_off, content.pool_cnt
     b_in_off = np.array([po[f"in:{c}"] for c in cats], dtype=np.int64)
     b_in_cnt = np.array([pc[f"in:{c}"] for c in cats], dtype=np.int64)
-    srv_keys = [f"ff:{f}" if f in (FAM_SPAM, FAM_SCAM) else f"service:{c}" for f, c in zip(plan.b_family, cats)]
-    ff_keys = [f"ff:{f}" if f in (FAM_SPAM, FAM_SCAM) else f"ff:{FAM_SPAM}" for f in plan.b_family]
+    # spammers and scammers answer with their outreach texts, everybody else as their category does
+    ff_of = {FAM_SPAM: FF_SPAM, FAM_SCAM: FF_SCAM}
+    srv_keys = [f"ff:{ff_of[f]}" if f in ff_of else f"service:{c}" for f, c in zip(plan.b_family, cats)]
+    ff_keys = sorted(k for k in po if k.startswith("ff:"))
+    assert ff_keys == [f"ff:{i}" for i in range(len(ff_keys))]
     day_tab = np.array(
         [list((plan.start + dt.timedelta(days=d)).isoformat().encode() + b"T") for d in range(plan.days)],
         dtype=np.uint8,

@@ -4,6 +4,7 @@ A business's customers are slots j = 0..K-1 mapped to users by an affine permuta
 country's user pool (`slot_users`); users are laid out by home country and a few move once.
 `plan_world` draws, in this order: users (their own generator), businesses and then streams (the
 plan's generator), campaigns (their own), and last the businesses' slot permutations (the plan's).
+The rings' template families (`extra_families`) join the content tables (`build_content`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from etl.synth.abuse import Abuse
 from etl.synth.archetypes import ARCHETYPES, NORMAL
 from etl.synth.businesses import Businesses, plan_businesses
 from etl.synth.campaigns import Campaigns, plan_campaigns
 from etl.synth.codes import DAY
 from etl.synth.columns import fixed_width, id_matrix
+from etl.synth.content import ExtraFamily, ring_families
 from etl.synth.dimensions import DimensionRows
 from etl.synth.draws import alloc, big_primes, hash01, make_rng
 from etl.synth.geography import N_COUNTRIES, USER_W, ActivityCurves, activity_curves, country_choice
@@ -67,7 +70,8 @@ class Plan(ActivityCurves):
     s_Le: np.ndarray
     s_units: np.ndarray  # expected units over the window (conversations or templates)
     s_cat_cum: np.ndarray  # (S, 4) cumulative category probabilities of template streams
-    s_slots: np.ndarray  # slot range of SLOT streams
+    s_slots: np.ndarray  # slot range of SLOT streams: [slot0, slot0 + slots)
+    s_slot0: np.ndarray
     s_target: np.ndarray  # COLD: target country
     s_psi: np.ndarray  # COLD: share of recipients drawn from all countries
     s_reply: np.ndarray  # probability a recipient answers a template
@@ -77,6 +81,15 @@ class Plan(ActivityCurves):
     s_p_opt: np.ndarray
     s_profile: np.ndarray  # feedback reason profile
     s_reply_pool: np.ndarray  # 0 normal, 1 bad
+    s_family: np.ndarray  # content family of the stream's templates
+    s_ff: np.ndarray  # free-form outreach pool
+    s_quad: np.ndarray  # WARM placed quadratically (grows with the customers so far)
+    s_growth: np.ndarray  # log volume growth over the window (0: follows the activity curve)
+    s_conv: np.ndarray  # the CONV stream of the stream's business
+    s_list_off: np.ndarray  # COLD: a ring's shared list (list_n users), picked with share list_p
+    s_list_stride: np.ndarray
+    s_list_n: np.ndarray
+    s_list_p: np.ndarray
     # campaigns
     campaigns: Campaigns
     # output rows of the dimensions
@@ -84,6 +97,7 @@ class Plan(ActivityCurves):
     campaign_ids: list[str]
     n_truth: int
     dimensions: Callable[[], dict[str, pl.DataFrame]]
+    extra_families: list[ExtraFamily]
 
 
 @dataclass
@@ -97,17 +111,20 @@ class _Users:
     new_country: np.ndarray
 
 
-def plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date) -> Plan:
-    """The plan of a world of n_b businesses and about n_messages messages over days from start."""
+def plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date, abuse: Abuse | None = None) -> Plan:
+    """The plan of a world of n_b businesses and about n_messages messages over days from start,
+    with the abuse knobs (defaults when None)."""
+    abuse = abuse or Abuse()
     rng = make_rng(seed, "plan")
     hours = days * 24
     epoch_start = int(dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp())
     primes = np.array(big_primes(), dtype=np.int64)
     users = _plan_users(seed, n_messages, days * DAY)
     curves = activity_curves(start, hours)
-    biz = plan_businesses(rng, n_b, days, n_messages, users.pool_n)
+    biz = plan_businesses(rng, n_b, days, n_messages, users.pool_n, primes, abuse)
     camps = plan_campaigns(seed, biz, users.pool_n, days, n_messages, primes, curves)
-    streams = plan_streams(rng, biz, n_messages, camps.ad_conv_units)
+    streams = plan_streams(rng, biz, n_messages, camps.ad_conv_units, users.pool_n)
+    extra = [fam for r in biz.rings for fam in ring_families(r.code, r.theme, r.numbers)]
 
     width = max(5, len(str(n_b)))
     b_ids = [f"b{i + 1:0{width}d}" for i in range(n_b)]
@@ -147,6 +164,7 @@ def plan_world(seed: int, n_b: int, days: int, n_messages: int, start: dt.date) 
         campaign_ids=campaign_ids,
         n_truth=len(truth_rows),
         dimensions=dims.frames,
+        extra_families=extra,
     )
 
 
@@ -212,6 +230,11 @@ def user_series(plan: Plan, u: np.ndarray, name: str = "user_id") -> pl.Series:
 
 def user_country(plan: Plan, u: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(t >= plan.moved_at[u], plan.new_country[u], plan.home[u]).astype(np.int64)
+
+
+def list_users(plan: Plan, s: np.ndarray, c: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The user at position j of stream s's ring list, among the users of country c."""
+    return plan.pool_start[c] + (plan.s_list_off[s] + j * plan.s_list_stride[s]) % plan.pool_n[c]
 
 
 def slot_users(plan: Plan, b: np.ndarray, j: np.ndarray) -> np.ndarray:

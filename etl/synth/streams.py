@@ -1,8 +1,11 @@
 """The streams of the world plan: per business, the conversations with its customers and the
 template traffic it sends (to customer slots, warm marketing, cold outreach), each with its window,
-expected volume, message categories, reply rates and feedback rates.
+expected volume, message categories, reply rates, feedback rates and content (template family and
+free-form pool). Archetypes add their own streams: a seasonal promo's week of marketing, a
+takeover's scam blasts, a ring member's cold outreach to the ring's shared list.
 
-Draws come from the plan's generator, after the businesses' draws."""
+Draws come from the plan's generator, after the businesses' draws. The subtle spammers' and ring
+members' feedback rates are solved last (`calibrate`), without draws."""
 
 from __future__ import annotations
 
@@ -10,12 +13,32 @@ import math
 
 import numpy as np
 
-from etl.synth.archetypes import CATEGORY_MIX, ELECTION, LARGE, NEW, NORMAL, PROFILE_BY_ARCHETYPE, SCAMMER, SPAMMER
+from etl.synth.archetypes import (
+    CATEGORY_MIX,
+    ELECTION,
+    GROWING,
+    GROWING_MIX,
+    LARGE,
+    NEW,
+    NORMAL,
+    PROFILE_BY_ARCHETYPE,
+    RING,
+    SCAM_PROFILE,
+    SCAMMER,
+    SEASONAL,
+    SPAMMER,
+    SUBTLE,
+    TAKEOVER,
+    TRANSACTIONAL,
+    TRANSACTIONAL_MIX,
+)
 from etl.synth.businesses import Businesses
+from etl.synth.calibrate import calibrate
 from etl.synth.codes import COLD, CONV, P_IN, P_OUT, SLOT, WARM
+from etl.synth.content import FAM_SCAM, FAM_TAKEOVER, FF_SCAM, FF_SPAM, FF_SUBTLE, FF_TAKEOVER
 from etl.synth.geography import ActivityCurves, lam
 
-_LEGIT = (NORMAL, LARGE, NEW)
+_LEGIT = (NORMAL, LARGE, NEW, SEASONAL, GROWING, TRANSACTIONAL, TAKEOVER)  # a takeover's own traffic
 _FIELDS = (
     "kind",
     "b",
@@ -25,6 +48,7 @@ _FIELDS = (
     "msgs",
     "cat",
     "slots",
+    "slot0",
     "target",
     "psi",
     "reply",
@@ -34,6 +58,14 @@ _FIELDS = (
     "p_opt",
     "profile",
     "reply_pool",
+    "family",
+    "ff",
+    "quad",
+    "growth",
+    "list_off",
+    "list_stride",
+    "list_n",
+    "list_p",
 )
 
 
@@ -50,6 +82,7 @@ class Streams:
         self.cols: dict[str, list] = {k: [] for k in _FIELDS}
         self.b_K = np.zeros(biz.n, dtype=np.int64)  # conversational customer slots
         self.b_conv = np.zeros(biz.n, dtype=np.int64)  # CONV stream of the business
+        self.V = np.zeros(biz.n)  # planned messages per business
 
     def add(
         self,
@@ -60,6 +93,7 @@ class Streams:
         msgs,
         cat=(0, 0, 0, 0),
         slots=0,
+        slot0=0,
         target=-1,
         psi=0.0,
         reply=0.0,
@@ -68,19 +102,33 @@ class Streams:
         p_report=0.0,
         p_opt=0.0,
         reply_pool=0,
+        family=None,
+        ff=None,
+        profile=None,
+        quad=True,
+        ring_list=(0, 0, 0, 0.0),
     ) -> int:
-        prof = PROFILE_BY_ARCHETYPE[int(self.biz.arch[b])]
-        if prof == 0 and self.biz.cat[b] == "politics":
+        """A stream of business b; family, free-form pool and feedback profile default to the
+        business's. WARM streams place their volume quadratically (marketing grows with the
+        customers who wrote so far) unless quad is False (a promo week)."""
+        biz = self.biz
+        prof = PROFILE_BY_ARCHETYPE[int(biz.arch[b])] if profile is None else profile
+        if prof == 0 and biz.cat[b] == "politics":
             prof = 1
+        fam = int(biz.family[b]) if family is None else family
+        if ff is None:
+            ff = FF_SCAM if fam == FAM_SCAM else FF_SPAM
+        list_off, list_stride, list_n, list_p = ring_list
         for key, val in (
             ("kind", kind),
             ("b", b),
-            ("c", self.biz.country[b]),
+            ("c", biz.country[b]),
             ("a", a),
             ("e", e),
             ("msgs", msgs),
             ("cat", cat),
             ("slots", slots),
+            ("slot0", slot0),
             ("target", target),
             ("psi", psi),
             ("reply", reply),
@@ -90,9 +138,20 @@ class Streams:
             ("p_opt", p_opt),
             ("profile", prof),
             ("reply_pool", reply_pool),
+            ("family", fam),
+            ("ff", ff),
+            ("quad", bool(quad) and kind == WARM),
+            ("growth", float(biz.growth[b])),
+            ("list_off", list_off),
+            ("list_stride", list_stride),
+            ("list_n", list_n),
+            ("list_p", list_p),
         ):
             self.cols[key].append(val)
         return len(self.cols["kind"]) - 1
+
+    def set(self, key: str, s: int, value) -> None:
+        self.cols[key][s] = value
 
     def plan_fields(self, curves: ActivityCurves) -> dict[str, np.ndarray]:
         """The stream columns as the plan's s_* arrays (and the businesses' slot counts)."""
@@ -102,11 +161,12 @@ class Streams:
         s_a = np.minimum(np.array(S["a"], dtype=float), s_e - 1e-6)
         cat_cum = np.cumsum(np.array(S["cat"], dtype=float), axis=1)
         cat_cum[:, -1] = np.where(cat_cum[:, -1] > 0, 1.0, 0.0)
+        s_b = np.array(S["b"], dtype=np.int64)
         return dict(
             b_K=self.b_K,
             b_conv=self.b_conv,
             s_kind=np.array(S["kind"], dtype=np.int64),
-            s_b=np.array(S["b"], dtype=np.int64),
+            s_b=s_b,
             s_c=s_c,
             s_a=s_a,
             s_e=s_e,
@@ -115,6 +175,7 @@ class Streams:
             s_units=np.array(S["msgs"], dtype=float),
             s_cat_cum=cat_cum,
             s_slots=np.array(S["slots"], dtype=np.int64),
+            s_slot0=np.array(S["slot0"], dtype=np.int64),
             s_target=np.array(S["target"], dtype=np.int64),
             s_psi=np.array(S["psi"], dtype=float),
             s_reply=np.array(S["reply"], dtype=float),
@@ -124,35 +185,78 @@ class Streams:
             s_p_opt=np.array(S["p_opt"], dtype=float),
             s_profile=np.array(S["profile"], dtype=np.int64),
             s_reply_pool=np.array(S["reply_pool"], dtype=np.int64),
+            s_family=np.array(S["family"], dtype=np.int64),
+            s_ff=np.array(S["ff"], dtype=np.int64),
+            s_quad=np.array(S["quad"], dtype=bool),
+            s_growth=np.array(S["growth"], dtype=float),
+            s_conv=self.b_conv[s_b],
+            s_list_off=np.array(S["list_off"], dtype=np.int64),
+            s_list_stride=np.array(S["list_stride"], dtype=np.int64),
+            s_list_n=np.array(S["list_n"], dtype=np.int64),
+            s_list_p=np.array(S["list_p"], dtype=float),
         )
 
 
-def plan_streams(rng: np.random.Generator, biz: Businesses, n_messages: int, ad_conv_units: float) -> Streams:
+def plan_streams(
+    rng: np.random.Generator, biz: Businesses, n_messages: int, ad_conv_units: float, pool_n: np.ndarray
+) -> Streams:
     streams = Streams(biz)
     w = biz.weight
     total_w = float(w.sum())
     # a reply conversation adds messages to the template that caused it; reserve for ad replies
     budget_msgs = max(0.0, n_messages - biz.new_msgs.sum() - ad_conv_units * conv_len(0.9))
     V = np.where(biz.arch == NEW, biz.new_msgs, w / total_w * budget_msgs)
+    streams.V = V
     for b in range(biz.n):
         A = int(biz.arch[b])
         mix = _message_mix(rng, A, biz.cat[b])
-        K = _add_conversations(rng, streams, b, V[b] * mix[0], A)
+        Vb = V[b]
+        if A == TAKEOVER:  # its usual traffic, then the blasts on top
+            x = biz.blast[b] * (biz.bad_e[b] - biz.bad_a[b]) / max(biz.win_e[b] - biz.win_a[b], 1.0)
+            Vb = V[b] / (1 + x)
+        promo = 0.0
+        if A == SEASONAL:  # the promo week's extra marketing, out of its volume
+            x = (biz.boost[b] - 1) * mix[3] * _warm_share(biz, b)
+            promo = V[b] * x / (1 + x)
+            Vb = V[b] - promo
+        K = _add_conversations(rng, streams, b, Vb * mix[0], A)
         if A in _LEGIT:
-            _add_legit_templates(rng, streams, b, V[b], mix, K)
+            _add_legit_templates(rng, streams, b, Vb, mix, K)
+            if A == SEASONAL:
+                _add_promo(rng, streams, b, promo, K)
+            elif A == TAKEOVER:
+                _add_blasts(rng, streams, b, V[b] - Vb)
+        elif A == SUBTLE:
+            _add_subtle(rng, streams, b, Vb, mix, K)
+        elif A == RING:
+            _add_ring_member(streams, b, Vb, mix)
         else:
-            _add_bad_templates(rng, streams, b, V[b], mix, K)
+            _add_bad_templates(rng, streams, b, Vb, mix, K)
+    _ring_lists(streams, pool_n)
+    calibrate(streams, pool_n)
     return streams
+
+
+def _warm_share(biz: Businesses, b: int) -> float:
+    """The share of a business's warm marketing that falls in its archetype window (warm
+    marketing grows as the square of the window's progress)."""
+    span = max(biz.win_e[b] - biz.win_a[b], 1.0)
+    ga = min(max((biz.bad_a[b] - biz.win_a[b]) / span, 0.0), 1.0)
+    ge = min(max((biz.bad_e[b] - biz.win_a[b]) / span, 0.0), 1.0)
+    return ge**2 - ga**2
 
 
 def _message_mix(rng: np.random.Generator, A: int, cat: str) -> tuple:
     """Shares of conversations, utility, authentication and marketing in a business's volume."""
     if A in _LEGIT:
-        mix = rng.dirichlet(np.array(CATEGORY_MIX[cat]) * 30 + 0.05)
+        base = TRANSACTIONAL_MIX[cat] if A == TRANSACTIONAL else GROWING_MIX if A == GROWING else CATEGORY_MIX[cat]
+        mix = rng.dirichlet(np.array(base) * (100 if A == TRANSACTIONAL else 30) + 0.05)
         conv_f, util_f, auth_f, mkt_f = mix
+    elif A == SUBTLE:
+        conv_f, util_f, auth_f, mkt_f = 0.10, rng.uniform(0.08, 0.18), 0.0, 0.0
     else:
-        conv_f = {SPAMMER: 0.08, SCAMMER: 0.10, ELECTION: 0.10}[A]
-        util_f = {SPAMMER: 0.05, SCAMMER: 0.0, ELECTION: 0.0}[A]
+        conv_f = {SPAMMER: 0.08, SCAMMER: 0.10, ELECTION: 0.10, RING: 0.05}[A]
+        util_f = {SPAMMER: 0.05, SCAMMER: 0.0, ELECTION: 0.0, RING: 0.0}[A]
         auth_f, mkt_f = 0.0, 0.0
     return conv_f, util_f, auth_f, mkt_f
 
@@ -201,8 +305,11 @@ def _add_legit_templates(rng: np.random.Generator, streams: Streams, b: int, V: 
     if ua > 0:
         p_auth = auth_f / ua
         # the audience of utility/authentication templates: the conversational customers
-        # and more (app users), each getting a handful of templates over the period
+        # and more (app users), each getting a handful of templates over the period; a bank's or
+        # airline's app users get one or two a month
         slots = max(5.0, K * rng.uniform(1.5, 4.0), V * ua / rng.uniform(3.0, 6.0))
+        if biz.arch[b] == TRANSACTIONAL:
+            slots = max(slots, V * ua / rng.uniform(1.5, 3.0))
         streams.add(
             SLOT,
             b,
@@ -236,6 +343,123 @@ def _add_legit_templates(rng: np.random.Generator, streams: Streams, b: int, V: 
                 p_report=p_report,
                 p_opt=p_opt,
             )
+
+
+def _add_promo(rng: np.random.Generator, streams: Streams, b: int, volume: float, K: int) -> None:
+    """A seasonal promo week: 60-80% warm to its customers, the rest to past customers (slots
+    beyond K, who did not write in the period); customers who get a sale opt out (1.5x its warm
+    opt-out rate) rather than block or report (0.2x its warm rates)."""
+    biz = streams.biz
+    if volume <= 0:
+        return
+    p_block, p_report, p_opt = _feedback_rates(SEASONAL, biz.fb_mult[b])[WARM]
+    reply, ans = 0.02, 0.6
+    per_msg = 1 + (1 - biz.fail[b]) * reply * conv_len(ans)
+    warm_share = rng.uniform(0.6, 0.8)
+    rates = dict(reply=reply, reply_answer=ans, p_block=0.2 * p_block, p_report=0.2 * p_report, p_opt=1.5 * p_opt)
+    a, e = biz.bad_a[b], biz.bad_e[b]
+    streams.add(WARM, b, a, e, volume * warm_share / per_msg, cat=(1, 0, 0, 0), quad=False, **rates)
+    past = max(5, int(math.ceil(K * rng.uniform(0.3, 0.8))))
+    streams.add(SLOT, b, a, e, volume * (1 - warm_share) / per_msg, cat=(1, 0, 0, 0), slots=past, slot0=K, **rates)
+
+
+def _add_blasts(rng: np.random.Generator, streams: Streams, b: int, volume: float) -> None:
+    """A takeover's scam blasts in its last days: cold marketing and utility templates asking for
+    payment, links and codes, and free-form, to strangers of its country."""
+    biz = streams.biz
+    reply, ans = 0.05, 0.3
+    fail = rng.uniform(0.04, 0.09)
+    per_msg = 1 + (1 - fail) * reply * conv_len(ans)
+    streams.add(
+        COLD,
+        b,
+        biz.bad_a[b],
+        biz.bad_e[b],
+        volume / per_msg,
+        cat=(0.45, 0.35, 0, 0.20),
+        target=int(biz.country[b]),
+        psi=0.05,
+        reply=reply,
+        reply_answer=ans,
+        p_block=rng.uniform(0.04, 0.09),
+        p_report=rng.uniform(0.03, 0.07),
+        p_opt=rng.uniform(0.03, 0.08),
+        reply_pool=1,
+        family=FAM_TAKEOVER,
+        ff=FF_TAKEOVER,
+        profile=SCAM_PROFILE,
+    )
+
+
+def _add_subtle(rng: np.random.Generator, streams: Streams, b: int, V: float, mix: tuple, K: int) -> None:
+    """A subtle spammer: cold marketing templates of its category (6% free-form) to strangers of
+    its country, utility to its few customers; rates are solved by `calibrate`."""
+    biz = streams.biz
+    conv_f, util_f, _, _ = mix
+    reply, ans = 0.03, 0.5
+    per_msg = 1 + (1 - biz.fail[b]) * reply * conv_len(ans)
+    a, e = biz.bad_a[b], biz.bad_e[b]
+    p_opt = min(0.5, 0.012 * biz.mult[b])
+    streams.add(
+        COLD,
+        b,
+        a,
+        e,
+        V * (1 - conv_f - util_f) / per_msg,
+        cat=(0.94, 0, 0, 0.06),
+        target=int(biz.country[b]),
+        psi=0.03,
+        reply=reply,
+        reply_answer=ans,
+        p_opt=p_opt,
+        reply_pool=1,
+        ff=FF_SUBTLE,
+    )
+    streams.add(
+        SLOT, b, a, e, V * util_f / per_msg, cat=(0, 1, 0, 0), slots=max(5, 2 * K), reply=reply, reply_answer=ans
+    )
+
+
+def _add_ring_member(streams: Streams, b: int, V: float, mix: tuple) -> None:
+    """A ring member: the ring's templates (80% marketing, 20% utility) cold to its country, part
+    to the ring's shared list (`_ring_lists`); rates are solved by `calibrate`."""
+    biz = streams.biz
+    conv_f = mix[0]
+    reply, ans = 0.03, 0.2
+    per_msg = 1 + (1 - biz.fail[b]) * reply * conv_len(ans)
+    p_opt = min(0.5, 0.012 * biz.mult[b])
+    streams.add(
+        COLD,
+        b,
+        biz.bad_a[b],
+        biz.bad_e[b],
+        V * (1 - conv_f) / per_msg,
+        cat=(0.8, 0.2, 0, 0),
+        target=int(biz.country[b]),
+        reply=reply,
+        reply_answer=ans,
+        p_opt=p_opt,
+        reply_pool=1,
+    )
+
+
+def _ring_lists(streams: Streams, pool_n: np.ndarray) -> None:
+    """Each ring's shared target list, worked through from the top: a member sends a share
+    list_q of its cold messages to the list, one each to its first list_n = list_q x (its cold
+    messages) users, so two members share the top of the list (the smaller one's part of it)."""
+    S = streams.cols
+    biz = streams.biz
+    cold_of = {b: s for s, (k, b) in enumerate(zip(S["kind"], S["b"])) if k == COLD and biz.ring[b] >= 0}
+    for r in biz.rings:
+        cap = max(1, int(0.5 * pool_n[r.country]))  # list positions stay distinct users
+        for b, q in zip(r.members, r.list_q):
+            s = cold_of[b]
+            m = int(min(max(1, round(q * S["msgs"][s])), cap))
+            streams.set("list_off", s, r.list_off)
+            streams.set("list_stride", s, r.list_stride)
+            streams.set("list_n", s, m)
+            streams.set("list_p", s, float(q))
+            r.list_n = max(r.list_n, m)
 
 
 def _add_bad_templates(rng: np.random.Generator, streams: Streams, b: int, V: float, mix: tuple, K: int) -> None:

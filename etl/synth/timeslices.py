@@ -3,8 +3,10 @@ templates and to ads) as column arrays sorted by time, with the feedback and ad 
 
 Everything that links slices is a pure function of (business, customer slot) or (user, time): slot
 j first writes to its business at the j-th K-quantile of the business's activity curve, and warm
-marketing picks only slots whose first contact lies an hour or more before the send time. Every
-draw of slice k comes from the generator seeded with (seed, "slice", k), in a fixed order."""
+marketing picks only slots whose first contact lies an hour or more before the send time. A
+stream's progress is its country's activity curve over its window, bent by its growth (a growing
+business: volume exp(growth * progress)). Every draw of slice k comes from the generator seeded
+with (seed, "slice", k), in a fixed order."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from etl.synth.draws import hash01, make_rng, pick
 from etl.synth.feedback import feedback_chunk
 from etl.synth.geography import lam, lam_inv, to_seconds
 from etl.synth.lookups import Lookups, ts_series
-from etl.synth.plan import Plan, slot_users, user_country, user_series
+from etl.synth.plan import Plan, list_users, slot_users, user_country, user_series
 from etl.synth.rows import Chunk, Rows, seg_positions, time_order
 
 _READ_P = np.array([0.45, 0.62, 0.70, 0.75])  # share of delivered messages read, per category
@@ -92,10 +94,30 @@ def _conversations(
 
 
 def _stream_g(plan: Plan, T: float) -> np.ndarray:
-    """Share (0..1) of each stream's activity curve that lies before hour T."""
+    """Share (0..1) of each stream's units that lies before hour T."""
     tc = np.clip(T, plan.s_a, plan.s_e)
     g = (lam(plan, plan.s_c, tc) - plan.s_La) / (plan.s_Le - plan.s_La)
-    return np.clip(g, 0.0, 1.0)
+    return _grow(np.clip(g, 0.0, 1.0), plan.s_growth)
+
+
+def _grow(g: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Share of units before activity progress g when volume grows as exp(r * progress)."""
+    m = r > 0
+    if not m.any():
+        return g
+    g = g.copy()
+    g[m] = np.expm1(r[m] * g[m]) / np.expm1(r[m])
+    return g
+
+
+def _ungrow(g: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """The activity progress at which a share g of the units lies before (inverse of `_grow`)."""
+    m = r > 0
+    if not m.any():
+        return g
+    g = g.copy()
+    g[m] = np.log1p(g[m] * np.expm1(r[m])) / r[m]
+    return g
 
 
 @dataclass
@@ -147,15 +169,16 @@ def _stream_units(plan: Plan, rng: np.random.Generator, G0: np.ndarray, G1: np.n
     kind = plan.s_kind
     span = plan.s_Le - plan.s_La
     K_s = plan.b_K[plan.s_b]
-    rate = np.where(kind == WARM, plan.s_units * (G1**2 - G0**2), plan.s_units * (G1 - G0))
+    quad = plan.s_quad
+    rate = np.where(quad, plan.s_units * (G1**2 - G0**2), plan.s_units * (G1 - G0))
     rate = np.where(kind == CONV, np.maximum(plan.s_units - K_s, 0) * (G1 - G0), rate)
     cnt = rng.poisson(np.maximum(rate, 0))
     sid = np.repeat(np.arange(S), cnt)
     n = len(sid)
     u1 = rng.random(n)
     dG = (G1 - G0)[sid]
-    g = np.where(kind[sid] == WARM, np.sqrt(G0[sid] ** 2 + u1 * (G1**2 - G0**2)[sid]), G0[sid] + u1 * dG)
-    t_h = lam_inv(plan, plan.s_c[sid], plan.s_La[sid] + g * span[sid])
+    g = np.where(quad[sid], np.sqrt(G0[sid] ** 2 + u1 * (G1**2 - G0**2)[sid]), G0[sid] + u1 * dG)
+    t_h = lam_inv(plan, plan.s_c[sid], plan.s_La[sid] + _ungrow(g, plan.s_growth[sid]) * span[sid])
     sb = plan.s_b[sid]
     sk = kind[sid]
     u2 = rng.random(n)
@@ -163,14 +186,16 @@ def _stream_units(plan: Plan, rng: np.random.Generator, G0: np.ndarray, G1: np.n
     # returning customers: a slot that already wrote before
     J = np.floor(g * K_s[sid]).astype(np.int64)
     conv_m = sk == CONV
-    # warm marketing: a slot whose first contact is at least an hour earlier
+    # warm marketing: a slot whose first contact (on its business's CONV stream) is at least an
+    # hour earlier
     warm_m = sk == WARM
     if warm_m.any():
         wi = np.flatnonzero(warm_m)
         s_w = sid[wi]
-        tc = np.clip(t_h[wi] - 1.0, plan.s_a[s_w], plan.s_e[s_w])
-        gw = (lam(plan, plan.s_c[s_w], tc) - plan.s_La[s_w]) / span[s_w]
-        J[wi] = np.floor(np.clip(gw, 0, 1) * K_s[s_w]).astype(np.int64)
+        cs = plan.s_conv[s_w]
+        tc = np.clip(t_h[wi] - 1.0, plan.s_a[cs], plan.s_e[cs])
+        gw = np.clip((lam(plan, plan.s_c[cs], tc) - plan.s_La[cs]) / span[cs], 0, 1)
+        J[wi] = np.floor(_grow(gw, plan.s_growth[cs]) * K_s[s_w]).astype(np.int64)
     slot_m = conv_m | warm_m
     j = (u2 * J).astype(np.int64)
     walk_in = conv_m & (J == 0)
@@ -181,21 +206,41 @@ def _stream_units(plan: Plan, rng: np.random.Generator, G0: np.ndarray, G1: np.n
     j_early = (u2 * np.maximum(5, 2 * K_s[sid])).astype(np.int64)
     user = np.where(early, slot_users(plan, sb, j_early), user)
     tpl_slot = sk == SLOT
-    j2 = (u2 * plan.s_slots[sid]).astype(np.int64)
+    j2 = plan.s_slot0[sid] + (u2 * plan.s_slots[sid]).astype(np.int64)
     user = np.where(tpl_slot, slot_users(plan, sb, j2), user)
     cold = np.flatnonzero(sk == COLD)
     if len(cold):
-        user[cold] = _cold_recipients(plan, rng, sid[cold])
+        user[cold] = _cold_recipients(plan, rng, sid[cold], t_h[cold], G0, G1)
     return _Units(sid=sid, b=sb, user=user, t=to_seconds(t_h), conv=conv_m, early=early)
 
 
-def _cold_recipients(plan: Plan, rng: np.random.Generator, sid: np.ndarray) -> np.ndarray:
-    """Strangers: random users of the target country, a share psi of them from anywhere."""
+def _cold_recipients(
+    plan: Plan, rng: np.random.Generator, sid: np.ndarray, t_h: np.ndarray, G0: np.ndarray, G1: np.ndarray
+) -> np.ndarray:
+    """Strangers: random users of the target country, a share psi of them from anywhere. A ring
+    member sends a share list_p to its ring's list instead, working through its first list_n
+    positions in order over its window: the slice's list messages, in time order, take the
+    positions of the slice's part [G0, G1) of the stream's units."""
     tgt = plan.s_target[sid]
     u3 = rng.random(len(sid))
     local = plan.pool_start[tgt] + (u3 * plan.pool_n[tgt]).astype(np.int64)
     anywhere = (rng.random(len(sid)) * plan.n_users).astype(np.int64)
-    return np.where(rng.random(len(sid)) < plan.s_psi[sid], anywhere, local)
+    user = np.where(rng.random(len(sid)) < plan.s_psi[sid], anywhere, local)
+    on_list = rng.random(len(sid)) < plan.s_list_p[sid]
+    if on_list.any():
+        li = np.flatnonzero(on_list)
+        ls = sid[li]
+        order = np.lexsort((t_h[li], ls))
+        li, ls = li[order], ls[order]
+        first = np.ones(len(ls), dtype=bool)
+        first[1:] = ls[1:] != ls[:-1]
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, len(ls)))
+        rank = np.arange(len(ls)) - np.repeat(starts, counts)
+        g = G0[ls] + (rank + 0.5) / np.repeat(counts, counts) * (G1 - G0)[ls]
+        j = np.minimum((g * plan.s_list_n[ls]).astype(np.int64), plan.s_list_n[ls] - 1)
+        user[li] = list_users(plan, ls, tgt[li], j)
+    return user
 
 
 def _new_customers(plan: Plan, G0: np.ndarray, G1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -213,7 +258,7 @@ def _new_customers(plan: Plan, G0: np.ndarray, G1: np.ndarray) -> tuple[np.ndarr
     gj = (jj + hash01(bb, jj, 0x51075)) / K_s[cs]
     inside = (gj >= G0[cs]) & (gj < G1[cs])
     cs, jj, bb, gj = cs[inside], jj[inside], bb[inside], gj[inside]
-    t_new = to_seconds(lam_inv(plan, plan.s_c[cs], plan.s_La[cs] + gj * span[cs]))
+    t_new = to_seconds(lam_inv(plan, plan.s_c[cs], plan.s_La[cs] + _ungrow(gj, plan.s_growth[cs]) * span[cs]))
     return bb, slot_users(plan, bb, jj), t_new
 
 
@@ -223,17 +268,17 @@ def _template_messages(plan: Plan, content: Content, lk: Lookups, rng: np.random
     ts, tb, tu, tt = units.sid[ti], units.b[ti], units.user[ti], units.t[ti]
     m = len(ti)
     tcat = np.where(units.early[ti], UTIL, pick(plan.s_cat_cum[ts], rng.random(m)))
-    fam = plan.b_family[tb]
+    fam = plan.s_family[ts]
     free = tcat == SERV
     c3 = np.minimum(tcat, 2)
     choice = content.fam_off[fam, c3] + (rng.random(m) * content.fam_cnt[fam, c3]).astype(np.int64)
     tpl = np.where(free, -1, content.fam_tpl[choice])
-    tpl_safe = np.maximum(tpl, 0)
     u5 = rng.random(m)
+    ff = plan.s_ff[ts]
     txt = np.where(
         free,
-        _pool_pick(content, u5, lk.ff_off[tb], lk.ff_cnt[tb]),
-        _pool_pick(content, u5, content.tpl_pool_off[tpl_safe], content.tpl_pool_cnt[tpl_safe]),
+        _pool_pick(content, u5, lk.ff_off[ff], lk.ff_cnt[ff]),
+        _pool_pick(content, u5, content.fam_txt_off[choice], content.fam_txt_cnt[choice]),
     )
     tst = _statuses(rng, tcat, plan.b_fail[tb])
     return Rows(t=tt, b=tb, u=tu, d=np.ones(m, np.int64), cat=tcat, tpl=tpl, st=tst, txt=txt, src=ts)

@@ -21,6 +21,7 @@ from etl.contract import (
     KINDS,
     TRUTH_COLUMNS,  # the loader recognises truth.csv by this header
 )
+from etl.synth.abuse import Abuse
 from etl.synth.content import Content, build_content
 from etl.synth.lookups import Lookups, build_lookups
 from etl.synth.plan import Plan, plan_world
@@ -43,20 +44,22 @@ def generate_world(
     messages: int = 500_000,
     start: dt.date = dt.date(2026, 9, 1),
     progress: Progress | None = None,
+    abuse: Abuse | None = None,
 ) -> dict[str, int]:
     """Write a synthetic world as log-format v1 CSV files (plus truth.csv) into out_dir.
 
-    Returns the number of data rows written per file (keys: the kinds and "truth"). progress, when
-    given, is called with (messages written, messages planned) as messages are written; its last
-    call has done == total.
+    abuse holds the knobs of the planted abuse and hard negatives (`Abuse()` when None). Returns
+    the number of data rows written per file (keys: the kinds and "truth"). progress, when given,
+    is called with (messages written, messages planned) as messages are written; its last call has
+    done == total.
     """
     if businesses < 1 or not 1 <= days <= 36_500 or messages < 0:
         raise ValueError("businesses must be at least 1, days between 1 and 36500, messages >= 0")
     start = dt.date(start.year, start.month, start.day)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    content = build_content()
-    plan = plan_world(seed, businesses, days, messages, start)
+    plan = plan_world(seed, businesses, days, messages, start, abuse)
+    content = build_content(plan.extra_families)
     lk = build_lookups(plan, content)
     counts = {name: 0 for name in OUTPUT_FILES}
     handles = {name: open(out_dir / f"{name}.csv", "wb") for name in OUTPUT_FILES}
