@@ -225,8 +225,15 @@ def test_queue_finds_planted_bad_actors_and_no_hard_negatives(world):
     truth = pl.read_csv(world / "w" / "truth.csv")
     result = queue(wh, last, (last - first).days + 1)
     ev = evaluate(result.table, truth)
-    assert ev.precision >= 0.8, ev
+    # a small world (about 1,000 messages per business): the few subtle spammers missed are those
+    # whose excess is a block or two; the benchmark measures the rest (docs/BENCHMARKS.md)
+    assert ev.precision >= 0.85, ev
     assert ev.hard_negatives_in_top_k == []
+    found = {a.archetype: a.share_in_top_k for a in ev.per_archetype}
+    assert {a: found[a] for a in ("spammer", "scammer", "election_spammer", "account_takeover")} == dict.fromkeys(
+        ("spammer", "scammer", "election_spammer", "account_takeover"), 1.0
+    )
+    assert found["coordinated_ring"] >= 0.8
     large = set(truth.filter(pl.col("archetype") == "large_legit")["business_id"])
     assert large.isdisjoint(set(result.table["business_id"]))
     top = result.table.row(0, named=True)

@@ -12,7 +12,7 @@ from etl.contract import KINDS
 from etl.formats import FORMAT_NAMES, FORMATS, detect
 from etl.ingest.csvfile import is_truth_header, read_header
 from etl.ingest.load import FileResult, exit_code, load_files
-from etl.synth import generate_world
+from etl.synth import Abuse, generate_world
 from trustdesk.cli.common import UserError, guard, open_wh, progress, root, write_table
 from trustdesk.data.loads import quarantined_rows, summary_lines
 from trustdesk.data.maintenance import rebuild_marts
@@ -31,12 +31,38 @@ KIND_CHOICES = tuple(KINDS)
 @click.option("--days", default=60, show_default=True, type=click.IntRange(1))
 @click.option("--messages", default=500_000, show_default=True, type=click.IntRange(1))
 @click.option("--start", default="2026-09-01", show_default=True, help="First day (YYYY-MM-DD).")
-def generate(out: str, seed: int, businesses: int, days: int, messages: int, start: str) -> None:
+@click.option(
+    "--subtle-mult",
+    default="2,4",
+    show_default=True,
+    help="Subtle spammers' report and block rates against their category's median business: LO,HI or X.",
+)
+@click.option("--ring-size", default="3,8", show_default=True, help="Accounts per coordinated ring: LO,HI or N.")
+@click.option("--rings", default=None, type=click.IntRange(0), help="Coordinated rings (default: by world size).")
+def generate(
+    out: str,
+    seed: int,
+    businesses: int,
+    days: int,
+    messages: int,
+    start: str,
+    subtle_mult: str,
+    ring_size: str,
+    rings: int | None,
+) -> None:
     """Write a synthetic world as log-format v1 CSV files plus truth.csv."""
     try:
         first = date.fromisoformat(start)
     except ValueError as exc:
         raise UserError(f"--start {start!r} is not a date like 2026-09-01") from exc
+    try:
+        abuse = Abuse(
+            subtle_mult=_range("--subtle-mult", subtle_mult, float),
+            ring_size=_range("--ring-size", ring_size, int),
+            rings=rings,
+        )
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
     with progress("generating messages", messages) as update:
         counts = generate_world(
             Path(out),
@@ -45,11 +71,21 @@ def generate(out: str, seed: int, businesses: int, days: int, messages: int, sta
             days=days,
             messages=messages,
             start=first,
+            abuse=abuse,
             progress=lambda done, total: update(done, total),
         )
     for name, n in counts.items():
         click.echo(f"{name}: {n:,} rows")
     click.echo(f"wrote {Path(out)}")
+
+
+def _range(option: str, text: str, kind):
+    """'2,4' -> (2, 4); '3' -> (3, 3)."""
+    lo, _, hi = text.partition(",")
+    try:
+        return kind(lo.strip()), kind((hi or lo).strip())
+    except ValueError as exc:
+        raise ValueError(f"{option} {text!r} is not a number or a range like 2,4") from exc
 
 
 def print_results(results, fmt: str) -> None:

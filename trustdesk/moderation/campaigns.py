@@ -10,9 +10,11 @@ period:
 2. Businesses that send a text of the same group are candidate pairs. A text sent by more than
    MAX_SHARING businesses is boilerplate (one-time codes, order updates) and proves nothing.
 3. A candidate pair is linked when its recipients overlap far beyond chance: at least MIN_SHARED
-   users reached by both, at least MIN_OVERLAP of the smaller one's recipients, and at least
-   MIN_LIFT times the overlap two independent senders of that country's size would have
-   (reached_a x reached_b / users reached in the country).
+   users reached by both, at least MIN_OVERLAP of the smaller one's recipients, and against the
+   overlap two independent senders of that country would have (E = reached_a x reached_b / users
+   reached in the country) at least MIN_LIFT times E and MIN_Z standard deviations above it
+   ((shared - E) / sqrt(E)): in a small market a ring reaches much of the country, so the lift
+   alone is modest while the excess is still far beyond chance.
 4. Linked businesses form campaigns (connected components) of at least MIN_ACCOUNTS accounts.
 
 Whether a campaign is abuse is the risk score's question (trustdesk/moderation/risk.py): it
@@ -36,7 +38,8 @@ NUM_PERM = 64
 MAX_SHARING = 50
 MIN_SHARED = 5
 MIN_OVERLAP = 0.2
-MIN_LIFT = 3.0
+MIN_LIFT = 1.5
+MIN_Z = 5.0
 MIN_ACCOUNTS = 3
 _WORD = re.compile(r"\w+")
 
@@ -131,13 +134,14 @@ def find(wh: Warehouse, date_from: date, date_to: date) -> list[Campaign]:
         return []
     left, right = zip(*sorted(pairs), strict=True)
     overlap = run(wh, "campaign_overlap", left=list(left), right=list(right), date_from=date_from, date_to=date_to)
+    expected = (
+        pl.col("reached_a").cast(pl.Float64) * pl.col("reached_b") / pl.col("country_users").clip(1, None)
+    ).clip(1e-9, None)
     linked = overlap.filter(
         (pl.col("shared") >= MIN_SHARED)
         & (pl.col("shared") >= MIN_OVERLAP * pl.min_horizontal("reached_a", "reached_b"))
-        & (
-            pl.col("shared") * pl.col("country_users").cast(pl.Float64)
-            >= MIN_LIFT * pl.col("reached_a").cast(pl.Float64) * pl.col("reached_b")
-        )
+        & (pl.col("shared") >= MIN_LIFT * expected)
+        & ((pl.col("shared") - expected) / expected.sqrt() >= MIN_Z)
     )
     parent: dict[str, str] = {}
     for a, b in linked.select("a", "b").iter_rows():

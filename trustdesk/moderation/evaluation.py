@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-# The generator's documented hard negatives (etl/synth/archetypes.py), and words that mark an
-# archetype as legitimate in truth files written by other tools.
-KNOWN_NOT_BAD = ("normal", "large_legit", "new_business", "growing_business", "seasonal_promo", "transactional_sender")
+from etl.synth.archetypes import HARD_NEGATIVES
+
+# The generator's documented hard negatives (etl/synth/archetypes.py, its one home), and words that
+# mark an archetype as legitimate in truth files written by other tools.
+KNOWN_NOT_BAD = ("normal", *HARD_NEGATIVES)
 NOT_BAD_WORDS = re.compile(r"(^|_)(normal|legit|legitimate|benign|control|good|negative|hard_negative|ok)($|_)")
 _TRUE = {"true", "1", "yes", "y", "t", "bad"}
 
