@@ -267,3 +267,18 @@ def test_quarantine_lists_the_newest_load_first(tmp_path):
         ("first.csv", 2),
         ("first.csv", 3),
     ]
+
+
+def test_generate_knobs_plant_what_they_say_and_refuse_bad_ranges(tmp_path):
+    sizes = ["--seed", "4", "--businesses", "120", "--days", "20", "--messages", "60000"]
+    res = td("generate", "--out", str(tmp_path / "w"), *sizes, "--ring-size", "6", "--rings", "2")
+    assert res.returncode == 0, res.stderr
+    with open(tmp_path / "w" / "truth.csv", newline="") as fh:
+        archetypes = [r["archetype"] for r in csv.DictReader(fh)]
+    assert archetypes.count("coordinated_ring") == 12
+    res = td("generate", "--out", str(tmp_path / "x"), *sizes, "--rings", "0")
+    with open(tmp_path / "x" / "truth.csv", newline="") as fh:
+        assert "coordinated_ring" not in {r["archetype"] for r in csv.DictReader(fh)}
+    for bad, words in (("abc", "is not a number or a range"), ("4,2", "subtle_mult")):
+        res = td("generate", "--out", str(tmp_path / "y"), "--subtle-mult", bad)
+        assert res.returncode == 1 and words in res.stderr and "Traceback" not in res.stderr
