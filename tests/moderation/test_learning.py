@@ -393,3 +393,9 @@ def test_the_train_command(world, decided, fresh):
     empty = td(fresh.parent / "nothing", "train")
     assert empty.returncode == 1
     assert empty.stderr.startswith("trustdesk: no data in ") and "Traceback" not in empty.stderr
+
+
+def test_every_feature_has_words():
+    from trustdesk.moderation import learning, risk
+
+    assert set(risk.FEATURES) <= set(learning.FEATURE_WORDS)
