@@ -13,7 +13,7 @@ import pytest
 from tests.worlds import AD_EVENTS, MESSAGES, build, msg
 from trustdesk.analytics.metrics import METRICS
 
-SUBCOMMANDS = ["generate", "load", "status", "demo", "metrics", "quarantine", "serve", "rebuild"]
+SUBCOMMANDS = ["generate", "load", "status", "demo", "metrics", "quarantine", "serve", "rebuild", "build"]
 
 
 def td(*args, root=None, input=None):
@@ -282,3 +282,16 @@ def test_generate_knobs_plant_what_they_say_and_refuse_bad_ranges(tmp_path):
     for bad, words in (("abc", "is not a number or a range"), ("4,2", "subtle_mult")):
         res = td("generate", "--out", str(tmp_path / "y"), "--subtle-mult", bad)
         assert res.returncode == 1 and words in res.stderr and "Traceback" not in res.stderr
+
+
+def test_build_publishes_a_new_warehouse_and_refuses_spark_in_one_sentence(tmp_path):
+    root = build(tmp_path, messages=MESSAGES)[0]
+    before = json.loads(td("status", "--format", "json", root=root).stdout)["warehouse_version"]
+    res = td("build", root=root)
+    assert res.returncode == 0, res.stderr
+    assert "no incremental build" in res.stdout and f"warehouse version {before + 1} built" in res.stdout
+    res = td("build", "--full", root=root)
+    assert res.returncode == 0 and "incremental" not in res.stdout
+    res = td("build", "--engine", "spark", root=root)
+    assert res.returncode == 1 and "Spark engine is not available" in res.stderr and "Traceback" not in res.stderr
+    assert json.loads(td("status", "--format", "json", root=root).stdout)["warehouse_version"] == before + 2

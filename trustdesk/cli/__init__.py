@@ -17,6 +17,7 @@ import click
 COMMANDS = {
     "generate": "data:generate",
     "load": "data:load",
+    "build": "data:build",
     "rebuild": "data:rebuild",
     "status": "data:status",
     "quarantine": "data:quarantine",

@@ -1,4 +1,4 @@
-"""Data in and what it holds: generate, load, rebuild, status, quarantine."""
+"""Data in and what it holds: generate, load, build (rebuild), status, quarantine."""
 
 from __future__ import annotations
 
@@ -194,6 +194,30 @@ def _print_guidance(paths: list[Path], results) -> None:
 @click.pass_context
 def rebuild(ctx) -> None:
     """Rebuild the marts from the loaded events (after replacing markets.csv or rate_card.csv)."""
+    meta = guard(lambda: rebuild_marts(root(ctx)))
+    click.echo(f"warehouse version {meta['version']} built")
+
+
+@click.command()
+@click.option("--full", is_flag=True, help="Rebuild every mart from all loaded events (what every build does today).")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="What builds the marts.",
+)
+@click.option("--master", default=None, help="Spark master URL (only with --engine spark).")
+@click.pass_context
+def build(ctx, full: bool, engine: str, master: str | None) -> None:
+    """Build the marts from the loaded events and publish them (`rebuild` is `build --full`)."""
+    if engine == "spark" or master:
+        raise UserError(
+            "this version builds the marts with DuckDB only: the Spark engine is not available yet; "
+            "run `trustdesk build` without --engine spark"
+        )
+    if not full:
+        click.echo("building every mart from all loaded events (this version has no incremental build)")
     meta = guard(lambda: rebuild_marts(root(ctx)))
     click.echo(f"warehouse version {meta['version']} built")
 
