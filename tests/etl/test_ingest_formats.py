@@ -400,7 +400,7 @@ def test_the_review_queue_says_what_the_platform_said(sample_store):
         }
     )
     queue = review.open_queue(
-        wh, mona, flagged=lambda wh, settled, settings: QueueResult(as_of, 30, table), clock=Clock()
+        wh, mona, flagged=lambda wh, settled, settings, model=None: QueueResult(as_of, 30, table), clock=Clock()
     )
     # The platform reported a violation: the case went straight to the senior queue (admins'), so
     # mona's queue leaves it out, and an admin reads the platform's words among its reasons.
@@ -409,7 +409,7 @@ def test_the_review_queue_says_what_the_platform_said(sample_store):
     auth.upsert_account(root, "boss", "admin", "correct horse battery")
     boss = auth.sign_in(root, "boss", "correct horse battery")
     queue = review.open_queue(
-        wh, boss, flagged=lambda wh, settled, settings: QueueResult(as_of, 30, table), clock=Clock()
+        wh, boss, flagged=lambda wh, settled, settings, model=None: QueueResult(as_of, 30, table), clock=Clock()
     )
     reasons = dict(zip(queue.table["business_id"], queue.table["reasons"]))
     assert reasons[PHONE_ID].startswith("block rate 9.0%; platform: ") and "account_violation" in reasons[PHONE_ID]

@@ -35,6 +35,7 @@ MARTS = {
     "rows_by_day",
     "platform_events",
     "billed_pricing",
+    "template_texts",
 }
 CATEGORISED = (
     "business_day",
