@@ -105,13 +105,13 @@ def test_precision_and_recall_equal_a_hand_count(monkeypatch):
     ]
 
 
-def test_a_short_queue_and_no_decisions_leave_the_shares_empty(monkeypatch):
+def test_a_short_queue_counts_precision_over_k(monkeypatch):
     hand_queues(monkeypatch, {D1: ["b1"], D2: []})
     settings = Settings(risk_lookback_days=30)
     got = backtest.run(None, LABELLED, settings, D1, D2, every=3, k=5)
     assert got.select("queue_size", "labelled_in_top_k", "precision", "recall").rows() == [
-        (1, 1, 1.0, 1.0),  # a top "5" of one business: 1 of 1
-        (0, 0, None, 0.0),  # nothing flagged: no precision; b1 and b5 decided against, neither found
+        (1, 1, 0.2, 1.0),  # a top 5 holding one business: 1 of the 5, as `trustdesk evaluate` counts
+        (0, 0, 0.0, 0.0),  # nothing flagged: none of the 5; b1 and b5 decided against, neither found
     ]
     none = backtest.run(None, labels(), settings, D1, D2, every=3, k=5)
     assert none["precision"].to_list() == [None, None] and none["recall"].to_list() == [None, None]

@@ -149,7 +149,7 @@ def wh(root):
 
 def the_campaign(wh) -> campaigns.Campaign:
     as_of = wh.date_range()[1]
-    found = campaigns.find(wh, *campaign_cases.period(as_of, 30))
+    found = campaigns.find(wh, *risk.campaign_period(as_of, 30, Settings.load(wh.root)))
     assert len(found) == 1, [c.accounts for c in found]
     return found[0]
 

@@ -14,6 +14,13 @@ from trustdesk.moderation.evaluation import evaluate as score
 from trustdesk.moderation.risk import queue as review_queue
 
 
+def _settings(data_root) -> Settings:
+    try:
+        return Settings.load(data_root)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
 @click.command()
 @click.option(
     "--as-of", "as_of", default=None, help="Judge the days up to this one (default: the last day in the data)."
@@ -32,7 +39,7 @@ def queue(ctx, as_of, limit, lookback, fmt) -> None:
     data_root = root(ctx)
     wh = open_wh(data_root)
     try:
-        settings = Settings.load(data_root)
+        settings = _settings(data_root)
         with Store(data_root) as store:
             settled = store.decided_as_of()
             ranker = learning.current(data_root, wh, store, settings)
@@ -91,7 +98,7 @@ def evaluate(ctx, truth_file, k, bad, as_of, lookback, rules_only) -> None:
         first, last = wh.date_range()
         end = parse_date(as_of, "--as-of") or last
         days = lookback or ((end - first).days + 1 if first and end else 30)
-        settings = Settings.load(data_root)
+        settings = _settings(data_root)
         ranker = None
         if not rules_only:
             with Store(data_root) as store:

@@ -172,14 +172,14 @@ def run(
             "labelled_in_top_k": sum(b in decided for b in top),
             "against_in_top_k": hits,
             "decided_against": len(due),
-            "precision": _share(hits, len(top), bool(decided)),
+            "precision": _share(hits, k, bool(decided)),  # of the k, as `trustdesk evaluate` counts
             "recall": _share(len(due & set(top)), len(due)),
         }
         if truth is not None:
             found = sum(b in truth.bad_ids for b in top)
             row |= {
                 "truth_in_top_k": found,
-                "truth_precision": _share(found, len(top)),
+                "truth_precision": _share(found, k),
                 "truth_recall": _share(found, len(truth.bad_ids)),
             }
         rows.append(row)

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from etl.settings import Settings
 from trustdesk.accounts.auth import Principal, require, utcnow
-from trustdesk.moderation import campaigns as campaign_finder
 from trustdesk.moderation import policies, review, risk, views
 from trustdesk.moderation.campaigns import Campaign
 from trustdesk.moderation.cases import ACTION_WORDS, ACTIONS, ACTIVE, ModerationError, Store, holder
@@ -71,12 +70,6 @@ ACCOUNT_SCHEMA = {
     "decision": pl.String,
 }
 HIDDEN = "in a queue you do not work"
-
-
-def period(as_of: date, lookback: int) -> tuple[date, date]:
-    """The days the risk score looks for campaigns over (risk._with_campaigns): the look-back and
-    the steady window before it."""
-    return as_of - timedelta(days=lookback + risk.LONG_DAYS - 1), as_of
 
 
 def account_profiles(wh: Warehouse, accounts: tuple[str, ...], date_from: date, date_to: date) -> pl.DataFrame:
@@ -201,8 +194,8 @@ def board(wh: Warehouse, who: Principal, read: Callable = views.call, clock=utcn
 
     q = review.open_queue(wh, who, flagged, clock)
     result = seen["result"]
-    date_from, date_to = period(q.as_of, q.lookback)
-    found = {c.campaign_id: c for c in read(campaign_finder.find, wh, date_from, date_to)}
+    date_from, date_to = risk.campaign_period(q.as_of, q.lookback, Settings.load(wh.root))
+    found = {c.campaign_id: c for c in result.campaigns}
     everyone = tuple(sorted({a for c in found.values() for a in c.accounts}))
     profiles = (
         read(account_profiles, wh, everyone, date_from, date_to)

@@ -110,30 +110,40 @@ def _campaign_id(accounts: list[str]) -> str:
     return "C" + hashlib.sha1("\n".join(sorted(accounts)).encode()).hexdigest()[:6].upper()
 
 
-def find(wh: Warehouse, date_from: date, date_to: date) -> list[Campaign]:
-    """The coordinated campaigns of the period, largest first."""
+def find(wh: Warehouse, date_from: date, date_to: date, candidates: set[str] | None = None) -> list[Campaign]:
+    """The coordinated campaigns of the period, largest first. `candidates`: only these businesses
+    can be linked (the risk score passes those whose traffic or feedback is out of the ordinary),
+    which keeps the pairs few where thousands of ordinary businesses share boilerplate."""
     if not has_table(wh, "template_texts"):
         return []
     texts = run(wh, "campaign_texts", date_from=date_from, date_to=date_to)
+    if candidates is not None:
+        texts = texts.filter(pl.col("business_id").is_in(sorted(candidates)))
     if texts.is_empty():
         return []
     keys = texts["text_key"].unique().sort().to_list()
     group_of = _text_groups(keys)
     texts = texts.with_columns(pl.col("text_key").replace_strict(group_of, return_dtype=pl.Int64).alias("group"))
-    sharing = (
-        texts.group_by("group")
-        .agg(pl.col("business_id").unique().sort().alias("businesses"))
-        .filter(pl.col("businesses").list.len().is_between(2, MAX_SHARING))
+    sharing = texts.select("group", "business_id").unique()
+    sharing = sharing.filter(pl.len().over("group").is_between(2, MAX_SHARING))
+    # every pair of businesses sending a text of the same group, with the groups they share
+    pairs = (
+        sharing.join(sharing, on="group", suffix="_b")
+        .filter(pl.col("business_id") < pl.col("business_id_b"))
+        .rename({"business_id": "a", "business_id_b": "b"})
+        .sort("a", "b", "group")
     )
-    pairs: dict[tuple[str, str], int] = {}
-    for group, businesses in sharing.select("group", "businesses").iter_rows():
-        for i, a in enumerate(businesses):
-            for b in businesses[i + 1 :]:
-                pairs.setdefault((a, b), group)
-    if not pairs:
+    if pairs.is_empty():
         return []
-    left, right = zip(*sorted(pairs), strict=True)
-    overlap = run(wh, "campaign_overlap", left=list(left), right=list(right), date_from=date_from, date_to=date_to)
+    unique_pairs = pairs.select("a", "b").unique(maintain_order=True)
+    overlap = run(
+        wh,
+        "campaign_overlap",
+        left=unique_pairs["a"].to_list(),
+        right=unique_pairs["b"].to_list(),
+        date_from=date_from,
+        date_to=date_to,
+    )
     expected = (
         pl.col("reached_a").cast(pl.Float64) * pl.col("reached_b") / pl.col("country_users").clip(1, None)
     ).clip(1e-9, None)
@@ -156,14 +166,18 @@ def find(wh: Warehouse, date_from: date, date_to: date) -> list[Campaign]:
         if len(accounts) < MIN_ACCOUNTS:
             continue
         accounts = sorted(accounts)
-        members = set(accounts)
-        groups = [g for (a, b), g in pairs.items() if a in members and b in members]
-        group = max(sorted(set(groups)), key=groups.count)
+        inside = pairs.filter(pl.col("a").is_in(accounts) & pl.col("b").is_in(accounts))
+        # the text group most of its pairs share (ties: the lowest), and its most used template
+        group = inside.group_by("group").len().sort(["len", "group"], descending=[True, False])["group"][0]
         shared = texts.filter(pl.col("business_id").is_in(accounts) & (pl.col("group") == group))
-        template = shared["template"].mode().sort()[0]
-        sample = shared.filter(pl.col("template") == template).sort("messages", descending=True)
+        template = (
+            shared.group_by("template")
+            .agg(pl.col("messages").sum())
+            .sort(["messages", "template"], descending=[True, False])["template"][0]
+        )
+        sample = shared.filter(pl.col("template") == template).sort(["messages", "text_key"], descending=[True, False])
         shared_templates = texts.filter(
-            pl.col("business_id").is_in(accounts) & pl.col("group").is_in(sorted(set(groups)))
+            pl.col("business_id").is_in(accounts) & pl.col("group").is_in(inside["group"].unique().implode())
         )["template"]
         campaigns.append(
             Campaign(

@@ -380,7 +380,7 @@ class Store:
                     if case["status"] in ("open", "claimed"):
                         self.con.execute(
                             "UPDATE cases SET risk_score = ?, reasons = ? WHERE id = ?",
-                            (row["risk_score"], row["reasons"], case["id"]),
+                            (_rules_score(row), row["reasons"], case["id"]),
                         )
                 else:
                     cur = self.con.execute(
@@ -388,7 +388,7 @@ class Store:
                         "category, suggested_policy, detected_by) VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, 'risk score')",
                         (
                             business_id,
-                            row["risk_score"],
+                            _rules_score(row),
                             row["reasons"],
                             str(row.get("first_flagged") or as_of),
                             _now(self.clock),
@@ -404,7 +404,7 @@ class Store:
                         "case opened",
                         case["id"],
                         business_id,
-                        f"risk {row['risk_score']}: {row['reasons']}",
+                        f"risk {_rules_score(row)}: {row['reasons']}",
                         self.clock,
                     )
                     opened += 1
@@ -826,12 +826,17 @@ def _not_on_hold(case: dict) -> None:
         raise Conflict(f"case {case['id']} is on hold ({case['hold_reason']}); resume it first")
 
 
+def _rules_score(row: dict) -> float | None:
+    """The rules' risk score of a queue row: a ranker learned from decisions turns `risk_score` into
+    a probability and keeps the rules' as `rule_score`; cases and escalation keep the rules' scale."""
+    return row.get("rule_score") if row.get("rule_score") is not None else row.get("risk_score")
+
+
 def _escalation(row: dict, escalate_score: float | None) -> str | None:
     """Why a flagged business goes straight to the senior queue, or None."""
     if row.get("platform_violation"):
         return f"the platform reported it ({row.get('platform_said') or 'a violation'})"
-    # the rules' score (a ranker learned from decisions rescales risk_score to a probability)
-    score = row.get("rule_score") if row.get("rule_score") is not None else row.get("risk_score")
+    score = _rules_score(row)
     if escalate_score is not None and (score or 0) >= escalate_score:
         return f"risk score {score:.1f} is at or above {escalate_score:.1f}"
     return None

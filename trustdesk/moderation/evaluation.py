@@ -25,7 +25,9 @@ _TRUE = {"true", "1", "yes", "y", "t", "bad"}
 
 
 def _archetypes(truth: pl.DataFrame) -> pl.DataFrame:
-    return truth.with_columns(pl.col("archetype").cast(pl.String).str.strip_chars().str.to_lowercase())
+    """Archetype names trimmed and in lower case; rows without one name nothing and are left out."""
+    named = truth.with_columns(pl.col("archetype").cast(pl.String).str.strip_chars().str.to_lowercase())
+    return named.filter(pl.col("archetype").is_not_null() & (pl.col("archetype") != ""))
 
 
 def bad_archetypes(truth: pl.DataFrame, bad: list[str] | None = None) -> tuple[set[str], str]:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import polars as pl
+from filelock import Timeout
 
 from etl.settings import Settings
 from trustdesk.accounts.auth import Principal, require, utcnow
@@ -151,7 +152,10 @@ def flags(
 def _ranker_key(wh: Warehouse, store: Store, settings: Settings) -> str | None:
     """The fingerprint of the ranker in force (trained now if the decisions changed), or None
     while the rules rank."""
-    ranker = learning.current(wh.root, wh, store, settings)
+    try:
+        ranker = learning.current(wh.root, wh, store, settings)
+    except Timeout:  # another session is training it: this visit ranks with the saved one
+        ranker = learning.saved(wh.root)
     return ranker.meta.get("fingerprint") if ranker is not None else None
 
 

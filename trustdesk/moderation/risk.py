@@ -30,7 +30,7 @@ out. `learning.py` can re-rank the flagged businesses from moderators' decisions
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import polars as pl
@@ -45,6 +45,8 @@ LONG_DAYS = 28  # the steady window
 BASELINE_DAYS = 28  # the business's own days before the risk window (risk_signals.sql)
 MIN_HISTORY_DAYS = 14  # active days in the baseline before a change against it is judged
 PEERS_MIN = 8
+CANDIDATE_SURPRISE = 0.5  # who can be part of a campaign: feedback this far above peers on some day,
+CANDIDATE_COLD = 0.25  # or this share of its messages cold marketing
 PEER_TRIM = 0.1
 Z95 = 1.645
 POLITICAL_MIN_REPORTS = 5
@@ -109,8 +111,11 @@ def surprise(events: pl.Expr, exposure: pl.Expr, rate: pl.Expr) -> pl.Expr:
     return z.clip(0.0, None).fill_null(0.0).fill_nan(0.0)
 
 
-def signals(wh: Warehouse, as_of: date, lookback: int, settings: Settings) -> pl.DataFrame:
-    """One row per business and day with its windows' rates, features and score (0-100)."""
+def signals(
+    wh: Warehouse, as_of: date, lookback: int, settings: Settings, campaigns: list | None = None
+) -> pl.DataFrame:
+    """One row per business and day with its windows' rates, features and score (0-100); the
+    coordinated campaigns found on the way are appended to `campaigns` when given."""
     window = settings.risk_window_days
     df = run(wh, "risk_signals", as_of=as_of, lookback=lookback, window=window, long=max(LONG_DAYS, window))
     if df.is_empty():
@@ -143,7 +148,7 @@ def signals(wh: Warehouse, as_of: date, lookback: int, settings: Settings) -> pl
     df = df.with_columns(pl.lit(wh.date_range()[0], pl.Date).alias("data_from"))
     df = df.join(_peers(df), on=["day", "category"], how="left")
     df = _judged(df)
-    df = _with_campaigns(wh, df, as_of, lookback)
+    df = _with_campaigns(wh, df, as_of, lookback, settings, campaigns)
     df = _with_platform(wh, df, as_of, lookback, window)
     return _scored(df)
 
@@ -211,9 +216,10 @@ def _peers(df: pl.DataFrame) -> pl.DataFrame:
 def _judged(df: pl.DataFrame) -> pl.DataFrame:
     """The features against peers and against the business's own history."""
     col = pl.col
-    # the baseline's rate, shrunk toward the peers with one pseudo-event
-    base_report = (col("base_reports") + 1) / (col("base_outbound_ok") + 1 / col("peer_long_report"))
-    base_block = (col("base_blocks") + 1) / (col("base_outbound_ok") + 1 / col("peer_long_block"))
+    # the baseline's own rate, never zero: half an event added (not the peers' rate, which would
+    # swamp a small baseline and compare the business with its peers again)
+    base_report = (col("base_reports") + 0.5) / col("base_outbound_ok").clip(1, None)
+    base_block = (col("base_blocks") + 0.5) / col("base_outbound_ok").clip(1, None)
     history = (col("base_days") >= MIN_HISTORY_DAYS) & (col("base_outbound_ok") >= MIN_MESSAGES)
     df = df.with_columns(
         x_report=lower_ratio(col("reports"), col("outbound_ok"), col("peer_report")),
@@ -256,9 +262,25 @@ def _judged(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _with_campaigns(wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int) -> pl.DataFrame:
-    """Each campaign's pooled counts against its accounts' peers, on every account's rows."""
-    found = campaign_finder.find(wh, as_of - timedelta(days=lookback + LONG_DAYS - 1), as_of)
+def campaign_period(as_of: date, lookback: int, settings: Settings) -> tuple[date, date]:
+    """The days campaigns are looked for over: the look-back and the steady window before it."""
+    return as_of - timedelta(days=lookback + max(LONG_DAYS, settings.risk_window_days) - 1), as_of
+
+
+def _with_campaigns(
+    wh: Warehouse, df: pl.DataFrame, as_of: date, lookback: int, settings: Settings, found_out: list | None
+) -> pl.DataFrame:
+    """Each campaign's pooled counts against its accounts' peers, on every account's rows. Only
+    businesses out of the ordinary on some day (feedback above their peers', or CANDIDATE_COLD of
+    their messages cold marketing) can be part of one."""
+    candidates = set(
+        df.filter((pl.col("surprise") >= CANDIDATE_SURPRISE) | (pl.col("cold_share") >= CANDIDATE_COLD))[
+            "business_id"
+        ].unique()
+    )
+    found = campaign_finder.find(wh, *campaign_period(as_of, lookback, settings), candidates) if candidates else []
+    if found_out is not None:
+        found_out.extend(found)
     members = campaign_finder.members(found)
     df = df.join(members, on="business_id", how="left")
     if members.is_empty():
@@ -398,7 +420,7 @@ def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
     peer_pts = row.get("pts_peer_excess") or 0.0
     if peer_pts >= 1:
         # the strongest of the four comparisons with peers says it
-        top_n, top = _top_report_kind(row)
+        top_n, top = _top_report_kind(row)  # of the risk window's reports: said with that window only
         kind_of = f", {top_n / max(row['reports'], 1):.0%} {top}" if top_n else ""
         options = [
             (
@@ -524,6 +546,7 @@ class QueueResult:
     as_of: date
     lookback: int
     table: pl.DataFrame  # rank, business_id, name, risk_score, rating, reasons, then details
+    campaigns: list = field(default_factory=list)  # the coordinated campaigns found (campaigns.Campaign)
 
 
 def queue(
@@ -542,7 +565,8 @@ def queue(
     settings = settings or Settings.load(wh.root)
     as_of = as_of or wh.date_range()[1] or date.today()
     lookback = lookback or settings.risk_lookback_days
-    days = signals(wh, as_of, lookback, settings)
+    found: list = []
+    days = signals(wh, as_of, lookback, settings, found)
     empty = pl.DataFrame(
         schema={
             "rank": pl.Int64,
@@ -558,7 +582,7 @@ def queue(
         }
     )
     if days.is_empty():
-        return QueueResult(as_of, lookback, empty)
+        return QueueResult(as_of, lookback, empty, found)
     flagged = days.filter(pl.col("risk_score") >= settings.risk_flag_score)
     if settled:
         cutoff = pl.DataFrame(
@@ -571,7 +595,7 @@ def queue(
             .drop("settled_on")
         )
     if flagged.is_empty():
-        return QueueResult(as_of, lookback, empty)
+        return QueueResult(as_of, lookback, empty, found)
     peak = flagged.sort(["risk_score", "day"], descending=[True, True]).unique(
         "business_id", keep="first", maintain_order=True
     )
@@ -594,7 +618,7 @@ def queue(
             }
         )
     table = (
-        pl.DataFrame(rows)
+        pl.DataFrame(rows, infer_schema_length=None)  # columns null for most businesses: read them all
         .join(first_flag, on="business_id", how="left")
         .join(ratings, on="business_id", how="left")
         .with_columns(pl.col("rating").fill_null("UNKNOWN"), pl.col("risk_score").round(1))
@@ -630,7 +654,7 @@ def queue(
     table = table.select(first + rest)
     if ranker is not None:
         table = ranker.rerank(table)
-    return QueueResult(as_of, lookback, table)
+    return QueueResult(as_of, lookback, table, found)
 
 
 def _ratings(wh: Warehouse, as_of: date, settings: Settings) -> pl.DataFrame:

@@ -74,7 +74,7 @@ final as (
         coalesce(p.top_country_reports, 0) as top_country_political,
         p.top_country,
         d.name,
-        d.category,
+        coalesce(d.category, 'unknown') as category,
         d.country,
         d.created_at
     from windowed as w
