@@ -67,6 +67,7 @@ FEATURE_WORDS = {
     "cold_share": "marketing to users who never wrote first",
     "history_change": "a jump against its own history",
     "campaign_surprise": "a coordinated campaign of look-alike accounts",
+    "campaign_excess": "a coordinated campaign's pooled rates above its peers'",
     "campaign_cold": "a campaign of accounts marketing to users who never wrote first",
     "platform": "faults the platform itself reported",
     "freeform_outside_share": "free-form messages outside the 24 h window",

@@ -5,8 +5,9 @@ risk window (`risk_window_days`, 7 by default), LONG_DAYS of steady evidence, an
 own BASELINE_DAYS before the risk window. Every threshold is relative to the data:
 
 - **Peers.** A business's report and block rates are compared with its category's typical rates
-  that day (the median of the per-business rates of the businesses with enough data, so that the
-  bad actors do not raise the bar; a category with fewer than PEERS_MIN of them uses everyone's).
+  that day (the interquartile mean of the per-business rates of the businesses with enough data,
+  so that the bad actors do not raise the bar; a category with fewer than PEERS_MIN of them uses
+  everyone's).
 - **Uncertainty.** A rate is judged by a 95% lower bound of it, shrunk toward the category with
   one pseudo-event at the peers' rate (`lower_ratio`): two reports on a tiny base prove little,
   a steady excess on a large base proves a lot. `excess` is log2 of that lower bound over the
@@ -56,7 +57,9 @@ POLITICAL_CONCENTRATION = 0.8
 POINTS = (
     ("peer_excess", 45.0, 0.0, 3.0),  # log2 of the lower bound of rate / peers' rate (3 = 8x)
     ("history_change", 55.0, 1.0, 3.0),  # log2 of the lower bound of rate / own baseline (from 2x)
-    ("campaign_surprise", 50.0, 1.0, 3.0),  # z of a campaign's pooled counts against peers
+    # log2 of the lower bound of a campaign's pooled rates over its accounts' peers (1 = 2x): a rate,
+    # so that a large chain sharing texts and customers at a modest 1.3x does not add up by volume
+    ("campaign_excess", 50.0, 0.0, 1.0),
     # a campaign's pooled share of cold marketing, as far as its pooled feedback is above peers
     ("campaign_cold", 30.0, 0.0, 1.0),
     ("political_burst", 30.0, 0.0, 1.0),
@@ -74,6 +77,7 @@ FEATURES = (
     "cold_share",
     "history_change",
     "campaign_surprise",
+    "campaign_excess",
     "campaign_cold",
     "political_burst",
     "platform",
@@ -146,7 +150,12 @@ def signals(
         ((pl.col("long_outbound_ok") >= MIN_MESSAGES) & (pl.col("outbound") > 0)).alias("enough_data"),
     )
     df = df.with_columns(pl.lit(wh.date_range()[0], pl.Date).alias("data_from"))
-    df = df.join(_peers(df), on=["day", "category"], how="left")
+    df = df.join(_peers(df), on=["day", "category"], how="left").with_columns(
+        # the risk window is judged against the typical rates of the steady window, per message:
+        # seven days hold too few reports and blocks for a typical business to make a stable median
+        pl.col("peer_long_report").alias("peer_report"),
+        pl.col("peer_long_block").alias("peer_block"),
+    )
     df = _judged(df)
     df = _with_campaigns(wh, df, as_of, lookback, settings, campaigns)
     df = _with_platform(wh, df, as_of, lookback, window)
@@ -154,17 +163,21 @@ def signals(
 
 
 _PEER_RATES = {  # peer column: (events, exposure) of the business, per message unless said
-    "peer_report": ("reports", "outbound_ok"),
-    "peer_block": ("blocking_users", "reached_users"),  # per reached user
     "peer_long_report": ("long_reports", "long_outbound_ok"),
     "peer_long_block": ("long_blocks", "long_outbound_ok"),
 }
 
 
+def _iqm(r: pl.Expr) -> pl.Expr:
+    """The interquartile mean: the mean of the middle half of the rates. As robust to a few bad
+    actors as the median, and not stuck on the few values small counts take (2 or 3 reports)."""
+    return r.filter((r >= r.quantile(0.25, "lower")) & (r <= r.quantile(0.75, "higher"))).mean()
+
+
 def _peers(df: pl.DataFrame) -> pl.DataFrame:
-    """Per day and category, the typical rate of each kind: the median of the per-business rates
-    of the businesses with enough data (where most have none, the mean leaving out the top
-    PEER_TRIM of them), so that a few bad actors do not raise the bar; where a category has
+    """Per day and category, the typical rate of each kind: the interquartile mean of the
+    per-business rates of the businesses with enough data (where most have none, the mean leaving
+    out the top PEER_TRIM of them), so that a few bad actors do not raise the bar; where a category has
     fewer than PEERS_MIN such businesses that day, every category's. Never zero: at least a
     tenth of the day's rate over everyone, and one event over everyone's exposure."""
     base = df.filter(pl.col("peer_eligible"))
@@ -174,8 +187,8 @@ def _peers(df: pl.DataFrame) -> pl.DataFrame:
         return base.group_by(keys).agg(
             pl.len().alias("peers"),
             *[
-                pl.when(r.median() > 0)
-                .then(r.median())
+                pl.when(_iqm(r) > 0)
+                .then(_iqm(r))
                 .otherwise(r.filter(r <= r.quantile(1 - PEER_TRIM, "higher")).mean())
                 .alias(name)
                 for name, r in ((name, r.fill_nan(None)) for name, r in rates.items())
@@ -223,7 +236,7 @@ def _judged(df: pl.DataFrame) -> pl.DataFrame:
     history = (col("base_days") >= MIN_HISTORY_DAYS) & (col("base_outbound_ok") >= MIN_MESSAGES)
     df = df.with_columns(
         x_report=lower_ratio(col("reports"), col("outbound_ok"), col("peer_report")),
-        x_block=lower_ratio(col("blocking_users"), col("reached_users"), col("peer_block")),
+        x_block=lower_ratio(col("blocks"), col("outbound_ok"), col("peer_block")),
         x_long_report=lower_ratio(col("long_reports"), col("long_outbound_ok"), col("peer_long_report")),
         x_long_block=lower_ratio(col("long_blocks"), col("long_outbound_ok"), col("peer_long_block")),
         h_report=pl.when(history).then(lower_ratio(col("reports"), col("outbound_ok"), base_report)),
@@ -232,14 +245,14 @@ def _judged(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
         pl.max_horizontal(
             excess(col("reports"), col("outbound_ok"), col("peer_report")),
-            excess(col("blocking_users"), col("reached_users"), col("peer_block")),
+            excess(col("blocks"), col("outbound_ok"), col("peer_block")),
             excess(col("long_reports"), col("long_outbound_ok"), col("peer_long_report")),
             excess(col("long_blocks"), col("long_outbound_ok"), col("peer_long_block")),
         ).alias("peer_excess"),
         pl.max_horizontal(
             (
                 surprise(col("reports"), col("outbound_ok"), col("peer_report"))
-                + surprise(col("blocking_users"), col("reached_users"), col("peer_block"))
+                + surprise(col("blocks"), col("outbound_ok"), col("peer_block"))
             )
             / math.sqrt(2),
             (
@@ -286,9 +299,10 @@ def _with_campaigns(
     if members.is_empty():
         return df.with_columns(
             pl.lit(0.0).alias("campaign_surprise"),
-            pl.lit(None, pl.Float64).alias("campaign_excess"),
+            pl.lit(0.0).alias("campaign_excess"),
             pl.lit(0.0).alias("campaign_cold"),
             pl.lit(None, pl.Float64).alias("campaign_cold_share"),
+            pl.lit(None, pl.Float64).alias("campaign_ratio"),
         )
     col = pl.col
     pooled = (
@@ -317,14 +331,25 @@ def _with_campaigns(
             pl.max_horizontal(
                 lower_ratio(col("c_reports"), col("c_ok"), col("c_peer_report")),
                 lower_ratio(col("c_blocks"), col("c_ok"), col("c_peer_block")),
-            ).alias("campaign_excess"),
+            ).alias("campaign_ratio"),
         )
+        .with_columns(col("campaign_ratio").clip(1.0, None).log(2).alias("campaign_excess"))
         .with_columns((col("c_cold") * _ramp(col("campaign_surprise"), 0.0, 1.0)).alias("campaign_cold"))
         .rename({"c_cold": "campaign_cold_share"})
-        .select("campaign_id", "day", "campaign_surprise", "campaign_excess", "campaign_cold", "campaign_cold_share")
+        .select(
+            "campaign_id",
+            "day",
+            "campaign_surprise",
+            "campaign_ratio",
+            "campaign_excess",
+            "campaign_cold",
+            "campaign_cold_share",
+        )
     )
     return df.join(pooled, on=["campaign_id", "day"], how="left").with_columns(
-        col("campaign_surprise").fill_null(0.0), col("campaign_cold").fill_null(0.0)
+        col("campaign_surprise").fill_null(0.0),
+        col("campaign_excess").fill_null(0.0),
+        col("campaign_cold").fill_null(0.0),
     )
 
 
@@ -394,6 +419,10 @@ def _times(ratio: float) -> str:
     return f"{ratio:.1f}x" if ratio < 10 else f"{ratio:,.0f}x"
 
 
+def _per_1000(events: int, exposure: int) -> str:
+    return f"{events / exposure * 1000:.1f}" if exposure else "n/a"
+
+
 def _rate_words(events: int, exposure: int, rate: float | None, per: str) -> str:
     if per == "users":
         return f"{events:,} of {exposure:,} reached users ({_pct(rate)})"
@@ -431,7 +460,7 @@ def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
             (
                 row.get("x_block"),
                 "blocks",
-                f"blocks over {short}: {_rate_words(row['blocking_users'], row['reached_users'], row['block_rate'], 'users')} vs {_pct(row.get('peer_block'))} for {cat}",
+                f"blocks over {short}: {row['blocks']:,} per {row['outbound_ok']:,} messages ({_per_1000(row['blocks'], row['outbound_ok'])} per 1,000, {_pct(row['block_rate'])} of {row['reached_users']:,} reached users) vs {(row.get('peer_block') or 0) * 1000:.2f} per 1,000 for {cat}",
             ),
             (
                 row.get("x_long_report"),
@@ -476,14 +505,15 @@ def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
             )
         ratio = max(row.get("h_report") or 1.0, row.get("h_block") or 1.0)
         parts.append((hist_pts, "history", f"{text}: at least {_times(ratio)} its own rate"))
-    camp_pts = (row.get("pts_campaign_surprise") or 0.0) + (row.get("pts_campaign_cold") or 0.0)
+    camp_pts = (row.get("pts_campaign_excess") or 0.0) + (row.get("pts_campaign_cold") or 0.0)
     if row.get("campaign") and camp_pts >= 1:
         parts.append(
             (
                 camp_pts,
                 "campaign",
-                f"{row['campaign']}: over {steady} its pooled feedback is "
-                f"{row['campaign_surprise']:.1f} standard deviations above its peers'"
+                f"{row['campaign']}: over {steady} its pooled feedback is at least "
+                f"{_times(row.get('campaign_ratio') or 1.0)} its peers' with 95% confidence "
+                f"({row['campaign_surprise']:.1f} standard deviations above)"
                 + (
                     f" and {row['campaign_cold_share']:.0%} of its accounts' messages were marketing to users "
                     "who never wrote first"
