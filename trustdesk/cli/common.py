@@ -31,6 +31,14 @@ def root(ctx: click.Context) -> Path:
     return settings.data_dir(ctx.obj.get("data_dir"))
 
 
+def load_settings(data_root: Path) -> settings.Settings:
+    """The data directory's settings, or one sentence on what is wrong with settings.json."""
+    try:
+        return settings.Settings.load(data_root)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
 def os_user() -> str:
     return current_user()
 

@@ -7,18 +7,10 @@ import json
 import click
 import polars as pl
 
-from etl.settings import Settings
-from trustdesk.cli.common import UserError, open_wh, parse_date, progress, root, write_table
+from trustdesk.cli.common import UserError, load_settings, open_wh, parse_date, progress, root, write_table
 from trustdesk.moderation import backtest as bt
 from trustdesk.moderation import learning
 from trustdesk.moderation.cases import Store
-
-
-def _settings(data_root) -> Settings:
-    try:
-        return Settings.load(data_root)
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
 
 
 @click.command()
@@ -54,7 +46,7 @@ def backtest(ctx, date_from, date_to, every, k, truth_file, bad, fmt) -> None:
         except bt.BacktestError as exc:
             raise UserError(str(exc)) from exc
     data_root = root(ctx)
-    settings = _settings(data_root)
+    settings = load_settings(data_root)
     wh = open_wh(data_root)
     try:
         start, end = bt.span(wh, start, end)
@@ -106,7 +98,7 @@ def _text_table(frame: pl.DataFrame) -> str:
 def train(ctx, fmt) -> None:
     """Train the ranker from moderators' decisions now, if there are enough of them."""
     data_root = root(ctx)
-    settings = _settings(data_root)
+    settings = load_settings(data_root)
     wh = open_wh(data_root)
     try:
         with Store(data_root) as store, progress("Training the ranker") as update:

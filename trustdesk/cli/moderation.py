@@ -5,20 +5,12 @@ from __future__ import annotations
 import click
 import polars as pl
 
-from etl.settings import Settings
-from trustdesk.cli.common import UserError, open_wh, parse_date, root, write_table
+from trustdesk.cli.common import UserError, load_settings, open_wh, parse_date, root, write_table
 from trustdesk.moderation import learning
 from trustdesk.moderation.cases import Store
 from trustdesk.moderation.evaluation import bad_archetypes
 from trustdesk.moderation.evaluation import evaluate as score
 from trustdesk.moderation.risk import queue as review_queue
-
-
-def _settings(data_root) -> Settings:
-    try:
-        return Settings.load(data_root)
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
 
 
 @click.command()
@@ -39,7 +31,7 @@ def queue(ctx, as_of, limit, lookback, fmt) -> None:
     data_root = root(ctx)
     wh = open_wh(data_root)
     try:
-        settings = _settings(data_root)
+        settings = load_settings(data_root)
         with Store(data_root) as store:
             settled = store.decided_as_of()
             ranker = learning.current(data_root, wh, store, settings)
@@ -98,7 +90,7 @@ def evaluate(ctx, truth_file, k, bad, as_of, lookback, rules_only) -> None:
         first, last = wh.date_range()
         end = parse_date(as_of, "--as-of") or last
         days = lookback or ((end - first).days + 1 if first and end else 30)
-        settings = _settings(data_root)
+        settings = load_settings(data_root)
         ranker = None
         if not rules_only:
             with Store(data_root) as store:
