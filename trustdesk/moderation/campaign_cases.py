@@ -3,9 +3,9 @@ businesses, one campaign's accounts with their evidence and cases, and one decis
 
 `board` opens the review queue once, exactly as the Review queue page does (`review.open_queue`:
 the settled flags, a case for each newly flagged business, the cases of the queues the person
-works), and reads the campaigns the risk score found over the same period
-(`trustdesk.moderation.campaigns.find`). Both warehouse reads go through `read`, which pages pass
-their cache (`trustdesk.web.cache.cached`), so a page's run computes the queue once.
+works), and takes the campaigns the risk score found on the way (`QueueResult.campaigns`, over
+`risk.campaign_period`). The warehouse reads go through `read`, which pages pass their cache
+(`trustdesk.web.cache.cached`), so a page's run computes the queue once.
 
 `decide_campaign` is one decision applied to each account of a campaign: each gets its own
 decision, audit line and outbox message (`Store.decide_many`), its rationale naming the campaign,
@@ -194,7 +194,8 @@ def board(wh: Warehouse, who: Principal, read: Callable = views.call, clock=utcn
 
     q = review.open_queue(wh, who, flagged, clock)
     result = seen["result"]
-    date_from, date_to = risk.campaign_period(q.as_of, q.lookback, Settings.load(wh.root))
+    settings = Settings.load(wh.root)
+    date_from, date_to = risk.campaign_period(q.as_of, q.lookback, settings)
     found = {c.campaign_id: c for c in result.campaigns}
     everyone = tuple(sorted({a for c in found.values() for a in c.accounts}))
     profiles = (
@@ -221,7 +222,7 @@ def board(wh: Warehouse, who: Principal, read: Callable = views.call, clock=utcn
         table=table,
         flagged=flags,
         profiles=profiles,
-        claim_minutes=Settings.load(wh.root).claim_minutes,
+        claim_minutes=settings.claim_minutes,
         clock=clock,
     )
 
