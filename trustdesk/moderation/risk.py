@@ -270,8 +270,6 @@ def _judged(df: pl.DataFrame) -> pl.DataFrame:
         )
         .otherwise(0.0)
         .alias("history_change"),
-        pl.when(history).then(base_report * 1000).otherwise(None).alias("base_report_rate_shrunk"),
-        pl.when(history).then(base_block * 1000).otherwise(None).alias("base_block_rate_shrunk"),
     )
 
 
@@ -423,9 +421,7 @@ def _per_1000(events: int, exposure: int) -> str:
     return f"{events / exposure * 1000:.1f}" if exposure else "n/a"
 
 
-def _rate_words(events: int, exposure: int, rate: float | None, per: str) -> str:
-    if per == "users":
-        return f"{events:,} of {exposure:,} reached users ({_pct(rate)})"
+def _rate_words(events: int, exposure: int, rate: float | None) -> str:
     return f"{events:,} per {exposure:,} messages ({(rate or 0):.1f} per 1,000)"
 
 
@@ -455,7 +451,7 @@ def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
             (
                 row.get("x_report"),
                 "reports",
-                f"reports over {short}: {_rate_words(row['reports'], row['outbound_ok'], row['report_rate'], 'msgs')}{kind_of} vs {(row.get('peer_report') or 0) * 1000:.2f} per 1,000 for {cat}",
+                f"reports over {short}: {_rate_words(row['reports'], row['outbound_ok'], row['report_rate'])}{kind_of} vs {(row.get('peer_report') or 0) * 1000:.2f} per 1,000 for {cat}",
             ),
             (
                 row.get("x_block"),
@@ -465,7 +461,7 @@ def _signals(row: dict, window_days: int = 7) -> list[tuple[float, str, str]]:
             (
                 row.get("x_long_report"),
                 "reports",
-                f"reports over {steady}: {_rate_words(row['long_reports'], row['long_outbound_ok'], row['long_report_rate'], 'msgs')} vs {(row.get('peer_long_report') or 0) * 1000:.2f} for {cat}",
+                f"reports over {steady}: {_rate_words(row['long_reports'], row['long_outbound_ok'], row['long_report_rate'])} vs {(row.get('peer_long_report') or 0) * 1000:.2f} for {cat}",
             ),
             (
                 row.get("x_long_block"),
@@ -565,10 +561,10 @@ def suggested_policy(row: dict) -> str:
     return "scam" if top_n and top == "scam" else "spam"
 
 
-def explain(row: dict, window_days: int = 7) -> str:
-    """The reasons for a flag, in words and numbers, strongest first, each naming the days it
-    covers: the risk window of the flagged day `row["day"]`, the steady window or the baseline."""
-    return "; ".join(t for _, _, t in _signals(row, window_days)) or "no single signal stands out"
+def explain(parts: list[tuple[float, str, str]]) -> str:
+    """The reasons for a flag (`_signals`), in words and numbers, strongest first, each naming the
+    days it covers: the risk window of the flagged day, the steady window or the baseline."""
+    return "; ".join(t for _, _, t in parts) or "no single signal stands out"
 
 
 @dataclass
@@ -640,7 +636,7 @@ def queue(
         rows.append(
             {
                 **row,
-                "reasons": "; ".join(t for _, _, t in parts) or "no single signal stands out",
+                "reasons": explain(parts),
                 "signals": [tag for _, tag, _ in parts],
                 "suggested_policy": suggested_policy(row),
                 "window_from": start,
