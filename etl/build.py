@@ -39,7 +39,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from etl import store
+from etl import lake, store
 from etl.contract import KIND_NAMES, MONEY_TYPE, exact_money
 from etl.settings import Settings, reference_file
 
@@ -314,6 +314,19 @@ def _meta(con, root: Path, version: int, ref: str) -> dict:
     return meta
 
 
+# An engine builds every model of `project` into the attached warehouse `wh` (the marts as tables
+# wh.main.<name>); the build then audits, adds the macros and the load history, and publishes, the same
+# whatever the engine. DuckDB's is below; etl/spark.py has Apache Spark's.
+Engine = Callable[[duckdb.DuckDBPyConnection, Path, Project, Settings, Callable[[str, float], None]], None]
+
+
+def run_models_duckdb(
+    con, root: Path, project: Project, settings: Settings, report: Callable[[str, float], None]
+) -> None:
+    con.execute("SET search_path = 'wh.main,ingest.main'")
+    _run_models(con, project, settings, report)
+
+
 def _run_models(con, project: Project, settings: Settings, report: Callable[[str, float], None]) -> None:
     built: dict[tuple, str] = {}
     for i, model in enumerate(project.order):
@@ -364,10 +377,14 @@ def build_warehouse(
     force: bool = False,
     progress: Callable[[str, float], None] | None = None,
     models_dir: Path = MODELS_DIR,
+    engine: Engine | None = None,
 ) -> dict:
     """Caller holds the load lock and `con` is the ingest connection. A model or audit that fails
-    raises BuildError before anything is published."""
+    raises BuildError before anything is published. `engine` builds the models (DuckDB's by default);
+    a build with another engine never reuses the previous warehouse."""
+    force = force or engine is not None
     report = progress or (lambda s, x: None)
+    lake.sync(con, root, lambda stage, x: report(stage, 0.0))
     version = store.store_version(con)
     ref = reference_hash(root)
     previous = store.read_pointer(root)
@@ -390,8 +407,8 @@ def build_warehouse(
     try:
         if project is not None:
             _load_reference(con, root)
+            (engine or run_models_duckdb)(con, root, project, settings or Settings.load(root), report)
             con.execute("SET search_path = 'wh.main,ingest.main'")
-            _run_models(con, project, settings or Settings.load(root), report)
             report("auditing", 1.0)
             _run_audits(con, project)
             con.execute("USE wh")

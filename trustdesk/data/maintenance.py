@@ -9,19 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl import store
-from etl.build import build_warehouse
+from etl.build import Engine, build_warehouse
 from etl.ingest.load import ensure_schema
 from trustdesk.accounts import auth
 from trustdesk.data import status
 
 
-def rebuild_marts(root: Path) -> dict:
-    """Build the marts from every loaded event into a new warehouse and publish it."""
+def rebuild_marts(root: Path, engine: Engine | None = None) -> dict:
+    """Build the marts from every loaded event into a new warehouse and publish it; `engine` (see
+    etl.build.Engine) builds the models, DuckDB's by default."""
     with store.load_lock(root):
         con = store.connect_ingest(root)
         try:
             ensure_schema(con)
-            return build_warehouse(root, con, force=True)
+            return build_warehouse(root, con, force=True, engine=engine)
         finally:
             con.close()
 
