@@ -40,7 +40,7 @@ import sqlglot
 from sqlglot import exp
 
 from etl import lake, store
-from etl.contract import KIND_NAMES, MONEY_TYPE, exact_money
+from etl.contract import KIND_NAMES, LOAD_KINDS, MONEY_TYPE, exact_money
 from etl.settings import Settings, reference_file
 
 # The marts' layout: a warehouse built with another one is rebuilt, never copied forward (2: money
@@ -51,7 +51,10 @@ MARTS_VERSION = 4
 MODELS_DIR = Path(__file__).with_name("models")
 LAYERS = {"staging": "temp view", "intermediate": "temp table", "marts": "table"}
 MATERIALIZED = {"table": "TABLE wh.main.{}", "temp table": "TEMP TABLE {}", "temp view": "TEMP VIEW {}"}
-HEADER = re.compile(r"^--\s*(materialized|params|template|unique):\s*(.*?)\s*$")
+HEADER = re.compile(r"^--\s*(materialized|params|template|unique|incremental):\s*(.*?)\s*$")
+# `-- incremental:` says which rows of a model a load can change, so that an incremental build
+# recomputes only those (see `_run_incremental`); a model without it is rebuilt whole every time.
+INCREMENTAL = re.compile(r"^(by business_id, user_id|same day|trailing (\d+|\$[a-z_]+) days)$")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 RAW_TABLES = frozenset(f"raw_{kind}" for kind in KIND_NAMES)
 SOURCES = RAW_TABLES | {"ref_markets", "ref_rate_card"}
@@ -75,6 +78,13 @@ class Model:
     params: tuple[tuple[str, str], ...]
     unique: tuple[str, ...]
     reads: frozenset[str]
+    incremental: str | None = None  # "pairs", "same day" or "trailing"
+    trailing: str | None = None  # the window of "trailing": a number of days or $param
+
+    def window(self, settings: Settings) -> int:
+        """A trailing model's window in days: a row of day D reads its inputs' days [D - window + 1, D]."""
+        spec = self.trailing or "1"
+        return int(self.args(settings)[spec[1:]]) if spec.startswith("$") else int(spec)
 
     def args(self, settings: Settings) -> dict:
         values = {}
@@ -175,7 +185,23 @@ def _model(models_dir: Path, file: Path) -> Model:
             f"but declares params {', '.join(sorted(declared)) or 'none'}"
         )
     unique = _names(path, "unique", head["unique"]) if "unique" in head else ()
-    return Model(file.stem, path, sql, materialized, params, unique, reads)
+    incremental = trailing = None
+    if "incremental" in head:
+        m = INCREMENTAL.match(head["incremental"])
+        if not m:
+            raise BuildError(
+                f"etl/models/{path}: `incremental: {head['incremental']}` must be `by business_id, user_id`, "
+                "`same day` or `trailing N days` (N a number or a $param)"
+            )
+        if materialized != "table":
+            raise BuildError(
+                f"etl/models/{path}: an incremental model must be `materialized: table`, kept for the next build"
+            )
+        incremental = {"by business_id, user_id": "pairs", "same day": "same day"}.get(m[1], "trailing")
+        trailing = m[2]
+        if trailing and trailing.startswith("$") and trailing[1:] not in declared:
+            raise BuildError(f"etl/models/{path}: `incremental: {head['incremental']}` names no declared param")
+    return Model(file.stem, path, sql, materialized, params, unique, reads, incremental, trailing)
 
 
 def _check_reads(path: str, reads: frozenset[str], models: dict[str, Model], staging: bool) -> None:
@@ -244,7 +270,7 @@ def _load_reference(con, root: Path) -> None:
     try:
         con.execute(
             """
-            CREATE TABLE wh.ref_markets AS
+            CREATE OR REPLACE TABLE wh.ref_markets AS
             SELECT upper(trim(country)) AS country, trim(market) AS market, trim(region) AS region
             FROM read_csv($path, header = true, auto_detect = false,
                           columns = {'country': 'VARCHAR', 'market': 'VARCHAR', 'region': 'VARCHAR'})
@@ -253,7 +279,7 @@ def _load_reference(con, root: Path) -> None:
         )
         con.execute(
             f"""
-            CREATE TABLE wh.ref_rate_card AS
+            CREATE OR REPLACE TABLE wh.ref_rate_card AS
             SELECT trim(market) AS market, lower(trim(category)) AS category,
                    CAST(trim(price_usd) AS {MONEY_TYPE}) AS price_usd,
                    CAST(effective_from AS DATE) AS effective_from
@@ -345,6 +371,196 @@ def _run_models(con, project: Project, settings: Settings, report: Callable[[str
             raise BuildError(f"etl/models/{model.path} failed to build: {str(exc).splitlines()[0]}") from exc
 
 
+# ---------------------------------------------------------------- incremental builds
+#
+# An incremental build starts from a copy of the published warehouse and recomputes only the rows
+# the new loads (rows with load_id above the warehouse's `through_load`) can change:
+#
+# - `by business_id, user_id` (int_message_facts): a row depends only on the input rows of its
+#   (business, user) pair; the pairs the new rows name are recomputed.
+# - `same day`: a row of (day, business) depends only on input rows of the same day and business.
+# - `trailing N days`: a row of (day, business) depends on its business's input rows of days
+#   [day - N + 1, day]; a changed day changes the N days from it, and new last days add rows.
+# - no header: rebuilt whole. When an incremental model reads it, it is compared with its previous
+#   rows to learn which (day, business) cells, or which businesses, changed.
+#
+# What changed is kept in temporary tables: td_cells (day, business_id), td_businesses (every day
+# of these), td_pairs. They start from the new raw rows and grow with each model's actual changes,
+# so a model sees the changes of everything it reads (models run after what they read). The inputs
+# an incremental model reads are shadowed by temporary views holding only the rows that matter, the
+# model runs unchanged over them, and its rows in the changed region are replaced. The equality
+# with a full build is tested table for table (tests/etl/test_incremental.py).
+
+CELLS = "(day, business_id) IN (SELECT day, business_id FROM td_cells)"
+BUSINESSES = "business_id IN (SELECT business_id FROM td_businesses)"
+PAIRS = "(business_id, user_id) IN (SELECT business_id, user_id FROM td_pairs)"
+
+
+def _columns(con, name: str) -> frozenset[str]:
+    return frozenset(d[0] for d in con.execute(f"SELECT * FROM {name} LIMIT 0").description)
+
+
+def _seed_changes(con, since: int) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE td_cells (day DATE, business_id VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE td_businesses (business_id VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE td_pairs (business_id VARCHAR, user_id VARCHAR)")
+    for name, kind in LOAD_KINDS.items():
+        if kind.time_column and "business_id" in kind.names:
+            con.execute(
+                f"INSERT INTO td_cells SELECT DISTINCT CAST({kind.time_column} AS DATE), business_id "
+                f"FROM ingest.main.raw_{name} WHERE load_id > $since",
+                {"since": since},
+            )
+
+
+def _add_changes(con, cols: frozenset[str], new: str, old: str) -> None:
+    """Record the (day, business) cells, or the businesses, where rows `new` and `old` differ."""
+    diff = f"((SELECT * FROM {new} EXCEPT ALL SELECT * FROM {old}) UNION ALL (SELECT * FROM {old} EXCEPT ALL SELECT * FROM {new}))"
+    if {"day", "business_id"} <= cols:
+        con.execute(f"INSERT INTO td_cells SELECT DISTINCT day, business_id FROM {diff}")
+    elif "business_id" in cols:
+        con.execute(f"INSERT INTO td_businesses SELECT DISTINCT business_id FROM {diff}")
+    elif con.execute(f"SELECT count(*) FROM {diff}").fetchone()[0]:
+        # Rows without a business changed: every business's rows may have.
+        con.execute("INSERT INTO td_businesses SELECT business_id FROM wh.main.dim_businesses")
+
+
+def _rebuild_and_compare(con, model: Model, sql: str, args: dict) -> None:
+    con.execute(f"ALTER TABLE wh.main.{model.name} RENAME TO {model.name}__before")
+    con.execute(f"CREATE TABLE wh.main.{model.name} AS {sql}", args)
+    _add_changes(con, _columns(con, f"wh.main.{model.name}"), f"wh.main.{model.name}", f"wh.main.{model.name}__before")
+    con.execute(f"DROP TABLE wh.main.{model.name}__before")
+
+
+def _region(con, model: Model, settings: Settings) -> tuple[str, str, dict]:
+    """The rows of `model` to replace, and how to cut each input it reads down to what they need."""
+    if model.incremental == "pairs":
+        return PAIRS, PAIRS, {}
+    if model.incremental == "same day":
+        region = f"({CELLS} OR {BUSINESSES})"
+        return region, region, {}
+    # trailing: a changed cell changes the next N days; days after the previous last day are new
+    n = model.window(settings)
+    last = con.execute(f"SELECT max(day) FROM wh.main.{model.name}").fetchone()[0]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE td_window AS "
+        "SELECT DISTINCT CAST(day + to_days(CAST(k AS INTEGER)) AS DATE) AS day, business_id "
+        "FROM td_cells, range($n) AS r(k)",
+        {"n": n},
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE td_reach AS
+        SELECT business_id FROM td_window UNION SELECT business_id FROM td_businesses
+        UNION SELECT business_id FROM wh.main.{model.name} WHERE day = $last
+        """,
+        {"last": last},
+    )
+    if last is None:  # nothing kept from before: recompute it all
+        return "true", "true", {}
+    region = f"((day, business_id) IN (SELECT day, business_id FROM td_window) OR {BUSINESSES} OR day > $td_last)"
+    return region, "business_id IN (SELECT business_id FROM td_reach)", {"td_last": last}
+
+
+def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, settings: Settings, since: int) -> None:
+    by_name = {m.name: m for m in project.order}
+    if model.incremental == "pairs":
+        for read in sorted(model.reads):
+            staging = by_name.get(read)
+            for raw in sorted(staging.reads & RAW_TABLES) if staging else ():
+                if {"business_id", "user_id"} <= _columns(con, f"ingest.main.{raw}"):
+                    con.execute(
+                        f"INSERT INTO td_pairs SELECT DISTINCT business_id, user_id FROM ingest.main.{raw} WHERE load_id > $since",
+                        {"since": since},
+                    )
+    region, cut, bound = _region(con, model, settings)
+    need = {"pairs": {"business_id", "user_id"}, "same day": {"day", "business_id"}}.get(
+        model.incremental, {"business_id"}
+    )
+    shadowed: list[Model | str] = []
+    try:
+        for read in sorted(model.reads):
+            source = by_name.get(read)
+            if source is not None and source.materialized == "temp table":
+                continue  # never cut down (int_last_day): what it says holds for every business
+            if not need <= _columns(con, read):
+                continue
+            if source is not None and source.materialized == "temp view":
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {read} AS SELECT * FROM ({source.sql}\n) WHERE {cut}")
+                shadowed.append(source)
+            else:
+                con.execute(f"CREATE TEMP VIEW {read} AS SELECT * FROM {_home(read)} WHERE {cut}")
+                shadowed.append(read)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE td_new AS SELECT * FROM ({sql}\n) WHERE {region}", args | bound)
+    finally:
+        for item in shadowed:
+            if isinstance(item, Model):
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {item.name} AS {item.sql}")
+            else:
+                con.execute(f"DROP VIEW temp.main.{item}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE td_old AS SELECT * FROM wh.main.{model.name} WHERE {region}", bound)
+    _add_changes(con, _columns(con, "td_new"), "td_new", "td_old")
+    con.execute(f"DELETE FROM wh.main.{model.name} WHERE {region}", bound)
+    con.execute(f"INSERT INTO wh.main.{model.name} SELECT * FROM td_new")
+    con.execute("DROP TABLE td_new")
+    con.execute("DROP TABLE td_old")
+
+
+def _home(table: str) -> str:
+    return f"ingest.main.{table}" if table in SOURCES and table.startswith("raw_") else f"wh.main.{table}"
+
+
+def run_models_incremental(con, project: Project, settings: Settings, report, since: int) -> None:
+    """Bring the copied warehouse attached as `wh` up to date with the loads after `since`."""
+    con.execute("SET search_path = 'wh.main,ingest.main'")
+    _seed_changes(con, since)
+    compared = set().union(*(m.reads for m in project.order if m.incremental))
+    try:
+        for i, model in enumerate(project.order):
+            report(f"updating {model.name}", i / len(project.order))
+            args = model.args(settings)
+            try:
+                if model.incremental:
+                    _replace_changed(con, model, model.sql, args, project, settings, since)
+                elif model.materialized == "table" and model.name in compared:
+                    _rebuild_and_compare(con, model, model.sql, args)
+                else:
+                    into = MATERIALIZED[model.materialized].format(model.name)
+                    con.execute(f"CREATE OR REPLACE {into} AS {model.sql}", args)
+            except duckdb.OutOfMemoryException:
+                raise
+            except duckdb.Error as exc:
+                raise BuildError(
+                    f"etl/models/{model.path} failed to update incrementally: {str(exc).splitlines()[0]} "
+                    "(`trustdesk build --full` rebuilds every mart)"
+                ) from exc
+    finally:
+        for t in ("td_cells", "td_businesses", "td_pairs", "td_window", "td_reach", "td_new", "td_old"):
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{t}")
+
+
+def fingerprint(project: Project, settings: Settings, con) -> str:
+    """What the marts are built from besides the events: the models, the settings they bind, the
+    macros and the raw tables' columns. A previous warehouse with another fingerprint is no base
+    for an incremental build."""
+    h = hashlib.sha256(str(MARTS_VERSION).encode())
+    for m in project.order:
+        h.update(
+            repr((m.path, m.sql, m.materialized, m.incremental, m.trailing, sorted(m.args(settings).items()))).encode()
+        )
+    for macro in project.macros:
+        h.update(macro.encode())
+    h.update(
+        repr(
+            con.execute(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = 'ingest' "
+                "AND schema_name = 'main' AND starts_with(table_name, 'raw_') ORDER BY table_name, column_index"
+            ).fetchall()
+        ).encode()
+    )
+    return h.hexdigest()[:16]
+
+
 def _run_audits(con, project: Project) -> None:
     for audit in project.audits:
         try:
@@ -370,6 +586,25 @@ def _drop_temp(con, project: Project) -> None:
             con.execute(f"DROP {kind} IF EXISTS temp.main.{model.name}")
 
 
+def plan(previous: dict | None, root: Path, version: int, ref: str, fp: str, full: bool) -> tuple[str, str]:
+    """("reuse" | "incremental" | "full", why): what this build does, in words for the command."""
+    if full:
+        return "full", "a full build was asked for"
+    if previous is None or not (root / previous["file"]).exists():
+        return "full", "there is no previous warehouse to start from"
+    if previous.get("marts") != MARTS_VERSION:
+        return "full", "the previous warehouse has another marts layout"
+    if previous.get("reference") != ref:
+        return "full", "markets.csv or rate_card.csv changed"
+    if previous.get("fingerprint") != fp:
+        return "full", "the models, or the settings they use, changed since the previous build"
+    if previous.get("store_version") == version:
+        return "reuse", "no loaded event changed"
+    if "through_load" not in previous:
+        return "full", "the previous warehouse does not say which loads it holds"
+    return "incremental", f"loads after {previous['through_load']} are new"
+
+
 def build_warehouse(
     root: Path,
     con: duckdb.DuckDBPyConnection,
@@ -380,34 +615,36 @@ def build_warehouse(
     engine: Engine | None = None,
 ) -> dict:
     """Caller holds the load lock and `con` is the ingest connection. A model or audit that fails
-    raises BuildError before anything is published. `engine` builds the models (DuckDB's by default);
-    a build with another engine never reuses the previous warehouse."""
-    force = force or engine is not None
+    raises BuildError before anything is published.
+
+    Without `force`, a build starts from the published warehouse when it can: a copy of it if no
+    event changed, else an incremental build of what the new loads change (`plan` says when it
+    cannot, and the meta's `build` and `build_reason` say what was done). `engine` builds the models
+    whole (DuckDB's by default; another engine always builds whole)."""
     report = progress or (lambda s, x: None)
     lake.sync(con, root, lambda stage, x: report(stage, 0.0))
+    settings = settings or Settings.load(root)
     version = store.store_version(con)
     ref = reference_hash(root)
     previous = store.read_pointer(root)
-    reuse = (
-        not force
-        and previous is not None
-        and previous.get("store_version") == version
-        and previous.get("reference") == ref
-        and previous.get("marts") == MARTS_VERSION
-        and (root / previous["file"]).exists()
-    )
-    project = None if reuse else load_project(models_dir)
+    project = load_project(models_dir)
+    fp = fingerprint(project, settings, con)
+    mode, why = plan(previous, root, version, ref, fp, force or engine is not None)
+    through = con.execute("SELECT coalesce(max(load_id), 0) FROM loads WHERE load_id > 0").fetchone()[0]
     target = store.new_warehouse_path(root)
-    if reuse:
-        # The events did not change (a re-load of known rows, a rejected file): only the load
-        # history and quarantine are new, so copy the last warehouse instead of rebuilding it.
+    if mode != "full":
+        # Start from the last warehouse: copied as it is when no event changed (a re-load of known
+        # rows, a rejected file: only the load history is new), else brought up to date.
         shutil.copyfile(root / previous["file"], target)
     con.execute("ATTACH ? AS wh", [str(target)])
     done = False
     try:
-        if project is not None:
+        if mode != "reuse":
             _load_reference(con, root)
-            (engine or run_models_duckdb)(con, root, project, settings or Settings.load(root), report)
+            if mode == "incremental":
+                run_models_incremental(con, project, settings, report, int(previous["through_load"]))
+            else:
+                (engine or run_models_duckdb)(con, root, project, settings, report)
             con.execute("SET search_path = 'wh.main,ingest.main'")
             report("auditing", 1.0)
             _run_audits(con, project)
@@ -418,15 +655,20 @@ def build_warehouse(
             con.execute("SET search_path = 'ingest.main'")
         _copy_ops(con)
         meta = _meta(con, root, (previous or {}).get("version", 0) + 1, ref)
-        meta["store_version"] = version
-        meta["marts"] = MARTS_VERSION
+        meta.update(
+            store_version=version,
+            marts=MARTS_VERSION,
+            fingerprint=fp,
+            through_load=through,
+            build=mode,
+            build_reason=why,
+        )
         con.execute("CHECKPOINT wh")
         done = True
     finally:
         con.execute("USE ingest")
         con.execute("SET search_path = 'ingest.main'")
-        if project is not None:
-            _drop_temp(con, project)
+        _drop_temp(con, project)
         con.execute("DETACH wh")
         if not done:
             for path in (target, target.with_name(target.name + ".wal")):

@@ -2,5 +2,6 @@
 -- publishes it.
 -- template: trailing_users
 -- params: window = 7
--- materialized: temp table
+-- materialized: table
+-- incremental: trailing $window days
 -- unique: business_id, day

@@ -1,5 +1,6 @@
 -- Grain: business x day. Every additive count the risk model sums over a trailing window.
 -- unique: business_id, day
+-- incremental: same day
 with messages as (
     select
         business_id,

@@ -3,6 +3,7 @@
 -- the day for (market of user_country, category), 0 without one (docs/metrics.md "Revenue"). It is
 -- money, DECIMAL(38, 9) (etl/contract.py MONEY_TYPE), so sums over any rows stay exact.
 -- unique: day, business_id, user_country, direction, category, is_template
+-- incremental: same day
 with grouped as (
     select
         f.day,

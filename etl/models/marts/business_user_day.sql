@@ -1,6 +1,7 @@
 -- Grain: day x business x user x user_country. Distinct-user metrics (reached users, opt-out
 -- denominators, quality windows) count over any period from here, never by adding days up.
 -- unique: day, business_id, user_id, user_country
+-- incremental: same day
 select
     f.day,
     f.business_id,

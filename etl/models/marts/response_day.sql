@@ -1,6 +1,7 @@
 -- Grain: day x business x user_country x response bucket, over inbound messages that open a new
 -- customer-service window.
 -- unique: day, business_id, user_country, bucket
+-- incremental: same day
 with opened as (
     select day, business_id, user_country, user_region, response_s
     from int_message_facts

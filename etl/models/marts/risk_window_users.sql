@@ -2,4 +2,5 @@
 -- the settings choose (risk_signals.sql reads it with the same $window).
 -- template: trailing_users
 -- params: window = settings.risk_window_days
+-- incremental: trailing $window days
 -- unique: business_id, day

@@ -55,10 +55,7 @@ segments as (
 ),
 
 last_day as (
-    select greatest(
-        (select max(day) from business_user_day),
-        (select max(day) from feedback_events)
-    ) as d
+    select d from int_last_day
 ),
 
 expanded as (
