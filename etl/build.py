@@ -193,9 +193,10 @@ def _model(models_dir: Path, file: Path) -> Model:
                 f"etl/models/{path}: `incremental: {head['incremental']}` must be `by business_id, user_id`, "
                 "`same day` or `trailing N days` (N a number or a $param)"
             )
-        if materialized != "table":
+        if materialized != "table" or not unique:
             raise BuildError(
-                f"etl/models/{path}: an incremental model must be `materialized: table`, kept for the next build"
+                f"etl/models/{path}: an incremental model must be `materialized: table` (kept for the next build) "
+                "and name its key in `unique:` (which rows a changed row replaces)"
             )
         incremental = {"by business_id, user_id": "pairs", "same day": "same day"}.get(m[1], "trailing")
         trailing = m[2]
@@ -498,12 +499,26 @@ def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, 
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {item.name} AS {item.sql}")
             else:
                 con.execute(f"DROP VIEW temp.main.{item}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE td_old AS SELECT * FROM wh.main.{model.name} WHERE {region}", bound)
-    _add_changes(con, _columns(con, "td_new"), "td_new", "td_old")
-    con.execute(f"DELETE FROM wh.main.{model.name} WHERE {region}", bound)
-    con.execute(f"INSERT INTO wh.main.{model.name} SELECT * FROM td_new")
-    con.execute("DROP TABLE td_new")
-    con.execute("DROP TABLE td_old")
+    # Only the rows that differ are deleted and inserted: most recomputed rows come out as they were,
+    # and a delete scattered over a large table would make DuckDB rewrite it at the next checkpoint.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE td_gone AS SELECT * FROM wh.main.{model.name} WHERE {region} "
+        "EXCEPT ALL SELECT * FROM td_new",
+        bound,
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE td_come AS SELECT * FROM td_new "
+        f"EXCEPT ALL SELECT * FROM wh.main.{model.name} WHERE {region}",
+        bound,
+    )
+    cols = _columns(con, "td_new")
+    if {"day", "business_id"} <= cols:
+        con.execute("INSERT INTO td_cells SELECT DISTINCT day, business_id FROM (FROM td_gone UNION ALL FROM td_come)")
+    match = " AND ".join(f"m.{k} IS NOT DISTINCT FROM g.{k}" for k in model.unique)
+    con.execute(f"DELETE FROM wh.main.{model.name} AS m USING td_gone AS g WHERE {match}")
+    con.execute(f"INSERT INTO wh.main.{model.name} SELECT * FROM td_come")
+    for t in ("td_new", "td_gone", "td_come"):
+        con.execute(f"DROP TABLE {t}")
 
 
 def _home(table: str) -> str:
@@ -535,7 +550,7 @@ def run_models_incremental(con, project: Project, settings: Settings, report, si
                     "(`trustdesk build --full` rebuilds every mart)"
                 ) from exc
     finally:
-        for t in ("td_cells", "td_businesses", "td_pairs", "td_window", "td_reach", "td_new", "td_old"):
+        for t in ("td_cells", "td_businesses", "td_pairs", "td_window", "td_reach", "td_new", "td_gone", "td_come"):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{t}")
 
 

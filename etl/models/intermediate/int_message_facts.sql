@@ -3,6 +3,7 @@
 -- the messages and statuses of its (business, user) pair, so a load recomputes the pairs it touched.
 -- materialized: table
 -- incremental: by business_id, user_id
+-- unique: message_id
 -- (one row per message: audits/one_fact_per_message.sql checks it by count, the grain of the source)
 -- An outbound message's status is the furthest its webhook statuses reached (sent < delivered <
 -- read; failed), when any were loaded: a later archive adds statuses (stg_message_statuses)
