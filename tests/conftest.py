@@ -12,6 +12,9 @@ from hypothesis import HealthCheck, settings
 
 from tests import worlds
 
+# The fixture `store_backend` (a test once on SQLite, once on PostgreSQL) for every test module.
+pytest_plugins = ["tests.pg"]
+
 # Loads are slow examples (a DuckDB store each): no deadline, no complaint about their speed.
 _SLOW = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -1,10 +1,10 @@
 """The moderation store and the review queue: claims, decisions exactly once, appeals, audit,
-durability under SIGKILL, and the queue's precision on generated worlds."""
+durability under SIGKILL, and the queue's precision on generated worlds. The store's tests run on
+SQLite and on PostgreSQL (tests/pg.py)."""
 
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from etl.ingest.load import load_files
+from trustdesk import appdb
 from trustdesk.accounts.auth import PermissionDenied, Principal
 from trustdesk.moderation import service
 from trustdesk.moderation.cases import Conflict, ModerationError, Store
@@ -40,7 +41,7 @@ def flagged(*rows):
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(store_backend, tmp_path):
     clock = Clock()
     s = Store(tmp_path / "data", clock)
     s.sync(MONA, flagged(("b1", 90.0), ("b2", 70.0), ("b3", 90.0)), AS_OF)
@@ -142,10 +143,13 @@ def test_appeal_by_another_moderator(store):
 
 def test_audit_log_is_append_only(store):
     store.add_note(MONA, store.cases()[0]["id"], "looked at the templates")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(appdb.DatabaseError, match="append-only"):
         store.con.execute("UPDATE moderation_audit SET actor = 'x'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(appdb.DatabaseError, match="append-only"):
         store.con.execute("DELETE FROM moderation_audit")
+    if appdb.backend() == "postgresql":  # SQLite has no TRUNCATE
+        with pytest.raises(appdb.DatabaseError, match="append-only"):
+            store.con.execute("TRUNCATE moderation_audit")
     events = store.audit_log(MONA)["event"].to_list()
     assert events[0] == "note added" and events.count("case opened") == 3
 
@@ -164,6 +168,7 @@ RACER = (
 )
 
 
+@pytest.mark.usefixtures("store_backend")
 def test_two_moderators_deciding_at_the_same_moment(tmp_path):
     # Separate interpreters (not multiprocessing, whose children would re-run whatever script
     # AppTest last left as __main__), started together and released at the same instant.
@@ -189,6 +194,7 @@ def test_two_moderators_deciding_at_the_same_moment(tmp_path):
         assert len(s.con.execute("SELECT * FROM decisions").fetchall()) == len(ids)
 
 
+@pytest.mark.usefixtures("store_backend")
 def test_confirmed_decision_survives_sigkill(tmp_path):
     root = tmp_path / "data"
     with Store(root) as s:
@@ -209,6 +215,16 @@ def test_confirmed_decision_survives_sigkill(tmp_path):
     with Store(root) as s:
         assert s.case(case_id)["status"] == "decided"
         assert [d["rationale"] for d in s.history("b1")] == ["confirmed"]
+
+
+def test_an_unreachable_postgresql_server_is_one_sentence_without_the_password(tmp_path, monkeypatch):
+    pytest.importorskip("psycopg")
+    monkeypatch.setenv(appdb.URL_ENV, "postgresql://mod:s3cret-word@127.0.0.1:9/moderation?sslmode=disable")
+    with pytest.raises(appdb.StoreUnavailable) as caught:
+        Store(tmp_path / "data")
+    said = str(caught.value)
+    assert said.startswith("the moderation store at postgresql://127.0.0.1:9/moderation could not be reached: ")
+    assert "s3cret-word" not in said and "mod:" not in said and "\n" not in said
 
 
 # ----------------------------------------------------------------------------- queue precision

@@ -1,7 +1,9 @@
 """Decisions reach the platform (trustdesk/moderation/outbox.py): signed JSON to a real HTTPS
 receiver on loopback that fails on purpose (tests/receiver.py), retries with backoff, leases between
 senders, admin retry, roles, the command line, the Deliveries page, and a kill -9 of the dashboard
-in the middle of a delivery."""
+in the middle of a delivery. The tests of the outbox in the store (writing once, retries, leases, the
+kill -9) run on SQLite and on PostgreSQL (tests/pg.py); the command line and the page, slower, on
+SQLite."""
 
 from __future__ import annotations
 
@@ -55,16 +57,29 @@ def receiver(tmp_path_factory):
     rcv.stop()
 
 
-@pytest.fixture
-def root(tmp_path, receiver):
-    """A data directory whose outbox delivers to the receiver (which answers 200 until told otherwise)."""
+def _configured(tmp_path, receiver):
     receiver.reset(("ok",))
     return configured(tmp_path / "data", receiver, SECRET, outbox_backoff_seconds=5.0, outbox_max_attempts=4)
+
+
+@pytest.fixture
+def root(store_backend, tmp_path, receiver):
+    """A data directory whose outbox delivers to the receiver (which answers 200 until told
+    otherwise), its store on SQLite, then on PostgreSQL."""
+    return _configured(tmp_path, receiver)
+
+
+@pytest.fixture
+def root_on_sqlite(tmp_path, receiver, monkeypatch):
+    """The same on SQLite only, for the tests that start many processes or pages."""
+    monkeypatch.delenv(appdb.URL_ENV, raising=False)
+    return _configured(tmp_path, receiver)
 
 
 # ----------------------------------------------------------------------------- writing and signing
 
 
+@pytest.mark.usefixtures("store_backend")
 def test_enqueue_writes_once_per_key_and_only_inside_a_transaction(tmp_path):
     root = tmp_path / "data"
     put(root, 1)
@@ -213,6 +228,7 @@ def test_plain_http_is_refused_except_to_this_machine(root):
     assert rows(root)[key]["status"] == "pending" and rows(root)[key]["attempts"] == 0
 
 
+@pytest.mark.usefixtures("store_backend")
 def test_without_an_endpoint_decisions_wait_in_the_outbox(tmp_path):
     root = tmp_path / "data"
     (key,) = put(root)
@@ -306,24 +322,24 @@ def test_wrong_roles_are_refused_on_the_server_side(root):
     assert Settings.load(root).outbox_url.startswith("https://127.0.0.1:")
 
 
-def test_the_secret_is_never_logged_printed_or_stored_outside_its_place(root, receiver, caplog, monkeypatch):
+def test_the_secret_is_never_logged_printed_or_stored_outside_its_place(root_on_sqlite, receiver, caplog, monkeypatch):
     caplog.set_level(logging.DEBUG)
     receiver.reset(("500", "drop", "ok"))
     clock = Clock()
-    put(root, 2, at=clock.now)
-    outbox.deliver_due(root, clock)
+    put(root_on_sqlite, 2, at=clock.now)
+    outbox.deliver_due(root_on_sqlite, clock)
     clock.advance(seconds=10)
-    outbox.deliver_due(root, clock)
+    outbox.deliver_due(root_on_sqlite, clock)
     other = "cli-secret-from-the-environment-77"
     monkeypatch.setenv(outbox.SECRET_ENV, other)
-    said = [td(root, "outbox", "configure", "--url", receiver.url)]
+    said = [td(root_on_sqlite, "outbox", "configure", "--url", receiver.url)]
     assert said[0].returncode == 0, said[0].stderr
     monkeypatch.delenv(outbox.SECRET_ENV)
-    said += [td(root, "outbox", "status"), td(root, "outbox", "deliver", "--once")]
-    refused = td(root, "outbox", "configure", "--url", receiver.url, "--secret", other)
+    said += [td(root_on_sqlite, "outbox", "status"), td(root_on_sqlite, "outbox", "deliver", "--once")]
+    refused = td(root_on_sqlite, "outbox", "configure", "--url", receiver.url, "--secret", other)
     assert refused.returncode == 2  # there is no such option: a secret never goes on a command line
     text = caplog.text + "".join(r.stdout + r.stderr for r in said)
-    con = appdb.connect(root)
+    con = appdb.connect(root_on_sqlite)
     try:
         stored = [
             str(tuple(r))
@@ -341,31 +357,31 @@ def test_the_secret_is_never_logged_printed_or_stored_outside_its_place(root, re
     assert "retried later" in caplog.text  # the failures were logged, without the secret
 
 
-def test_the_command_line(root, receiver):
+def test_the_command_line(root_on_sqlite, receiver):
     receiver.reset(("400",))
-    put(root, 2)
-    out = td(root, "outbox", "status")
+    put(root_on_sqlite, 2)
+    out = td(root_on_sqlite, "outbox", "status")
     assert out.returncode == 0 and "pending: 2 (oldest waiting" in out.stdout and "signing secret set" in out.stdout
-    out = td(root, "outbox", "deliver", "--once")
+    out = td(root_on_sqlite, "outbox", "deliver", "--once")
     assert out.returncode == 0 and "failed: 2" in out.stdout, out.stderr
-    assert "failed: 2" in td(root, "outbox", "status").stdout
+    assert "failed: 2" in td(root_on_sqlite, "outbox", "status").stdout
     receiver.reset(("ok",))
-    out = td(root, "outbox", "retry", "1")
+    out = td(root_on_sqlite, "outbox", "retry", "1")
     assert out.returncode == 0 and "retrying 1 delivery: 1" in out.stdout
-    out = td(root, "outbox", "retry", "--all-failed")
+    out = td(root_on_sqlite, "outbox", "retry", "--all-failed")
     assert out.returncode == 0 and "retrying 1 delivery: 2" in out.stdout
-    assert "no failed deliveries" in td(root, "outbox", "retry", "--all-failed").stdout
-    assert "delivered: 2" in td(root, "outbox", "deliver", "--once").stdout
+    assert "no failed deliveries" in td(root_on_sqlite, "outbox", "retry", "--all-failed").stdout
+    assert "delivered: 2" in td(root_on_sqlite, "outbox", "deliver", "--once").stdout
     for args, says in (
         (("retry", "99"), "there is no delivery 99"),
         (("retry",), "name the failed deliveries"),
         (("retry", "1"), "delivery 1 is delivered, not failed"),
         (("configure", "--url", "http://platform.example/"), "https:// only"),
     ):
-        out = td(root, "outbox", *args)
+        out = td(root_on_sqlite, "outbox", *args)
         assert out.returncode == 1 and out.stderr.startswith("trustdesk: ") and says in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
-    bare = root.parent / "bare"
+    bare = root_on_sqlite.parent / "bare"
     out = td(bare, "outbox", "deliver", "--once")
     assert out.returncode == 1 and "no delivery endpoint is configured" in out.stderr
 
@@ -400,11 +416,11 @@ def test_decisions_and_appeal_outcomes_enter_the_outbox_with_the_decision(root, 
 # ----------------------------------------------------------------------------- the Deliveries page
 
 
-def test_the_deliveries_page_shows_failures_retries_them_and_keeps_the_secret(root, receiver, monkeypatch):
+def test_the_deliveries_page_shows_failures_retries_them_and_keeps_the_secret(root_on_sqlite, receiver, monkeypatch):
     receiver.reset(("400",))
-    put(root, 2)
-    outbox.deliver_due(root)
-    at = open_page("deliveries", root, monkeypatch, who=("ada", "admin"))
+    put(root_on_sqlite, 2)
+    outbox.deliver_due(root_on_sqlite)
+    at = open_page("deliveries", root_on_sqlite, monkeypatch, who=("ada", "admin"))
     assert [m.value for m in at.metric] == ["0", "2", "0", "none"]
     shown = at.dataframe[0].value
     assert set(shown["status"]) == {"failed"} and all("HTTP 400" in e for e in shown["last_error"])
@@ -412,11 +428,11 @@ def test_the_deliveries_page_shows_failures_retries_them_and_keeps_the_secret(ro
     next(b for b in at.button if b.label == "Retry selected").click()
     at.run()
     assert not at.exception and "1 delivery back in the queue" in at.success[0].value
-    assert rows(root)["decision-1"]["status"] == "pending"
+    assert rows(root_on_sqlite)["decision-1"]["status"] == "pending"
     next(b for b in at.button if b.label.startswith("Retry all failed")).click()
     at.run()
-    assert rows(root)["decision-2"]["status"] == "pending"
-    with Store(root) as store:
+    assert rows(root_on_sqlite)["decision-2"]["status"] == "pending"
+    with Store(root_on_sqlite) as store:
         assert store.audit_log(ADMIN, event="delivery retried").height == 2
 
     new_secret = "page-secret-0123456789abcdef"
@@ -431,7 +447,7 @@ def test_the_deliveries_page_shows_failures_retries_them_and_keeps_the_secret(ro
     next(b for b in at.button if b.label == "Save endpoint").click()
     at.run()
     assert "https:// only" in at.error[0].value
-    assert Settings.load(root).outbox_url == receiver.url
+    assert Settings.load(root_on_sqlite).outbox_url == receiver.url
 
 
 def test_the_deliveries_page_tells_what_to_do_without_an_endpoint(tmp_path, monkeypatch):

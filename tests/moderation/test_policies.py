@@ -20,7 +20,8 @@ OTHER_TC, SCAMS = "STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "STATEMENT_CATEGORY_S
 
 
 @pytest.fixture
-def root(tmp_path):
+def root(store_backend, tmp_path):
+    """A data directory whose store is SQLite, then PostgreSQL (tests/pg.py)."""
     return tmp_path / "data"
 
 

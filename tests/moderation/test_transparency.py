@@ -1,7 +1,9 @@
 """The transparency export and report: each action's statement-of-reasons fields exactly, appeals
 as fields of their decision, CSV that a spreadsheet cannot run, JSON lines, the roles checked
 server-side, rows streamed a chunk at a time (100,000 round-trip), the export endpoint on a real
-server, the command, and the report's aggregates worked out by hand."""
+server, the command, and the report's aggregates worked out by hand. What reads the moderation store
+(the export, the report, the endpoint) runs on SQLite and on PostgreSQL (tests/pg.py); the command
+and the page, slower, on SQLite."""
 
 from __future__ import annotations
 
@@ -76,10 +78,8 @@ def store_with(root, build) -> None:
 # ----------------------------------------------------------------------------- the export, row by row
 
 
-@pytest.fixture
-def decided(tmp_path):
-    """One decision of each kind the mapping tells apart."""
-    root = tmp_path / "data"
+def one_of_each(root):
+    """One decision of each kind the mapping tells apart, in the moderation store of `root`."""
     policies.save(
         root,
         ADMIN,
@@ -113,6 +113,19 @@ def decided(tmp_path):
 
     store_with(root, build)
     return root
+
+
+@pytest.fixture
+def decided(store_backend, tmp_path):
+    """one_of_each, on SQLite and on PostgreSQL."""
+    return one_of_each(tmp_path / "data")
+
+
+@pytest.fixture
+def decided_on_sqlite(tmp_path, monkeypatch):
+    """one_of_each on SQLite only, for the tests that start processes or pages."""
+    monkeypatch.delenv(appdb.URL_ENV, raising=False)
+    return one_of_each(tmp_path / "data")
 
 
 def rows(root, who=MOD, date_from=None, date_to=None) -> dict[int, dict]:
@@ -326,9 +339,16 @@ def test_the_export_is_refused_below_moderator_before_any_row(decided, who):
 # ----------------------------------------------------------------------------- streaming
 
 
+@pytest.mark.usefixtures("store_backend")
 def test_the_export_yields_a_chunk_before_reading_the_rest(tmp_path, monkeypatch):
     root = tmp_path / "data"
-    fill(root, 35)
+
+    def build(con):
+        for i in range(1, 36):
+            add_case(con, i, "2026-11-01T10:00:00+00:00")
+            add_decision(con, i, ACTIONS[i % len(ACTIONS)], "spam", f"2026-11-02T{i % 24:02d}:00:00+00:00")
+
+    store_with(root, build)
     monkeypatch.setattr(transparency, "CHUNK", 10)
     mapped = []
     real = transparency.statement
@@ -365,6 +385,7 @@ def test_100000_decisions_round_trip_through_both_formats(tmp_path):
 # ----------------------------------------------------------------------------- through the store
 
 
+@pytest.mark.usefixtures("store_backend")
 def test_decisions_and_appeals_taken_in_the_store_export_as_they_happened(tmp_path):
     root, clock = tmp_path / "data", Clock()
     flagged = pl.DataFrame(
@@ -425,7 +446,14 @@ def two_months(root) -> None:
 
 
 @pytest.fixture
-def months(tmp_path):
+def months(store_backend, tmp_path):
+    two_months(tmp_path / "data")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def months_on_sqlite(tmp_path, monkeypatch):
+    monkeypatch.delenv(appdb.URL_ENV, raising=False)
     two_months(tmp_path / "data")
     return tmp_path / "data"
 
@@ -495,6 +523,7 @@ def test_the_report_range_applies_to_each_measure_s_own_date(months):
     )
 
 
+@pytest.mark.usefixtures("store_backend")
 def test_the_report_of_an_empty_store_is_empty_not_an_error(tmp_path):
     shown = transparency.report(tmp_path / "data", PM)
     assert (shown.decisions, shown.automatic_share, shown.median_hours, shown.appeals_received) == (0, None, None, 0)
@@ -595,24 +624,26 @@ def test_the_endpoint_says_what_is_wrong_with_a_request(served):
 # ----------------------------------------------------------------------------- the command
 
 
-def test_the_command_exports_to_a_file_and_prints_the_report(decided, tmp_path):
+def test_the_command_exports_to_a_file_and_prints_the_report(decided_on_sqlite, tmp_path):
     out = tmp_path / "decisions.jsonl"
-    done = td(decided, "transparency", "export", "--format", "jsonl", "--out", str(out), "--from", "2026-11-05")
+    done = td(
+        decided_on_sqlite, "transparency", "export", "--format", "jsonl", "--out", str(out), "--from", "2026-11-05"
+    )
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["case_id"] for line in out.read_text().splitlines()] == [2, 3, 4, 5, 6, 7]
     assert not out.with_name("decisions.jsonl.part").exists()
-    printed = td(decided, "transparency", "export", "--to", "2026-11-01")
+    printed = td(decided_on_sqlite, "transparency", "export", "--to", "2026-11-01")
     assert printed.returncode == 0 and list(csv.DictReader(io.StringIO(printed.stdout)))[0]["decision_facts"] == (
         "'" + FORMULA
     )
-    report = td(decided, "transparency", "report")
+    report = td(decided_on_sqlite, "transparency", "report")
     assert report.returncode == 0, report.stderr
     assert report.stdout.splitlines() == [
         "month,decisions,actioned,automatic,automatic_share,median_hours,appeals_received,appeals_decided,overturned",
         "2026-11,7,6,6,0.8571428571428571,22.0,3,2,1",
         "all,7,6,6,0.8571428571428571,22.0,3,2,1",
     ]
-    bad = td(decided, "transparency", "report", "--from", "2026-11-30", "--to", "2026-11-01")
+    bad = td(decided_on_sqlite, "transparency", "report", "--from", "2026-11-30", "--to", "2026-11-01")
     assert bad.returncode == 1 and bad.stderr.strip() == (
         "trustdesk: the range ends (2026-11-01) before it starts (2026-11-30)"
     )
@@ -621,8 +652,8 @@ def test_the_command_exports_to_a_file_and_prints_the_report(decided, tmp_path):
 # ----------------------------------------------------------------------------- the page
 
 
-def test_the_page_shows_a_moderator_the_counts_and_the_export_links(months, monkeypatch):
-    at = open_page("transparency", months, monkeypatch, who=("mona", "moderator"))
+def test_the_page_shows_a_moderator_the_counts_and_the_export_links(months_on_sqlite, monkeypatch):
+    at = open_page("transparency", months_on_sqlite, monkeypatch, who=("mona", "moderator"))
     assert {m.label: m.value for m in at.metric} == {
         "Decisions": "5",
         "Detected automatically": "60.0%",

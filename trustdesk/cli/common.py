@@ -15,6 +15,7 @@ from etl import settings
 from etl.build import ReferenceError_
 from etl.ingest.load import current_user
 from etl.store import StoreBusy
+from trustdesk import appdb
 from trustdesk.analytics.metrics import as_json
 from trustdesk.data.export import safe_csv
 from trustdesk.warehouse import NoData, Warehouse, open_current
@@ -28,7 +29,25 @@ class UserError(click.ClickException):
 
 
 def root(ctx: click.Context) -> Path:
+    """The data directory. Every command asks for it before opening a store, so this is where the
+    command's context learns to turn an unreachable moderation store into one sentence."""
+    if not ctx.meta.get(_STORE_ERRORS):
+        ctx.meta[_STORE_ERRORS] = True
+        ctx.with_resource(_store_errors())
     return settings.data_dir(ctx.obj.get("data_dir"))
+
+
+_STORE_ERRORS = "trustdesk.store_errors"
+
+
+@contextmanager
+def _store_errors():
+    # Click hands the exception a command raised to the resources of its context (with_resource)
+    # before its own handling, which prints a UserError as one line.
+    try:
+        yield
+    except appdb.StoreUnavailable as exc:
+        raise UserError(str(exc)) from None
 
 
 def load_settings(data_root: Path) -> settings.Settings:
@@ -69,7 +88,7 @@ def guard(fn):
     """Turn the errors a person can act on into one sentence."""
     try:
         return fn()
-    except (StoreBusy, ReferenceError_, ValueError) as exc:
+    except (StoreBusy, appdb.StoreUnavailable, ReferenceError_, ValueError) as exc:
         raise UserError(str(exc)) from exc
     except OSError as exc:
         raise UserError(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")) from exc

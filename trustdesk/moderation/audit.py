@@ -1,10 +1,8 @@
 """The moderation audit log: one append-only table every moderation act writes a line to (cases,
 policies, deliveries, exports), declared here once, so whichever of them opens the store first
-finds it. A line once written is never changed or removed (appdb's triggers)."""
+finds it. A line once written is never changed or removed (appdb's triggers, in SQLite and PostgreSQL)."""
 
 from __future__ import annotations
-
-import sqlite3
 
 from trustdesk import appdb
 
@@ -25,13 +23,7 @@ CREATE TABLE IF NOT EXISTS moderation_audit (
 
 
 def record(
-    con: sqlite3.Connection,
-    at: str,
-    actor: str,
-    event: str,
-    case_id: int | None = None,
-    business_id: str | None = None,
-    detail: str = "",
+    con, at: str, actor: str, event: str, case_id: int | None = None, business_id: str | None = None, detail: str = ""
 ) -> None:
     """One line, inside the caller's transaction; `actor` is a person's name or 'system'."""
     con.execute(

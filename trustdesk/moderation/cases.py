@@ -1,8 +1,9 @@
 """Cases, claims, decisions, appeals and their audit trail, in the transactional store.
 
-Every write is one `BEGIN IMMEDIATE` transaction in SQLite (WAL, synchronous=FULL), committed before
-the caller confirms anything, so a confirmed decision survives the server being killed, and two
-moderators deciding one case at the same moment get exactly one decision recorded. Loading logs
+Every write is one `appdb.transaction` (BEGIN IMMEDIATE in SQLite, WAL, synchronous=FULL; the
+store's advisory write lock in PostgreSQL), committed before the caller confirms anything, so a
+confirmed decision survives the server being killed, and two moderators deciding one case at the
+same moment get exactly one decision recorded. Loading logs
 never touches this file. Every function checks the caller's role itself.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -84,9 +84,10 @@ CREATE TABLE IF NOT EXISTS queues (
     people TEXT NOT NULL DEFAULT '',
     position INTEGER NOT NULL DEFAULT 0
 );
-INSERT OR IGNORE INTO queues (name, title, description, roles, people, position) VALUES
+INSERT INTO queues (name, title, description, roles, people, position) VALUES
     ('general', 'General', 'Every newly flagged business starts here.', 'moderator,admin', '', 0),
-    ('senior', 'Senior', 'Escalated cases: high risk, platform violations, or sent up by a moderator.', 'admin', '', 1);
+    ('senior', 'Senior', 'Escalated cases: high risk, platform violations, or sent up by a moderator.', 'admin', '', 1)
+    ON CONFLICT DO NOTHING;
 -- A moderator's named filters of the review queue (policy, reason, market, category, queue).
 CREATE TABLE IF NOT EXISTS queue_views (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -385,7 +386,8 @@ class Store:
                 else:
                     cur = self.con.execute(
                         "INSERT INTO cases (business_id, status, risk_score, reasons, flagged_on, opened_at, market, "
-                        "category, suggested_policy, detected_by) VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, 'risk score')",
+                        "category, suggested_policy, detected_by) VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, 'risk score') "
+                        "RETURNING id",
                         (
                             business_id,
                             _rules_score(row),
@@ -397,7 +399,7 @@ class Store:
                             row.get("suggested_policy"),
                         ),
                     )
-                    case = {"id": cur.lastrowid, "queue": GENERAL, "status": "open", "escalated_at": None}
+                    case = {"id": cur.fetchone()[0], "queue": GENERAL, "status": "open", "escalated_at": None}
                     _audit(
                         self.con,
                         SYSTEM,
@@ -654,7 +656,7 @@ class Store:
                 cur = self.con.execute(
                     "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, "
                     "decided_at, queue, proposed_action, override_reason, strike_expires_at) "
-                    "VALUES (?, ?, 'decision', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, 'decision', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         case_id,
                         case["business_id"],
@@ -679,9 +681,10 @@ class Store:
                 if override:
                     detail += f" (ladder proposed {proposed}; overridden: {override})"
                 _audit(self.con, who.name, f"decision: {action}", case_id, case["business_id"], detail, self.clock)
-                self._send(cur.lastrowid, "decision")
-                return cur.lastrowid
-        except sqlite3.IntegrityError as exc:
+                decision_id = cur.fetchone()[0]
+                self._send(decision_id, "decision")
+                return decision_id
+        except appdb.IntegrityError as exc:
             if not _one_decision_index(exc):
                 raise
             raise Conflict(f"case {case_id} was just decided by someone else") from exc
@@ -764,7 +767,7 @@ class Store:
                     raise ModerationError("an appeal is decided by another moderator than the first decision's")
                 cur = self.con.execute(
                     "INSERT INTO decisions (case_id, business_id, kind, action, policy, rationale, decided_by, "
-                    "decided_at, overturned, queue) VALUES (?, ?, 'appeal', ?, ?, ?, ?, ?, ?, ?)",
+                    "decided_at, overturned, queue) VALUES (?, ?, 'appeal', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         case_id,
                         case["business_id"],
@@ -794,8 +797,8 @@ class Store:
                     rationale.strip(),
                     self.clock,
                 )
-                self._send(cur.lastrowid, "appeal")
-        except sqlite3.IntegrityError as exc:
+                self._send(cur.fetchone()[0], "appeal")
+        except appdb.IntegrityError as exc:
             if not _one_decision_index(exc):
                 raise
             raise Conflict(f"the appeal of case {case_id} was just decided by someone else") from exc
@@ -809,9 +812,9 @@ def holder(case: dict, now: datetime, claim_minutes: int) -> str | None:
     return case["claimed_by"] if now - appdb.moment(case["claimed_at"]) < timedelta(minutes=claim_minutes) else None
 
 
-def _one_decision_index(exc: sqlite3.IntegrityError) -> bool:
+def _one_decision_index(exc: Exception) -> bool:
     """The unique index on (case, kind) caught a simultaneous decision (and nothing else did)."""
-    return "decisions.case_id" in str(exc)
+    return appdb.unique_violation(exc, "decisions", ("case_id", "kind"))
 
 
 def next_step(strikes: list[dict]) -> str:

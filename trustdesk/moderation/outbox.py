@@ -34,8 +34,8 @@ asks with Retry-After); after outbox_max_attempts the row is failed. Any other a
 a 4xx) fails the row at once: the same body would get the same answer (a 401 says the secret is
 wrong). An admin retries failed rows from the Deliveries page or with `trustdesk outbox retry`.
 
-Leases: a sender takes a due row by writing leased_until and its own name in one BEGIN IMMEDIATE
-transaction, and makes the HTTP call outside any transaction, so two dashboards, or a dashboard and
+Leases: a sender takes a due row by writing leased_until and its own name in one write
+transaction (appdb.transaction), and makes the HTTP call outside any transaction, so two dashboards, or a dashboard and
 the command line, never send one row at the same time. The lease of a sender whose process has died
 (on this host) is released at once; any other lease lapses after LEASE_SECONDS.
 """
@@ -50,7 +50,6 @@ import logging
 import os
 import secrets
 import socket
-import sqlite3
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -136,15 +135,15 @@ def serialise(payload: dict) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
 
 
-def enqueue(con: sqlite3.Connection, key: str, event: str, payload: dict, at: str) -> None:
-    """Called by cases.py INSIDE its already-open BEGIN IMMEDIATE transaction: never begin/commit here.
-    INSERT OR IGNORE on key. The body is serialised once here and stored, so a retry sends identical bytes."""
+def enqueue(con, key: str, event: str, payload: dict, at: str) -> None:
+    """Called by cases.py INSIDE its already-open write transaction: never begin/commit here.
+    A key already queued is left as it is. The body is serialised once here and stored, so a retry sends identical bytes."""
     if not con.in_transaction:
         raise RuntimeError("outbox.enqueue runs inside the transaction that records the decision")
     when = _stamp(datetime.fromisoformat(at))
     con.execute(
-        "INSERT OR IGNORE INTO outbox (key, event, payload, created_at, status, attempts, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, 'pending', 0, ?)",
+        "INSERT INTO outbox (key, event, payload, created_at, status, attempts, next_attempt_at) "
+        "VALUES (?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (key) DO NOTHING",
         (key, event, serialise(payload), when, when),
     )
 
@@ -182,12 +181,12 @@ def check_url(url: str):
     return parts
 
 
-def _secret(con: sqlite3.Connection) -> bytes | None:
+def _secret(con) -> bytes | None:
     row = con.execute("SELECT value FROM secrets WHERE name = ?", (SECRET_NAME,)).fetchone()
     return bytes(row[0]) if row else None
 
 
-def _endpoint(con: sqlite3.Connection, settings: Settings) -> Endpoint:
+def _endpoint(con, settings: Settings) -> Endpoint:
     if not settings.outbox_url:
         raise OutboxError(NOT_CONFIGURED)
     parts = check_url(settings.outbox_url)
@@ -338,7 +337,7 @@ def _gone(sender: str | None, host: str) -> bool:
     return False
 
 
-def _release_orphans(con: sqlite3.Connection, now: str) -> None:
+def _release_orphans(con, now: str) -> None:
     held = [
         r[0]
         for r in con.execute(
@@ -356,7 +355,7 @@ def _release_orphans(con: sqlite3.Connection, now: str) -> None:
         log.info("released the deliveries held by %d senders that stopped", len(dead))
 
 
-def _take(con: sqlite3.Connection, sender: str, now: datetime, after_id: int) -> sqlite3.Row | None:
+def _take(con, sender: str, now: datetime, after_id: int):
     """The next due row after `after_id`, leased to `sender`; None when none is due."""
     at = _stamp(now)
     with appdb.transaction(con):
@@ -373,7 +372,7 @@ def _take(con: sqlite3.Connection, sender: str, now: datetime, after_id: int) ->
     return row
 
 
-def _record(con: sqlite3.Connection, row_id: int, sender: str, answer: Answer, now: datetime, settings: Settings):
+def _record(con, row_id: int, sender: str, answer: Answer, now: datetime, settings: Settings):
     """Write what the attempt came to: 'delivered', 'retrying', 'failed', or 'superseded' when another
     sender or an admin has dealt with the row meanwhile (their record stands)."""
     at = _stamp(now)
@@ -524,7 +523,8 @@ def configure(root: Path, who: Principal, url: str, secret: str | None, clock: C
         with appdb.transaction(con):
             if secret:
                 con.execute(
-                    "INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)", (SECRET_NAME, secret.encode("utf-8"))
+                    "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    (SECRET_NAME, secret.encode("utf-8")),
                 )
             elif _secret(con) is None:
                 raise OutboxError("give the endpoint a signing secret: the receiver checks every delivery with it")
@@ -595,7 +595,7 @@ def _subject(payload: str) -> tuple[str | None, int | None]:
     return body.get("business_id"), case if isinstance(case, int) else None
 
 
-def _row(r: sqlite3.Row, schema: dict) -> dict:
+def _row(r, schema: dict) -> dict:
     business, case = _subject(r["payload"])
     out = {"business_id": business, "case_id": case}
     for name, kind in schema.items():

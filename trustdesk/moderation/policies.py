@@ -12,7 +12,6 @@ This module must not import trustdesk.moderation.cases: cases checks a decision'
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +66,7 @@ CREATE TABLE IF NOT EXISTS policies (
     updated_by TEXT
 );
 -- Decisions taken before policies were editable name these codes.
-INSERT OR IGNORE INTO policies (code, title, description, dsa_category, dsa_ground, position) VALUES
+INSERT INTO policies (code, title, description, dsa_category, dsa_ground, position) VALUES
     ('spam', 'Spam and unsolicited marketing',
      'Messages the recipient did not ask for: marketing templates sent to people who never wrote to the '
      || 'business or did not opt in, bulk sends to bought or scraped lists, and messages that go on after '
@@ -87,7 +86,8 @@ INSERT OR IGNORE INTO policies (code, title, description, dsa_category, dsa_grou
     ('other', 'Other terms of service',
      'A breach of the terms of service that none of the other policies covers. Name the term that was '
      || 'broken in the rationale; if the same kind of case keeps coming back, ask an admin for a policy of its own.',
-     'STATEMENT_CATEGORY_OTHER_VIOLATION_TC', 'incompatible', 3);
+     'STATEMENT_CATEGORY_OTHER_VIOLATION_TC', 'incompatible', 3)
+    ON CONFLICT DO NOTHING;
 """
 )
 
@@ -108,7 +108,7 @@ class Policy:
         return f"{self.title} ({self.code})"
 
 
-def _policy(row: sqlite3.Row) -> Policy:
+def _policy(row) -> Policy:
     return Policy(
         row["code"],
         row["title"],
@@ -120,7 +120,7 @@ def _policy(row: sqlite3.Row) -> Policy:
     )
 
 
-def catalogue(con: sqlite3.Connection) -> dict[str, Policy]:
+def catalogue(con) -> dict[str, Policy]:
     """Every policy by code, active and retired, in display order."""
     rows = con.execute(
         "SELECT code, title, description, dsa_category, dsa_ground, legal_ground, active FROM policies "
@@ -129,12 +129,12 @@ def catalogue(con: sqlite3.Connection) -> dict[str, Policy]:
     return {r["code"]: _policy(r) for r in rows}
 
 
-def active(con: sqlite3.Connection) -> dict[str, Policy]:
+def active(con) -> dict[str, Policy]:
     """The policies a new decision may name, in display order."""
     return {code: p for code, p in catalogue(con).items() if p.active}
 
 
-def check(con: sqlite3.Connection, code: str) -> Policy:
+def check(con, code: str) -> Policy:
     """The active policy `code`, or a one-sentence refusal naming the ones to choose from."""
     known = catalogue(con)
     choices = ", ".join(p.code for p in known.values() if p.active)

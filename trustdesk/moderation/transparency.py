@@ -2,7 +2,7 @@
 of reasons, and the monthly report of what moderation did.
 
 The export (moderator and above) has one row per first decision, however many there are: rows are
-read from one SQLite cursor a chunk at a time and written out as they come, as CSV (formula-safe,
+read from one cursor of the store a chunk at a time and written out as they come, as CSV (formula-safe,
 the rule of trustdesk/data/export.py, which the caller passes in) or JSON lines. An appeal's outcome is a set of fields on the
 decision it was about, not a row of its own: the DSA Transparency Database records the
 restriction as it was imposed (Article 17); a reversal after an internal complaint (Article 20)
@@ -12,7 +12,8 @@ docs/transparency.md maps every field, with the values the database's API allows
 
 The report (analyst and above) holds counts only, no business and no person: actions by policy and
 month, the share detected automatically, the median time to a decision, appeals received and
-overturned. Its SQL is in sql/transparency_*.sql, run with bound parameters.
+overturned. Its SQL is in sql/transparency_*.sql, run with bound parameters, in words SQLite and
+PostgreSQL both run; the medians are worked out here (_medians).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -288,8 +290,7 @@ def export_rows(
 def _rows(root: Path, params: dict) -> Iterator[dict]:
     con = appdb.connect(root)
     try:
-        cur = con.execute(sql("transparency_export"), params)
-        while chunk := cur.fetchmany(CHUNK):
+        for chunk in appdb.chunks(con, sql("transparency_export"), params, CHUNK):
             for row in chunk:
                 yield statement(dict(row))
     finally:
@@ -398,6 +399,10 @@ MONTHLY_SCHEMA = {
 }
 
 
+# What transparency_monthly.sql gives: every measure but the median hours (_medians).
+COUNTS_SCHEMA = {k: v for k, v in MONTHLY_SCHEMA.items() if k != "median_hours"}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 NO_POLICY = "No policy (dismissed)"
 
 
@@ -423,6 +428,25 @@ def _frame(con, name: str, params: dict, schema: dict) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def _seconds(iso: str) -> int:
+    """Whole seconds since the epoch of a moment the store holds (offset applied; text without one
+    is UTC), as SQLite's strftime('%s') counts them: a fraction of a second is dropped."""
+    return (appdb.moment(iso) - EPOCH) // timedelta(seconds=1)
+
+
+def _medians(con, params: dict) -> pl.DataFrame:
+    """The median hours from a case's opening to its first decision, by month and for 'all': the
+    middle value, or the mean of the two middle values. Worked out here, not in SQL, because the
+    engines share no function that reads an ISO 8601 text as a moment."""
+    hours: dict[str, list[float]] = {}
+    for month, opened_at, decided_at in con.execute(sql("transparency_hours"), params):
+        took = (_seconds(decided_at) - _seconds(opened_at)) / 3600.0
+        hours.setdefault(month, []).append(took)
+        hours.setdefault("all", []).append(took)
+    rows = [(month, statistics.median(values)) for month, values in hours.items()]
+    return pl.DataFrame(rows, schema={"month": pl.String, "median_hours": pl.Float64}, orient="row")
+
+
 def _months(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns((pl.col("month") + "-01").str.to_date("%Y-%m-%d"))
 
@@ -435,9 +459,16 @@ def report(root: Path, who: Principal | None, date_from: date | None = None, dat
     con = appdb.connect(root)
     try:
         actions = _frame(con, "transparency_actions", params, ACTIONS_SCHEMA)
-        monthly = _frame(con, "transparency_monthly", params, MONTHLY_SCHEMA)
+        counts = _frame(con, "transparency_monthly", params, COUNTS_SCHEMA)
+        medians = _medians(con, params)
     finally:
         con.close()
+    # Sorted here, not in SQL, so both engines give one order: Polars compares text byte by byte
+    # and puts the decisions without a policy (dismissals) first.
+    actions = actions.sort("month", "policy", "action", nulls_last=False)
+    monthly = (
+        counts.join(medians, on="month", how="left").select(*MONTHLY_SCHEMA).sort(pl.col("month") == "all", "month")
+    )
     whole = monthly.filter(pl.col("month") == "all")
     total = whole.row(0, named=True) if whole.height else dict.fromkeys(MONTHLY_SCHEMA, None)
     words = pl.col("action").replace_strict(cases.ACTION_WORDS, default=pl.col("action"), return_dtype=pl.String)

@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from etl import settings
+from trustdesk import appdb
 from trustdesk.accounts import auth
 from trustdesk.data.export import neutralise
 from trustdesk.moderation import transparency
@@ -67,6 +68,9 @@ async def decisions_export(request: Request) -> Response:
         return _refuse(403, str(exc))
     except ModerationError as exc:
         return _refuse(400, str(exc))
+    except appdb.StoreUnavailable as exc:
+        log.error("decisions export failed: %s", exc)
+        return _refuse(503, str(exc))
     name = transparency.file_name(fmt, date_from, date_to)
     return StreamingResponse(
         pieces,  # a plain iterator: Starlette reads it on its thread pool, a piece at a time

@@ -34,6 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from streamlit.runtime import Runtime
 
+from trustdesk import appdb
 from trustdesk.accounts import auth
 from trustdesk.data import uploads
 from trustdesk.moderation import outbox
@@ -92,7 +93,11 @@ async def session_endpoint(request: Request) -> Response:
             raise TypeError
     except (ValueError, KeyError, TypeError):
         return JSONResponse({"error": 'expected {"ticket": "..."}'}, status_code=400)
-    token = await asyncio.to_thread(auth.redeem_ticket, data_root(), ticket)
+    try:
+        token = await asyncio.to_thread(auth.redeem_ticket, data_root(), ticket)
+    except appdb.StoreUnavailable as exc:
+        log.error("sign-in refused: %s", exc)
+        return JSONResponse({"error": str(exc)}, status_code=503)
     if token is None:
         return JSONResponse({"error": "unknown or expired ticket"}, status_code=403)
     response = Response(status_code=204)
@@ -195,9 +200,12 @@ class UploadGate:
             match = _UPLOAD_PATH.match(path)
             if match:
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-                refusal = await asyncio.to_thread(
-                    check_upload, match["session"], scope["method"], headers.get("content-length")
-                )
+                try:
+                    refusal = await asyncio.to_thread(
+                        check_upload, match["session"], scope["method"], headers.get("content-length")
+                    )
+                except appdb.StoreUnavailable as exc:
+                    refusal = 503, str(exc)
                 if refusal is not None:
                     status, sentence = refusal
                     log.warning("upload refused (%s): %s", status, sentence)
@@ -211,7 +219,17 @@ class UploadGate:
 
 def report_error(exc: Exception) -> bool:
     """A page raised: the traceback goes to the server's log under an id; the person sees one
-    sentence with that id, never the traceback (client.showErrorDetails is off as well)."""
+    sentence with that id, never the traceback (client.showErrorDetails is off as well). A
+    moderation store that cannot be reached is that sentence instead, which names the server
+    without its password."""
+    if isinstance(exc, appdb.StoreUnavailable):
+        # Nothing wrong with the page, so no traceback to keep: the log says what the person reads.
+        log.error("page error: %s", exc)
+        try:
+            st.error(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Try again in a minute; if it goes on, tell your admin.")
+        except Exception:  # noqa: BLE001 - the error display itself must never raise
+            pass
+        return True
     error_id = secrets.token_hex(4)
     log.error("page error %s:\n%s", error_id, "".join(traceback.format_exception(exc)))
     try:

@@ -1,21 +1,42 @@
 """The transactional store for people and decisions: accounts, audit logs, moderation cases.
 
-SQLite in WAL mode with synchronous=FULL, in `<data dir>/trustdesk.sqlite`, a file the loader never
-touches. Every write is one short transaction; a confirmed write survives the process being killed.
-This module is the only place that opens it, so a multi-host deployment can swap in PostgreSQL.
+By default SQLite in WAL mode with synchronous=FULL, in `<data dir>/trustdesk.sqlite`, a file the
+loader never touches. With the environment variable TRUSTDESK_DATABASE_URL set to a postgresql://
+URL, the same tables live in that PostgreSQL database instead (trustdesk/appdb/postgres.py,
+docs/postgres.md). Either way every write is one short transaction that holds the store's write
+lock, and a confirmed write survives the process being killed. This package is the only place that
+opens the store; callers write SQL both engines run, with `?` placeholders, and read rows by name
+or position.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from etl.store import private_dir
 
+try:  # the `postgres` extra
+    import psycopg
+except ImportError:
+    psycopg = None
+
 DB_FILE = "trustdesk.sqlite"
+URL_ENV = "TRUSTDESK_DATABASE_URL"
+
+# Errors of either engine, for callers that catch them.
+DatabaseError: tuple[type[Exception], ...] = (sqlite3.DatabaseError,) + ((psycopg.DatabaseError,) if psycopg else ())
+IntegrityError: tuple[type[Exception], ...] = (sqlite3.IntegrityError,) + ((psycopg.IntegrityError,) if psycopg else ())
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be opened (a PostgreSQL server that does not answer, a missing driver):
+    one sentence, naming the server without its password."""
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -93,7 +114,8 @@ def register_schema(
 ) -> None:
     """Other modules (moderation) add their tables here, so one `connect` sets everything up;
     `append_only` names their audit logs; `columns` (table, column, definition) are columns added
-    to their tables after a release, added to an older file when it is opened."""
+    to their tables after a release, added to an older store when it is opened. The SQL is
+    SQLite's; the PostgreSQL backend translates its few SQLite-only words (postgres.ddl)."""
     if sql not in _extra_schemas:
         _extra_schemas.append(sql)
     _append_only.extend(t for t in append_only if t not in _append_only)
@@ -109,12 +131,42 @@ def _append_only_triggers() -> str:
     )
 
 
+class SecretUrl(str):
+    """A URL that may hold a password: its repr (what tracebacks, debuggers and test reports show)
+    names the server only."""
+
+    def __repr__(self) -> str:
+        from trustdesk.appdb.postgres import redact
+
+        return repr(redact(self))
+
+
+def database_url() -> SecretUrl | None:
+    """The PostgreSQL URL the store lives at, or None for the SQLite file. A secret: never log it
+    (postgres.redact gives the form to show)."""
+    url = os.environ.get(URL_ENV, "").strip()
+    return SecretUrl(url) if url else None
+
+
+def backend() -> str:
+    """'postgresql' or 'sqlite': where `connect` opens the store now."""
+    return "postgresql" if database_url() else "sqlite"
+
+
 def path_for(root: Path) -> Path:
     return root / DB_FILE
 
 
-def connect(root: Path) -> sqlite3.Connection:
+def connect(root: Path):
+    """The store of the data directory `root`: a sqlite3 connection, or with TRUSTDESK_DATABASE_URL a
+    pooled PostgreSQL connection with the same surface (execute, executemany, rows by name or
+    position, in_transaction, close). Close it when done; with PostgreSQL that returns it to the pool."""
     private_dir(root)
+    url = database_url()
+    if url:
+        from trustdesk.appdb import postgres
+
+        return postgres.connect(url, (SCHEMA, *_extra_schemas), tuple(_append_only), (*MIGRATIONS, *_extra_columns))
     path = path_for(root)
     if not path.exists():
         # Password hashes and decisions: owner-only from the first byte (the WAL and shared-memory
@@ -141,6 +193,16 @@ def _migrate(con: sqlite3.Connection) -> None:
                     raise
 
 
+def unique_violation(exc: Exception, table: str, columns: tuple[str, ...]) -> bool:
+    """Whether `exc` is the unique index on `table` (`columns`) refusing a row, and nothing else."""
+    if psycopg is not None and isinstance(exc, psycopg.errors.UniqueViolation):
+        detail = exc.diag.message_detail or ""
+        return exc.diag.table_name == table and detail.startswith(f"Key ({', '.join(columns)})=")
+    return isinstance(exc, sqlite3.IntegrityError) and str(exc) == "UNIQUE constraint failed: " + ", ".join(
+        f"{table}.{c}" for c in columns
+    )
+
+
 def moment(text: str | None) -> datetime | None:
     """A moment the store holds (ISO 8601 text, written in UTC) as an aware datetime; None for none.
     Text without an offset is taken as UTC."""
@@ -150,9 +212,27 @@ def moment(text: str | None) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+def chunks(con, sql: str, params=(), size: int = 1000) -> Iterator[list]:
+    """The rows of a query, `size` at a time, each chunk read from the engine when it is asked for,
+    so a caller that writes them out holds one chunk, however many rows there are: a sqlite3
+    cursor steps through them; PostgreSQL needs a server-side cursor (postgres.Connection.chunks),
+    since its ordinary cursors take the whole result at once."""
+    if not isinstance(con, sqlite3.Connection):
+        yield from con.chunks(sql, params, size)
+        return
+    cur = con.execute(sql, params)
+    while chunk := cur.fetchmany(size):
+        yield chunk
+
+
 @contextmanager
-def transaction(con: sqlite3.Connection):
-    """BEGIN IMMEDIATE: take the write lock up front, so two writers never interleave."""
+def transaction(con):
+    """One write transaction that holds the store's write lock from its start, so two writers never
+    interleave: BEGIN IMMEDIATE in SQLite; in PostgreSQL a transaction-scoped advisory lock."""
+    if not isinstance(con, sqlite3.Connection):
+        with con.transaction():
+            yield con
+        return
     con.execute("BEGIN IMMEDIATE")
     try:
         yield con
