@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.worlds import AD_EVENTS, MESSAGES, build, msg
+from tests.worlds import AD_EVENTS, MESSAGES, build, msg, write_kind
 from trustdesk.analytics.metrics import METRICS
 
 SUBCOMMANDS = ["generate", "load", "status", "demo", "metrics", "quarantine", "serve", "rebuild", "build"]
@@ -284,14 +285,37 @@ def test_generate_knobs_plant_what_they_say_and_refuse_bad_ranges(tmp_path):
         assert res.returncode == 1 and words in res.stderr and "Traceback" not in res.stderr
 
 
-def test_build_publishes_a_new_warehouse_and_refuses_spark_in_one_sentence(tmp_path):
+def test_build_publishes_a_new_warehouse_and_says_in_one_sentence_what_spark_lacks(tmp_path):
     root = build(tmp_path, messages=MESSAGES)[0]
     before = json.loads(td("status", "--format", "json", root=root).stdout)["warehouse_version"]
     res = td("build", root=root)
     assert res.returncode == 0, res.stderr
-    assert "no incremental build" in res.stdout and f"warehouse version {before + 1} built" in res.stdout
+    assert res.stdout.splitlines() == [
+        "nothing changed: no loaded event changed",
+        f"warehouse version {before + 1} built",
+    ]
+    more = write_kind(
+        tmp_path / "more.csv", "messages", [msg("late1", "2026-03-02T09:00:00Z", "b1", "u9", "inbound", "IN")]
+    )
+    res = td("load", str(more), root=root)
+    assert res.returncode == 0, res.stderr
+    assert "incremental build: loads after " in res.stdout and f"warehouse version {before + 2} built" in res.stdout
     res = td("build", "--full", root=root)
-    assert res.returncode == 0 and "incremental" not in res.stdout
-    res = td("build", "--engine", "spark", root=root)
-    assert res.returncode == 1 and "Spark engine is not available" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 0 and res.stdout.startswith("full build: a full build was asked for\n")
+    (root / "rate_card.csv").write_text((root / "rate_card.csv").read_text() + "India,utility,0.003,2026-06-01\n")
+    res = td("build", root=root)
+    assert res.returncode == 0 and res.stdout.startswith("full build: markets.csv or rate_card.csv changed\n")
+    before += 2
+    res = td("build", "--master", "spark://127.0.0.1:7077", root=root)
+    assert res.returncode != 0 and "use it with --engine spark" in res.stderr and "Traceback" not in res.stderr
+    # A machine without Java (or without pyspark): one sentence naming what to install, nothing
+    # published. The Spark build itself is tests/etl/test_spark.py's.
+    env = dict(os.environ, JAVA_HOME=str(tmp_path / "no-java-here"))
+    cmd = [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), "build", "--engine", "spark"]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
+    assert (
+        "Java 17 was not found: apt-get install openjdk-17-jre-headless" in res.stderr
+        or "Apache Spark is not installed: pip install 'trustdesk[spark]'" in res.stderr
+    )
     assert json.loads(td("status", "--format", "json", root=root).stdout)["warehouse_version"] == before + 2

@@ -136,6 +136,7 @@ class SecretUrl(str):
     names the server only."""
 
     def __repr__(self) -> str:
+        # An import inside: postgres.py needs psycopg, an optional extra that SQLite users lack.
         from trustdesk.appdb.postgres import redact
 
         return repr(redact(self))
@@ -164,6 +165,7 @@ def connect(root: Path):
     private_dir(root)
     url = database_url()
     if url:
+        # An import inside: postgres.py needs psycopg, an optional extra that SQLite users lack.
         from trustdesk.appdb import postgres
 
         return postgres.connect(url, (SCHEMA, *_extra_schemas), tuple(_append_only), (*MIGRATIONS, *_extra_columns))

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 
+from etl import spark
 from etl.contract import KINDS
 from etl.formats import FORMAT_NAMES, FORMATS, detect
 from etl.ingest.csvfile import is_truth_header, read_header
 from etl.ingest.load import FileResult, exit_code, load_files
+from etl.store import read_pointer
 from etl.synth import Abuse, generate_world
 from trustdesk.cli.common import UserError, guard, open_wh, progress, root, write_table
 from trustdesk.data.loads import quarantined_rows, summary_lines
@@ -137,6 +139,7 @@ def load(ctx, files, kind, source, inbox, fmt) -> None:
     Log format v1 CSV, WhatsApp Cloud API webhook bodies (.json, .jsonl, .ndjson), Twilio message
     exports (CSV, BulkExport JSON lines) and Meta pricing_analytics responses, plain or .gz."""
     data_root = root(ctx)
+    built_before = (read_pointer(data_root) or {}).get("version")
     source = None if source == "auto" else source
     if not files and not inbox:
         raise UserError("name the files to load, or --inbox to fold the webhook receiver's inbox")
@@ -174,6 +177,9 @@ def load(ctx, files, kind, source, inbox, fmt) -> None:
     print_results(results, fmt)
     if fmt == "text":
         _print_guidance(paths, results)
+        built = read_pointer(data_root) or {}
+        if built.get("version") != built_before and built.get("build"):
+            _said_built(built)
     ctx.exit(exit_code(results))
 
 
@@ -194,12 +200,19 @@ def _print_guidance(paths: list[Path], results) -> None:
 @click.pass_context
 def rebuild(ctx) -> None:
     """Rebuild the marts from the loaded events (after replacing markets.csv or rate_card.csv)."""
-    meta = guard(lambda: rebuild_marts(root(ctx)))
+    _said_built(guard(lambda: rebuild_marts(root(ctx))))
+
+
+def _said_built(meta: dict) -> None:
+    """What a build did (full, incremental or a copy) and why, then the version it published."""
+    words = {"full": "full build", "incremental": "incremental build", "reuse": "nothing changed"}
+    if meta.get("build"):
+        click.echo(f"{words[meta['build']]}: {meta['build_reason']}")
     click.echo(f"warehouse version {meta['version']} built")
 
 
 @click.command()
-@click.option("--full", is_flag=True, help="Rebuild every mart from all loaded events (what every build does today).")
+@click.option("--full", is_flag=True, help="Rebuild every mart from all loaded events, not only what new loads change.")
 @click.option(
     "--engine",
     type=click.Choice(["duckdb", "spark"]),
@@ -211,15 +224,13 @@ def rebuild(ctx) -> None:
 @click.pass_context
 def build(ctx, full: bool, engine: str, master: str | None) -> None:
     """Build the marts from the loaded events and publish them (`rebuild` is `build --full`)."""
-    if engine == "spark" or master:
-        raise UserError(
-            "this version builds the marts with DuckDB only: the Spark engine is not available yet; "
-            "run `trustdesk build` without --engine spark"
-        )
-    if not full:
-        click.echo("building every mart from all loaded events (this version has no incremental build)")
-    meta = guard(lambda: rebuild_marts(root(ctx)))
-    click.echo(f"warehouse version {meta['version']} built")
+    if master and engine != "spark":
+        raise UserError("--master names a Spark master: use it with --engine spark")
+    if engine == "spark":
+        click.echo(f"building every mart with Apache Spark on {master or spark.DEFAULT_MASTER}")
+        _said_built(guard(lambda: rebuild_marts(root(ctx), engine=spark.engine(master))))
+        return
+    _said_built(guard(lambda: rebuild_marts(root(ctx), full=full)))
 
 
 @click.command()

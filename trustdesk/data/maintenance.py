@@ -15,14 +15,15 @@ from trustdesk.accounts import auth
 from trustdesk.data import status
 
 
-def rebuild_marts(root: Path, engine: Engine | None = None) -> dict:
-    """Build the marts from every loaded event into a new warehouse and publish it; `engine` (see
-    etl.build.Engine) builds the models, DuckDB's by default."""
+def rebuild_marts(root: Path, engine: Engine | None = None, full: bool = True) -> dict:
+    """Build the marts into a new warehouse and publish it: from every loaded event (`full`), else
+    incrementally from the published one where it can (its meta's `build` and `build_reason` say
+    which). `engine` (see etl.build.Engine) builds the models, DuckDB's by default."""
     with store.load_lock(root):
         con = store.connect_ingest(root)
         try:
             ensure_schema(con)
-            return build_warehouse(root, con, force=True, engine=engine)
+            return build_warehouse(root, con, force=full, engine=engine)
         finally:
             con.close()
 
