@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 
 from etl.contract import KIND_NAMES, LOAD_KINDS
-from etl.store import FILE_MODE, private_dir, private_file
+from etl.store import fsync_dir, private_dir, private_file, replace_json
 
 LAKE_DIR = "lake"
 MANIFEST = "manifest.json"
@@ -190,7 +190,7 @@ def _export(con, base: Path, tmp: Path, kind: str, since: int, through: int) -> 
                     "last_load": hi,
                 }
             )
-        _fsync_dir(final_dir)
+        fsync_dir(final_dir)
     return written
 
 
@@ -211,24 +211,8 @@ def _durable_move(src: Path, dst: Path) -> None:
     os.replace(src, dst)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_manifest(base: Path, manifest: dict) -> None:
-    tmp = base / (MANIFEST + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        os.fchmod(fh.fileno(), FILE_MODE)
-        json.dump(manifest, fh, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, base / MANIFEST)
-    _fsync_dir(base)
+    replace_json(base / MANIFEST, manifest)
 
 
 def _remove_unlisted(base: Path, manifest: dict) -> None:

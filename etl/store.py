@@ -117,12 +117,27 @@ def read_pointer(root: Path) -> dict | None:
         return None
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside `path` durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def replace_json(path: Path, value: dict) -> None:
+    """Write `value` to `path` as its owner's file, durably and atomically: a temporary name,
+    fsync, rename, fsync of the directory. A reader sees the old file or the new one, never a part."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), FILE_MODE)  # a .tmp left by a killed writer kept its mode
+        json.dump(value, fh, indent=2, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
 
 
 def publish_warehouse(root: Path, built: Path, meta: dict) -> Path:
@@ -133,17 +148,8 @@ def publish_warehouse(root: Path, built: Path, meta: dict) -> Path:
     with open(built, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(built, final)
-    _fsync_dir(wh_dir)
-    pointer = dict(meta, file=f"{WAREHOUSE_DIR}/{final.name}")
-    tmp = root / (POINTER_FILE + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        os.fchmod(fh.fileno(), FILE_MODE)  # a CURRENT.tmp left by a killed writer kept its mode
-        json.dump(pointer, fh, indent=2, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, root / POINTER_FILE)
-    _fsync_dir(root)
+    fsync_dir(wh_dir)
+    replace_json(root / POINTER_FILE, dict(meta, file=f"{WAREHOUSE_DIR}/{final.name}"))
     _remove_old_warehouses(wh_dir, keep=final)
     return final
 
