@@ -5,7 +5,10 @@
 
 The transparency export (bench/transparency.py) runs too, on --transparency-sizes decisions, and
 the detection benchmark (bench/detection.py): precision and recall at k per archetype on varied
-worlds, ours and independently written ones (`--detection-quick` for its small grid).
+worlds, ours and independently written ones (`--detection-quick` for its small grid); one more day
+against a full build (bench/incremental.py, `--incremental-size`); and the crowd (bench/load_test.py:
+`--crowd-analysts` analysts and `--crowd-moderators` moderators in Chromium on `--crowd-size`
+messages while a load publishes). `--skip detection,crowd,...` leaves parts out.
 
 Writes docs/BENCHMARKS.md. Work files go to bench/out/ (ignored by git).
 """
@@ -24,6 +27,8 @@ from pathlib import Path
 import duckdb
 
 from bench import detection as detection_bench
+from bench import incremental as incremental_bench
+from bench import load_test as load_test_bench
 from bench import transparency as transparency_bench
 from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT
@@ -119,32 +124,56 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--transparency-sizes", default="20000,100000", help="decisions for bench/transparency.py")
     parser.add_argument("--detection-quick", action="store_true", help="the small grid of bench/detection.py")
+    parser.add_argument("--incremental-size", type=int, default=2_000_000, help="messages for bench/incremental.py")
+    parser.add_argument("--crowd-size", type=int, default=500_000, help="messages for bench/load_test.py")
+    parser.add_argument("--crowd-analysts", type=int, default=20)
+    parser.add_argument("--crowd-moderators", type=int, default=5)
+    parser.add_argument("--skip", default="", help="comma-separated: sizes,transparency,detection,incremental,crowd")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md")
     args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
     OUT.mkdir(parents=True, exist_ok=True)
-    lines: list[str] = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        bench_size(n, args.days, lines)
-    transparency_bench.run(args.transparency_sizes, write=not args.no_write)
-    detection: list[str] = []
-    detection_bench.run(detection, quick=args.detection_quick)
-    if args.no_write:
-        return
     from bench.pages import write_section
 
+    if "incremental" not in skip:
+        one_day = argparse.Namespace(messages=args.incremental_size, days=args.days)
+        text = incremental_bench.section(incremental_bench.run(one_day.messages, one_day.days), one_day)
+        print(text, flush=True)
+        if not args.no_write:
+            write_section(text, heading=incremental_bench.HEADING)
+    if "crowd" not in skip:
+        crowd = [
+            "--messages", str(args.crowd_size), "--analysts", str(args.crowd_analysts),
+            "--moderators", str(args.crowd_moderators), "--rounds", "1",
+        ]  # fmt: skip
+        load_test_bench.main(crowd + (["--no-write"] if args.no_write else []))
+    lines: list[str] = []
+    if "sizes" not in skip:
+        for n in (int(s) for s in args.sizes.split(",")):
+            bench_size(n, args.days, lines)
+    if "transparency" not in skip:
+        transparency_bench.run(args.transparency_sizes, write=not args.no_write)
+    detection: list[str] = []
+    if "detection" not in skip:
+        detection_bench.run(detection, quick=args.detection_quick)
+    if args.no_write:
+        return
+
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    write_section(
-        "## Generator, loads and metrics\n\n"
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `./dev bench` "
-        f"(`python -m bench --sizes {args.sizes}`) on {os.cpu_count()} cores, {mem:.0f} GiB, "
-        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; load average "
-        f"{os.getloadavg()[0]:.2f} at the end (the machine is shared).\n"
-        "Each load is compared with DuckDB's bare `read_csv` of the same file into a fresh database "
-        "file, measured in the same run. Metric times are the best of three after a first run.\n\n"
-        "| what | time | ratio / rate | goal |\n| --- | --- | --- | --- |\n" + "\n".join(lines) + "\n",
-        heading="## Generator, loads and metrics",
-    )
-    write_section("\n".join(detection) + "\n", heading=detection_bench.HEADING)
+    if lines:
+        write_section(
+            "## Generator, loads and metrics\n\n"
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `./dev bench` "
+            f"(`python -m bench --sizes {args.sizes}`) on {os.cpu_count()} cores, {mem:.0f} GiB, "
+            f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; load average "
+            f"{os.getloadavg()[0]:.2f} at the end (the machine is shared).\n"
+            "Each load is compared with DuckDB's bare `read_csv` of the same file into a fresh database "
+            "file, measured in the same run. Metric times are the best of three after a first run.\n\n"
+            "| what | time | ratio / rate | goal |\n| --- | --- | --- | --- |\n" + "\n".join(lines) + "\n",
+            heading="## Generator, loads and metrics",
+        )
+    if detection:
+        write_section("\n".join(detection) + "\n", heading=detection_bench.HEADING)
     print(f"wrote {DOC}")
 
 

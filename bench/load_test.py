@@ -228,7 +228,7 @@ def report(alone: Tally, many: Tally, loaded: dict, args, info: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.load_test")
     parser.add_argument("--messages", type=int, default=2_000_000)
     parser.add_argument("--days", type=int, default=45)
@@ -237,7 +237,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--load-after", type=float, default=20.0, help="seconds into the crowd when the load starts")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"the load test drives Debian's Chromium, and {CHROMIUM} is missing: apt-get install chromium")
     OUT.mkdir(parents=True, exist_ok=True)
