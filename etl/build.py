@@ -54,7 +54,7 @@ MATERIALIZED = {"table": "TABLE wh.main.{}", "temp table": "TEMP TABLE {}", "tem
 HEADER = re.compile(r"^--\s*(materialized|params|template|unique|incremental):\s*(.*?)\s*$")
 # `-- incremental:` says which rows of a model a load can change, so that an incremental build
 # recomputes only those (see `_run_incremental`); a model without it is rebuilt whole every time.
-INCREMENTAL = re.compile(r"^(by business_id, user_id|same day|trailing (\d+|\$[a-z_]+) days)$")
+INCREMENTAL = re.compile(r"^(by ([a-z_][a-z0-9_]*)|same day|trailing (\d+|\$[a-z_]+) days)$")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 RAW_TABLES = frozenset(f"raw_{kind}" for kind in KIND_NAMES)
 SOURCES = RAW_TABLES | {"ref_markets", "ref_rate_card"}
@@ -78,8 +78,10 @@ class Model:
     params: tuple[tuple[str, str], ...]
     unique: tuple[str, ...]
     reads: frozenset[str]
-    incremental: str | None = None  # "pairs", "same day" or "trailing"
+    incremental: str | None = None  # "by", "same day" or "trailing"
     trailing: str | None = None  # the window of "trailing": a number of days or $param
+    key: str | None = None  # "by": the column naming the input rows to read (etl/models/scopes/<name>.sql)
+    scope: str | None = None  # "by": which keys to read and which rows to replace (`keep`)
 
     def window(self, settings: Settings) -> int:
         """A trailing model's window in days: a row of day D reads its inputs' days [D - window + 1, D]."""
@@ -185,12 +187,12 @@ def _model(models_dir: Path, file: Path) -> Model:
             f"but declares params {', '.join(sorted(declared)) or 'none'}"
         )
     unique = _names(path, "unique", head["unique"]) if "unique" in head else ()
-    incremental = trailing = None
+    incremental = trailing = key = scope = None
     if "incremental" in head:
         m = INCREMENTAL.match(head["incremental"])
         if not m:
             raise BuildError(
-                f"etl/models/{path}: `incremental: {head['incremental']}` must be `by business_id, user_id`, "
+                f"etl/models/{path}: `incremental: {head['incremental']}` must be `by COLUMN`, "
                 "`same day` or `trailing N days` (N a number or a $param)"
             )
         if materialized != "table" or not unique:
@@ -198,11 +200,21 @@ def _model(models_dir: Path, file: Path) -> Model:
                 f"etl/models/{path}: an incremental model must be `materialized: table` (kept for the next build) "
                 "and name its key in `unique:` (which rows a changed row replaces)"
             )
-        incremental = {"by business_id, user_id": "pairs", "same day": "same day"}.get(m[1], "trailing")
-        trailing = m[2]
+        incremental = "by" if m[2] else m[1] if m[1] == "same day" else "trailing"
+        key, trailing = m[2], m[3]
         if trailing and trailing.startswith("$") and trailing[1:] not in declared:
             raise BuildError(f"etl/models/{path}: `incremental: {head['incremental']}` names no declared param")
-    return Model(file.stem, path, sql, materialized, params, unique, reads, incremental, trailing)
+        if key:
+            scope_file = models_dir / "scopes" / f"{file.stem}.sql"
+            if not scope_file.is_file():
+                raise BuildError(
+                    f"etl/models/{path} is incremental by {key} but etl/models/scopes/{file.stem}.sql, which says "
+                    "which rows a load touches, is missing"
+                )
+            scope = scope_file.read_text(encoding="utf-8")
+            if tables_read(f"scopes/{file.stem}.sql", scope)[1] - {"since"}:
+                raise BuildError(f"etl/models/scopes/{file.stem}.sql may use only $since (the last load built before)")
+    return Model(file.stem, path, sql, materialized, params, unique, reads, incremental, trailing, key, scope)
 
 
 def _check_reads(path: str, reads: frozenset[str], models: dict[str, Model], staging: bool) -> None:
@@ -377,16 +389,17 @@ def _run_models(con, project: Project, settings: Settings, report: Callable[[str
 # An incremental build starts from a copy of the published warehouse and recomputes only the rows
 # the new loads (rows with load_id above the warehouse's `through_load`) can change:
 #
-# - `by business_id, user_id` (int_message_facts): a row depends only on the input rows of its
-#   (business, user) pair; the pairs the new rows name are recomputed.
+# - `by COLUMN` (int_message_facts by message_id): etl/models/scopes/<model>.sql lists the input rows
+#   (by that column) a recompute must read after the new loads, and which of the model's rows it
+#   replaces (`keep`): for a message, its pair's rows from 24 h before its first changed message.
 # - `same day`: a row of (day, business) depends only on input rows of the same day and business.
 # - `trailing N days`: a row of (day, business) depends on its business's input rows of days
 #   [day - N + 1, day]; a changed day changes the N days from it, and new last days add rows.
 # - no header: rebuilt whole. When an incremental model reads it, it is compared with its previous
 #   rows to learn which (day, business) cells, or which businesses, changed.
 #
-# What changed is kept in temporary tables: td_cells (day, business_id), td_businesses (every day
-# of these), td_pairs. They start from the new raw rows and grow with each model's actual changes,
+# What changed is kept in temporary tables: td_cells (day, business_id) and td_businesses (every day
+# of these). They start from the new raw rows and grow with each model's actual changes,
 # so a model sees the changes of everything it reads (models run after what they read). The inputs
 # an incremental model reads are shadowed by temporary views holding only the rows that matter, the
 # model runs unchanged over them, and its rows in the changed region are replaced. The equality
@@ -394,7 +407,6 @@ def _run_models(con, project: Project, settings: Settings, report: Callable[[str
 
 CELLS = "(day, business_id) IN (SELECT day, business_id FROM td_cells)"
 BUSINESSES = "business_id IN (SELECT business_id FROM td_businesses)"
-PAIRS = "(business_id, user_id) IN (SELECT business_id, user_id FROM td_pairs)"
 
 
 def _columns(con, name: str) -> frozenset[str]:
@@ -404,7 +416,6 @@ def _columns(con, name: str) -> frozenset[str]:
 def _seed_changes(con, since: int) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE td_cells (day DATE, business_id VARCHAR)")
     con.execute("CREATE OR REPLACE TEMP TABLE td_businesses (business_id VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE td_pairs (business_id VARCHAR, user_id VARCHAR)")
     for name, kind in LOAD_KINDS.items():
         if kind.time_column and "business_id" in kind.names:
             con.execute(
@@ -435,8 +446,9 @@ def _rebuild_and_compare(con, model: Model, sql: str, args: dict) -> None:
 
 def _region(con, model: Model, settings: Settings) -> tuple[str, str, dict]:
     """The rows of `model` to replace, and how to cut each input it reads down to what they need."""
-    if model.incremental == "pairs":
-        return PAIRS, PAIRS, {}
+    if model.incremental == "by":
+        keys = f"{model.key} IN (SELECT {model.key} FROM td_scope"
+        return f"{keys} WHERE keep)", f"{keys})", {}
     if model.incremental == "same day":
         region = f"({CELLS} OR {BUSINESSES})"
         return region, region, {}
@@ -465,19 +477,10 @@ def _region(con, model: Model, settings: Settings) -> tuple[str, str, dict]:
 
 def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, settings: Settings, since: int) -> None:
     by_name = {m.name: m for m in project.order}
-    if model.incremental == "pairs":
-        for read in sorted(model.reads):
-            staging = by_name.get(read)
-            for raw in sorted(staging.reads & RAW_TABLES) if staging else ():
-                if {"business_id", "user_id"} <= _columns(con, f"ingest.main.{raw}"):
-                    con.execute(
-                        f"INSERT INTO td_pairs SELECT DISTINCT business_id, user_id FROM ingest.main.{raw} WHERE load_id > $since",
-                        {"since": since},
-                    )
+    if model.incremental == "by":
+        con.execute(f"CREATE OR REPLACE TEMP TABLE td_scope AS {model.scope}", {"since": since})
     region, cut, bound = _region(con, model, settings)
-    need = {"pairs": {"business_id", "user_id"}, "same day": {"day", "business_id"}}.get(
-        model.incremental, {"business_id"}
-    )
+    need = {"by": {model.key}, "same day": {"day", "business_id"}}.get(model.incremental, {"business_id"})
     shadowed: list[Model | str] = []
     try:
         for read in sorted(model.reads):
@@ -550,7 +553,7 @@ def run_models_incremental(con, project: Project, settings: Settings, report, si
                     "(`trustdesk build --full` rebuilds every mart)"
                 ) from exc
     finally:
-        for t in ("td_cells", "td_businesses", "td_pairs", "td_window", "td_reach", "td_new", "td_gone", "td_come"):
+        for t in ("td_cells", "td_businesses", "td_scope", "td_window", "td_reach", "td_new", "td_gone", "td_come"):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{t}")
 
 
@@ -561,7 +564,9 @@ def fingerprint(project: Project, settings: Settings, con) -> str:
     h = hashlib.sha256(str(MARTS_VERSION).encode())
     for m in project.order:
         h.update(
-            repr((m.path, m.sql, m.materialized, m.incremental, m.trailing, sorted(m.args(settings).items()))).encode()
+            repr(
+                (m.path, m.sql, m.materialized, m.incremental, m.trailing, m.scope, sorted(m.args(settings).items()))
+            ).encode()
         )
     for macro in project.macros:
         h.update(macro.encode())

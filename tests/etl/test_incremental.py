@@ -189,3 +189,38 @@ def test_a_setting_the_models_use_or_a_new_rate_card_builds_in_full_and_says_why
         finally:
             con.close()
     assert builds[0]["build"] == "full"
+
+
+def test_answers_late_inbound_and_webhook_statuses_loaded_later_equal_a_full_build(tmp_path):
+    """The scope of a recomputed pair (etl/models/scopes/int_message_facts.sql) at its edges: an
+    inbound answered days later, a late inbound that puts an outbound inside the service window,
+    a late first inbound that makes earlier marketing no longer cold, marketing whose pair wrote
+    first long before, and webhook statuses that arrive after their messages (a later archive)."""
+    from tests.worlds import msg, write_kind
+
+    samples = Path(__file__).resolve().parents[2] / "docs" / "samples"
+    root = tmp_path / "data"
+    _reference(root)
+    src = tmp_path / "in"
+    src.mkdir()
+    waves = [
+        [msg("a1", "2026-03-01T10:00:00Z", "b1", "u1", "inbound", "IN"),
+         msg("c1", "2026-03-02T09:00:00Z", "b1", "u2", "outbound", "IN", "marketing", "promo", "delivered")],
+        [msg("a2", "2026-03-02T20:00:00Z", "b1", "u1", "outbound", "IN", "marketing", "promo", "read"),
+         msg("a3", "2026-03-04T10:00:00Z", "b1", "u1", "inbound", "IN")],
+        [msg("a4", "2026-03-02T08:00:00Z", "b1", "u1", "inbound", "IN"),
+         msg("c0", "2026-03-01T08:00:00Z", "b1", "u2", "inbound", "IN")],
+        [msg("a5", "2026-03-05T09:00:00Z", "b1", "u1", "outbound", "IN", "utility", "", "delivered")],
+        # marketing days after the pair's last message: not cold, by an inbound long before
+        [msg("a6", "2026-03-09T09:00:00Z", "b1", "u1", "outbound", "IN", "marketing", "promo", "delivered")],
+    ]  # fmt: skip
+    batches = [[write_kind(src / f"wave{i}.csv", "messages", rows)] for i, rows in enumerate(waves)]
+    lines = (samples / "whatsapp_webhook.jsonl").read_text().splitlines(keepends=True)
+    half = len(lines) // 2
+    for i, part in enumerate((lines[:half], lines[half:])):
+        path = src / f"webhook{i}.jsonl"
+        path.write_text("".join(part))
+        batches.append([path])
+    builds = _load_in_pieces(root, batches)
+    assert [b["build"] for b in builds[1:]] == ["incremental"] * (len(batches) - 1)
+    _check(root, builds, tmp_path)

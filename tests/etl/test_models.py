@@ -103,14 +103,15 @@ def test_parameters_are_declared_next_to_the_model():
     assert models["risk_window_users"].args(Settings(risk_window_days=3)) == {"window": 3}
     assert models["risk_window_users"].sql == models["int_trailing_users_7"].sql
     assert models["int_message_facts"].materialized == "table"  # kept for the next incremental build
-    assert (models["int_message_facts"].incremental, models["business_day"].incremental) == ("pairs", "same day")
+    assert (models["int_message_facts"].incremental, models["int_message_facts"].key) == ("by", "message_id")
+    assert models["business_day"].incremental == "same day" and "keep" in models["int_message_facts"].scope
     assert models["risk_window_users"].window(Settings(risk_window_days=3)) == 3
     assert models["quality_day"].incremental == "same day" and models["dim_users"].incremental is None
 
 
 def test_an_incremental_header_that_says_nothing_known_is_a_build_error(tmp_path):
     project = tiny_project(tmp_path, {"a": "-- incremental: when it feels right\nselect 1 as x\n"})
-    with pytest.raises(BuildError, match="must be `by business_id, user_id`, `same day` or `trailing N days`"):
+    with pytest.raises(BuildError, match="must be `by COLUMN`, `same day` or `trailing N days`"):
         load_project(project)
 
 

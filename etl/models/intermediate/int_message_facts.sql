@@ -1,8 +1,8 @@
 -- One row per loaded message with the policy flags of docs/metrics.md computed once. Kept in the
--- warehouse for the next incremental build (pages never read it): a message's flags depend only on
--- the messages and statuses of its (business, user) pair, so a load recomputes the pairs it touched.
+-- warehouse for the next incremental build (pages never read it), which recomputes the messages
+-- etl/models/scopes/int_message_facts.sql names.
 -- materialized: table
--- incremental: by business_id, user_id
+-- incremental: by message_id
 -- unique: message_id
 -- (one row per message: audits/one_fact_per_message.sql checks it by count, the grain of the source)
 -- An outbound message's status is the furthest its webhook statuses reached (sent < delivered <
