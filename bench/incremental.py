@@ -158,14 +158,13 @@ def section(r: dict, args) -> str:
             f"| its incremental build alone | {r['build_s']:.1f} s | {r['build_s'] / r['full_s']:.2f} | |",
             f"| full build after the day | {r['full_after_s']:.1f} s | {r['full_after_s'] / r['full_s']:.2f} | |",
             "",
-            "Why the goal is missed: a message's facts (cold outreach, inside the service window, response time) "
-            "depend on its (business, user) pair's whole history, and the day's messages name pairs holding "
-            f"{r['touched_share']:.0%} of all messages, which the build recomputes and compares; a day's "
-            "answers also change the response time of older unanswered messages, so older days' cells are "
-            "recomputed too; dimensions, feedback events, template texts and ad reach are rebuilt whole; the "
-            "audits read whole tables. Next: recompute a pair only from its first new message (less the "
-            "24 h window, plus its first inbound and its unanswered inbound), audit only the changed rows, "
-            "and update the dimensions by user and business.",
+            "Why the goal is missed: the day's messages name (business, user) pairs holding "
+            f"{r['touched_share']:.0%} of all messages; their facts are recomputed from each pair's first new "
+            "message, or its oldest inbound since its last answer (a day's answers change older unanswered "
+            "messages, so older days' cells are recomputed too). Still rebuilt whole on every load: the users, "
+            "businesses and campaigns, feedback events, template texts and ad reach; the audits read whole "
+            "tables; and the published warehouse is copied first. Next: the dimensions by key and audits over "
+            "the changed rows.",
             "",
         ]
     )

@@ -461,18 +461,27 @@ def _region(con, model: Model, settings: Settings) -> tuple[str, str, dict]:
         "FROM td_cells, range($n) AS r(k)",
         {"n": n},
     )
+    if last is None:  # nothing kept from before: recompute it all
+        return "true", "true", {}
+    # What each business's recomputed rows must read: from N - 1 days before its first changed day
+    # (a window that started earlier ended before it), or from before the previous last day for a
+    # business whose windows run on into new days; all of a business whose every day changed.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE td_reach AS
-        SELECT business_id FROM td_window UNION SELECT business_id FROM td_businesses
-        UNION SELECT business_id FROM wh.main.{model.name} WHERE day = $last
+        SELECT business_id, min(from_day) AS from_day FROM (
+            SELECT business_id, CAST(min(day) - CAST($n - 1 AS INTEGER) AS DATE) AS from_day
+            FROM td_cells GROUP BY business_id
+            UNION ALL SELECT business_id, DATE '0001-01-01' FROM td_businesses
+            UNION ALL SELECT business_id, CAST($last + 1 - CAST($n - 1 AS INTEGER) AS DATE)
+            FROM wh.main.{model.name} WHERE day = $last
+        ) GROUP BY business_id
         """,
-        {"last": last},
+        {"last": last, "n": n},
     )
-    if last is None:  # nothing kept from before: recompute it all
-        return "true", "true", {}
     region = f"((day, business_id) IN (SELECT day, business_id FROM td_window) OR {BUSINESSES} OR day > $td_last)"
-    return region, "business_id IN (SELECT business_id FROM td_reach)", {"td_last": last}
+    cut = "EXISTS (SELECT 1 FROM td_reach AS r WHERE r.business_id = t.business_id AND t.day >= r.from_day)"
+    return region, cut, {"td_last": last}
 
 
 def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, settings: Settings, since: int) -> None:
@@ -480,7 +489,7 @@ def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, 
     if model.incremental == "by":
         con.execute(f"CREATE OR REPLACE TEMP TABLE td_scope AS {model.scope}", {"since": since})
     region, cut, bound = _region(con, model, settings)
-    need = {"by": {model.key}, "same day": {"day", "business_id"}}.get(model.incremental, {"business_id"})
+    need = {"by": {model.key}}.get(model.incremental, {"day", "business_id"})
     shadowed: list[Model | str] = []
     try:
         for read in sorted(model.reads):
@@ -490,10 +499,10 @@ def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, 
             if not need <= _columns(con, read):
                 continue
             if source is not None and source.materialized == "temp view":
-                con.execute(f"CREATE OR REPLACE TEMP VIEW {read} AS SELECT * FROM ({source.sql}\n) WHERE {cut}")
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {read} AS SELECT * FROM ({source.sql}\n) AS t WHERE {cut}")
                 shadowed.append(source)
             else:
-                con.execute(f"CREATE TEMP VIEW {read} AS SELECT * FROM {_home(read)} WHERE {cut}")
+                con.execute(f"CREATE TEMP VIEW {read} AS SELECT * FROM {_home(read)} AS t WHERE {cut}")
                 shadowed.append(read)
         con.execute(f"CREATE OR REPLACE TEMP TABLE td_new AS SELECT * FROM ({sql}\n) WHERE {region}", args | bound)
     finally:
