@@ -141,7 +141,9 @@ def sync(con: duckdb.DuckDBPyConnection, root: Path, progress: Callable[[str, fl
 
 
 def _export(con, base: Path, tmp: Path, kind: str, since: int, through: int) -> list[dict]:
-    """Rows of loads in (since, through] of one kind, one file per day, moved into place."""
+    """Rows of loads in (since, through] of one kind, one file per day, moved into place. One COPY
+    a day rather than one partitioned COPY: a partitioned write holds every day's rows in memory
+    at once, which a small duckdb_memory_limit cannot."""
     table = f"raw_{kind}"
     time_column = _time_column(kind)
     day = f'CAST("{time_column}" AS DATE)' if time_column else "NULL::DATE"
@@ -154,48 +156,33 @@ def _export(con, base: Path, tmp: Path, kind: str, since: int, through: int) -> 
     ).fetchall()
     if not counts:
         return []
-    first = min(c[2] for c in counts)
-    last = max(c[3] for c in counts)
-    name = f"batch-{first:06d}-{last:06d}"
-    out = tmp / kind
-    select = f"SELECT *{', ' + day + ' AS day' if time_column else ''} FROM {table} WHERE load_id > $since AND load_id <= $through"
-    partition = ", PARTITION_BY (day), FILENAME_PATTERN '" + name + "_{i}'" if time_column else ""
-    target = out if time_column else out.with_suffix(".parquet")
-    if not time_column:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(
-        # The scan keeps the table's order (load, then line): no sort, which at 100M rows would spill.
-        f"COPY ({select}) TO '{_sql_path(target)}' (FORMAT parquet, COMPRESSION zstd{partition})",
-        {"since": since, "through": through},
-    )
+    name = f"batch-{min(c[2] for c in counts):06d}-{max(c[3] for c in counts):06d}.parquet"
     written: list[dict] = []
     for d, rows, lo, hi in counts:
-        if time_column:
-            produced = sorted((out / f"day={d.isoformat()}").glob(f"{name}_*.parquet"))
-            rel_dir = f"{kind}/day={d.isoformat()}"
-        else:
-            produced = [target]
-            rel_dir = kind
+        rel_dir = f"{kind}/day={d.isoformat()}" if time_column else kind
+        src = private_dir(tmp / rel_dir) / name
+        params = {"since": since, "through": through} | ({"day": d} if time_column else {})
+        on_day = f" AND {day} = $day" if time_column else ""
+        con.execute(
+            # The scan keeps the table's order (load, then line): no sort, which at 100M rows would spill.
+            f"COPY (SELECT * FROM {table} WHERE load_id > $since AND load_id <= $through{on_day}) "
+            f"TO '{_sql_path(src)}' (FORMAT parquet, COMPRESSION zstd)",
+            params,
+        )
         final_dir = private_dir(base / rel_dir)
-        for n, src in enumerate(produced):
-            final_name = f"{name}.parquet" if len(produced) == 1 else f"{name}-{n}.parquet"
-            _durable_move(src, final_dir / final_name)
-            written.append(
-                {
-                    "kind": kind,
-                    "day": d.isoformat() if time_column else None,
-                    "path": f"{rel_dir}/{final_name}",
-                    "rows": _rows(con, final_dir / final_name) if len(produced) > 1 else rows,
-                    "first_load": lo,
-                    "last_load": hi,
-                }
-            )
+        _durable_move(src, final_dir / name)
         fsync_dir(final_dir)
+        written.append(
+            {
+                "kind": kind,
+                "day": d.isoformat() if time_column else None,
+                "path": f"{rel_dir}/{name}",
+                "rows": rows,
+                "first_load": lo,
+                "last_load": hi,
+            }
+        )
     return written
-
-
-def _rows(con, path: Path) -> int:
-    return con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()[0][0]
 
 
 def _sql_path(path: Path) -> str:
