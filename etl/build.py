@@ -425,9 +425,9 @@ def _seed_changes(con, since: int) -> None:
             )
 
 
-def _add_changes(con, cols: frozenset[str], new: str, old: str) -> None:
-    """Record the (day, business) cells, or the businesses, where rows `new` and `old` differ."""
-    diff = f"((SELECT * FROM {new} EXCEPT ALL SELECT * FROM {old}) UNION ALL (SELECT * FROM {old} EXCEPT ALL SELECT * FROM {new}))"
+def _add_changes(con, cols: frozenset[str], diff: str) -> None:
+    """Record the (day, business) cells, or the businesses, of the rows `diff` (a query of the rows
+    that differ between a model's previous and new rows, with columns `cols`)."""
     if {"day", "business_id"} <= cols:
         con.execute(f"INSERT INTO td_cells SELECT DISTINCT day, business_id FROM {diff}")
     elif "business_id" in cols:
@@ -440,7 +440,9 @@ def _add_changes(con, cols: frozenset[str], new: str, old: str) -> None:
 def _rebuild_and_compare(con, model: Model, sql: str, args: dict) -> None:
     con.execute(f"ALTER TABLE wh.main.{model.name} RENAME TO {model.name}__before")
     con.execute(f"CREATE TABLE wh.main.{model.name} AS {sql}", args)
-    _add_changes(con, _columns(con, f"wh.main.{model.name}"), f"wh.main.{model.name}", f"wh.main.{model.name}__before")
+    new, old = f"wh.main.{model.name}", f"wh.main.{model.name}__before"
+    diff = f"((SELECT * FROM {new} EXCEPT ALL SELECT * FROM {old}) UNION ALL (SELECT * FROM {old} EXCEPT ALL SELECT * FROM {new}))"
+    _add_changes(con, _columns(con, new), diff)
     con.execute(f"DROP TABLE wh.main.{model.name}__before")
 
 
@@ -502,7 +504,8 @@ def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, 
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {read} AS SELECT * FROM ({source.sql}\n) AS t WHERE {cut}")
                 shadowed.append(source)
             else:
-                con.execute(f"CREATE TEMP VIEW {read} AS SELECT * FROM {_home(read)} AS t WHERE {cut}")
+                # a model here reads no raw table (load_project checks), so what it reads is in wh
+                con.execute(f"CREATE TEMP VIEW {read} AS SELECT * FROM wh.main.{read} AS t WHERE {cut}")
                 shadowed.append(read)
         con.execute(f"CREATE OR REPLACE TEMP TABLE td_new AS SELECT * FROM ({sql}\n) WHERE {region}", args | bound)
     finally:
@@ -523,18 +526,12 @@ def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, 
         f"EXCEPT ALL SELECT * FROM wh.main.{model.name} WHERE {region}",
         bound,
     )
-    cols = _columns(con, "td_new")
-    if {"day", "business_id"} <= cols:
-        con.execute("INSERT INTO td_cells SELECT DISTINCT day, business_id FROM (FROM td_gone UNION ALL FROM td_come)")
+    _add_changes(con, _columns(con, "td_new"), "(FROM td_gone UNION ALL FROM td_come)")
     match = " AND ".join(f"m.{k} IS NOT DISTINCT FROM g.{k}" for k in model.unique)
     con.execute(f"DELETE FROM wh.main.{model.name} AS m USING td_gone AS g WHERE {match}")
     con.execute(f"INSERT INTO wh.main.{model.name} SELECT * FROM td_come")
     for t in ("td_new", "td_gone", "td_come"):
         con.execute(f"DROP TABLE {t}")
-
-
-def _home(table: str) -> str:
-    return f"ingest.main.{table}" if table in SOURCES and table.startswith("raw_") else f"wh.main.{table}"
 
 
 def run_models_incremental(con, project: Project, settings: Settings, report, since: int) -> None:

@@ -26,7 +26,6 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -41,16 +40,6 @@ FORMAT = 1
 
 class LakeError(RuntimeError):
     """The lake could not be written; str(exc) is the sentence."""
-
-
-@dataclass(frozen=True)
-class LakeFile:
-    kind: str
-    day: str | None  # ISO date; None for a dimension without a time column
-    path: str  # relative to the lake directory, with "/" separators
-    rows: int
-    first_load: int
-    last_load: int
 
 
 def lake_dir(root: Path) -> Path:
@@ -84,10 +73,6 @@ def files(root: Path, kind: str) -> list[Path]:
         raise LakeError(f"the lake has no kind {kind!r}")
     base = lake_dir(root)
     return [base / f["path"] for f in read_manifest(root)["files"] if f["kind"] == kind]
-
-
-def entries(root: Path) -> list[LakeFile]:
-    return [LakeFile(**f) for f in read_manifest(root)["files"]]
 
 
 def _schema(con, table: str) -> str:
