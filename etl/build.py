@@ -106,6 +106,12 @@ class Audit:
     name: str
     path: str
     sql: str
+    # `-- incremental: changed rows`: each bad row is one mart row judged alone (or against a
+    # dimension), so an incremental build may run it over the rows it changed: the others passed
+    # before. Without it, an audit reads whole tables every build.
+    rows: bool = False
+    keys: tuple[str, ...] = ()  # a unique-key audit of this model's `unique:` columns
+    model: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,7 +256,10 @@ def load_project(models_dir: Path = MODELS_DIR) -> Project:
         path = file.relative_to(models_dir).as_posix()
         sql = file.read_text(encoding="utf-8")
         _check_reads(path, tables_read(path, sql)[0], models, staging=False)
-        audits.append(Audit(file.stem, path, sql))
+        head = _headers(path, sql).get("incremental")
+        if head not in (None, "changed rows"):
+            raise BuildError(f"etl/models/{path}: an audit's `incremental:` can only be `changed rows`")
+        audits.append(Audit(file.stem, path, sql, rows=head is not None))
     for model in order:
         if model.unique:
             keys = ", ".join(model.unique)
@@ -259,6 +268,8 @@ def load_project(models_dir: Path = MODELS_DIR) -> Project:
                     f"unique_{model.name}",
                     model.path,
                     f"select {keys}, count(*) as copies from {model.name} group by {keys} having count(*) > 1",
+                    keys=model.unique,
+                    model=model.name,
                 )
             )
     macros = tuple(f.read_text(encoding="utf-8") for f in sorted((models_dir / "macros").glob("*.sql")))
@@ -405,6 +416,7 @@ def _run_models(con, project: Project, settings: Settings, report: Callable[[str
 # model runs unchanged over them, and its rows in the changed region are replaced. The equality
 # with a full build is tested table for table (tests/etl/test_incremental.py).
 
+CHANGED = "td_changed_{}"  # the rows an incremental model inserted, which its audits read
 CELLS = "(day, business_id) IN (SELECT day, business_id FROM td_cells)"
 BUSINESSES = "business_id IN (SELECT business_id FROM td_businesses)"
 
@@ -425,15 +437,16 @@ def _seed_changes(con, since: int) -> None:
             )
 
 
-def _add_changes(con, cols: frozenset[str], diff: str) -> None:
+def _add_changes(con, cols: frozenset[str], diff: str, read_by_incremental: bool = True) -> None:
     """Record the (day, business) cells, or the businesses, of the rows `diff` (a query of the rows
     that differ between a model's previous and new rows, with columns `cols`)."""
     if {"day", "business_id"} <= cols:
         con.execute(f"INSERT INTO td_cells SELECT DISTINCT day, business_id FROM {diff}")
     elif "business_id" in cols:
         con.execute(f"INSERT INTO td_businesses SELECT DISTINCT business_id FROM {diff}")
-    elif con.execute(f"SELECT count(*) FROM {diff}").fetchone()[0]:
-        # Rows without a business changed: every business's rows may have.
+    elif read_by_incremental and con.execute(f"SELECT count(*) FROM {diff}").fetchone()[0]:
+        # Rows without a business changed, and an incremental model reads them: every business's
+        # rows may have changed. (What no incremental model reads is rebuilt whole by its readers.)
         con.execute("INSERT INTO td_businesses SELECT business_id FROM wh.main.dim_businesses")
 
 
@@ -526,10 +539,12 @@ def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, 
         f"EXCEPT ALL SELECT * FROM wh.main.{model.name} WHERE {region}",
         bound,
     )
-    _add_changes(con, _columns(con, "td_new"), "(FROM td_gone UNION ALL FROM td_come)")
+    readers = any(model.name in m.reads for m in project.order if m.incremental)
+    _add_changes(con, _columns(con, "td_new"), "(FROM td_gone UNION ALL FROM td_come)", readers)
     match = " AND ".join(f"m.{k} IS NOT DISTINCT FROM g.{k}" for k in model.unique)
     con.execute(f"DELETE FROM wh.main.{model.name} AS m USING td_gone AS g WHERE {match}")
     con.execute(f"INSERT INTO wh.main.{model.name} SELECT * FROM td_come")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED.format(model.name)} AS FROM td_come")  # for the audits
     for t in ("td_new", "td_gone", "td_come"):
         con.execute(f"DROP TABLE {t}")
 
@@ -587,17 +602,39 @@ def fingerprint(project: Project, settings: Settings, con) -> str:
     return h.hexdigest()[:16]
 
 
-def _run_audits(con, project: Project) -> None:
+def _audit_sql(audit: Audit, changed: frozenset[str]) -> str:
+    """The audit's query; over the rows an incremental build changed where that proves as much."""
+    if audit.keys and audit.model in changed:
+        # unchanged rows were unique before: a key can repeat only if a changed row holds it
+        keys = ", ".join(audit.keys)
+        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM m.{k}" for k in audit.keys)
+        return (
+            f"select {keys}, count(*) as copies from {audit.model} as m "
+            f"where exists (select 1 from {CHANGED.format(audit.model)} as c where {match}) "
+            f"group by {keys} having count(*) > 1"
+        )
+    return audit.sql
+
+
+def _run_audits(con, project: Project, changed: frozenset[str] = frozenset()) -> None:
+    """Run every audit; `changed` names the incremental models whose changed rows stand in for the
+    whole table in the audits that allow it (`-- incremental: changed rows`)."""
     for audit in project.audits:
+        cut = sorted(changed) if audit.rows else []
         try:
-            cur = con.execute(f"SELECT count(*) OVER () AS bad_rows, * FROM ({audit.sql}) LIMIT 1")
-            row = cur.fetchone()
+            for name in cut:
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS FROM {CHANGED.format(name)}")
+            try:
+                cur = con.execute(f"SELECT count(*) OVER () AS bad_rows, * FROM ({_audit_sql(audit, changed)}) LIMIT 1")
+                row, names = cur.fetchone(), [d[0] for d in cur.description]
+            finally:
+                for name in cut:
+                    con.execute(f"DROP VIEW temp.main.{name}")
         except duckdb.Error as exc:
             raise BuildError(
                 f"audit {audit.name} (etl/models/{audit.path}) failed to run: {str(exc).splitlines()[0]}"
             ) from exc
         if row:
-            names = [d[0] for d in cur.description]
             sample = ", ".join(f"{k}={v}" for k, v in zip(names[1:], row[1:]))
             raise AuditFailed(
                 f"audit {audit.name} (etl/models/{audit.path}) found {row[0]} bad row(s), e.g. {sample}; "
@@ -607,6 +644,7 @@ def _run_audits(con, project: Project) -> None:
 
 def _drop_temp(con, project: Project) -> None:
     for model in reversed(project.order):
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{CHANGED.format(model.name)}")
         kind = {"temp table": "TABLE", "temp view": "VIEW"}.get(model.materialized)
         if kind:
             con.execute(f"DROP {kind} IF EXISTS temp.main.{model.name}")
@@ -667,13 +705,15 @@ def build_warehouse(
     try:
         if mode != "reuse":
             _load_reference(con, root)
+            changed: frozenset[str] = frozenset()
             if mode == "incremental":
                 run_models_incremental(con, project, settings, report, int(previous["through_load"]))
+                changed = frozenset(m.name for m in project.order if m.incremental)
             else:
                 (engine or run_models_duckdb)(con, root, project, settings, report)
             con.execute("SET search_path = 'wh.main,ingest.main'")
             report("auditing", 1.0)
-            _run_audits(con, project)
+            _run_audits(con, project, changed)
             con.execute("USE wh")
             for macro in project.macros:
                 con.execute(macro)

@@ -224,3 +224,93 @@ def test_answers_late_inbound_and_webhook_statuses_loaded_later_equal_a_full_bui
     builds = _load_in_pieces(root, batches)
     assert [b["build"] for b in builds[1:]] == ["incremental"] * (len(batches) - 1)
     _check(root, builds, tmp_path)
+
+
+def test_users_whose_country_a_later_load_changes_equal_a_full_build(tmp_path):
+    """dim_users is recomputed only for the users a load names (etl/models/scopes/dim_users.sql):
+    a user whose latest message moves them to another market, a user known only by a block, one known
+    first only by a block and later by a message, one known only by ad events and later by a message, and their feedback
+    rows (whose region follows the user's latest country) on days the later load does not touch."""
+    from tests.worlds import ad, block, msg, report, write_kind
+
+    root = tmp_path / "data"
+    _reference(root)
+    src = tmp_path / "in"
+    src.mkdir()
+    waves = [
+        ("messages", [msg("m1", "2026-03-01T10:00:00Z", "b1", "u1", "inbound", "IN"),
+                      msg("m2", "2026-03-01T11:00:00Z", "b1", "u2", "inbound", "BR")]),
+        ("blocks", [block("k1", "2026-03-01T12:00:00Z", "u3", "b1", "spam"),
+                    block("k2", "2026-03-01T12:30:00Z", "u1", "b1", "spam"),
+                    block("k3", "2026-03-01T12:40:00Z", "u5", "b1", "spam")]),
+        ("reports", [report("r1", "2026-03-01T13:00:00Z", "u2", "b1", "spam", "m2")]),
+        ("ad_events", [ad("e1", "2026-03-01T09:00:00Z", "u4", "US", "impression")]),
+        # later: u1 writes from Brazil, u3 (only a block so far) and u4 (only an ad) write
+        ("messages", [msg("m3", "2026-03-05T10:00:00Z", "b1", "u1", "inbound", "BR"),
+                      msg("m4", "2026-03-05T10:00:00Z", "b1", "u3", "inbound", "US"),
+                      msg("m5", "2026-03-05T11:00:00Z", "b1", "u4", "inbound", "IN")]),
+        ("ad_events", [ad("e2", "2026-03-06T09:00:00Z", "u2", "US", "impression")]),
+    ]  # fmt: skip
+    batches = [[write_kind(src / f"wave{i}.csv", kind, rows)] for i, (kind, rows) in enumerate(waves)]
+    builds = _load_in_pieces(root, batches)
+    assert [b["build"] for b in builds[1:]] == ["incremental"] * (len(batches) - 1)
+    _check(root, builds, tmp_path)
+    con = duckdb.connect(str(root / builds[-1]["file"]), read_only=True)
+    try:
+        regions = dict(con.execute("SELECT user_id, region FROM dim_users").fetchall())
+        feedback = dict(con.execute("SELECT event_id, user_region FROM feedback_events").fetchall())
+    finally:
+        con.close()
+    assert regions == {
+        "u1": "Latin America",
+        "u2": "Latin America",
+        "u3": "North America",
+        "u4": "Asia Pacific",
+        "u5": "Other",
+    }
+    assert feedback["k2"] == "Latin America" and feedback["k1"] == "North America"
+
+
+@pytest.mark.parametrize(
+    ("model", "old", "new", "audit"),
+    [
+        ("marts/business_day.sql", "count(*) filter (where f.is_ok) as ok", "-count(*) filter (where f.is_ok) as ok",
+         "non_negative_counts"),
+        ("marts/dim_users.sql", "select * from final\n",
+         "select * from final\nunion all select * from final where user_id = 'u9'\n", "unique_dim_users"),
+    ],
+)  # fmt: skip
+def test_an_incremental_build_audits_the_rows_it_changed(tmp_path, monkeypatch, model, old, new, audit):
+    """The audits of an incremental build read the rows it changed (a negative count on the new
+    day, a user the new load names twice) and refuse the publish as a full build's would."""
+    import etl.build
+    from tests.etl.test_models import edit, models_copy
+    from tests.worlds import msg, write_kind
+
+    root = tmp_path / "data"
+    _reference(root)
+    src = tmp_path / "in"
+    src.mkdir()
+    first = write_kind(src / "a.csv", "messages", [msg("m1", "2026-03-01T10:00:00Z", "b1", "u1", "inbound", "IN")])
+    later = write_kind(
+        src / "b.csv",
+        "messages",
+        [msg("m2", "2026-03-02T10:00:00Z", "b1", "u9", "outbound", "IN", "marketing", "promo", "delivered")],
+    )
+    _load_in_pieces(root, [[first]])
+    load_files(root, [later], user="test", rebuild=False)
+    before = store.read_pointer(root)
+    broken = models_copy(tmp_path)
+    edit(broken / model, old, new)
+    # the edited model as if it were the one the last build used, so that this build is incremental
+    monkeypatch.setattr(etl.build, "fingerprint", lambda *args: before["fingerprint"])
+    stages: list[str] = []
+    with store.load_lock(root):
+        con = store.connect_ingest(root)
+        try:
+            with pytest.raises(etl.build.AuditFailed, match=f"^audit {audit} "):
+                build_warehouse(root, con, models_dir=broken, progress=lambda stage, x: stages.append(stage))
+        finally:
+            con.close()
+    assert "updating business_day" in stages  # incremental ("building ..." in a full build)
+    assert store.read_pointer(root) == before

@@ -106,7 +106,8 @@ def test_parameters_are_declared_next_to_the_model():
     assert (models["int_message_facts"].incremental, models["int_message_facts"].key) == ("by", "message_id")
     assert models["business_day"].incremental == "same day" and "keep" in models["int_message_facts"].scope
     assert models["risk_window_users"].window(Settings(risk_window_days=3)) == 3
-    assert models["quality_day"].incremental == "same day" and models["dim_users"].incremental is None
+    assert models["quality_day"].incremental == "same day" and models["dim_campaigns"].incremental is None
+    assert (models["dim_users"].incremental, models["dim_users"].key) == ("by", "user_id")
 
 
 def test_an_incremental_header_that_says_nothing_known_is_a_build_error(tmp_path):

@@ -1,6 +1,7 @@
 -- Bad rows: a mart row whose business_category is not its business's category in dim_businesses
 -- ('unknown' for a business no businesses file defined, or none at all): the pages filter every
 -- mart by this one column, so the marts must agree with each other and with the business file.
+-- incremental: changed rows
 with categorised as (
     select 'business_day' as mart, business_id, business_category from business_day
     union all select 'business_user_day', business_id, business_category from business_user_day

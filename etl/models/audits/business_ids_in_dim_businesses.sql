@@ -2,6 +2,7 @@
 -- does not list (dim_businesses lists every business those events name, defined by a file or not,
 -- so a page's business filter and name lookup see every one). platform_events is left out: the
 -- platform may speak of a business no export names; its business_category says 'unknown' then.
+-- incremental: changed rows
 with named as (
     select 'business_day' as mart, business_id from business_day
     union all select 'business_user_day', business_id from business_user_day

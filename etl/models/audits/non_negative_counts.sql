@@ -1,5 +1,6 @@
 -- Bad rows: a count, a user number or an amount of money below zero in a mart (a negative price in
 -- the rate card shows here as negative revenue).
+-- incremental: changed rows
 select 'business_day' as mart, business_id as id, day
 from business_day
 where least(messages, ok, failed, delivered, billable, cold, freeform_outside, unsolicited, inside_csw) < 0

@@ -1,5 +1,6 @@
 -- Bad rows: a rate the pages divide out of a mart outside [0, 1], i.e. a part larger than its
 -- whole (the part and the whole are both counted on the same row).
+-- incremental: changed rows
 select 'business_day' as mart, 'ok / messages' as rate, business_id as id, day
 from business_day where ok > messages
 union all select 'business_day', 'delivered / messages', business_id, day

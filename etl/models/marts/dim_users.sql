@@ -1,6 +1,8 @@
 -- Grain: user. A user's country is the user_country of their latest message, else of their
 -- latest ad event; a user with neither is in region Other (docs/metrics.md).
+-- materialized: table
 -- unique: user_id
+-- incremental: by user_id
 with from_messages as (
     select user_id, arg_max(user_country, (sent_at, message_id)) as country
     from stg_messages
