@@ -6,7 +6,8 @@
 The transparency export (bench/transparency.py) runs too, on --transparency-sizes decisions, and
 the detection benchmark (bench/detection.py): precision and recall at k per archetype on varied
 worlds, ours and independently written ones (`--detection-quick` for its small grid); one more day
-against a full build (bench/incremental.py, `--incremental-size`); and the crowd (bench/load_test.py:
+against a full build (bench/incremental.py, `--incremental-size`); the same marts on Spark
+(bench/spark_build.py, `--spark-size`); and the crowd (bench/load_test.py:
 `--crowd-analysts` analysts and `--crowd-moderators` moderators in Chromium on `--crowd-size`
 messages while a load publishes). `--skip detection,crowd,...` leaves parts out.
 
@@ -29,6 +30,7 @@ import duckdb
 from bench import detection as detection_bench
 from bench import incremental as incremental_bench
 from bench import load_test as load_test_bench
+from bench import spark_build as spark_bench
 from bench import transparency as transparency_bench
 from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT
@@ -128,7 +130,12 @@ def main() -> None:
     parser.add_argument("--crowd-size", type=int, default=500_000, help="messages for bench/load_test.py")
     parser.add_argument("--crowd-analysts", type=int, default=20)
     parser.add_argument("--crowd-moderators", type=int, default=5)
-    parser.add_argument("--skip", default="", help="comma-separated: sizes,transparency,detection,incremental,crowd")
+    parser.add_argument(
+        "--spark-size", type=int, default=1_000_000, help="messages for bench/spark_build.py (Spark local[2])"
+    )
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: sizes,transparency,detection,incremental,crowd,spark"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -147,6 +154,8 @@ def main() -> None:
             "--moderators", str(args.crowd_moderators), "--rounds", "1",
         ]  # fmt: skip
         load_test_bench.main(crowd + (["--no-write"] if args.no_write else []))
+    if "spark" not in skip:
+        spark_bench.main(["--messages", str(args.spark_size)] + (["--no-write"] if args.no_write else []))
     lines: list[str] = []
     if "sizes" not in skip:
         for n in (int(s) for s in args.sizes.split(",")):
