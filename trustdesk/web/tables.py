@@ -28,9 +28,11 @@ def table(df, name: str, f: Filters, columns: dict | None = None, height: int | 
 
 
 def download(df, file_name: str, key: str | None = None) -> None:
-    """The frame as a CSV file whose cells a spreadsheet will not run as formulas."""
+    """The frame as a CSV file whose cells a spreadsheet will not run as formulas, written when the
+    button is clicked (not on every run of the page: with many people at once, that was a tenth of
+    each run's time)."""
     st.download_button(
-        "Download CSV", safe_csv(df), file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
+        "Download CSV", lambda: safe_csv(df), file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
     )
 
 
