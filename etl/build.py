@@ -231,6 +231,16 @@ def _check_reads(path: str, reads: frozenset[str], models: dict[str, Model], sta
             raise BuildError(f"etl/models/{path} reads {table}; only a staging model may read a raw table")
 
 
+def _unique_sql(table: str, keys: tuple[str, ...], where: str = "") -> str:
+    """The rows of `table` whose `keys` repeat (a unique-key audit), among those `where` keeps."""
+    cols = ", ".join(keys)
+    return f"select {cols}, count(*) as copies from {table} as m {where} group by {cols} having count(*) > 1"
+
+
+def _same_key(keys: tuple[str, ...], a: str, b: str) -> str:
+    return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in keys)
+
+
 def load_project(models_dir: Path = MODELS_DIR) -> Project:
     """Every model, audit and macro under `models_dir`, models in an order that respects their reads."""
     models: dict[str, Model] = {}
@@ -262,12 +272,11 @@ def load_project(models_dir: Path = MODELS_DIR) -> Project:
         audits.append(Audit(file.stem, path, sql, rows=head is not None))
     for model in order:
         if model.unique:
-            keys = ", ".join(model.unique)
             audits.append(
                 Audit(
                     f"unique_{model.name}",
                     model.path,
-                    f"select {keys}, count(*) as copies from {model.name} group by {keys} having count(*) > 1",
+                    _unique_sql(model.name, model.unique),
                     keys=model.unique,
                     model=model.name,
                 )
@@ -541,8 +550,7 @@ def _replace_changed(con, model: Model, sql: str, args: dict, project: Project, 
     )
     readers = any(model.name in m.reads for m in project.order if m.incremental)
     _add_changes(con, _columns(con, "td_new"), "(FROM td_gone UNION ALL FROM td_come)", readers)
-    match = " AND ".join(f"m.{k} IS NOT DISTINCT FROM g.{k}" for k in model.unique)
-    con.execute(f"DELETE FROM wh.main.{model.name} AS m USING td_gone AS g WHERE {match}")
+    con.execute(f"DELETE FROM wh.main.{model.name} AS m USING td_gone AS g WHERE {_same_key(model.unique, 'm', 'g')}")
     con.execute(f"INSERT INTO wh.main.{model.name} SELECT * FROM td_come")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED.format(model.name)} AS FROM td_come")  # for the audits
     for t in ("td_new", "td_gone", "td_come"):
@@ -606,13 +614,8 @@ def _audit_sql(audit: Audit, changed: frozenset[str]) -> str:
     """The audit's query; over the rows an incremental build changed where that proves as much."""
     if audit.keys and audit.model in changed:
         # unchanged rows were unique before: a key can repeat only if a changed row holds it
-        keys = ", ".join(audit.keys)
-        match = " AND ".join(f"c.{k} IS NOT DISTINCT FROM m.{k}" for k in audit.keys)
-        return (
-            f"select {keys}, count(*) as copies from {audit.model} as m "
-            f"where exists (select 1 from {CHANGED.format(audit.model)} as c where {match}) "
-            f"group by {keys} having count(*) > 1"
-        )
+        changed_rows = f"select 1 from {CHANGED.format(audit.model)} as c where {_same_key(audit.keys, 'c', 'm')}"
+        return _unique_sql(audit.model, audit.keys, f"where exists ({changed_rows})")
     return audit.sql
 
 
