@@ -61,12 +61,13 @@ def split_last_day(world: Path) -> tuple[list[Path], list[Path], int]:
     return first, later, rows
 
 
-def full_build(root: Path) -> float:
+def full_build(root: Path, engine=None, progress=None) -> float:
+    """Seconds for `trustdesk build --full` (or `--engine`, with `engine`) of the data directory."""
     with store.load_lock(root):
         con = store.connect_ingest(root)
         try:
             t0 = time.perf_counter()
-            meta = build_warehouse(root, con, force=True)
+            meta = build_warehouse(root, con, force=True, progress=progress, engine=engine)
             assert meta["build"] == "full"
             return time.perf_counter() - t0
         finally:

@@ -58,12 +58,12 @@ def prepare(n: int, days: int, seed: int, reuse: bool) -> tuple[Path, dict]:
     return root, info
 
 
-def app_test(page: str):
+def app_test(page: str, who: Principal = Principal("bench", "analyst"), timeout: float = 300):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(page_path(page)), default_timeout=300)
+    at = AppTest.from_file(str(page_path(page)), default_timeout=timeout)
     # A signed-in session as the sign-in form makes one: pages check it against the account store.
-    sign_in_apptest(at, Path(os.environ["TRUSTDESK_DATA"]), Principal("bench", "analyst"))
+    sign_in_apptest(at, Path(os.environ["TRUSTDESK_DATA"]), who)
     return at
 
 

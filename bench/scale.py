@@ -20,7 +20,6 @@ import resource
 import shutil
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 
 import duckdb
 
@@ -29,7 +28,6 @@ from bench.__main__ import bare_read_csv, timed
 from etl.ingest.load import load_files
 from etl.settings import REPO_ROOT, Settings
 from etl.synth import generate_world
-from tests.worlds import sign_in_apptest
 from trustdesk.accounts.auth import Principal
 from trustdesk.analytics.metrics import METRICS, Period, compute
 from trustdesk.warehouse import open_current
@@ -44,20 +42,14 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
-def moderation_pages(root: Path) -> list[tuple[str, float, str]]:
+def moderation_pages() -> list[tuple[str, float, str]]:
     """The review queue's first render, the business page's first render (on the queue's first
     business) and its change to the queue's second business, as a moderator sees them."""
-    from streamlit.testing.v1 import AppTest
-
-    from trustdesk.web.navigation import page_path
-
     who = Principal("bench-moderator", "moderator")
     out = []
-    at = AppTest.from_file(str(page_path("review_queue")), default_timeout=600)
-    sign_in_apptest(at, root, who)
+    at = pages_bench.app_test("review_queue", who, timeout=600)
     out.append(("review queue: first render", pages_bench.timed_run(at), "goal under 1 s"))
-    at = AppTest.from_file(str(page_path("business")), default_timeout=600)
-    sign_in_apptest(at, root, who)
+    at = pages_bench.app_test("business", who, timeout=600)
     out.append(("business page: first render", pages_bench.timed_run(at), "goal under 1 s"))
     box = at.selectbox(key="business_pick")
     if len(box.options) > 1:
@@ -133,7 +125,7 @@ def run(n: int, days: int, seed: int) -> tuple[list[str], dict]:
             f"{worst * 1000:,.0f} ms",
             f"< 1 s / < 0.5 s: {'met' if r['first'] < 1 and worst < 0.5 else 'missed'}",
         )
-    for what, seconds, goal in moderation_pages(root):
+    for what, seconds, goal in moderation_pages():
         row(what, seconds, "", f"{goal}: {'met' if seconds < 1 else 'missed'}")
     return rows, info
 
