@@ -5,7 +5,9 @@ load publishes a new warehouse.
     python -m bench.load_test --messages 200000 --analysts 3 --moderators 1 --rounds 1 --no-write
 
 Each person is a Playwright browser context of its own (its own cookie, its own Streamlit session),
-signs in, then walks its role's pages `--rounds` times through the sidebar, as a person clicks.
+signs in, then walks its role's pages `--rounds` times through the sidebar, as a person clicks,
+reading each page for `--think` seconds on average (uniformly 0.5x to 1.5x, seeded per person)
+before the next click; `--think 0` clicks at once, which measures saturation rather than people.
 A page's time runs from the click to the page being drawn and idle (the browser tests' ready state:
 connected, a title, no script running, three checks in a row). Midway, `trustdesk load` adds one
 more day of messages and publishes a new warehouse; the pages keep being used while it runs.
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -110,7 +113,10 @@ async def sign_in(page, url: str, name: str) -> None:
     await wait_ready(page)
 
 
-async def walk(browser, url: str, name: str, role: str, pages: tuple[str, ...], rounds: int, tally: Tally) -> None:
+async def walk(
+    browser, url: str, name: str, role: str, pages: tuple[str, ...], rounds: int, tally: Tally, think: float = 0.0
+) -> None:
+    rng = random.Random(name)
     context = await browser.new_context(viewport={"width": 1440, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_S * 1000)
@@ -128,6 +134,8 @@ async def walk(browser, url: str, name: str, role: str, pages: tuple[str, ...], 
                 tally.add(role, time.perf_counter() - t0)
                 if await page.locator('[data-testid="stException"]').count():
                     tally.errors.append(f"{name} on {title}: the page shows an exception")
+                if think > 0:
+                    await asyncio.sleep(think * rng.uniform(0.5, 1.5))
     except Exception as exc:
         tally.errors.append(f"{name} could not sign in: {type(exc).__name__}: {str(exc).splitlines()[0]}")
     finally:
@@ -161,14 +169,14 @@ async def crowd(url: str, root: Path, later: Path, args) -> tuple[Tally, Tally, 
         try:
             # Warm-up: the first visit imports the page modules; not measured.
             await walk(browser, url, "analyst0", "analyst", ANALYST_PAGES + MODERATOR_PAGES[:1], 1, Tally())
-            await walk(browser, url, "analyst0", "analyst", ANALYST_PAGES, args.rounds, alone)
+            await walk(browser, url, "analyst0", "analyst", ANALYST_PAGES, args.rounds, alone, args.think)
             people = [("analyst", f"analyst{i + 1}", ANALYST_PAGES) for i in range(args.analysts)]
             people += [("moderator", f"moderator{i + 1}", MODERATOR_PAGES) for i in range(args.moderators)]
             loader = asyncio.get_running_loop().run_in_executor(
                 None, load_while_used, root, later, args.load_after, loaded
             )
             await asyncio.gather(
-                *(walk(browser, url, name, role, pages, args.rounds, many) for role, name, pages in people)
+                *(walk(browser, url, name, role, pages, args.rounds, many, args.think) for role, name, pages in people)
             )
             await loader
         finally:
@@ -213,9 +221,14 @@ def report(alone: Tally, many: Tally, loaded: dict, args, info: dict) -> str:
         HEADING,
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.load_test --messages {args.messages} "
-        f"--analysts {args.analysts} --moderators {args.moderators} --rounds {args.rounds}` on {os.cpu_count()} cores, "
+        f"--analysts {args.analysts} --moderators {args.moderators} --rounds {args.rounds} --think {args.think:g}` on {os.cpu_count()} cores, "
         f"{mem:.0f} GiB, Python {platform.python_version()}; Debian's Chromium and the server on the same machine; "
-        f"load average {os.getloadavg()[0]:.2f} at the end. Page time: click in the sidebar to the page drawn and idle.",
+        f"load average {os.getloadavg()[0]:.2f} at the end. Page time: click in the sidebar to the page drawn and idle. "
+        + (
+            f"Each person reads a page {args.think:g} s on average (0.5x to 1.5x) before the next click."
+            if args.think > 0
+            else "Nobody pauses between clicks (`--think 0`): this measures saturation, not people."
+        ),
         "",
         "| who | page views | p50 | p95 | p95 / baseline | errors |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -235,6 +248,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--analysts", type=int, default=20)
     parser.add_argument("--moderators", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--think", type=float, default=5.0, help="seconds a person reads a page before the next click, on average"
+    )
     parser.add_argument("--load-after", type=float, default=20.0, help="seconds into the crowd when the load starts")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
