@@ -9,7 +9,7 @@ worlds, ours and independently written ones (`--detection-quick` for its small g
 against a full build (bench/incremental.py, `--incremental-size`); the same marts on Spark
 (bench/spark_build.py, `--spark-size`); and the crowd (bench/load_test.py:
 `--crowd-analysts` analysts and `--crowd-moderators` moderators in Chromium on `--crowd-size`
-messages while a load publishes). `--skip detection,crowd,...` leaves parts out.
+messages while a load publishes, each reading a page `--crowd-think` seconds). `--skip detection,crowd,...` leaves parts out.
 
 Writes docs/BENCHMARKS.md. Work files go to bench/out/ (ignored by git).
 """
@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--crowd-size", type=int, default=500_000, help="messages for bench/load_test.py")
     parser.add_argument("--crowd-analysts", type=int, default=20)
     parser.add_argument("--crowd-moderators", type=int, default=5)
+    parser.add_argument("--crowd-think", type=float, default=5.0, help="seconds a person reads a page (0: saturation)")
     parser.add_argument(
         "--spark-size", type=int, default=1_000_000, help="messages for bench/spark_build.py (Spark local[2])"
     )
@@ -151,7 +152,7 @@ def main() -> None:
     if "crowd" not in skip:
         crowd = [
             "--messages", str(args.crowd_size), "--analysts", str(args.crowd_analysts),
-            "--moderators", str(args.crowd_moderators), "--rounds", "1",
+            "--moderators", str(args.crowd_moderators), "--rounds", "1", "--think", str(args.crowd_think),
         ]  # fmt: skip
         load_test_bench.main(crowd + (["--no-write"] if args.no_write else []))
     if "spark" not in skip:
