@@ -162,10 +162,11 @@ def section(r: dict, args) -> str:
             "Why the goal is missed: the day's messages name (business, user) pairs holding "
             f"{r['touched_share']:.0%} of all messages; their facts are recomputed from each pair's first new "
             "message, or its oldest inbound since its last answer (a day's answers change older unanswered "
-            "messages, so older days' cells are recomputed too). Still rebuilt whole on every load: the users, "
-            "businesses and campaigns, feedback events, template texts and ad reach; the audits read whole "
-            "tables; and the published warehouse is copied first. Next: the dimensions by key and audits over "
-            "the changed rows.",
+            "messages, so older days' cells are recomputed too). The users are rebuilt by key and the audits read "
+            "only the changed rows, but still rebuilt whole on every load: the businesses and campaigns, feedback "
+            "events, template texts, political reports and ad reach per user and day; and the published warehouse "
+            "is copied before the build writes to it, a cost that grows with the store, not with the day. Next: "
+            "ad_user_day and feedback_events by day, and a copy-on-write publish.",
             "",
         ]
     )
