@@ -63,9 +63,25 @@ PAGE_TIMEOUT_S = 120.0
 class Tally:
     times: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    ended: list[tuple[float, float]] = field(default_factory=list)  # (perf_counter at the end, seconds)
 
     def add(self, role: str, seconds: float) -> None:
         self.times.setdefault(role, []).append(seconds)
+        self.ended.append((time.perf_counter(), seconds))
+
+    def phases(self, start: float | None, end: float | None) -> dict[str, list[float]]:
+        """Page times by when the view began: before the load started, while it ran, after it
+        published (the first views of the new warehouse, whose cached results are new)."""
+        out: dict[str, list[float]] = {"before the load": [], "while it runs": [], "after it published": []}
+        for at, seconds in self.ended:
+            began = at - seconds
+            if start is None or began < start:
+                out["before the load"].append(seconds)
+            elif end is None or began < end:
+                out["while it runs"].append(seconds)
+            else:
+                out["after it published"].append(seconds)
+        return out
 
 
 def prepare(n: int, days: int, seed: int) -> tuple[Path, Path]:
@@ -146,12 +162,14 @@ def load_while_used(root: Path, later: Path, start_after_s: float, out: dict) ->
     time.sleep(start_after_s)
     before = (read_pointer(root) or {}).get("version")
     t0 = time.perf_counter()
+    out["started"] = t0
     done = subprocess.run(
         [sys.executable, "-m", "trustdesk.cli", "--data-dir", str(root), "load", str(later)],
         capture_output=True,
         text=True,
     )
     out.update(
+        ended=time.perf_counter(),
         seconds=time.perf_counter() - t0,
         returncode=done.returncode,
         stderr=done.stderr.strip().splitlines()[-1:] if done.returncode else [],
@@ -235,6 +253,15 @@ def report(alone: Tally, many: Tally, loaded: dict, args, info: dict) -> str:
         *rows,
         "",
         f"{verdict} {load}.",
+        "",
+        "The crowd's page views by when they began:",
+        "",
+        "| when | page views | p50 | p95 |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {when} | {len(xs)} | {pct(xs, 50):.2f} s | {pct(xs, 95):.2f} s |" if xs else f"| {when} | 0 | – | – |"
+            for when, xs in many.phases(loaded.get("started"), loaded.get("ended")).items()
+        ),
     ]
     if many.errors:
         lines += ["", "Errors (first five):", "", *(f"- {e}" for e in many.errors[:5])]
